@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: MIT
+# Makefile: builds build/unidb.elf, host unit tests, and runs everything.
+#
+#   make            build the image
+#   make run        boot it (tools/run; installs QEMU if missing)
+#   make test       all tests: host unit, in-guest (-smp 1 and 4), end-to-end
+#   make debug      QEMU halted with gdbstub + gdb with symbols
+#   make bench-boot boot-time benchmark against the Linux baseline guest
+#   make format / make lint
+
+CC      ?= gcc
+LD      := ld
+OBJCOPY := objcopy
+BUILD   := build
+V       ?= @
+
+GCC_INC := $(shell $(CC) -print-file-name=include)
+
+# The kernel: freestanding, higher half, no red zone (interrupts use the
+# current stack), no SSE (interrupt handlers do not save vector state),
+# frame pointers for backtraces.
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	-mno-mmx -mno-sse -mno-sse2 -mno-avx -mno-3dnow \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-stack-protector -fno-strict-aliasing -fno-common \
+	-fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iinclude -Ikernel/lib/include -Ikernel -MMD -MP
+KASFLAGS := -g -Iinclude -Ikernel -D__ASSEMBLY__ -MMD -MP
+KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
+
+KSRC_C := $(sort $(wildcard kernel/*/*.c kernel/arch/x86_64/*.c db/*.c db/*/*.c \
+	bench/*/guest/*.c))
+KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
+KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
+LDS    := kernel/arch/x86_64/linker.ld
+
+.PHONY: all run test unit debug lint format clean bench-boot deps
+all: $(BUILD)/unidb.elf
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(V)$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two-pass link: the symbol table for backtraces (.ksyms) is generated from
+# pass 1 and placed last in the image, so no text address moves in pass 2;
+# tools/ksyms checks that and fails the build otherwise.
+$(BUILD)/unidb.elf: $(KOBJ) $(LDS) tools/ksyms
+	@echo "  LD      $@"
+	$(V)tools/ksyms empty > $(BUILD)/ksyms0.S
+	$(V)$(CC) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	$(V)$(LD) $(KLDFLAGS) -T $(LDS) -o $(BUILD)/unidb.pass1.elf $(KOBJ) $(BUILD)/ksyms0.o
+	$(V)tools/ksyms gen $(BUILD)/unidb.pass1.elf > $(BUILD)/ksyms.S
+	$(V)$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(V)$(LD) $(KLDFLAGS) -T $(LDS) -o $@.tmp $(KOBJ) $(BUILD)/ksyms.o
+	$(V)tools/ksyms check $(BUILD)/unidb.pass1.elf $@.tmp
+	$(V)mv $@.tmp $@
+
+# ---- host unit tests (portable modules, ASan + UBSan) ----------------------
+# Each tests/unit/*.mk adds a name to UNIT_TESTS and lists its sources in
+# unit_<name>_SRCS; the test binary is build/unit/<name>.
+UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -pthread \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Ikernel -Itests/unit \
+	-DUNIDB_HOST
+UNIT_TESTS :=
+include $(wildcard tests/unit/*.mk)
+
+define unit_rule
+$(BUILD)/unit/$(1): $$(unit_$(1)_SRCS) $$(wildcard tests/unit/*.h) tests/unit/$(1).mk
+	@mkdir -p $$(dir $$@)
+	@echo "  HOSTCC  $$@"
+	$$(V)$$(CC) $$(UNIT_CFLAGS) $$(unit_$(1)_CFLAGS) -o $$@ $$(unit_$(1)_SRCS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
+
+# ---- running ---------------------------------------------------------------
+deps:
+	$(V)tools/deps
+
+run: deps all
+	$(V)tools/run $(RUNFLAGS)
+
+debug: deps all
+	$(V)tools/run --gdb $(RUNFLAGS)
+
+test: deps all unit
+	$(V)tests/run
+
+bench-boot: deps all
+	$(V)bench/boot/run
+
+format:
+	$(V)clang-format -i $$(git ls-files '*.c' '*.h')
+
+lint: all
+	$(V)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --std=c11 -Iinclude -Ikernel -Ikernel/lib/include \
+		-D__x86_64__ -DMAX_CPUS=64 --suppress=missingIncludeSystem \
+		kernel db bench tests/unit
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJ:.o=.d)

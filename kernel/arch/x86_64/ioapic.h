@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* ioapic.h: external interrupt routing. */
+#ifndef ARCH_IOAPIC_H
+#define ARCH_IOAPIC_H
+
+/* Masks the legacy PICs and every I/O APIC input. Boot core, once. */
+void ioapic_init(void);
+/* Delivers ISA IRQ isa_irq (after ACPI overrides) as `vector` to core
+ * `cpu`. Returns 0, or -ENODEV without an I/O APIC or such an input. */
+int ioapic_route_isa(unsigned isa_irq, unsigned vector, unsigned cpu);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* command.c: runs what the command line asks for; built-in commands. */
+#include <string.h>
+#include <unidb/command.h>
+#include <unidb/panic.h>
+#include <unidb/printk.h>
+
+#include "core/boot.h"
+
+#define ARGS_MAX 32
+
+extern const struct command __commands_start[], __commands_end[];
+
+static int split(char *s, char **argv)
+{
+	int argc = 0;
+	for (char *p = s; *p && argc < ARGS_MAX;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	return argc;
+}
+
+static void usage(void)
+{
+	printk("commands:\n");
+	for (const struct command *c = __commands_start; c < __commands_end;
+	     c++)
+		printk("  %-10s %s\n", c->name, c->usage);
+}
+
+int command_run(char *cmdline)
+{
+	char *argv[ARGS_MAX + 1] = {0};
+	int argc = split(cmdline, argv);
+
+	if (argc == 0) {
+		printk("unidb: no command on the kernel command line\n");
+		usage();
+		return 0;
+	}
+	for (const struct command *c = __commands_start; c < __commands_end;
+	     c++)
+		if (!strcmp(c->name, argv[0]))
+			return c->run(argc, argv);
+	printk("unidb: unknown command '%s'\n", argv[0]);
+	usage();
+	return POWEROFF_FAIL;
+}
+
+static int cmd_poweroff(int argc, char **argv)
+{
+	return 0;
+}
+COMMAND(poweroff, "power off at once (boot benchmark)", cmd_poweroff);
+
+static int cmd_help(int argc, char **argv)
+{
+	usage();
+	return 0;
+}
+COMMAND(help, "list the commands", cmd_help);

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: the boot sequence, from the PVH entry to the command line.
+ *
+ * Order matters: exceptions are reported from the first lines on; the
+ * direct map comes before anything that reads memory above 1 GiB; ACPI is
+ * read before the frame allocator may reuse the frames its tables live
+ * in; the clock is calibrated before APs are started (their start-up
+ * waits are timed). */
+#include <string.h>
+#include <unidb/heap.h>
+#include <unidb/panic.h>
+#include <unidb/printk.h>
+#include <unidb/time.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/x86.h"
+#include "core/boot.h"
+#include "core/console.h"
+#include "drivers/acpi.h"
+#include "mm/frame.h"
+
+/* Xen PVH boot ABI: xen/include/public/arch-x86/hvm/start_info.h. */
+#define XEN_HVM_START_MAGIC 0x336ec578
+struct hvm_start_info {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;
+	uint64_t cmdline_paddr;
+	uint64_t rsdp_paddr;
+	uint64_t memmap_paddr; /* version >= 1 */
+	uint32_t memmap_entries;
+	uint32_t reserved;
+};
+
+struct hvm_memmap_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+	uint32_t reserved;
+};
+
+/* E820 / ACPI address range types. */
+#define MEM_RAM 1
+#define MEM_ACPI 3
+#define MEM_NVS 4
+
+#define MEMMAP_MAX 64
+#define CMDLINE_MAX 1024
+#define LOW_RESERVED 0x100000 /* BIOS data, trampoline, VMM tables */
+
+struct boot_info boot_info;
+static struct cpu cpu0;
+static char cmdline[CMDLINE_MAX];
+static struct hvm_memmap_entry memmap[MEMMAP_MAX];
+static unsigned memmap_n;
+static paddr_t rsdp;
+
+static void read_start_info(uint32_t pa)
+{
+	const struct hvm_start_info *si = phys_to_virt(pa);
+
+	if (si->magic != XEN_HVM_START_MAGIC)
+		panic("not started through the PVH entry (magic %#x)",
+		      si->magic);
+	if (si->cmdline_paddr)
+		strlcpy(cmdline, phys_to_virt(si->cmdline_paddr),
+			sizeof(cmdline));
+	if (si->version < 1 || !si->memmap_paddr)
+		panic("PVH start info without a memory map (version %u)",
+		      si->version);
+	rsdp = si->rsdp_paddr;
+	memmap_n = si->memmap_entries;
+	if (memmap_n > MEMMAP_MAX) {
+		printk("boot: memory map truncated to %u entries\n",
+		       MEMMAP_MAX);
+		memmap_n = MEMMAP_MAX;
+	}
+	memcpy(memmap, phys_to_virt(si->memmap_paddr),
+	       memmap_n * sizeof(memmap[0]));
+}
+
+static void map_memory(void)
+{
+	direct_map_add(0, LOW_RESERVED);
+	for (unsigned i = 0; i < memmap_n; i++) {
+		const struct hvm_memmap_entry *e = &memmap[i];
+		if (e->type == MEM_RAM || e->type == MEM_ACPI ||
+		    e->type == MEM_NVS)
+			direct_map_add(e->addr, e->addr + e->size);
+	}
+	direct_map_done();
+}
+
+/* Everything below early_alloc_end (low memory, the image, boot page
+ * tables) stays out of the frame allocator. */
+static void init_frames(void)
+{
+	struct mem_range r[MEMMAP_MAX];
+	unsigned n = 0;
+	paddr_t floor = early_alloc_end > LOW_RESERVED ? early_alloc_end
+						       : LOW_RESERVED;
+
+	for (unsigned i = 0; i < memmap_n; i++) {
+		const struct hvm_memmap_entry *e = &memmap[i];
+		paddr_t start = (e->addr + 4095) & ~4095UL;
+		paddr_t end = (e->addr + e->size) & ~4095UL;
+		if (e->type != MEM_RAM)
+			continue;
+		boot_info.ram_bytes += e->size;
+		if (start < floor)
+			start = floor;
+		if (start < end)
+			r[n++] = (struct mem_range){start, end};
+	}
+	int err = frame_init(r, n);
+	if (err)
+		panic("frame_init failed: %d", err);
+	paging_frames_ready();
+}
+
+static void read_hypervisor(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 31))) /* CPUID.1:ECX.hypervisor */
+		return;
+	cpuid(0x40000000, 0, r);
+	memcpy(boot_info.hypervisor, &r[1], 4);
+	memcpy(boot_info.hypervisor + 4, &r[2], 4);
+	memcpy(boot_info.hypervisor + 8, &r[3], 4);
+}
+
+static void timer_irq(struct trap_frame *f)
+{
+	this_cpu()->timer_ticks++;
+}
+
+static void spurious_irq(struct trap_frame *f)
+{
+}
+
+static void print_summary(void)
+{
+	struct frame_stats fs;
+	uint64_t hz = time_tsc_hz();
+
+	frame_stats(&fs);
+	printk("unidb: memory %lu MiB usable, %lu MiB free for frames\n",
+	       boot_info.ram_bytes >> 20, (fs.free * 4096) >> 20);
+	printk("unidb: clock tsc %lu.%03lu GHz (calibrated against the PIT), "
+	       "lapic timer %lu MHz\n",
+	       hz / 1000000000, hz / 1000000 % 1000, lapic_timer_hz() / 1000000);
+	printk("unidb: hypervisor %s\n",
+	       boot_info.hypervisor[0] ? boot_info.hypervisor : "none");
+	printk("unidb: ready (%u cpus) in %lu.%03lu ms\n", cpu_count(),
+	       boot_info.ready_ns / 1000000, boot_info.ready_ns / 1000 % 1000);
+}
+
+static void reload_cr3(void *unused)
+{
+	write_cr3(read_cr3());
+}
+
+void kmain(uint32_t start_info)
+{
+	uint64_t tsc0 = rdtsc();
+	uint32_t r[4];
+
+	console_init();
+	trap_init();
+	cpuid(1, 0, r);
+	cpu0.thread_name = "main";
+	cpu_init(&cpu0, 0, r[1] >> 24); /* initial APIC id */
+
+	read_start_info(start_info);
+	map_memory();
+	int err = acpi_init(rsdp, cpu0.apic_id);
+	if (err)
+		printk("acpi: no usable MADT (%d); running on one cpu\n", err);
+	init_frames();
+	heap_init();
+
+	lapic_init();
+	ioapic_init();
+	if (time_init(tsc0))
+		panic("no PIT to calibrate the TSC against");
+	lapic_timer_calibrate();
+	irq_set_handler(VEC_LAPIC_TIMER, timer_irq);
+	irq_set_handler(VEC_SPURIOUS, spurious_irq);
+	cpu_calls_init();
+	read_hypervisor();
+
+	cpu_set_online(&cpu0);
+	irq_enable();
+	smp_start();
+	paging_drop_identity();
+	cpu_call_all(reload_cr3, NULL);
+	boot_info.ready_ns = time_ns();
+	print_summary();
+
+	poweroff(command_run(cmdline));
+}

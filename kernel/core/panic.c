@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* panic.c: panic(), backtraces, stopping the machine.
+ *
+ * The report must come out whatever state the kernel is in, so nothing
+ * here allocates, sleeps or takes a lock another core may hold: the first
+ * core to panic wins panic_cpu with one compare-and-swap, stops the others
+ * with an NMI and takes the console over. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <unidb/cpu.h>
+#include <unidb/panic.h>
+#include <unidb/spinlock.h>
+#include <unidb/printk.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/x86.h"
+#include "core/console.h"
+#include "core/ksyms.h"
+#include "core/panic.h"
+
+#define BACKTRACE_MAX 32
+
+static int panic_cpu = -1;
+static unsigned cpus_parked;
+extern char __kernel_start[], __kernel_end[];
+
+bool panic_active(void)
+{
+	return __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE) >= 0;
+}
+
+void panic_park(void)
+{
+	__atomic_fetch_add(&cpus_parked, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		irq_disable();
+		halt();
+	}
+}
+
+void panic_enter(void)
+{
+	int me = cpus[0] ? (int)cpu_id() : 0;
+	int none = -1;
+
+	irq_disable();
+	if (!__atomic_compare_exchange_n(&panic_cpu, &none, me, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (none != me)
+			panic_park(); /* another core reports */
+		printk("\nPANIC: nested fault while reporting a panic\n");
+		poweroff(POWEROFF_PANIC);
+	}
+	console_take_over(me);
+	unsigned others = cpu_count() > 1 ? cpu_count() - 1 : 0;
+	if (others) {
+		arch_stop_other_cpus();
+		/* Bounded: a core that does not answer must not hide the
+		 * report. */
+		for (long i = 0; i < 100000000 &&
+				 __atomic_load_n(&cpus_parked, __ATOMIC_ACQUIRE) <
+				     others;
+		     i++)
+			cpu_relax();
+	}
+}
+
+static bool frame_ok(uint64_t rbp)
+{
+	/* Stacks live in the image (boot stack) or in the direct map. */
+	bool in_image = rbp >= (uint64_t)__kernel_start &&
+			rbp + 16 <= (uint64_t)__kernel_end;
+	bool in_direct = rbp >= DIRECT_MAP && rbp < MMIO_BASE;
+	return !(rbp & 7) && (in_image || in_direct);
+}
+
+static void print_addr(int depth, uint64_t addr, uint64_t lookup)
+{
+	uint64_t off;
+	const char *name = ksym_lookup(lookup, &off);
+
+	if (name)
+		printk("  #%-2d %016lx %s+0x%lx\n", depth, addr, name,
+		       off + (addr - lookup));
+	else
+		printk("  #%-2d %016lx ?\n", depth, addr);
+}
+
+void panic_backtrace(uint64_t rip, uint64_t rbp)
+{
+	printk("backtrace:\n");
+	print_addr(0, rip, rip);
+	for (int depth = 1; depth < BACKTRACE_MAX && rbp && frame_ok(rbp);
+	     depth++) {
+		uint64_t ret = ((uint64_t *)rbp)[1];
+		/* ret - 1 lies in the calling instruction: right even when
+		 * the call was a function's last instruction. */
+		if (!ret)
+			break;
+		print_addr(depth, ret, ret - 1);
+		rbp = ((uint64_t *)rbp)[0];
+	}
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	panic_enter();
+	printk("\nPANIC: ");
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+	struct cpu *c = cpus[0] ? this_cpu() : NULL;
+	printk("\ncpu %u, thread %s\n", c ? c->id : 0,
+	       c ? c->thread_name : "boot");
+here:
+	panic_backtrace((uint64_t)&&here, (uint64_t)__builtin_frame_address(0));
+	poweroff(POWEROFF_PANIC);
+}
+
+void poweroff(int status)
+{
+	/* QEMU isa-debug-exit at port 0xf4 (tools/run adds it): the VM
+	 * exits with (status << 1) | 1, which tools/run maps back. */
+	outb(0xf4, (uint8_t)status);
+	printk("poweroff: no isa-debug-exit device; halting\n");
+	for (;;) {
+		irq_disable();
+		halt();
+	}
+}

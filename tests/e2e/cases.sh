@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# tests/e2e/cases.sh: end-to-end tests. Each case boots the image through
+# tools/run, usually making it fail on purpose (command "crash ..."), and
+# checks the exit status and what the console shows. Prints PASS/FAIL per
+# case and "N passed, N failed"; exits non-zero if a case failed.
+# Usage: tests/e2e/cases.sh [case-name-filter]
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+filter=${1:-}
+passed=0 failed=0
+out="" rc=0 why=""
+
+boot() { # smp cmdline [tools/run options...]
+	local smp=$1 cmdline=$2
+	shift 2
+	out=$(tools/run --quiet --smp "$smp" --mem 512M --timeout 120 \
+		--append "$cmdline" "$@" 2>&1)
+	rc=$?
+}
+
+# Each check records the first reason a case failed.
+expect_status() { ((rc == $1)) || why=${why:-"exit status $rc, wanted $1"}; }
+expect_line() { grep -qE -- "$1" <<<"$out" || why=${why:-"no line matching: $1"}; }
+expect_count() { # regex count
+	local n
+	n=$(grep -cE -- "$1" <<<"$out")
+	((n == $2)) || why=${why:-"$n lines matching '$1', wanted $2"}
+}
+
+case_null_write_reports_page_fault() {
+	boot 2 "crash null"
+	expect_status 3
+	expect_line '^PANIC: #PF page fault'
+	expect_line '^faulting address \(CR2\): 0x0000000000000000 \(write, page not present\) -- NULL pointer dereference'
+	expect_line '^cpu 0, thread main'
+	expect_line '^RIP ffffffff8[0-9a-f]{7}  RSP '
+	expect_line '^CS 0008 SS 0010'
+	expect_line '^backtrace:'
+	expect_line '^  #0  ffffffff8[0-9a-f]{7} crash_null_write\+0x[0-9a-f]+$'
+	expect_line '^  #[0-9]+ +ffffffff8[0-9a-f]{7} cmd_crash\+0x'
+	expect_line '^  #[0-9]+ +ffffffff8[0-9a-f]{7} kmain\+0x'
+}
+
+case_invalid_opcode_reports_ud() {
+	boot 1 "crash ud"
+	expect_status 3
+	expect_line '^PANIC: #UD invalid opcode \(vector 6'
+	expect_line '^  #0  ffffffff8[0-9a-f]{7} crash_invalid_opcode\+0x'
+}
+
+case_bug_on_reports_condition_and_caller() {
+	boot 2 "crash bug"
+	expect_status 3
+	expect_line '^PANIC: BUG_ON\(cpu_count\(\) > 0\) at kernel/core/crash.c:[0-9]+'
+	expect_line '^  #0  ffffffff8[0-9a-f]{7} panic\+0x'
+	expect_line '^  #1  ffffffff8[0-9a-f]{7} crash_bug_on\+0x'
+}
+
+case_fault_on_other_cpu_stops_all() {
+	boot 4 "crash ap"
+	expect_status 3
+	expect_count '^PANIC:' 1
+	expect_line '^cpu 3, thread idle'
+	expect_line '^  #0  ffffffff8[0-9a-f]{7} crash_null_write\+0x'
+}
+
+case_hang_ends_in_watchdog() {
+	out=$(tools/run --quiet --smp 2 --mem 512M --timeout 5 \
+		--append "crash hang" 2>&1)
+	rc=$?
+	expect_status 124
+	expect_line 'TIMEOUT after 5 s'
+	expect_line 'crash: hanging with interrupts off'
+}
+
+case_unknown_command_fails_clearly() {
+	boot 1 "frobnicate --now"
+	expect_status 1
+	expect_line "^unidb: unknown command 'frobnicate'"
+	expect_line '^  test +\[filter\]'
+}
+
+case_boot_shows_cpus_memory_clock() {
+	for m in q35 microvm; do
+		boot 4 "" --machine "$m"
+		expect_status 0
+		expect_line '^unidb: ready \(4 cpus\) in [0-9]+\.[0-9]{3} ms'
+		expect_line '^unidb: memory 511 MiB usable'
+		expect_line '^unidb: clock tsc [0-9]+\.[0-9]{3} GHz'
+	done
+}
+
+for c in $(declare -F | awk '$3 ~ /^case_/ { print $3 }'); do
+	name=${c#case_}
+	[[ "$name" == *"$filter"* ]] || continue
+	why=""
+	$c
+	if [[ -z "$why" ]]; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name: $why"
+		tail -n 25 <<<"$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+((failed == 0))
