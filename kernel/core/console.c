@@ -14,8 +14,6 @@
 #include "core/console.h"
 #include "drivers/serial.h"
 
-#define LINE_MAX 1024
-
 static struct spinlock console_lock = SPINLOCK_INIT;
 static volatile int console_owner = -1; /* cpu id during a panic */
 
@@ -29,30 +27,22 @@ void console_take_over(int cpu)
 	console_owner = cpu;
 }
 
-static int out(const char *s, int n)
+static void out(void *ctx, const char *s, size_t n)
 {
 	serial_write(s, n);
-	return n;
 }
 
 int vprintk(const char *fmt, va_list ap)
 {
-	char buf[LINE_MAX];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n >= (int)sizeof(buf)) {
-		n = sizeof(buf) - 1;
-		buf[n - 1] = '\n'; /* truncated; still end the line */
-	}
-
 	if (console_owner >= 0) {
 		/* Others wait for the NMI that halts them. */
 		while (console_owner != (int)cpu_id())
 			cpu_relax();
-		return out(buf, n);
+		return vcbprintf(out, NULL, fmt, ap);
 	}
 	uint64_t f = irq_save();
 	spin_lock(&console_lock);
-	out(buf, n);
+	int n = vcbprintf(out, NULL, fmt, ap);
 	spin_unlock(&console_lock);
 	irq_restore(f);
 	return n;

@@ -15,6 +15,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/tsc.h"
@@ -23,6 +24,9 @@
 #include "core/console.h"
 #include "drivers/acpi.h"
 #include "mm/frame.h"
+#include "sched/sched.h"
+
+extern char boot_stack_top[];
 
 /* Xen PVH boot ABI: xen/include/public/arch-x86/hvm/start_info.h. */
 #define XEN_HVM_START_MAGIC 0x336ec578
@@ -138,11 +142,6 @@ static void read_hypervisor(void)
 	memcpy(boot_info.hypervisor + 8, &r[3], 4);
 }
 
-static void timer_irq(struct trap_frame *f)
-{
-	this_cpu()->timer_ticks++;
-}
-
 static void spurious_irq(struct trap_frame *f)
 {
 }
@@ -193,12 +192,13 @@ void kmain(uint32_t start_info)
 	if (time_init(tsc0))
 		panic("no PIT to calibrate the TSC against");
 	lapic_timer_calibrate();
-	irq_set_handler(VEC_LAPIC_TIMER, timer_irq);
 	irq_set_handler(VEC_SPURIOUS, spurious_irq);
 	cpu_calls_init();
 	read_hypervisor();
 
 	cpu_set_online(&cpu0);
+	sched_init((uint64_t)boot_stack_top - BOOT_STACK_SIZE,
+		   (uint64_t)boot_stack_top);
 	irq_enable();
 	smp_start();
 	paging_drop_identity();

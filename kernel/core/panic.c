@@ -68,11 +68,14 @@ void panic_enter(void)
 
 static bool frame_ok(uint64_t rbp)
 {
-	/* Stacks live in the image (boot stack) or in the direct map. */
+	/* Stacks live in the image (boot stack), the direct map (boot stacks
+	 * of other cores) or the thread stack region. */
 	bool in_image = rbp >= (uint64_t)__kernel_start &&
 			rbp + 16 <= (uint64_t)__kernel_end;
-	bool in_direct = rbp >= DIRECT_MAP && rbp < MMIO_BASE;
-	return !(rbp & 7) && (in_image || in_direct);
+	bool in_direct = rbp >= DIRECT_MAP && rbp < KSTACK_BASE;
+	bool in_kstack =
+	    rbp >= KSTACK_BASE && rbp < KSTACK_BASE + KSTACK_SIZE_ALL;
+	return !(rbp & 7) && (in_image || in_direct || in_kstack);
 }
 
 static void print_addr(int depth, uint64_t addr, uint64_t lookup)

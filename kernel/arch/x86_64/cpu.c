@@ -8,6 +8,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
+#include "sched/sched.h"
 
 struct cpu *cpus[MAX_CPUS];
 static unsigned ncpus;
@@ -42,16 +43,6 @@ unsigned cpu_id(void)
 unsigned cpu_count(void)
 {
 	return __atomic_load_n(&ncpus, __ATOMIC_ACQUIRE);
-}
-
-void preempt_disable(void)
-{
-	this_cpu()->preempt_count++;
-}
-
-void preempt_enable(void)
-{
-	this_cpu()->preempt_count--;
 }
 
 static void idt_set(unsigned vec, unsigned ist)
@@ -200,12 +191,6 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 	spin_unlock(&call_lock);
 }
 
-void cpu_idle(void)
-{
-	for (;;)
-		irq_enable_and_halt();
-}
-
 void cpu_calls_init(void)
 {
 	irq_set_handler(VEC_CALL, call_handler);
@@ -222,4 +207,5 @@ void trap_dispatch(struct trap_frame *f)
 	irq_handlers[f->vector](f);
 	if (f->vector != VEC_SPURIOUS)
 		lapic_eoi();
+	sched_irq_exit(f);
 }

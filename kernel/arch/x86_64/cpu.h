@@ -30,6 +30,7 @@ struct tss {
 #define VEC_IOAPIC_BASE 0x30 /* GSI n -> VEC_IOAPIC_BASE + n */
 #define VEC_LAPIC_TIMER 0xf0
 #define VEC_CALL 0xf1	     /* cpu_call(): run a function on a core */
+#define VEC_RESCHED 0xf2     /* a run queue changed: look at it */
 #define VEC_SPURIOUS 0xff
 
 /* Per-core block. %gs base points at it; self must stay first and id
@@ -50,6 +51,7 @@ struct cpu {
 	volatile uint64_t call_seq, call_done;
 
 	volatile uint64_t timer_ticks; /* LAPIC timer interrupts taken */
+	uint64_t stack_top;	       /* boot stack of an AP */
 
 	uint64_t gdt[6];
 	struct tss tss;
@@ -82,15 +84,12 @@ void irq_set_handler(unsigned vector, irq_handler_t h);
 
 /* Runs fn(arg) on core `cpu` in interrupt context and waits for it to
  * finish. The target must be online with interrupts enabled (idle). For
- * the calling core itself, fn runs directly. Until threads exist this is
- * how work reaches other cores. */
+ * the calling core itself, fn runs directly. For tests and rare
+ * per-core set-up; threads are the way to run work elsewhere. */
 void cpu_call(unsigned cpu, void (*fn)(void *), void *arg);
 /* Runs fn(arg) on every online core at the same time (the caller's own
  * share directly) and returns when all have finished. */
 void cpu_call_all(void (*fn)(void *), void *arg);
-
-/* Waits for interrupts forever (the idle loop of a core without work). */
-void cpu_idle(void) __attribute__((noreturn));
 
 void trap_init(void);
 void trap_dispatch(struct trap_frame *f);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* cpu_test.c: in-guest tests of SMP start-up, cross-core calls, the clock
- * and the local APIC timer. */
+/* cpu_test.c: in-guest tests of SMP start-up, cross-core calls and the
+ * clock. */
 #include <unidb/test.h>
 #include <unidb/time.h>
 
@@ -71,38 +71,4 @@ TEST(time_agrees_across_cpus)
 		 * after the call, unless the TSCs disagree. */
 		EXPECT(t[i] >= before && t[i] <= after);
 	}
-}
-
-static void oneshot(void *arg)
-{
-	lapic_timer_oneshot(1000000);
-}
-
-TEST(lapic_timer_fires_on_every_cpu)
-{
-	uint64_t before[MAX_CPUS];
-
-	for (unsigned i = 0; i < cpu_count(); i++)
-		before[i] = cpus[i]->timer_ticks;
-	cpu_call_all(oneshot, 0);
-	uint64_t end = time_ns() + 2000000000;
-	for (unsigned i = 0; i < cpu_count(); i++) {
-		while (cpus[i]->timer_ticks == before[i] && time_ns() < end)
-			cpu_relax();
-		EXPECT_EQ(cpus[i]->timer_ticks, before[i] + 1);
-	}
-}
-
-TEST(lapic_timer_periodic_rate)
-{
-	uint64_t before = this_cpu()->timer_ticks;
-	uint64_t t0 = time_ns();
-
-	lapic_timer_periodic(1000000); /* 1 kHz */
-	while (time_ns() - t0 < 50000000)
-		cpu_relax();
-	lapic_timer_periodic(0);
-	uint64_t ticks = this_cpu()->timer_ticks - before;
-	/* 50 expected; TCG delivers late under load but never early. */
-	EXPECT(ticks >= 10 && ticks <= 55);
 }

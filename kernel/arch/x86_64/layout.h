@@ -14,12 +14,15 @@
 #define MMIO_BASE 0xffffc00000000000
 #define MMIO_SIZE 0x0000008000000000
 
+/* Thread stacks, each below an unmapped guard page (PML4 slot 320). */
+#define KSTACK_BASE 0xffffa00000000000
+#define KSTACK_SIZE_ALL 0x0000008000000000
+
 /* The AP start-up trampoline is copied here (below 1 MiB, 4 KiB aligned:
  * the SIPI vector is its page number). */
 #define TRAMPOLINE_PHYS 0x8000
 
 #define BOOT_STACK_SIZE 16384
-#define KSTACK_SIZE 16384
 
 /* Boot GDT selectors, shared by boot.S and trampoline.S. */
 #define SEL_CODE64 0x08

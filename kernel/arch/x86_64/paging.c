@@ -5,7 +5,7 @@
  * at KERNEL_VMA. Here we add the direct map of all RAM (PML4 slots 256..)
  * and uncached device mappings (slot 384..). Page-table pages come from a
  * bump allocator just above the kernel image until the frame allocator
- * runs, and from it afterwards. Lock order: mmio_lock only. */
+ * runs, and from it afterwards. Lock order: kmap_lock only. */
 #include <string.h>
 #include <unidb/panic.h>
 #include <unidb/spinlock.h>
@@ -115,26 +115,37 @@ void paging_drop_identity(void)
 	write_cr3(read_cr3());
 }
 
-static struct spinlock mmio_lock = SPINLOCK_INIT;
+/* Serialises changes to the kernel's higher-half tables below. */
+static struct spinlock kmap_lock = SPINLOCK_INIT;
 static uint64_t mmio_next = MMIO_BASE;
+
+static void map_4k_locked(uint64_t va, paddr_t pa, uint64_t flags)
+{
+	uint64_t *pt = walk_create(
+	    walk_create(walk_create(boot_pml4, va, 4), va, 3), va, 2);
+	pt[PT_INDEX(va, 1)] = pa | PTE_P | flags;
+}
+
+void kmap_4k(uint64_t va, paddr_t pa, uint64_t flags)
+{
+	spin_lock(&kmap_lock);
+	map_4k_locked(va, pa, flags);
+	spin_unlock(&kmap_lock);
+}
 
 void *mmio_map(paddr_t pa, size_t len)
 {
 	paddr_t first = pa & ~0xfffUL;
 	size_t n = (pa + len - first + 4095) / 4096;
 
-	spin_lock(&mmio_lock);
+	spin_lock(&kmap_lock);
 	uint64_t va = mmio_next;
 	mmio_next += n * 4096;
 	if (mmio_next > MMIO_BASE + MMIO_SIZE)
 		panic("mmio_map: region exhausted");
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v = va + i * 4096;
-		uint64_t *pt = walk_create(
-		    walk_create(walk_create(boot_pml4, v, 4), v, 3), v, 2);
-		pt[PT_INDEX(v, 1)] = (first + i * 4096) | PTE_P | PTE_W |
-				     PTE_PCD | PTE_PWT | PTE_NX;
-	}
-	spin_unlock(&mmio_lock);
+	for (size_t i = 0; i < n; i++)
+		map_4k_locked(va + i * 4096, first + i * 4096,
+			      PTE_W | PTE_PCD | PTE_PWT | PTE_NX);
+	spin_unlock(&kmap_lock);
 	return (void *)(va + (pa - first));
 }

@@ -23,6 +23,11 @@ void paging_frames_ready(void);
  * so that a NULL dereference faults. Caller flushes other cores. */
 void paging_drop_identity(void);
 
+/* Maps one 4 KiB page of the kernel's higher half (e.g. thread stacks in
+ * KSTACK_BASE..); flags are PTE bits besides present. No TLB flush: the
+ * address must not have been mapped before. */
+void kmap_4k(uint64_t va, paddr_t pa, uint64_t flags);
+
 /* Maps device registers uncached; returns their virtual address. */
 void *mmio_map(paddr_t pa, size_t len);
 

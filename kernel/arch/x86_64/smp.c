@@ -17,11 +17,13 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/x86.h"
+#include "sched/sched.h"
 #include "drivers/acpi.h"
 
 #define AP_TIMEOUT_NS 200000000
 #define SIPI_RETRY_NS 1000000
-#define KSTACK_ORDER 2 /* 16 KiB */
+#define KSTACK_ORDER 2 /* 16 KiB: the core's idle thread runs on it */
+#define KSTACK_BYTES (4096UL << KSTACK_ORDER)
 
 struct trampoline_params {
 	uint64_t cr3, stack, entry, arg;
@@ -34,8 +36,7 @@ static void ap_entry(struct cpu *c)
 {
 	cpu_init(c, c->id, c->apic_id);
 	lapic_init();
-	cpu_set_online(c);
-	cpu_idle();
+	sched_start_cpu(c->stack_top - KSTACK_BYTES, c->stack_top);
 }
 
 static bool wait_online(struct cpu *c, uint64_t ns)
@@ -52,7 +53,8 @@ static bool start_ap(struct trampoline_params *p, struct cpu *c)
 	paddr_t stack = frame_alloc(KSTACK_ORDER);
 	if (!stack)
 		panic("smp: no memory for a kernel stack");
-	p->stack = (uint64_t)phys_to_virt(stack) + (4096 << KSTACK_ORDER);
+	c->stack_top = (uint64_t)phys_to_virt(stack) + KSTACK_BYTES;
+	p->stack = c->stack_top;
 	p->arg = (uint64_t)c;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
@@ -71,10 +73,12 @@ static bool start_ap(struct trampoline_params *p, struct cpu *c)
 
 void smp_start(void)
 {
-	unsigned size = trampoline_end - trampoline_start;
+	/* Linker symbols: compare addresses, not C objects. */
+	uintptr_t start = (uintptr_t)trampoline_start;
+	size_t size = (uintptr_t)trampoline_end - start;
 	char *t = phys_to_virt(TRAMPOLINE_PHYS);
 	struct trampoline_params *p =
-	    (void *)(t + (trampoline_params - trampoline_start));
+	    (void *)(t + ((uintptr_t)trampoline_params - start));
 
 	memcpy(t, trampoline_start, size);
 	p->cr3 = read_cr3();

@@ -9,6 +9,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/x86.h"
 #include "core/panic.h"
+#include "sched/sched.h"
 
 /* Intel SDM 3A, 6.3.1, table 6-1. */
 static const char *const exception_names[32] = {
@@ -59,6 +60,19 @@ static void print_cause(const struct trap_frame *f)
 	}
 }
 
+/* A fault on a guard page is a stack overflow; with the stack gone, it
+ * usually arrives as a double fault, with CR2 still naming the page. */
+static void print_stack_overflow(const struct trap_frame *f)
+{
+	if (f->vector != 14 && f->vector != 8)
+		return;
+	const char *owner = sched_guard_owner(read_cr2());
+	if (owner)
+		printk("kernel stack overflow: thread %s ran into its guard "
+		       "page\n",
+		       owner);
+}
+
 static void print_regs(const struct trap_frame *f)
 {
 	printk("RIP %016lx  RSP %016lx  RFLAGS %016lx\n", f->rip, f->rsp,
@@ -76,6 +90,7 @@ void trap_fatal(struct trap_frame *f)
 {
 	panic_enter();
 	print_cause(f);
+	print_stack_overflow(f);
 	struct cpu *c = cpus[0] ? this_cpu() : NULL;
 	printk("cpu %u, thread %s\n", c ? c->id : 0,
 	       c ? c->thread_name : "boot");

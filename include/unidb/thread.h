@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* thread.h: kernel threads, the only unit of execution in unidb.
+ *
+ * A thread runs on one core at a time; the scheduler (kernel/sched) keeps a
+ * run queue per core, preempts a thread after its time slice, moves
+ * runnable threads to idle cores, and never takes a global lock to switch.
+ * Threads cost a few microseconds to create: stacks (with an unmapped
+ * guard page below them) are kept in per-core caches and reused.
+ *
+ * Calls that may block ("may sleep") must not be made with preemption
+ * disabled, with a spinlock held, or from an interrupt handler: doing so
+ * panics with "sleeping while atomic". */
+#ifndef UNIDB_THREAD_H
+#define UNIDB_THREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct thread;
+
+#define THREAD_STACK_DEFAULT (16 * 1024)
+#define THREAD_STACK_MAX (1024 * 1024)
+#define THREAD_ANY_CPU (-1)
+
+struct thread_attr {
+	size_t stack_size; /* 0: THREAD_STACK_DEFAULT; rounded up to 4 KiB */
+	int cpu;	   /* THREAD_ANY_CPU, or the core to pin the thread to */
+};
+
+/* Creates a runnable thread that calls entry(arg). name (copied, cut to
+ * 23 characters) shows in panics and thread lists. attr may be NULL.
+ * The thread must be joined (thread_join) or detached (thread_detach).
+ * Returns NULL if memory is exhausted or attr is invalid (stack size above
+ * THREAD_STACK_MAX, cpu not online). O(1) with a cached stack; may map a
+ * new stack otherwise. Callable with preemption enabled only. */
+struct thread *thread_create(const char *name, void (*entry)(void *),
+			     void *arg, const struct thread_attr *attr);
+
+/* Ends the calling thread. Returning from entry() does the same. */
+void thread_exit(void) __attribute__((noreturn));
+
+/* Waits until t has ended, then frees it. Each thread is joined at most
+ * once, and not after thread_detach(). May sleep. Returns 0, or -EINVAL
+ * for t == thread_current() or a detached thread, -EDEADLK never (no
+ * cycle detection across threads). */
+int thread_join(struct thread *t);
+
+/* t is freed as soon as it ends; it must not be joined. */
+void thread_detach(struct thread *t);
+
+/* Gives the core to the next runnable thread of this core, if any. */
+void thread_yield(void);
+
+/* Sleeps at least ns nanoseconds (timer-driven; wakes within about one
+ * timer interrupt latency after the deadline). May sleep. */
+void thread_sleep_ns(uint64_t ns);
+
+struct thread *thread_current(void);
+const char *thread_name(const struct thread *t);
+uint64_t thread_id(const struct thread *t);
+
+/* One pointer of thread-local storage, NULL at creation. O(1). */
+void *thread_local(void);
+void thread_set_local(void *p);
+
+/* Idle behaviour of a core without runnable threads: HALT sleeps until an
+ * interrupt (cheap for the host, microseconds to wake), POLL spins on the
+ * run queue (fastest wake-up, burns the core). Default: HALT. */
+enum sched_idle_mode { SCHED_IDLE_HALT, SCHED_IDLE_POLL };
+int sched_set_idle_mode(unsigned cpu, enum sched_idle_mode mode);
+
+/* Prints every thread: id, name, state, cpu, and where it waits. */
+void sched_dump(void);
+
+#endif

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* sched_test.c: in-guest tests of threads and the scheduler. */
+#include <stddef.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/sync.h>
+#include <unidb/test.h>
+#include <unidb/thread.h>
+#include <unidb/time.h>
+
+#include "arch/x86_64/cpu.h"
+#include "sched/sched.h"
+
+#define MANY 10000
+
+static void add_one(void *arg)
+{
+	__atomic_fetch_add((unsigned long *)arg, 1, __ATOMIC_RELAXED);
+}
+
+TEST(sched_create_and_join_10000_threads)
+{
+	static struct thread *t[MANY];
+	unsigned long ran = 0;
+
+	for (int i = 0; i < MANY; i++) {
+		t[i] = thread_create("many", add_one, &ran, NULL);
+		ASSERT(t[i] != NULL);
+	}
+	for (int i = 0; i < MANY; i++)
+		EXPECT_EQ(thread_join(t[i]), 0);
+	EXPECT_EQ(ran, MANY);
+}
+
+TEST(sched_rejects_bad_attributes)
+{
+	struct thread_attr big = {.stack_size = THREAD_STACK_MAX + 1,
+				  .cpu = THREAD_ANY_CPU};
+	struct thread_attr nocpu = {.cpu = (int)cpu_count()};
+	struct thread_attr neg = {.cpu = -2};
+
+	EXPECT(thread_create("x", add_one, NULL, &big) == NULL);
+	EXPECT(thread_create("x", add_one, NULL, &nocpu) == NULL);
+	EXPECT(thread_create("x", add_one, NULL, &neg) == NULL);
+	EXPECT_EQ(thread_join(thread_current()), -EINVAL);
+	EXPECT_EQ(thread_join(NULL), -EINVAL);
+}
+
+struct spin_arg {
+	volatile bool stop;
+	volatile bool other_ran;
+	volatile unsigned long spins;
+};
+
+static void spin_forever(void *arg)
+{
+	struct spin_arg *a = arg;
+	while (!a->stop)
+		a->spins++; /* never yields, never blocks */
+}
+
+static void mark_ran(void *arg)
+{
+	((struct spin_arg *)arg)->other_ran = true;
+}
+
+/* Both threads are pinned to the core of the test; the spinner would
+ * keep it forever without preemption. */
+TEST(sched_preemption_keeps_spinner_from_starving_others)
+{
+	struct spin_arg a = {0};
+	struct thread_attr here = {.cpu = (int)cpu_id()};
+	uint64_t before = this_rq()->preemptions;
+
+	struct thread *s = thread_create("spinner", spin_forever, &a, &here);
+	struct thread *o = thread_create("other", mark_ran, &a, &here);
+	ASSERT(s && o);
+	uint64_t end = time_ns() + 5000000000;
+	while (!a.other_ran && time_ns() < end)
+		thread_yield();
+	EXPECT(a.other_ran);
+	EXPECT(a.spins > 0);
+	a.stop = true;
+	EXPECT_EQ(thread_join(s), 0);
+	EXPECT_EQ(thread_join(o), 0);
+	EXPECT(this_rq()->preemptions > before);
+}
+
+struct sleeper {
+	uint64_t asked, slept;
+};
+
+static void sleep_some(void *arg)
+{
+	struct sleeper *s = arg;
+	uint64_t t0 = time_ns();
+	thread_sleep_ns(s->asked);
+	s->slept = time_ns() - t0;
+}
+
+TEST(sched_sleep_not_early_and_bounded)
+{
+	struct sleeper s[8];
+	struct thread *t[8];
+
+	for (int i = 0; i < 8; i++) {
+		s[i].asked = (uint64_t)(i + 1) * 1000000; /* 1..8 ms */
+		t[i] = thread_create("sleeper", sleep_some, &s[i], NULL);
+		ASSERT(t[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		thread_join(t[i]);
+		EXPECT(s[i].slept >= s[i].asked);
+		/* Bound for an emulated machine on a loaded host. */
+		EXPECT(s[i].slept < s[i].asked + 200000000);
+	}
+}
+
+struct pingpong {
+	struct semaphore ping, pong;
+	unsigned woke_on;
+};
+
+static void pong_side(void *arg)
+{
+	struct pingpong *p = arg;
+	for (int i = 0; i < 100; i++) {
+		semaphore_down(&p->ping);
+		p->woke_on = cpu_id();
+		semaphore_up(&p->pong);
+	}
+}
+
+TEST(sched_cross_cpu_wakeup)
+{
+	struct pingpong p;
+	unsigned far = cpu_count() - 1;
+	struct thread_attr there = {.cpu = (int)far};
+
+	semaphore_init(&p.ping, 0);
+	semaphore_init(&p.pong, 0);
+	struct thread *t = thread_create("pong", pong_side, &p, &there);
+	ASSERT(t);
+	for (int i = 0; i < 100; i++) {
+		p.woke_on = ~0u;
+		semaphore_up(&p.ping);
+		semaphore_down(&p.pong);
+		EXPECT_EQ(p.woke_on, far);
+	}
+	EXPECT_EQ(thread_join(t), 0);
+}
+
+static unsigned bits(uint64_t m)
+{
+	unsigned n = 0;
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+struct cpu_seen {
+	volatile uint64_t mask;
+	volatile bool stop;
+};
+
+static void busy_note_cpu(void *arg)
+{
+	struct cpu_seen *s = arg;
+	uint64_t end = time_ns() + 3000000000;
+	while (!s->stop && time_ns() < end) {
+		__atomic_fetch_or(&s->mask, 1UL << cpu_id(), __ATOMIC_RELAXED);
+		if (bits(s->mask) == cpu_count())
+			s->stop = true;
+	}
+}
+
+/* All threads start on this core's queue; idle cores must take them. */
+TEST(sched_idle_cores_steal_queued_threads)
+{
+	struct cpu_seen s = {0};
+	struct thread *t[MAX_CPUS];
+	unsigned n = cpu_count();
+
+	for (unsigned i = 0; i < n; i++) {
+		t[i] = thread_create("busy", busy_note_cpu, &s, NULL);
+		ASSERT(t[i]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		thread_join(t[i]);
+	EXPECT_EQ(bits(s.mask), n);
+}
+
+/* Vector registers of a preempted thread survive other threads using
+ * them on the same core. */
+static void fpu_worker(void *arg)
+{
+	uint64_t mine = (uint64_t)arg, got0 = 0, got15 = 0;
+	uint64_t end = time_ns() + 60000000; /* several time slices */
+	bool ok = true;
+
+	__asm__ volatile("movq %0, %%xmm0; movq %0, %%xmm15" ::"r"(mine));
+	while (time_ns() < end && ok) {
+		__asm__ volatile("movq %%xmm0, %0; movq %%xmm15, %1"
+				 : "=r"(got0), "=r"(got15));
+		ok = got0 == mine && got15 == mine;
+	}
+	*(volatile bool *)thread_local() = ok;
+}
+
+static void fpu_entry(void *arg)
+{
+	bool *ok = arg;
+	thread_set_local(ok);
+	fpu_worker((void *)(0x1111111111111111UL * (uint64_t)(ok[1] + 1)));
+}
+
+TEST(sched_preemption_preserves_vector_registers)
+{
+	bool ok[2][2] = {{false, 0}, {false, 1}};
+	struct thread_attr here = {.cpu = (int)cpu_id()};
+	struct thread *a = thread_create("fpu-a", fpu_entry, ok[0], &here);
+	struct thread *b = thread_create("fpu-b", fpu_entry, ok[1], &here);
+
+	ASSERT(a && b);
+	thread_join(a);
+	thread_join(b);
+	EXPECT(ok[0][0]);
+	EXPECT(ok[1][0]);
+}
+
+TEST(sched_thread_local_and_names)
+{
+	int x;
+	void *old = thread_local();
+
+	thread_set_local(&x);
+	EXPECT(thread_local() == &x);
+	thread_set_local(old);
+	EXPECT(thread_id(thread_current()) > 0);
+}

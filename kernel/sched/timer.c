@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* timer.c: per-core lists of timers, sorted by deadline.
+ *
+ * Each core's list has its own lock (taken with interrupts disabled; it
+ * is the innermost lock of the scheduler). The LAPIC timer is programmed
+ * for the earliest of: the first timer, the end of the time slice when
+ * another thread waits, and the balance check (sched.c). */
+#include <unidb/time.h>
+#include <unidb/timer.h>
+
+#include "arch/x86_64/x86.h"
+#include "sched/sched.h"
+
+struct timer_list {
+	struct spinlock lock;
+	struct list_node head;
+};
+
+static struct timer_list lists[MAX_CPUS];
+
+void timer_list_init(unsigned cpu)
+{
+	list_init(&lists[cpu].head);
+}
+
+void timer_init(struct timer *t, void (*fn)(struct timer *t), void *arg)
+{
+	t->fn = fn;
+	t->arg = arg;
+	t->armed = false;
+	t->period = 0;
+	list_init(&t->node);
+}
+
+/* Inserts t in deadline order; returns whether it is now the first. */
+static bool insert(struct timer_list *l, struct timer *t)
+{
+	struct list_node *p = l->head.prev;
+	while (p != &l->head &&
+	       list_entry(p, struct timer, node)->deadline > t->deadline)
+		p = p->prev;
+	list_add_tail(p->next, &t->node); /* i.e. after p */
+	t->armed = true;
+	return l->head.next == &t->node;
+}
+
+void timer_start(struct timer *t, uint64_t delay_ns, uint64_t period_ns)
+{
+	uint64_t f = irq_save();
+	unsigned cpu = cpu_id();
+	struct timer_list *l = &lists[cpu];
+
+	t->cpu = cpu;
+	t->period = period_ns;
+	t->deadline = time_ns() + delay_ns;
+	spin_lock(&l->lock);
+	bool first = insert(l, t);
+	spin_unlock(&l->lock);
+	if (first)
+		sched_program_timer();
+	irq_restore(f);
+}
+
+bool timer_cancel(struct timer *t)
+{
+	uint64_t f = irq_save();
+	struct timer_list *l = &lists[t->cpu];
+
+	spin_lock(&l->lock);
+	bool was = t->armed;
+	if (was) {
+		list_del(&t->node);
+		t->armed = false;
+	}
+	spin_unlock(&l->lock);
+	irq_restore(f);
+	return was;
+}
+
+uint64_t timer_next_deadline(void)
+{
+	struct timer_list *l = &lists[cpu_id()];
+	uint64_t d = UINT64_MAX;
+
+	spin_lock(&l->lock);
+	if (!list_empty(&l->head))
+		d = list_entry(l->head.next, struct timer, node)->deadline;
+	spin_unlock(&l->lock);
+	return d;
+}
+
+/* Interrupt context, interrupts disabled. */
+void timer_run_expired(void)
+{
+	struct timer_list *l = &lists[cpu_id()];
+
+	for (;;) {
+		uint64_t now = time_ns();
+		spin_lock(&l->lock);
+		struct timer *t = list_empty(&l->head)
+				      ? NULL
+				      : list_entry(l->head.next, struct timer,
+						   node);
+		if (!t || t->deadline > now) {
+			spin_unlock(&l->lock);
+			return;
+		}
+		list_del(&t->node);
+		t->armed = false;
+		if (t->period) {
+			/* Skip periods that were missed entirely rather than
+			 * firing a burst to catch up. */
+			t->deadline += t->period;
+			if (t->deadline <= now)
+				t->deadline = now + t->period;
+			insert(l, t);
+		}
+		spin_unlock(&l->lock);
+		t->fn(t);
+	}
+}
