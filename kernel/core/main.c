@@ -203,6 +203,7 @@ void kmain(uint32_t start_info)
 	smp_start();
 	paging_drop_identity();
 	cpu_call_all(reload_cr3, NULL);
+	job_workers_start();
 	boot_info.ready_ns = time_ns();
 	print_summary();
 

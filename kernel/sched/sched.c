@@ -274,7 +274,7 @@ __attribute__((noreturn)) static void idle_loop(void)
 
 	for (;;) {
 		uint64_t f = irq_save();
-		if (idle_work(rq) || steal(rq)) {
+		if (idle_work(rq) || steal(rq) || job_idle()) {
 			schedule(f);
 			continue;
 		}

@@ -114,6 +114,10 @@ struct thread *thread_new(const char *name, void (*entry)(void *), void *arg,
 /* Name of the thread whose stack guard page contains addr, or NULL. */
 const char *sched_guard_owner(uint64_t addr);
 void sched_init(uint64_t stack_lo, uint64_t stack_hi);
+
+/* job.c */
+void job_workers_start(void); /* boot core, after all cores are up */
+bool job_idle(void);	      /* idle loop: wake this core's job worker */
 void sched_start_cpu(uint64_t stack_lo, uint64_t stack_hi)
     __attribute__((noreturn));
 bool steal_candidate(void);
