@@ -16,7 +16,7 @@ struct command {
 };
 
 #define COMMAND(cname, cusage, fn)                                             \
-	static const struct command command_##cname                            \
+	static const struct command command_desc_##cname                            \
 	    __attribute__((used, section(".unidb_commands"), aligned(8))) = {  \
 		#cname, cusage, fn}
 

@@ -9,9 +9,9 @@
 #define MAX_CPUS 64
 
 /* Index (0..cpu_count()-1) of the calling core. O(1), one %gs load.
- * The caller must not migrate while it uses the value (interrupts off or
- * pinned); until the scheduler exists every thread is pinned. */
-unsigned cpu_id(void);
+ * The caller must not migrate while it uses the value (preemption
+ * disabled, or a thread pinned to its core). */
+static inline unsigned cpu_id(void);
 
 /* Number of cores that are online. O(1). */
 unsigned cpu_count(void);
@@ -24,8 +24,60 @@ static inline void cpu_relax(void)
 
 /* Keep the calling thread on its core until the matching preempt_enable()
  * (nestable). Per-core data (caches, counters) is only touched between the
- * two. Callable from any context; O(1). */
-void preempt_disable(void);
-void preempt_enable(void);
+ * two. Callable from any context; O(1), one instruction each way unless a
+ * preemption was asked for meanwhile. */
+static inline void preempt_disable(void);
+static inline void preempt_enable(void);
+
+#ifdef UNIDB_HOST
+/* Host unit tests provide these (tests/unit/mm_host.c). */
+unsigned host_cpu_id(void);
+void host_preempt_disable(void);
+void host_preempt_enable(void);
+static inline unsigned cpu_id(void)
+{
+	return host_cpu_id();
+}
+static inline void preempt_disable(void)
+{
+	host_preempt_disable();
+}
+static inline void preempt_enable(void)
+{
+	host_preempt_enable();
+}
+#else
+/* Fields of the per-core block %gs points to (struct cpu in
+ * kernel/arch/x86_64/cpu.h, which checks these offsets). Single %gs-relative
+ * instructions cannot be split by a preemption that moves the thread. */
+#define CPU_OFFSET_ID 8
+#define CPU_OFFSET_PREEMPT 16
+#define CPU_OFFSET_RESCHED 20
+
+static inline unsigned cpu_id(void)
+{
+	unsigned id;
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(CPU_OFFSET_ID));
+	return id;
+}
+
+static inline void preempt_disable(void)
+{
+	__asm__ volatile("incl %%gs:%c0" ::"i"(CPU_OFFSET_PREEMPT) : "memory");
+}
+
+void preempt_resched(void); /* kernel/sched: switch if allowed now */
+
+static inline void preempt_enable(void)
+{
+	unsigned char resched;
+	__asm__ volatile("decl %%gs:%c0" ::"i"(CPU_OFFSET_PREEMPT) : "memory");
+	__asm__ volatile("movb %%gs:%c1, %0"
+			 : "=r"(resched)
+			 : "i"(CPU_OFFSET_RESCHED));
+	if (__builtin_expect(resched, 0))
+		preempt_resched();
+}
+#endif
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* command.c: runs what the command line asks for; built-in commands. */
 #include <string.h>
+#include <unidb/bench.h>
 #include <unidb/command.h>
 #include <unidb/panic.h>
 #include <unidb/printk.h>
@@ -10,6 +11,7 @@
 #define ARGS_MAX 32
 
 extern const struct command __commands_start[], __commands_end[];
+extern const struct bench __benches_start[], __benches_end[];
 
 static int split(char *s, char **argv)
 {
@@ -65,3 +67,20 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 COMMAND(help, "list the commands", cmd_help);
+
+static int cmd_bench(int argc, char **argv)
+{
+	const struct bench *b;
+
+	for (b = __benches_start; b < __benches_end; b++)
+		if (argc > 1 && !strcmp(b->name, argv[1]))
+			return b->run(argc - 1, argv + 1);
+	printk("bench: %s '%s'; benchmarks:\n",
+	       argc > 1 ? "unknown benchmark" : "which benchmark?",
+	       argc > 1 ? argv[1] : "");
+	for (b = __benches_start; b < __benches_end; b++)
+		printk("  %-10s %s\n", b->name, b->usage);
+	return POWEROFF_FAIL;
+}
+COMMAND(bench, "NAME [args]  run a benchmark (bench alone lists them)",
+	cmd_bench);

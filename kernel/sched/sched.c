@@ -29,39 +29,29 @@
 #include "sched/sched.h"
 
 #define BALANCE_DELAY_NS 50000 /* a queued thread may wait this long */
+#define IDLE_POLL_NS 50000     /* an idle core polls this long, then halts */
 
 struct rq runqueues[MAX_CPUS];
 static bool sched_ready;
 
 void switch_stack(uint64_t *save_rsp, uint64_t new_rsp);
 
-#define PREEMPT_OFFSET offsetof(struct cpu, preempt_count)
-
-/* One instruction, so it cannot be split by a preemption and migration. */
-void preempt_disable(void)
-{
-	__asm__ volatile("incl %%gs:%c0" ::"i"(PREEMPT_OFFSET) : "memory");
-}
-
 static int preempt_count(void)
 {
-	int n;
-	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(n) : "i"(PREEMPT_OFFSET));
-	return n;
+	return this_cpu()->preempt_count;
 }
 
-void preempt_enable(void)
+/* preempt_enable() found need_resched set. */
+void preempt_resched(void)
 {
-	__asm__ volatile("decl %%gs:%c0" ::"i"(PREEMPT_OFFSET) : "memory");
-	if (sched_ready && this_rq()->need_resched && !preempt_count() &&
-	    (read_rflags() & RFLAGS_IF)) {
-		irq_disable();
-		struct thread *t = this_rq()->curr;
-		if (t->state == THREAD_RUNNING)
-			schedule(RFLAGS_IF);
-		else
-			irq_enable();
-	}
+	if (!sched_ready || preempt_count() || !(read_rflags() & RFLAGS_IF))
+		return;
+	irq_disable();
+	struct thread *t = this_rq()->curr;
+	if (t->state == THREAD_RUNNING && this_cpu()->need_resched)
+		schedule(RFLAGS_IF);
+	else
+		irq_enable();
 }
 
 struct thread *thread_current(void)
@@ -74,8 +64,15 @@ static void enqueue(struct rq *rq, struct thread *t)
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&rq->queue, &t->rq_node);
 	rq->nr_queued++;
-	if (rq->curr != rq->idle && !rq->balance_at)
-		rq->balance_at = time_ns() + BALANCE_DELAY_NS;
+	if (rq->curr == rq->idle)
+		return;
+	/* Someone waits for the running thread now: its slice runs from
+	 * here, and an unpinned waiter may go to an idle core. */
+	uint64_t now = time_ns();
+	if (!rq->slice_end)
+		rq->slice_end = now + SCHED_SLICE_NS;
+	if (t->pinned < 0 && !rq->balance_at)
+		rq->balance_at = now + BALANCE_DELAY_NS;
 }
 
 static struct thread *dequeue(struct rq *rq)
@@ -108,7 +105,7 @@ void schedule(uint64_t irq)
 		panic("sleeping while atomic: thread %s, preempt count %d",
 		      prev->name, preempt_count());
 	spin_lock(&rq->lock);
-	rq->need_resched = false;
+	this_cpu()->need_resched = false;
 	if (prev->state == THREAD_RUNNING && prev != rq->idle)
 		enqueue(rq, prev);
 	next = dequeue(rq);
@@ -127,11 +124,15 @@ void schedule(uint64_t irq)
 	next->cpu = cpu_id();
 	next->switches++;
 	rq->curr = next;
-	rq->slice_end = time_ns() + SCHED_SLICE_NS;
+	/* The slice only matters once another thread waits; enqueue()
+	 * starts it then. */
+	rq->slice_end = rq->nr_queued ? time_ns() + SCHED_SLICE_NS : 0;
 	rq->last = prev;
 	this_cpu()->thread_name = next->name;
 	if (!prev->fpu_full)
 		fpu_save_control(prev);
+	uint32_t mxcsr = prev->mxcsr;
+	uint16_t fcw = prev->fcw;
 
 	switch_stack(&prev->rsp, next->rsp);
 
@@ -140,7 +141,7 @@ void schedule(uint64_t irq)
 	rq = this_rq();
 	if (prev->fpu_full)
 		fpu_restore_full(prev);
-	else
+	else if (prev->mxcsr != mxcsr || prev->fcw != fcw)
 		fpu_restore_control(prev);
 	finish_switch(rq->last);
 	sched_program_timer();
@@ -202,13 +203,14 @@ bool sched_wake(struct thread *t)
 	spin_unlock(&rq->lock);
 	if (cpu == me) {
 		if (idle)
-			rq->need_resched = true;
+			this_cpu()->need_resched = true;
 		else
 			sched_program_timer(); /* a slice now matters */
 	} else {
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		/* A polling idle core sees the queue by itself. */
-		if (!(idle && rq->idle_mode == SCHED_IDLE_POLL && !rq->idle_halted))
+		/* An idle core that polls sees the queue by itself; one in
+		 * hlt, or running a thread, needs to be told. */
+		if (!idle || rq->idle_halted)
 			kick(cpu);
 	}
 	irq_restore(f);
@@ -265,7 +267,7 @@ static bool steal(struct rq *rq)
 
 static bool idle_work(struct rq *rq)
 {
-	return __atomic_load_n(&rq->nr_queued, __ATOMIC_ACQUIRE) || rq->need_resched;
+	return __atomic_load_n(&rq->nr_queued, __ATOMIC_ACQUIRE) || this_cpu()->need_resched;
 }
 
 __attribute__((noreturn)) static void idle_loop(void)
@@ -278,10 +280,18 @@ __attribute__((noreturn)) static void idle_loop(void)
 			schedule(f);
 			continue;
 		}
-		if (rq->idle_mode == SCHED_IDLE_POLL) {
+		/* Poll before halting: a thread that blocked a moment ago is
+		 * often woken a moment later, and waking a halted core costs
+		 * an IPI and the VMM's wake-up of the vCPU (tens of us). */
+		irq_restore(f);
+		uint64_t until = rq->idle_mode == SCHED_IDLE_POLL
+				     ? UINT64_MAX
+				     : time_ns() + IDLE_POLL_NS;
+		while (!idle_work(rq) && time_ns() < until)
+			cpu_relax();
+		f = irq_save();
+		if (idle_work(rq)) {
 			irq_restore(f);
-			while (!idle_work(rq) && !steal_candidate())
-				cpu_relax();
 			continue;
 		}
 		rq->idle_halted = true;
@@ -314,14 +324,12 @@ void sched_program_timer(void)
 		at = rq->slice_end;
 	if (rq->balance_at && rq->balance_at < at)
 		at = rq->balance_at;
-	if (at == rq->timer_at)
+	/* Only ever move the interrupt earlier: one that comes too early
+	 * finds nothing due, and sched_tick() sets the next. This keeps
+	 * device writes off the switch path. */
+	if (at >= rq->timer_at)
 		return;
 	rq->timer_at = at;
-	if (at == UINT64_MAX) {
-		lapic_timer_oneshot(0);
-		rq->timer_at = 0;
-		return;
-	}
 	uint64_t now = time_ns();
 	lapic_timer_oneshot(at > now + 1000 ? at - now : 1000);
 }
@@ -350,12 +358,12 @@ void sched_tick(void)
 	struct rq *rq = this_rq();
 	uint64_t now = time_ns();
 
-	rq->timer_at = 0; /* the one-shot has fired */
+	rq->timer_at = UINT64_MAX; /* the one-shot has fired */
 	timer_run_expired();
 	if (rq->balance_at && now >= rq->balance_at)
 		balance(rq);
 	if (rq->curr != rq->idle && rq->nr_queued && now >= rq->slice_end)
-		rq->need_resched = true;
+		this_cpu()->need_resched = true;
 	sched_program_timer();
 }
 
@@ -363,7 +371,7 @@ static void resched_ipi(struct trap_frame *f)
 {
 	struct rq *rq = this_rq();
 	if (rq->curr == rq->idle)
-		rq->need_resched = true;
+		this_cpu()->need_resched = true;
 	sched_program_timer();
 }
 
@@ -379,7 +387,7 @@ void sched_irq_exit(const struct trap_frame *f)
 	if (!sched_ready)
 		return;
 	struct rq *rq = this_rq();
-	if (!rq->need_resched || preempt_count() || !(f->rflags & RFLAGS_IF))
+	if (!this_cpu()->need_resched || preempt_count() || !(f->rflags & RFLAGS_IF))
 		return;
 	struct thread *t = rq->curr;
 	if (t->state != THREAD_RUNNING)
@@ -433,6 +441,7 @@ void sched_init(uint64_t stack_lo, uint64_t stack_hi)
 {
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		list_init(&runqueues[i].queue);
+		runqueues[i].timer_at = UINT64_MAX;
 		timer_list_init(i);
 	}
 	irq_set_handler(VEC_LAPIC_TIMER, timer_irq);

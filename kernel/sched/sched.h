@@ -64,12 +64,11 @@ struct rq {
 	struct thread *curr;
 	struct thread *idle;
 	struct thread *last;	/* switched away from, until finish_switch */
-	volatile bool need_resched;
 	volatile bool idle_halted; /* in hlt: needs an IPI to notice work */
 	enum sched_idle_mode idle_mode;
-	uint64_t slice_end;	/* time_ns() when curr's slice ends */
+	uint64_t slice_end;	/* when curr must yield; 0: nobody waited yet */
 	uint64_t balance_at;	/* check then whether queued threads wait */
-	uint64_t timer_at;	/* what the LAPIC timer is set to, or 0 */
+	uint64_t timer_at;	/* LAPIC timer deadline; UINT64_MAX: none */
 	uint64_t steals;	/* threads this core took from others */
 	uint64_t preemptions;
 };

@@ -14,6 +14,7 @@
 struct timer_list {
 	struct spinlock lock;
 	struct list_node head;
+	uint64_t first; /* deadline of the head, UINT64_MAX if empty */
 };
 
 static struct timer_list lists[MAX_CPUS];
@@ -21,6 +22,16 @@ static struct timer_list lists[MAX_CPUS];
 void timer_list_init(unsigned cpu)
 {
 	list_init(&lists[cpu].head);
+	lists[cpu].first = UINT64_MAX;
+}
+
+/* Caller holds l->lock. */
+static void update_first(struct timer_list *l)
+{
+	uint64_t d = list_empty(&l->head)
+			 ? UINT64_MAX
+			 : list_entry(l->head.next, struct timer, node)->deadline;
+	__atomic_store_n(&l->first, d, __ATOMIC_RELAXED);
 }
 
 void timer_init(struct timer *t, void (*fn)(struct timer *t), void *arg)
@@ -55,6 +66,7 @@ void timer_start(struct timer *t, uint64_t delay_ns, uint64_t period_ns)
 	t->deadline = time_ns() + delay_ns;
 	spin_lock(&l->lock);
 	bool first = insert(l, t);
+	update_first(l);
 	spin_unlock(&l->lock);
 	if (first)
 		sched_program_timer();
@@ -71,22 +83,17 @@ bool timer_cancel(struct timer *t)
 	if (was) {
 		list_del(&t->node);
 		t->armed = false;
+		update_first(l);
 	}
 	spin_unlock(&l->lock);
 	irq_restore(f);
 	return was;
 }
 
+/* Lock-free: the scheduler asks on every switch. */
 uint64_t timer_next_deadline(void)
 {
-	struct timer_list *l = &lists[cpu_id()];
-	uint64_t d = UINT64_MAX;
-
-	spin_lock(&l->lock);
-	if (!list_empty(&l->head))
-		d = list_entry(l->head.next, struct timer, node)->deadline;
-	spin_unlock(&l->lock);
-	return d;
+	return __atomic_load_n(&lists[cpu_id()].first, __ATOMIC_RELAXED);
 }
 
 /* Interrupt context, interrupts disabled. */
@@ -102,6 +109,7 @@ void timer_run_expired(void)
 				      : list_entry(l->head.next, struct timer,
 						   node);
 		if (!t || t->deadline > now) {
+			update_first(l);
 			spin_unlock(&l->lock);
 			return;
 		}

@@ -53,7 +53,7 @@ paddr_t virt_to_phys(const void *va)
 	return a - b < mm_host_ram_size ? a - b : ~(paddr_t)0 << 12;
 }
 
-unsigned cpu_id(void)
+unsigned host_cpu_id(void)
 {
 	return this_cpu;
 }
@@ -63,12 +63,12 @@ unsigned cpu_count(void)
 	return ncpus;
 }
 
-void preempt_disable(void)
+void host_preempt_disable(void)
 {
 	preempt_depth++;
 }
 
-void preempt_enable(void)
+void host_preempt_enable(void)
 {
 	if (--preempt_depth < 0) {
 		fprintf(stderr, "preempt_enable without preempt_disable\n");

@@ -33,13 +33,6 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static irq_handler_t irq_handlers[256];
 extern const char trap_stub_table_start[];
 
-unsigned cpu_id(void)
-{
-	unsigned id;
-	__asm__ volatile("movl %%gs:8, %0" : "=r"(id));
-	return id;
-}
-
 unsigned cpu_count(void)
 {
 	return __atomic_load_n(&ncpus, __ATOMIC_ACQUIRE);

@@ -41,7 +41,8 @@ struct cpu {
 	unsigned id;
 	uint32_t apic_id;
 	int preempt_count;
-	const char *thread_name; /* shown by panic reports */
+	volatile bool need_resched; /* switch at the next chance */
+	const char *thread_name;    /* shown by panic reports */
 	volatile bool online;    /* written once by the core itself */
 	bool in_trap;		 /* detects a fault inside a fault report */
 
@@ -65,6 +66,14 @@ struct trap_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
+
+_Static_assert(__builtin_offsetof(struct cpu, id) == CPU_OFFSET_ID, "id");
+_Static_assert(__builtin_offsetof(struct cpu, preempt_count) ==
+		   CPU_OFFSET_PREEMPT,
+	       "preempt_count");
+_Static_assert(__builtin_offsetof(struct cpu, need_resched) ==
+		   CPU_OFFSET_RESCHED,
+	       "need_resched");
 
 extern struct cpu *cpus[MAX_CPUS];
 
