@@ -23,6 +23,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-avx -mno-3dnow \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-optimize-sibling-calls \
 	-fno-stack-protector -fno-strict-aliasing -fno-common \
 	-fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
@@ -38,6 +39,9 @@ LDS    := kernel/arch/x86_64/linker.ld
 
 .PHONY: all run test unit debug lint format clean bench-boot deps
 all: $(BUILD)/unidb.elf
+
+# Flags live here: a change to this file rebuilds everything.
+$(KOBJ): Makefile
 
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)

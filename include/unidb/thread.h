@@ -69,7 +69,23 @@ void thread_set_local(void *p);
 enum sched_idle_mode { SCHED_IDLE_HALT, SCHED_IDLE_POLL };
 int sched_set_idle_mode(unsigned cpu, enum sched_idle_mode mode);
 
-/* Prints every thread: id, name, state, cpu, and where it waits. */
+/* What sched_threads() reports of one thread. */
+struct thread_info {
+	uint64_t id;
+	char name[24];
+	const char *state;	 /* "running", "runnable", "blocked", "dead" */
+	unsigned cpu;		 /* where it runs, or ran last */
+	int pinned;		 /* THREAD_ANY_CPU or a core */
+	const char *wait_reason; /* "mutex", "sleep", ... or NULL */
+	uint64_t switches;	 /* times it was switched in */
+};
+
+/* Copies up to max threads' descriptions into out; returns how many
+ * threads exist. O(threads); takes the thread-list lock. */
+int sched_threads(struct thread_info *out, int max);
+
+/* Prints every thread: id, name, state, cpu, what it waits for, and for
+ * a blocked thread the backtrace of where it blocked. */
 void sched_dump(void);
 
 #endif

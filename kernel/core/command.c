@@ -5,6 +5,7 @@
 #include <unidb/command.h>
 #include <unidb/panic.h>
 #include <unidb/printk.h>
+#include <unidb/thread.h>
 
 #include "core/boot.h"
 
@@ -84,3 +85,11 @@ static int cmd_bench(int argc, char **argv)
 }
 COMMAND(bench, "NAME [args]  run a benchmark (bench alone lists them)",
 	cmd_bench);
+
+static int cmd_threads(int argc, char **argv)
+{
+	sched_dump();
+	return 0;
+}
+COMMAND(threads, "list threads: state, cpu, what they wait for, where",
+	cmd_threads);

@@ -5,23 +5,25 @@
 #include <unidb/command.h>
 #include <unidb/panic.h>
 #include <unidb/printk.h>
+#include <unidb/sync.h>
+#include <unidb/thread.h>
 
 #include "arch/x86_64/cpu.h"
 
-/* noinline + a volatile pointer: the backtrace must name this function,
+/* noipa + a volatile pointer: the backtrace must name this function,
  * and the compiler must not prove the store undefined and drop it. */
-__attribute__((noinline)) static void crash_null_write(void)
+__attribute__((noipa)) static void crash_null_write(void)
 {
 	volatile int *volatile p = NULL;
 	*p = 42; /* cppcheck-suppress nullPointer */
 }
 
-__attribute__((noinline)) static void crash_invalid_opcode(void)
+__attribute__((noipa)) static void crash_invalid_opcode(void)
 {
 	__asm__ volatile("ud2");
 }
 
-__attribute__((noinline)) static void crash_bug_on(void)
+__attribute__((noipa)) static void crash_bug_on(void)
 {
 	BUG_ON(cpu_count() > 0);
 }
@@ -29,6 +31,44 @@ __attribute__((noinline)) static void crash_bug_on(void)
 static void crash_on_this_cpu(void *unused)
 {
 	crash_null_write();
+}
+
+/* Each frame keeps a buffer alive across the recursive call; the bound
+ * (far beyond any stack) only keeps the compiler from calling it
+ * infinite. */
+__attribute__((noipa)) static unsigned recurse(unsigned depth)
+{
+	volatile char buf[512];
+	buf[0] = (char)depth;
+	if (depth > 1000000)
+		return 0;
+	return recurse(depth + 1) + buf[0];
+}
+
+static void overflow_entry(void *arg)
+{
+	recurse(0);
+}
+
+static struct mutex lock_a = MUTEX_INIT(lock_a, "crash-a");
+static struct mutex lock_b = MUTEX_INIT(lock_b, "crash-b");
+
+/* a then b, later b then a: the second order can deadlock against the
+ * first, even though this single thread never blocks. */
+__attribute__((noipa)) static void lock_order_inversion(void)
+{
+	mutex_lock(&lock_a);
+	mutex_lock(&lock_b);
+	mutex_unlock(&lock_b);
+	mutex_unlock(&lock_a);
+	mutex_lock(&lock_b);
+	mutex_lock(&lock_a);
+}
+
+__attribute__((noipa)) static void self_deadlock(void)
+{
+	mutex_lock(&lock_a);
+	mutex_lock(&lock_a);
 }
 
 static int cmd_crash(int argc, char **argv)
@@ -47,18 +87,30 @@ static int cmd_crash(int argc, char **argv)
 			return POWEROFF_FAIL;
 		}
 		cpu_call(cpu_count() - 1, crash_on_this_cpu, NULL);
+	} else if (!strcmp(what, "stack")) {
+		struct thread *t =
+		    thread_create("overflower", overflow_entry, NULL, NULL);
+		if (t)
+			thread_join(t);
+	} else if (!strcmp(what, "lockorder")) {
+		lock_order_inversion();
+	} else if (!strcmp(what, "deadlock")) {
+		self_deadlock();
 	} else if (!strcmp(what, "hang")) {
 		printk("crash: hanging with interrupts off\n");
 		__asm__ volatile("cli");
 		for (;;)
 			__asm__ volatile("pause");
 	} else {
-		printk("crash: unknown kind '%s' (null, ud, bug, ap, hang)\n",
+		printk("crash: unknown kind '%s' (null, ud, bug, ap, stack, "
+		       "lockorder, deadlock, hang)\n",
 		       what);
 		return POWEROFF_FAIL;
 	}
 	printk("crash: %s did not crash\n", what);
 	return POWEROFF_FAIL;
 }
-COMMAND(crash, "null|ud|bug|ap|hang  fail on purpose (end-to-end tests)",
+COMMAND(crash,
+	"null|ud|bug|ap|stack|lockorder|deadlock|hang  fail on purpose "
+	"(end-to-end tests)",
 	cmd_crash);

@@ -19,7 +19,8 @@
 #include "core/ksyms.h"
 #include "core/panic.h"
 
-#define BACKTRACE_MAX 32
+#define BACKTRACE_MAX 32	/* lines printed */
+#define BACKTRACE_WALK 4096 /* frames followed */
 
 static int panic_cpu = -1;
 static unsigned cpus_parked;
@@ -90,20 +91,40 @@ static void print_addr(int depth, uint64_t addr, uint64_t lookup)
 		printk("  #%-2d %016lx ?\n", depth, addr);
 }
 
+/* Deep recursion (a stack overflow) would fill the report with one
+ * frame: runs of the same return address print once, with a count. */
 void panic_backtrace(uint64_t rip, uint64_t rbp)
 {
+	uint64_t last = 0, repeats = 0;
+	int depth = 1;
+
 	printk("backtrace:\n");
 	print_addr(0, rip, rip);
-	for (int depth = 1; depth < BACKTRACE_MAX && rbp && frame_ok(rbp);
-	     depth++) {
+	for (int walked = 0; walked < BACKTRACE_WALK && rbp && frame_ok(rbp);
+	     walked++) {
 		uint64_t ret = ((uint64_t *)rbp)[1];
-		/* ret - 1 lies in the calling instruction: right even when
-		 * the call was a function's last instruction. */
+		rbp = ((uint64_t *)rbp)[0];
 		if (!ret)
 			break;
-		print_addr(depth, ret, ret - 1);
-		rbp = ((uint64_t *)rbp)[0];
+		if (ret == last) {
+			repeats++;
+			continue;
+		}
+		if (repeats)
+			printk("      ... the frame above %lu more times\n",
+			       repeats);
+		repeats = 0;
+		last = ret;
+		if (depth == BACKTRACE_MAX) {
+			printk("      ... more frames not shown\n");
+			return;
+		}
+		/* ret - 1 lies in the calling instruction: right even when
+		 * the call was a function's last instruction. */
+		print_addr(depth++, ret, ret - 1);
 	}
+	if (repeats)
+		printk("      ... the frame above %lu more times\n", repeats);
 }
 
 void panic(const char *fmt, ...)

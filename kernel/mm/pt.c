@@ -10,9 +10,10 @@
  *
  * Invariants. An entry is 0 or present. An intermediate entry is P|W with
  * no other bit, so the leaf alone decides the protection until someone
- * deliberately clears W higher up. A table is freed only by an unmap whose
- * range covers the table's whole span (or by pt_destroy), never because it
- * became empty, and by pt_map when a 2 MiB page replaces an empty table.
+ * deliberately clears W higher up. A table is freed only by an unmap or
+ * pt_destroy whose range covers the table's whole span, or by pt_map when
+ * a 2 MiB page takes the place of an empty page table; never merely
+ * because it became empty.
  * pt_map and pt_install_leaf_cas first allocate every table they may need
  * into a private pool, so once they change the tree they cannot fail.
  *
@@ -209,9 +210,10 @@ static bool cuts_large(const struct pt *pt, uint64_t va)
 	return v && l > 1 && (va & (span(l) - 1));
 }
 
-/* Checks that [va, end) is free for leaves of level leaf and counts the
- * tables mapping it needs: below an empty level-l entry, every level-k
- * table (leaf <= k < l) whose span, span(k + 1), meets the range. */
+/* Checks that [va, end) is free for leaves of level leaf (for a 2 MiB leaf
+ * an empty page table counts as free) and counts the tables mapping it
+ * needs: below an empty level-l entry, every level-k table (leaf <= k < l)
+ * whose span, span(k + 1), meets the range. */
 static int map_check(const struct pt *pt, uint64_t va, uint64_t end, int leaf,
 		     uint64_t *need)
 {
@@ -262,8 +264,8 @@ int pt_map(struct pt *pt, uint64_t va, paddr_t pa, uint64_t size,
 		return err;
 	for (; va < end; va += span(leaf), pa += span(leaf)) {
 		uint64_t *e = walk_create(pt, va, leaf, &pool);
-		uint64_t old = __atomic_exchange_n(e, pa | bits,
-						   __ATOMIC_RELEASE);
+		uint64_t old =
+		    __atomic_exchange_n(e, pa | bits, __ATOMIC_RELEASE);
 		if (old) /* the empty table map_check allowed */
 			table_free(pt, old & PTE_ADDR);
 	}
@@ -271,8 +273,7 @@ int pt_map(struct pt *pt, uint64_t va, paddr_t pa, uint64_t size,
 	return 0;
 }
 
-int pt_install_leaf_cas(struct pt *pt, uint64_t va, paddr_t pa,
-			uint64_t flags)
+int pt_install_leaf_cas(struct pt *pt, uint64_t va, paddr_t pa, uint64_t flags)
 {
 	int l, leaf = flags & PT_HUGE ? 2 : 1;
 	uint64_t v;
@@ -337,8 +338,8 @@ long pt_unmap(struct pt *pt, uint64_t va, uint64_t size, pt_leaf_fn *fn,
 	if (!range_ok(va, size, PT_PAGE) || cuts_large(pt, va) ||
 	    cuts_large(pt, va + size))
 		return -EINVAL;
-	return unmap_table(pt, table(pt, pt->root_pa), 4, va, va + size,
-			   PTE_W, fn, arg);
+	return unmap_table(pt, table(pt, pt->root_pa), 4, va, va + size, PTE_W,
+			   fn, arg);
 }
 
 void pt_destroy(struct pt *pt, pt_leaf_fn *fn, void *arg)
@@ -358,8 +359,7 @@ static bool update_leaf(uint64_t *e, uint64_t v, uint64_t set, uint64_t clear)
 		w = (v & ~clear) | set;
 		if (w == v)
 			return false;
-	} while (!__atomic_compare_exchange_n(e, &v, w, false,
-					      __ATOMIC_RELAXED,
+	} while (!__atomic_compare_exchange_n(e, &v, w, false, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
 	return true;
 }
@@ -402,9 +402,12 @@ int pt_walk(const struct pt *pt, uint64_t va, paddr_t *pa, uint64_t *flags,
 	return 0;
 }
 
+/* The hot one (vm_is_present): direct_map is read once, not after every
+ * acquire load. */
 bool pt_is_present(const struct pt *pt, uint64_t va)
 {
-	const uint64_t *t = table(pt, pt->root_pa);
+	uintptr_t dm = pt->ops->direct_map;
+	const uint64_t *t = (const uint64_t *)(pt->root_pa + dm);
 
 	if (va >= PT_VA_END)
 		return false;
@@ -412,12 +415,12 @@ bool pt_is_present(const struct pt *pt, uint64_t va)
 		uint64_t v = load(&t[PT_INDEX(va, l)]);
 		if (!v || is_leaf(v, l))
 			return v;
-		t = table(pt, v & PTE_ADDR);
+		t = (const uint64_t *)((v & PTE_ADDR) + dm);
 	}
 }
 
-int pt_visit(const struct pt *pt, uint64_t va, uint64_t size,
-	     pt_visit_fn *fn, void *arg)
+int pt_visit(const struct pt *pt, uint64_t va, uint64_t size, pt_visit_fn *fn,
+	     void *arg)
 {
 	if (!range_ok(va, size, PT_PAGE))
 		return -EINVAL;

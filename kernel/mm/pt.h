@@ -25,10 +25,10 @@
 
 #include "arch/x86_64/pte.h"
 
-#define PT_PAGE (1UL << 12)      /* level-1 leaf */
+#define PT_PAGE (1UL << 12)	 /* level-1 leaf */
 #define PT_HUGE_PAGE (1UL << 21) /* level-2 leaf */
-#define PT_VA_END (1UL << 47)    /* end of the canonical lower half */
-#define PT_PA_END (1UL << 52)    /* MAXPHYADDR limit of PTE_ADDR */
+#define PT_VA_END (1UL << 47)	 /* end of the canonical lower half */
+#define PT_PA_END (1UL << 52)	 /* MAXPHYADDR limit of PTE_ADDR */
 
 /* Flags taken by pt_map()/pt_install_leaf_cas() and reported by the walks:
  * PTE_* bits of pte.h, plus PT_HUGE for a 2 MiB (or 1 GiB) leaf. PTE_P is
@@ -135,8 +135,8 @@ bool pt_is_present(const struct pt *pt, uint64_t va);
  * after the change. O(leaves) walks plus one per hole. Returns 0, fn's
  * first non-zero return, or -EINVAL for an unaligned, empty or
  * non-lower-half range. */
-int pt_visit(const struct pt *pt, uint64_t va, uint64_t size,
-	     pt_visit_fn *fn, void *arg);
+int pt_visit(const struct pt *pt, uint64_t va, uint64_t size, pt_visit_fn *fn,
+	     void *arg);
 
 /* Installs one leaf (4 KiB, or 2 MiB with PT_HUGE) at va if that entry is
  * empty, with one compare-and-swap: the page-fault fast path. Missing
@@ -147,7 +147,6 @@ int pt_visit(const struct pt *pt, uint64_t va, uint64_t size,
  * Needs no TLB flush. Returns 0; -EEXIST if the page (or a large page or
  * table in its place) is already there, nothing changed; -ENOMEM if a table
  * cannot be allocated, nothing changed; -EINVAL as for pt_map(). */
-int pt_install_leaf_cas(struct pt *pt, uint64_t va, paddr_t pa,
-			uint64_t flags);
+int pt_install_leaf_cas(struct pt *pt, uint64_t va, paddr_t pa, uint64_t flags);
 
 #endif

@@ -455,6 +455,8 @@ void sched_init(uint64_t stack_lo, uint64_t stack_hi)
 	if (!idle)
 		panic("sched: no memory for the idle thread");
 	idle->entry = (void (*)(void *))idle_loop;
+	idle->pinned = 0;
+	thread_register(idle);
 	cpu_sched_init(main, idle);
 	sched_ready = true;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sched_test.c: in-guest tests of threads and the scheduler. */
 #include <stddef.h>
+#include <string.h>
 #include <unidb/errno.h>
 #include <unidb/heap.h>
 #include <unidb/sync.h>
@@ -237,4 +238,57 @@ TEST(sched_thread_local_and_names)
 	EXPECT(thread_local() == &x);
 	thread_set_local(old);
 	EXPECT(thread_id(thread_current()) > 0);
+}
+
+struct blocked_pair {
+	struct mutex m;
+	volatile bool holding;
+};
+
+static void take_and_wait(void *arg)
+{
+	struct blocked_pair *b = arg;
+	mutex_lock(&b->m);
+	mutex_unlock(&b->m);
+}
+
+static void sleep_long(void *arg)
+{
+	thread_sleep_ns(40000000); /* outlasts the check below */
+}
+
+static const struct thread_info *find(const struct thread_info *v, int n,
+				      const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+/* Introspection shows what each thread waits for. */
+TEST(sched_threads_lists_states_and_wait_reasons)
+{
+	static struct blocked_pair b = {.m = MUTEX_INIT(b.m, "introspect")};
+	static struct thread_info v[64];
+
+	mutex_lock(&b.m);
+	struct thread *w = thread_create("waiter-x", take_and_wait, &b, NULL);
+	struct thread *s = thread_create("sleeper-x", sleep_long, NULL, NULL);
+	ASSERT(w && s);
+	thread_sleep_ns(20000000); /* both block by now */
+	int n = sched_threads(v, 64);
+	EXPECT(n >= 4);
+	const struct thread_info *wi = find(v, n < 64 ? n : 64, "waiter-x");
+	const struct thread_info *si = find(v, n < 64 ? n : 64, "sleeper-x");
+	const struct thread_info *me = find(v, n < 64 ? n : 64, "main");
+	ASSERT(wi && si && me);
+	EXPECT(!strcmp(wi->state, "blocked"));
+	EXPECT(wi->wait_reason && !strcmp(wi->wait_reason, "mutex"));
+	EXPECT(!strcmp(si->state, "blocked"));
+	EXPECT(si->wait_reason && !strcmp(si->wait_reason, "sleep"));
+	EXPECT(!strcmp(me->state, "running"));
+	mutex_unlock(&b.m);
+	thread_join(w);
+	thread_join(s);
 }

@@ -224,6 +224,31 @@ static const char *state_name(const struct thread *t)
 	return names[t->state];
 }
 
+int sched_threads(struct thread_info *out, int max)
+{
+	int n = 0;
+	uint64_t f = irq_save();
+	spin_lock(&all_lock);
+	for (struct list_node *p = all_threads.next; p != &all_threads;
+	     p = p->next, n++) {
+		struct thread *t = list_entry(p, struct thread, all_node);
+		if (n >= max)
+			continue;
+		out[n] = (struct thread_info){
+		    .id = t->id,
+		    .state = state_name(t),
+		    .cpu = t->cpu,
+		    .pinned = t->pinned,
+		    .wait_reason = t->wait_reason,
+		    .switches = t->switches,
+		};
+		memcpy(out[n].name, t->name, sizeof(out[n].name));
+	}
+	spin_unlock(&all_lock);
+	irq_restore(f);
+	return n;
+}
+
 /* Interrupts are off while the list is walked, so the threads stay. */
 void sched_dump(void)
 {

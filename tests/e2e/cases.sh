@@ -18,6 +18,7 @@ boot() { # smp cmdline [tools/run options...]
 	out=$(tools/run --quiet --smp "$smp" --mem 512M --timeout 120 \
 		--append "$cmdline" "$@" 2>&1)
 	rc=$?
+	out=${out//$'\r'/} # the serial console ends lines with CR LF
 }
 
 # Each check records the first reason a case failed.
@@ -64,6 +65,27 @@ case_fault_on_other_cpu_stops_all() {
 	expect_count '^PANIC:' 1
 	expect_line '^cpu 3, thread idle'
 	expect_line '^  #0  ffffffff8[0-9a-f]{7} crash_null_write\+0x'
+}
+
+case_stack_overflow_names_thread() {
+	boot 2 "crash stack"
+	expect_status 3
+	expect_line '^PANIC: #(DF double fault|PF page fault)'
+	expect_line '^kernel stack overflow: thread overflower ran into its guard page'
+	expect_line ' recurse\+0x'
+}
+
+case_lock_order_inversion_detected() {
+	boot 1 "crash lockorder"
+	expect_status 3
+	expect_line '^PANIC: lock-order inversion: thread main takes mutex crash-a while holding crash-b'
+	expect_line ' lock_order_inversion\+0x'
+}
+
+case_self_deadlock_detected() {
+	boot 1 "crash deadlock"
+	expect_status 3
+	expect_line '^PANIC: self-deadlock: thread main takes mutex crash-a it holds'
 }
 
 case_hang_ends_in_watchdog() {
