@@ -9,7 +9,8 @@
  * A worker sleeps (blocked, no queue) until its core has nothing else to
  * do: the idle loop calls job_idle() before halting, and job_start()
  * wakes the workers of cores that are idle right now. Between morsels a
- * worker checks whether a job of higher priority waits and moves there. */
+ * worker yields to any other thread queued on its core, and moves to a
+ * job of higher priority if one waits. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -115,6 +116,10 @@ static void work_on(struct job *j)
 		;
 
 	while (__atomic_load_n(&top_priority, __ATOMIC_RELAXED) <= j->priority) {
+		/* Workers only use cores that have nothing else to run: a
+		 * thread woken on this core goes first. */
+		if (__atomic_load_n(&this_rq()->nr_queued, __ATOMIC_RELAXED))
+			thread_yield();
 		uint64_t n = morsel_size(j);
 		uint64_t begin = __atomic_fetch_add(&j->next, n, __ATOMIC_RELAXED);
 		if (begin >= j->items)
