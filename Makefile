@@ -37,7 +37,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test unit debug lint format clean bench-boot deps
+.PHONY: all run test unit debug lint format clean bench-boot bench-sched deps
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -102,6 +102,9 @@ test: deps all unit
 
 bench-boot: deps all
 	$(V)bench/boot/run
+
+bench-sched: deps all
+	$(V)bench/sched/run
 
 format:
 	$(V)clang-format -i $$(git ls-files '*.c' '*.h')

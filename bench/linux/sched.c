@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REPS 7
+#define REPS 5
 
 static uint64_t now_ns(void)
 {
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < REPS; r++) {
 		sw[r] = pingpong_ns(0, 0, rounds) / 2;
 		wk[r] = pingpong_ns(0, 1, rounds / 4);
-		sp[r] = spawn_ns(rounds / 4);
+		sp[r] = spawn_ns(rounds / 20);
 		if (!sw[r] || !wk[r] || !sp[r]) {
 			fprintf(stderr, "sched: thread creation failed\n");
 			return 1;

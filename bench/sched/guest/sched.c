@@ -19,7 +19,7 @@
 #include <unidb/thread.h>
 #include <unidb/time.h>
 
-#define REPS 7
+#define REPS 5
 
 struct pingpong {
 	struct semaphore ping, pong;
@@ -96,8 +96,8 @@ static int bench_sched(int argc, char **argv)
 	unsigned rounds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 20000;
 	bool poll = argc > 2 && !strcmp(argv[2], "poll");
 
-	if (cpu_count() < 2 || rounds < 4) {
-		printk("bench sched: needs 2 cpus and rounds >= 4\n");
+	if (cpu_count() < 2 || rounds < 20) {
+		printk("bench sched: needs 2 cpus and rounds >= 20\n");
 		return 1;
 	}
 	for (unsigned c = 0; c < cpu_count(); c++)
@@ -106,7 +106,7 @@ static int bench_sched(int argc, char **argv)
 	for (int r = 0; r < REPS; r++) {
 		sw[r] = pingpong_ns(0, 0, rounds) / 2; /* two hand-offs */
 		wk[r] = pingpong_ns(0, 1, rounds / 4);
-		sp[r] = spawn_ns(rounds / 4);
+		sp[r] = spawn_ns(rounds / 20);
 		if (!sw[r] || !wk[r] || !sp[r]) {
 			printk("bench sched: thread creation failed\n");
 			return 1;

@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: MIT
+# bench/lib.sh: shared shell functions for benchmarks that boot unidb and the
+# Linux baseline guest on the same virtual hardware, alternately, and collect
+# one number per run. Source it from a bash script (set -euo pipefail):
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   bench_init boot                      # name; sets BENCH_ROOT, cds there
+#   run_unidb() { ...; BENCH_VALUE=...; }   # one run of each system; $1 = run#
+#   run_linux() { ...; BENCH_VALUE=...; }   # return non-zero = benchmark fails
+#   bench_alternate 7 unidb linux        # runs alternate, order flips each run
+#   bench_table ms                       # table of runs + medians
+#   bench_csv bench/results/x.csv "system,run,ms,accel" '$accel'   # see below
+#   m=$(bench_median_of unidb)
+#
+# For boot-type runs, bench_boot_once starts tools/run and timestamps the
+# console line matching a regex (QEMU start -> line read), see below.
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_LOGDIR=""
+declare -ga BENCH_SYSTEMS=()
+declare -gA BENCH_VALUES=() # [system,run] -> value
+BENCH_RUNS=0
+
+bench_log() { echo "bench: $*" >&2; }
+bench_die() {
+	echo "bench: FAIL: $*" >&2
+	exit 1
+}
+
+# bench_init NAME: cd to the repo root, make a log dir build/bench/NAME.
+bench_init() {
+	cd "$BENCH_ROOT" || exit 1
+	BENCH_LOGDIR=$BENCH_ROOT/build/bench/$1
+	mkdir -p "$BENCH_LOGDIR" bench/results
+}
+
+# bench_accel ACCEL: resolve "auto" the way tools/run does (cached probe).
+bench_accel() {
+	if [[ "$1" == auto ]]; then "$BENCH_ROOT/tools/accel-probe"; else echo "$1"; fi
+}
+
+# bench_linux_guest: build (if needed) the Linux guest; sets BENCH_LINUX_ARGS
+# (the tools/run options that boot it) and BENCH_LINUX_CMDLINE.
+bench_linux_guest() {
+	"$BENCH_ROOT/tools/linux-guest" >&2
+	BENCH_LINUX_CMDLINE=$("$BENCH_ROOT/tools/linux-guest" --print-cmdline)
+	BENCH_LINUX_ARGS=(--kernel "$BENCH_ROOT/build/linux/vmlinuz"
+		--initrd "$BENCH_ROOT/build/linux/initramfs.cpio.gz")
+}
+
+# bench_boot_once REGEX LOG [tools/run args...]
+# Boots one guest through tools/run with console to LOG. Sets
+#   BENCH_READY_MS    ms from QEMU start to the first console line matching
+#                     REGEX being read ("" if no line matched)
+#   BENCH_READY_LINE  that line
+#   BENCH_RC          tools/run's exit status
+# The measurement ends at the line; reading goes on until QEMU exits, but that
+# wait is not measured. QEMU's stderr goes to LOG.err.
+bench_boot_once() {
+	local regex=$1 log=$2 stampf line t_ready="" fd pid t0
+	shift 2
+	stampf=$(mktemp /tmp/unidb-bench-stamp.XXXXXX)
+	: >"$log"
+	BENCH_READY_LINE=""
+	exec {fd}< <(exec "$BENCH_ROOT/tools/run" --quiet --stamp "$stampf" "$@" 2>"$log.err")
+	pid=$!
+	while IFS= read -r -u "$fd" line || [[ -n "$line" ]]; do
+		line=${line%$'\r'}
+		if [[ -z "$t_ready" && "$line" =~ $regex ]]; then
+			t_ready=$EPOCHREALTIME
+			BENCH_READY_LINE=$line
+		fi
+		printf '%s\n' "$line" >>"$log"
+	done
+	exec {fd}<&-
+	BENCH_RC=0
+	wait "$pid" || BENCH_RC=$?
+	t0=$(cat "$stampf" 2>/dev/null || true)
+	rm -f "$stampf"
+	BENCH_READY_MS=""
+	if [[ -n "$t_ready" && -n "$t0" ]]; then
+		BENCH_READY_MS=$(awk -v a="$t0" -v b="$t_ready" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+	fi
+}
+
+# bench_alternate RUNS SYSTEM... : for run 1..RUNS call run_<SYSTEM> RUN for
+# every system; the order rotates each run (A B, B A, ...) so that drift on the
+# host does not favour one system. Each run_<SYSTEM> sets BENCH_VALUE.
+bench_alternate() {
+	local runs=$1 r i n sys order
+	shift
+	BENCH_SYSTEMS=("$@")
+	BENCH_RUNS=$runs
+	n=$#
+	for ((r = 1; r <= runs; r++)); do
+		order=()
+		for ((i = 0; i < n; i++)); do
+			order+=("${BENCH_SYSTEMS[((i + r - 1) % n)]}")
+		done
+		for sys in "${order[@]}"; do
+			BENCH_VALUE=""
+			"run_$sys" "$r" || bench_die "$sys run $r failed"
+			[[ -n "$BENCH_VALUE" ]] || bench_die "$sys run $r produced no value"
+			BENCH_VALUES[$sys,$r]=$BENCH_VALUE
+			bench_log "$sys run $r: $BENCH_VALUE"
+		done
+	done
+}
+
+# bench_median NUMBER...: median (mean of the middle two for an even count).
+bench_median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) exit 1
+		      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		      printf "%.1f\n", m }'
+}
+
+# bench_values_of SYSTEM: that system's values, one per line, in run order.
+bench_values_of() {
+	local r
+	for ((r = 1; r <= BENCH_RUNS; r++)); do echo "${BENCH_VALUES[$1,$r]}"; done
+}
+
+bench_median_of() {
+	# shellcheck disable=SC2046
+	bench_median $(bench_values_of "$1")
+}
+
+# bench_table UNIT: runs as rows, systems as columns, then the medians.
+bench_table() {
+	local unit=$1 r sys
+	{
+		printf '%-8s' run
+		for sys in "${BENCH_SYSTEMS[@]}"; do printf ' %14s' "$sys($unit)"; done
+		printf '\n'
+		for ((r = 1; r <= BENCH_RUNS; r++)); do
+			printf '%-8s' "$r"
+			for sys in "${BENCH_SYSTEMS[@]}"; do printf ' %14s' "${BENCH_VALUES[$sys,$r]}"; done
+			printf '\n'
+		done
+		printf '%-8s' median
+		for sys in "${BENCH_SYSTEMS[@]}"; do printf ' %14s' "$(bench_median_of "$sys")"; done
+		printf '\n'
+	}
+}
+
+# bench_csv FILE HEADER EXTRA: one row per (system, run):
+#   system,run,value,EXTRA   with HEADER as the first line, e.g.
+#   bench_csv bench/results/boot-tcg-microvm.csv system,run,ms,accel,smp tcg,2
+bench_csv() {
+	local file=$1 header=$2 extra=$3 r sys
+	{
+		echo "$header"
+		for ((r = 1; r <= BENCH_RUNS; r++)); do
+			for sys in "${BENCH_SYSTEMS[@]}"; do
+				echo "$sys,$r,${BENCH_VALUES[$sys,$r]}${extra:+,$extra}"
+			done
+		done
+	} >"$file.tmp"
+	mv "$file.tmp" "$file"
+}
+
+# bench_ratio A B: A/B with one decimal.
+bench_ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) { print "inf"; exit } printf "%.1f\n", a / b }'
+}
