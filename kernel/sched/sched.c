@@ -181,8 +181,15 @@ static void kick(unsigned cpu)
 
 bool sched_wake(struct thread *t)
 {
-	enum thread_state blocked = THREAD_BLOCKED;
 	uint64_t f = irq_save();
+	bool woke = sched_wake_irqoff(t);
+	irq_restore(f);
+	return woke;
+}
+
+bool sched_wake_irqoff(struct thread *t)
+{
+	enum thread_state blocked = THREAD_BLOCKED;
 	unsigned me = cpu_id();
 	unsigned cpu = t->pinned >= 0 ? (unsigned)t->pinned : t->cpu;
 	struct rq *rq = &runqueues[cpu];
@@ -194,7 +201,6 @@ bool sched_wake(struct thread *t)
 					 false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		spin_unlock(&rq->lock);
-		irq_restore(f);
 		return false;
 	}
 	t->cpu = cpu;
@@ -213,7 +219,6 @@ bool sched_wake(struct thread *t)
 		if (!idle || rq->idle_halted)
 			kick(cpu);
 	}
-	irq_restore(f);
 	return true;
 }
 

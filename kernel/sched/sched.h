@@ -88,12 +88,16 @@ static inline struct rq *this_rq(void)
 void schedule(uint64_t irq);
 
 /* Makes a BLOCKED thread runnable; false if it was not blocked. Any
- * context, including interrupt handlers. */
+ * context, including interrupt handlers. The _irqoff variant is for
+ * callers that already run with interrupts disabled. */
 bool sched_wake(struct thread *t);
+bool sched_wake_irqoff(struct thread *t);
 
 /* Blocks the current thread until sched_wake(); the caller has already
- * made itself findable by a waker, with interrupts still disabled since
- * (irq is what irq_save() returned). reason shows in sched_dump(). */
+ * made itself findable by a waker, with interrupts still disabled since.
+ * Interrupts are then restored to irq (what irq_save() returned; 0 keeps
+ * them off for a caller that goes on with more locked work). reason shows
+ * in sched_dump(). */
 void sched_block(const char *reason, void *obj, uint64_t irq);
 
 /* Called on the way out of an interrupt: preempts if asked to. */

@@ -25,18 +25,16 @@ void waitqueue_init(struct waitqueue *wq)
 	*wq = (struct waitqueue)WAITQUEUE_INIT(*wq);
 }
 
-/* Called with wq->lock held and interrupts off (*irq from irq_save);
- * returns in the same state after having been woken. */
-static void wait_locked(struct waitqueue *wq, const char *reason,
-			uint64_t *irq)
+/* Called with wq->lock held and interrupts off; returns in the same state
+ * after having been woken. */
+static void wait_locked(struct waitqueue *wq, const char *reason)
 {
 	struct waiter w = {.t = thread_current()};
 
 	list_add_tail(&wq->waiters, &w.node);
 	w.t->state = THREAD_BLOCKED;
 	spin_unlock(&wq->lock);
-	sched_block(reason, wq, *irq);
-	*irq = irq_save();
+	sched_block(reason, wq, 0); /* back with interrupts still off */
 	spin_lock(&wq->lock);
 	if (w.node.next != &w.node)
 		list_del(&w.node); /* woken by something else */
@@ -48,7 +46,7 @@ static bool wake_one_locked(struct waitqueue *wq)
 		struct waiter *w =
 		    list_entry(wq->waiters.next, struct waiter, node);
 		list_del(&w->node);
-		if (sched_wake(w->t))
+		if (sched_wake_irqoff(w->t))
 			return true;
 	}
 	return false;
@@ -165,7 +163,7 @@ void mutex_lock(struct mutex *m)
 			continue;
 		if (!o)
 			break;
-		wait_locked(&m->wq, "mutex", &irq);
+		wait_locked(&m->wq, "mutex");
 	}
 	if (!list_empty(&m->wq.waiters))
 		__atomic_fetch_or(&m->owner, MUTEX_WAITERS, __ATOMIC_RELAXED);
@@ -212,8 +210,7 @@ void condvar_wait(struct condvar *c, struct mutex *m)
 	/* On the queue before m is released: a signal sent as soon as m is
 	 * free finds us. */
 	mutex_unlock(m);
-	sched_block("condvar", c, irq);
-	irq = irq_save();
+	sched_block("condvar", c, 0);
 	spin_lock(&c->wq.lock);
 	if (w.node.next != &w.node)
 		list_del(&w.node);
@@ -252,7 +249,7 @@ void rwlock_read_lock(struct rwlock *l)
 	uint64_t irq = irq_save();
 	spin_lock(&l->wq.lock);
 	while (l->writer || l->writers_waiting)
-		wait_locked(&l->wq, "rwlock read", &irq);
+		wait_locked(&l->wq, "rwlock read");
 	l->readers++;
 	spin_unlock(&l->wq.lock);
 	irq_restore(irq);
@@ -274,7 +271,7 @@ void rwlock_write_lock(struct rwlock *l)
 	spin_lock(&l->wq.lock);
 	l->writers_waiting++;
 	while (l->writer || l->readers)
-		wait_locked(&l->wq, "rwlock write", &irq);
+		wait_locked(&l->wq, "rwlock write");
 	l->writers_waiting--;
 	l->writer = true;
 	spin_unlock(&l->wq.lock);
@@ -303,7 +300,7 @@ void semaphore_down(struct semaphore *s)
 	uint64_t irq = irq_save();
 	spin_lock(&s->wq.lock);
 	while (s->count == 0)
-		wait_locked(&s->wq, "semaphore", &irq);
+		wait_locked(&s->wq, "semaphore");
 	s->count--;
 	spin_unlock(&s->wq.lock);
 	irq_restore(irq);
@@ -329,7 +326,7 @@ void completion_wait(struct completion *c)
 	uint64_t irq = irq_save();
 	spin_lock(&c->wq.lock);
 	while (!c->done)
-		wait_locked(&c->wq, "completion", &irq);
+		wait_locked(&c->wq, "completion");
 	spin_unlock(&c->wq.lock);
 	irq_restore(irq);
 }
