@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* sched.c: scheduler microbenchmarks, Linux side (static, in the Linux
  * baseline guest). Mirrors bench/sched/guest/sched.c: the same ping-pong
- * through two semaphores (POSIX sem_t, i.e. futexes) between threads
- * pinned to one core (switch) or two cores (wake), and pthread
- * create+join of an empty function (spawn). */
+ * between threads pinned to one core (switch) or two cores (wake), through
+ * a futex-based park/unpark (Linux's lowest-level block/wake primitive)
+ * and through POSIX semaphores (switch_sem), and pthread create+join of an
+ * empty function (spawn). */
 #define _GNU_SOURCE
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -25,9 +29,40 @@ static uint64_t now_ns(void)
 
 struct pingpong {
 	sem_t ping, pong;
+	int token[2]; /* park tokens of pinger, ponger */
 	unsigned rounds;
 	int cpu[2];
+	bool park;
 };
+
+/* The same semantics as unidb's thread_park/thread_unpark. */
+static void park(int *token)
+{
+	while (!__atomic_exchange_n(token, 0, __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, token, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+static void unpark(int *token)
+{
+	__atomic_store_n(token, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, token, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void handoff_wait(struct pingpong *p, sem_t *s, int *token)
+{
+	if (p->park)
+		park(token);
+	else
+		sem_wait(s);
+}
+
+static void handoff_give(struct pingpong *p, sem_t *s, int *token)
+{
+	if (p->park)
+		unpark(token);
+	else
+		sem_post(s);
+}
 
 static void pin(int cpu)
 {
@@ -45,8 +80,8 @@ static void *ponger(void *arg)
 	struct pingpong *p = arg;
 	pin(p->cpu[1]);
 	for (unsigned i = 0; i < p->rounds; i++) {
-		sem_wait(&p->ping);
-		sem_post(&p->pong);
+		handoff_wait(p, &p->ping, &p->token[1]);
+		handoff_give(p, &p->pong, &p->token[0]);
 	}
 	return NULL;
 }
@@ -56,15 +91,15 @@ static void *pinger(void *arg)
 	struct pingpong *p = arg;
 	pin(p->cpu[0]);
 	for (unsigned i = 0; i < p->rounds; i++) {
-		sem_post(&p->ping);
-		sem_wait(&p->pong);
+		handoff_give(p, &p->ping, &p->token[1]);
+		handoff_wait(p, &p->pong, &p->token[0]);
 	}
 	return NULL;
 }
 
-static uint64_t pingpong_ns(int a, int b, unsigned rounds)
+static uint64_t pingpong_ns(int a, int b, unsigned rounds, bool park)
 {
-	struct pingpong p = {.rounds = rounds, .cpu = {a, b}};
+	struct pingpong p = {.rounds = rounds, .cpu = {a, b}, .park = park};
 	pthread_t x, y;
 
 	sem_init(&p.ping, 0, 0);
@@ -109,7 +144,7 @@ static uint64_t median(uint64_t *v)
 
 int main(int argc, char **argv)
 {
-	uint64_t sw[REPS], wk[REPS], sp[REPS];
+	uint64_t sw[REPS], ss[REPS], wk[REPS], sp[REPS];
 	unsigned rounds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 20000;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
@@ -118,21 +153,22 @@ int main(int argc, char **argv)
 	}
 	spawn_ns(100);
 	for (int r = 0; r < REPS; r++) {
-		sw[r] = pingpong_ns(0, 0, rounds) / 2;
-		wk[r] = pingpong_ns(0, 1, rounds / 4);
+		sw[r] = pingpong_ns(0, 0, rounds, true) / 2;
+		ss[r] = pingpong_ns(0, 0, rounds, false) / 2;
+		wk[r] = pingpong_ns(0, 1, rounds / 4, true);
 		sp[r] = spawn_ns(rounds / 20);
-		if (!sw[r] || !wk[r] || !sp[r]) {
+		if (!sw[r] || !ss[r] || !wk[r] || !sp[r]) {
 			fprintf(stderr, "sched: thread creation failed\n");
 			return 1;
 		}
-		printf("run %d: switch %lu ns, wake round trip %lu ns, "
-		       "spawn %lu ns\n",
-		       r, (unsigned long)sw[r], (unsigned long)wk[r],
-		       (unsigned long)sp[r]);
+		printf("run %d: switch %lu ns (semaphores %lu ns), wake round "
+		       "trip %lu ns, spawn %lu ns\n",
+		       r, (unsigned long)sw[r], (unsigned long)ss[r],
+		       (unsigned long)wk[r], (unsigned long)sp[r]);
 	}
-	printf("RESULT bench=sched system=linux switch_ns=%lu wake_ns=%lu "
-	       "spawn_ns=%lu\n",
-	       (unsigned long)median(sw), (unsigned long)median(wk),
-	       (unsigned long)median(sp));
+	printf("RESULT bench=sched system=linux switch_ns=%lu switch_sem_ns=%lu "
+	       "wake_ns=%lu spawn_ns=%lu\n",
+	       (unsigned long)median(sw), (unsigned long)median(ss),
+	       (unsigned long)median(wk), (unsigned long)median(sp));
 	return 0;
 }

@@ -51,6 +51,15 @@ void thread_detach(struct thread *t);
 /* Gives the core to the next runnable thread of this core, if any. */
 void thread_yield(void);
 
+/* The lowest-level way to wait, for code that builds its own
+ * synchronisation (the role futexes play on Linux). Each thread has one
+ * wake-up token: thread_park() consumes it, blocking until there is one;
+ * thread_unpark(t) provides it and wakes t if it is parked. An unpark
+ * before the park is not lost; several unparks before one park count
+ * once. park may sleep; unpark is O(1) and callable from any context. */
+void thread_park(void);
+void thread_unpark(struct thread *t);
+
 /* Sleeps at least ns nanoseconds (timer-driven; wakes within about one
  * timer interrupt latency after the deadline). May sleep. */
 void thread_sleep_ns(uint64_t ns);

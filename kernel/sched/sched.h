@@ -34,6 +34,7 @@ struct thread {
 	int pinned;		  /* THREAD_ANY_CPU or a core */
 	volatile bool on_cpu;	  /* its context is still live on a core */
 	bool fpu_full;		  /* fpu area holds a full preempted state */
+	bool park_token;	  /* thread_unpark() happened (atomic) */
 	bool detached;		  /* under lock */
 	bool ended;		  /* under lock: context gone, may be freed */
 	struct spinlock lock;	  /* join/detach/end hand-shake */

@@ -292,3 +292,49 @@ TEST(sched_threads_lists_states_and_wait_reasons)
 	thread_join(w);
 	thread_join(s);
 }
+
+struct parker {
+	struct thread *main, *other;
+	volatile unsigned turns;
+};
+
+static void park_partner(void *arg)
+{
+	struct parker *p = arg;
+	for (int i = 0; i < 1000; i++) {
+		thread_park();
+		p->turns++;
+		thread_unpark(p->main);
+	}
+}
+
+/* Tokens are neither lost nor counted twice, on one core or across. */
+TEST(sched_park_unpark_handoff)
+{
+	struct parker p = {.main = thread_current()};
+
+	thread_unpark(p.main);
+	thread_unpark(p.main); /* two unparks, one token */
+	thread_park();	       /* consumes it without blocking */
+	for (unsigned cpu = 0; cpu < cpu_count(); cpu += cpu_count() - 1) {
+		struct thread_attr a = {.cpu = (int)cpu};
+		p.turns = 0;
+		p.other = thread_create("parker", park_partner, &p, &a);
+		ASSERT(p.other);
+		for (unsigned i = 0; i < 1000; i++) {
+			EXPECT_EQ(p.turns, i);
+			thread_unpark(p.other);
+			thread_park();
+		}
+		EXPECT_EQ(p.turns, 1000);
+		thread_join(p.other);
+		if (cpu_count() == 1)
+			break;
+	}
+	/* A sleep is not cut short by a stray unpark. */
+	uint64_t t0 = time_ns();
+	thread_unpark(thread_current());
+	thread_sleep_ns(2000000);
+	EXPECT(time_ns() - t0 >= 2000000);
+	thread_park(); /* the stray token is still there */
+}

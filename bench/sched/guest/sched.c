@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* sched.c: scheduler microbenchmarks, unidb side ("bench sched").
  *
- * The same three measurements as bench/linux/sched.c, with the same
- * structure, so that only the operating system differs:
+ * The same measurements as bench/linux/sched.c, with the same structure,
+ * so that only the operating system differs:
  *   switch  two threads pinned to one core hand the core to each other
- *           through a pair of semaphores; ns per hand-off
- *   wake    the same ping-pong between threads pinned to two cores;
+ *           with each system's lowest-level block/wake primitive
+ *           (thread_park/unpark here, a futex on Linux); ns per hand-off
+ *   switch_sem  the same through a pair of semaphores (sem_t on Linux)
+ *   wake    the park ping-pong between threads pinned to two cores;
  *           ns per round trip (two cross-core wake-ups)
  *   spawn   create a thread running an empty function and join it; ns
  * Each is repeated REPS times; the median is reported. */
@@ -23,42 +25,65 @@
 
 struct pingpong {
 	struct semaphore ping, pong;
+	struct thread *pinger, *ponger;
+	volatile int started;
 	unsigned rounds;
+	bool park;
 };
+
+static void handoff_wait(struct pingpong *p, struct semaphore *s)
+{
+	if (p->park)
+		thread_park();
+	else
+		semaphore_down(s);
+}
+
+static void handoff_give(struct pingpong *p, struct semaphore *s,
+			 struct thread *t)
+{
+	if (p->park)
+		thread_unpark(t);
+	else
+		semaphore_up(s);
+}
 
 static void ponger(void *arg)
 {
 	struct pingpong *p = arg;
 	for (unsigned i = 0; i < p->rounds; i++) {
-		semaphore_down(&p->ping);
-		semaphore_up(&p->pong);
+		handoff_wait(p, &p->ping);
+		handoff_give(p, &p->pong, p->pinger);
 	}
 }
 
 static void pinger(void *arg)
 {
 	struct pingpong *p = arg;
+	while (!__atomic_load_n(&p->started, __ATOMIC_ACQUIRE))
+		thread_yield(); /* until both thread pointers are known */
 	for (unsigned i = 0; i < p->rounds; i++) {
-		semaphore_up(&p->ping);
-		semaphore_down(&p->pong);
+		handoff_give(p, &p->ping, p->ponger);
+		handoff_wait(p, &p->pong);
 	}
 }
 
 /* ns per round trip of a ping-pong between cores a and b. */
-static uint64_t pingpong_ns(int a, int b, unsigned rounds)
+static uint64_t pingpong_ns(int a, int b, unsigned rounds, bool park)
 {
-	struct pingpong p = {.rounds = rounds};
+	struct pingpong p = {.rounds = rounds, .park = park};
 	struct thread_attr aa = {.cpu = a}, ab = {.cpu = b};
 
 	semaphore_init(&p.ping, 0);
 	semaphore_init(&p.pong, 0);
 	uint64_t t0 = time_ns();
-	struct thread *x = thread_create("ping", pinger, &p, &aa);
-	struct thread *y = thread_create("pong", ponger, &p, &ab);
-	if (!x || !y)
+	p.pinger = thread_create("ping", pinger, &p, &aa);
+	p.ponger = thread_create("pong", ponger, &p, &ab);
+	if (!p.pinger || !p.ponger)
 		return 0;
-	thread_join(x);
-	thread_join(y);
+	__atomic_store_n(&p.started, 1, __ATOMIC_RELEASE);
+	thread_join(p.pinger);
+	thread_join(p.ponger);
 	return (time_ns() - t0) / rounds;
 }
 
@@ -92,7 +117,7 @@ static uint64_t median(uint64_t *v)
 
 static int bench_sched(int argc, char **argv)
 {
-	uint64_t sw[REPS], wk[REPS], sp[REPS];
+	uint64_t sw[REPS], ss[REPS], wk[REPS], sp[REPS];
 	unsigned rounds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 20000;
 	bool poll = argc > 2 && !strcmp(argv[2], "poll");
 
@@ -104,20 +129,21 @@ static int bench_sched(int argc, char **argv)
 		sched_set_idle_mode(c, poll ? SCHED_IDLE_POLL : SCHED_IDLE_HALT);
 	spawn_ns(100); /* warm the stack caches */
 	for (int r = 0; r < REPS; r++) {
-		sw[r] = pingpong_ns(0, 0, rounds) / 2; /* two hand-offs */
-		wk[r] = pingpong_ns(0, 1, rounds / 4);
+		sw[r] = pingpong_ns(0, 0, rounds, true) / 2; /* two hand-offs */
+		ss[r] = pingpong_ns(0, 0, rounds, false) / 2;
+		wk[r] = pingpong_ns(0, 1, rounds / 4, true);
 		sp[r] = spawn_ns(rounds / 20);
-		if (!sw[r] || !wk[r] || !sp[r]) {
+		if (!sw[r] || !ss[r] || !wk[r] || !sp[r]) {
 			printk("bench sched: thread creation failed\n");
 			return 1;
 		}
-		printk("run %d: switch %lu ns, wake round trip %lu ns, "
-		       "spawn %lu ns\n",
-		       r, sw[r], wk[r], sp[r]);
+		printk("run %d: switch %lu ns (semaphores %lu ns), wake round "
+		       "trip %lu ns, spawn %lu ns\n",
+		       r, sw[r], ss[r], wk[r], sp[r]);
 	}
-	printk("RESULT bench=sched system=unidb switch_ns=%lu wake_ns=%lu "
-	       "spawn_ns=%lu\n",
-	       median(sw), median(wk), median(sp));
+	printk("RESULT bench=sched system=unidb switch_ns=%lu switch_sem_ns=%lu "
+	       "wake_ns=%lu spawn_ns=%lu\n",
+	       median(sw), median(ss), median(wk), median(sp));
 	return 0;
 }
 BENCH(sched, "[rounds [poll]]  thread switch, cross-core wake-up, spawn",
