@@ -57,8 +57,9 @@ TEST(job_rejects_empty)
 
 struct widen {
 	volatile bool release;
-	volatile unsigned seen_before_release; /* cores seen while busy */
-	uint64_t mask_before;
+	uint64_t mask_before; /* cores that ran morsels while others were busy */
+	uint64_t mask_after;  /* cores that ran morsels after the release */
+	uint64_t all, deadline;
 	uint64_t items_done;
 };
 
@@ -72,9 +73,20 @@ static void hog(void *arg)
 static void slow_range(void *arg, uint64_t begin, uint64_t end)
 {
 	struct widen *w = arg;
-	if (!w->release)
+	if (!w->release) {
 		__atomic_fetch_or(&w->mask_before, 1UL << cpu_id(),
 				  __ATOMIC_RELAXED);
+	} else {
+		/* Hold the job open until every freed core's worker has
+		 * joined (or the deadline passes): on an oversubscribed
+		 * host a vCPU may take a while to get there. */
+		__atomic_fetch_or(&w->mask_after, 1UL << cpu_id(),
+				  __ATOMIC_RELAXED);
+		while (__atomic_load_n(&w->mask_after, __ATOMIC_RELAXED) !=
+			   w->all &&
+		       time_ns() < w->deadline)
+			cpu_relax();
+	}
 	for (uint64_t i = begin; i < end; i++)
 		for (volatile int k = 0; k < 200; k++)
 			;
@@ -92,25 +104,28 @@ TEST(job_widens_when_cores_free_up)
 	unsigned me = cpu_id(), n = cpu_count();
 
 	w = (struct widen){0};
+	w.all = n == 64 ? ~0UL : (1UL << n) - 1;
 	for (unsigned c = 0; c < n; c++) {
 		struct thread_attr a = {.cpu = (int)c};
 		if (c != me)
 			ASSERT((h[c] = thread_create("hog", hog, &w, &a)));
 	}
 	thread_sleep_ns(2000000); /* let the hogs take their cores */
-	struct job *j = job_start("widen", 200000, slow_range, 0, &w, 0);
+	struct job *j = job_start("widen", 20000, slow_range, 0, &w, 0);
 	ASSERT(j);
 	while (__atomic_load_n(&w.items_done, __ATOMIC_RELAXED) < 2000)
 		thread_sleep_ns(1000000); /* our core idles: its worker runs */
+	w.deadline = time_ns() + 5000000000;
 	w.release = true;
 	job_wait(j, &st);
 	for (unsigned c = 0; c < n; c++)
 		if (h[c])
 			thread_join(h[c]);
-	EXPECT_EQ(w.items_done, 200000);
+	EXPECT_EQ(w.items_done, 20000);
 	EXPECT_EQ(w.mask_before, 1UL << me);
+	EXPECT_EQ(w.mask_after, w.all);
 	EXPECT_EQ(st.workers_max, n);
-	EXPECT_EQ(st.cpu_mask, (n == 64 ? ~0UL : (1UL << n) - 1));
+	EXPECT_EQ(st.cpu_mask, w.all);
 }
 
 struct prio {

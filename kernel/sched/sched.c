@@ -59,20 +59,26 @@ struct thread *thread_current(void)
 	return sched_ready ? runqueues[cpu_id()].curr : NULL;
 }
 
-static void enqueue(struct rq *rq, struct thread *t)
+/* Returns whether a timer deadline of rq was set (the caller programs
+ * the timer, on rq's core). */
+static bool enqueue(struct rq *rq, struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&rq->queue, &t->rq_node);
 	rq->nr_queued++;
-	if (rq->curr == rq->idle)
-		return;
-	/* Someone waits for the running thread now: its slice runs from
-	 * here, and an unpinned waiter may go to an idle core. */
+	if (rq->curr == rq->idle ||
+	    (rq->slice_end && (t->pinned >= 0 || rq->balance_at)))
+		return false;
+	/* Someone waits for the running thread now: time slices matter,
+	 * and an unpinned waiter may go to an idle core. */
 	uint64_t now = time_ns();
-	if (!rq->slice_end)
+	if (!rq->slice_end) {
 		rq->slice_end = now + SCHED_SLICE_NS;
+		rq->slice_switches = rq->nr_switches;
+	}
 	if (t->pinned < 0 && !rq->balance_at)
 		rq->balance_at = now + BALANCE_DELAY_NS;
+	return true;
 }
 
 static struct thread *dequeue(struct rq *rq)
@@ -106,8 +112,9 @@ void schedule(uint64_t irq)
 		      prev->name, preempt_count());
 	spin_lock(&rq->lock);
 	this_cpu()->need_resched = false;
-	if (prev->state == THREAD_RUNNING && prev != rq->idle)
-		enqueue(rq, prev);
+	if (prev->state == THREAD_RUNNING && prev != rq->idle &&
+	    enqueue(rq, prev))
+		sched_program_timer();
 	next = dequeue(rq);
 	if (!next)
 		next = rq->idle;
@@ -123,10 +130,8 @@ void schedule(uint64_t irq)
 	next->on_cpu = true;
 	next->cpu = cpu_id();
 	next->switches++;
+	rq->nr_switches++;
 	rq->curr = next;
-	/* The slice only matters once another thread waits; enqueue()
-	 * starts it then. */
-	rq->slice_end = rq->nr_queued ? time_ns() + SCHED_SLICE_NS : 0;
 	rq->last = prev;
 	this_cpu()->thread_name = next->name;
 	if (!prev->fpu_full)
@@ -144,7 +149,6 @@ void schedule(uint64_t irq)
 	else if (prev->mxcsr != mxcsr || prev->fcw != fcw)
 		fpu_restore_control(prev);
 	finish_switch(rq->last);
-	sched_program_timer();
 	irq_restore(irq);
 }
 
@@ -157,7 +161,6 @@ void thread_boot(void)
 
 	fpu_restore_control(t);
 	finish_switch(rq->last);
-	sched_program_timer();
 	irq_enable();
 	t->entry(t->arg);
 	thread_exit();
@@ -204,14 +207,14 @@ bool sched_wake_irqoff(struct thread *t)
 		return false;
 	}
 	t->cpu = cpu;
-	enqueue(rq, t);
+	bool deadline = enqueue(rq, t);
 	bool idle = rq->curr == rq->idle;
 	spin_unlock(&rq->lock);
 	if (cpu == me) {
 		if (idle)
 			this_cpu()->need_resched = true;
-		else
-			sched_program_timer(); /* a slice now matters */
+		else if (deadline)
+			sched_program_timer();
 	} else {
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		/* An idle core that polls sees the queue by itself; one in
@@ -325,7 +328,7 @@ void sched_program_timer(void)
 	struct rq *rq = this_rq();
 	uint64_t at = timer_next_deadline();
 
-	if (rq->curr != rq->idle && rq->nr_queued && rq->slice_end < at)
+	if (rq->slice_end && rq->slice_end < at)
 		at = rq->slice_end;
 	if (rq->balance_at && rq->balance_at < at)
 		at = rq->balance_at;
@@ -367,8 +370,16 @@ void sched_tick(void)
 	timer_run_expired();
 	if (rq->balance_at && now >= rq->balance_at)
 		balance(rq);
-	if (rq->curr != rq->idle && rq->nr_queued && now >= rq->slice_end)
-		this_cpu()->need_resched = true;
+	/* Preempt a thread that ran through a whole slice while others
+	 * waited; no time is read on the switch path, so a thread gets
+	 * between one and two slices. */
+	if (rq->slice_end && now >= rq->slice_end) {
+		bool busy = rq->curr != rq->idle && rq->nr_queued;
+		if (busy && rq->nr_switches == rq->slice_switches)
+			this_cpu()->need_resched = true;
+		rq->slice_end = busy ? now + SCHED_SLICE_NS : 0;
+		rq->slice_switches = rq->nr_switches;
+	}
 	sched_program_timer();
 }
 

@@ -67,7 +67,9 @@ struct rq {
 	struct thread *last;	/* switched away from, until finish_switch */
 	volatile bool idle_halted; /* in hlt: needs an IPI to notice work */
 	enum sched_idle_mode idle_mode;
-	uint64_t slice_end;	/* when curr must yield; 0: nobody waited yet */
+	uint64_t slice_end;	/* next slice check; 0: nobody waits */
+	uint64_t nr_switches;	/* switches on this core */
+	uint64_t slice_switches; /* nr_switches when the slice began */
 	uint64_t balance_at;	/* check then whether queued threads wait */
 	uint64_t timer_at;	/* LAPIC timer deadline; UINT64_MAX: none */
 	uint64_t steals;	/* threads this core took from others */
