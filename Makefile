@@ -6,6 +6,7 @@
 #   make test       all tests: host unit, in-guest (-smp 1 and 4), end-to-end
 #   make debug      QEMU halted with gdbstub + gdb with symbols
 #   make bench-boot boot-time benchmark against the Linux baseline guest
+#   make bench-vm   vm areas: presence check and page faults against Linux
 #   make format / make lint
 
 CC      ?= gcc
@@ -37,7 +38,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test unit debug lint format clean bench-boot bench-sched deps
+.PHONY: all run test unit debug lint format clean bench-boot bench-sched bench-vm deps
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -102,6 +103,9 @@ test: deps all unit
 
 bench-boot: deps all
 	$(V)bench/boot/run
+
+bench-vm: deps all
+	$(V)bench/vm/run
 
 bench-sched: deps all
 	$(V)bench/sched/run

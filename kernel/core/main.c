@@ -24,6 +24,7 @@
 #include "core/console.h"
 #include "drivers/acpi.h"
 #include "mm/frame.h"
+#include "mm/vm_internal.h"
 #include "sched/sched.h"
 
 extern char boot_stack_top[];
@@ -203,6 +204,7 @@ void kmain(uint32_t start_info)
 	smp_start();
 	paging_drop_identity();
 	cpu_call_all(reload_cr3, NULL);
+	vm_init();
 	job_workers_start();
 	boot_info.ready_ns = time_ns();
 	print_summary();

@@ -439,3 +439,28 @@ int pt_visit(const struct pt *pt, uint64_t va, uint64_t size, pt_visit_fn *fn,
 	}
 	return 0;
 }
+
+uint64_t *pt_entry(struct pt *pt, uint64_t va, int level, bool create)
+{
+	int l;
+	uint64_t v;
+
+	if (level < 1 || level > 3 || va >= PT_VA_END)
+		return NULL;
+	uint64_t *e = walk(pt, va, level, &l, &v, NULL);
+	if (l == level)
+		return e;
+	if (!create || v) /* a large page is in the way */
+		return NULL;
+	struct pool pool = {0};
+	if (pool_fill(pt, &pool, l - level))
+		return NULL;
+	e = walk_create(pt, va, level, &pool);
+	pool_drain(pt, &pool);
+	return e;
+}
+
+uint64_t *pt_table(const struct pt *pt, uint64_t entry)
+{
+	return table(pt, entry & PTE_ADDR);
+}

@@ -149,4 +149,14 @@ int pt_visit(const struct pt *pt, uint64_t va, uint64_t size, pt_visit_fn *fn,
  * cannot be allocated, nothing changed; -EINVAL as for pt_map(). */
 int pt_install_leaf_cas(struct pt *pt, uint64_t va, paddr_t pa, uint64_t flags);
 
+/* For code that edits entries itself (copy-on-write snapshots): the
+ * level-`level` entry (1: a 4 KiB leaf, 2: a page-directory entry, 3) that
+ * maps va, creating the tables above it when create is set. NULL when a
+ * large page is in the way, when a table is missing and create is not
+ * set, or when out of memory. What the caller stores must keep this
+ * file's invariants and concurrency rules (pt.c), with atomic updates. */
+uint64_t *pt_entry(struct pt *pt, uint64_t va, int level, bool create);
+/* The table an intermediate entry points to. */
+uint64_t *pt_table(const struct pt *pt, uint64_t entry);
+
 #endif

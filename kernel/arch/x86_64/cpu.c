@@ -8,6 +8,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
+#include "mm/vm_internal.h"
 #include "sched/sched.h"
 
 struct cpu *cpus[MAX_CPUS];
@@ -195,6 +196,8 @@ void trap_dispatch(struct trap_frame *f)
 		panic_nmi(f);
 		return;
 	}
+	if (f->vector == 14 && vm_fault(read_cr2(), f->error, f) == 0)
+		return;
 	if (f->vector < 32 || !irq_handlers[f->vector])
 		trap_fatal(f);
 	irq_handlers[f->vector](f);

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* vm.h: vm areas, the database's large virtual ranges in the lower half.
+ *
+ * There are no processes: one page table serves every core, and its lower
+ * half (below 128 TiB) belongs to vm areas. An area is a 2 MiB-aligned
+ * virtual range with unmapped guard space around it. Pages are backed on
+ * first touch by zeroed frames (demand-zero): a page fault in an area takes
+ * a frame from a per-core pool and installs it with one compare-and-swap,
+ * without a lock. Touching memory outside every area panics as before.
+ *
+ * Memory order: a page another core faulted in is visible here at once (no
+ * flush is needed to see a new mapping). Removing a mapping or a
+ * permission (unmap, protect to read-only, destroy) is flushed from every
+ * core's TLB before the call returns (a TLB shootdown: one IPI round).
+ *
+ * Caller's contract: concurrent vm_map/vm_unmap/vm_protect/vm_populate on
+ * one area are serialised by the area's lock; touching a range while it is
+ * being unmapped, or an area while it is being destroyed, has an undefined
+ * outcome for that memory (the touch panics, or the page may reappear, or
+ * its frame may leak) but never corrupts the frame allocator or another
+ * area.
+ *
+ * Calls marked "may sleep" must not be made with preemption disabled, a
+ * spinlock held, or from an interrupt handler (see thread.h). */
+#ifndef UNIDB_VM_H
+#define UNIDB_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm_area;
+
+/* vm_area_create() flags. */
+#define VM_DEMAND_ZERO 0x0 /* default: a frame on first touch of a page */
+#define VM_PREFAULT 0x1	   /* back every page at creation */
+#define VM_HUGE 0x2	   /* 2 MiB pages: size and offsets in 2 MiB units */
+
+/* Protections for vm_map() and vm_protect(). Area memory is never
+ * executable. */
+#define VM_READ 0x1
+#define VM_WRITE 0x2
+
+/* Creates an area of size bytes (rounded up to 4 KiB, or to 2 MiB with
+ * VM_HUGE), readable and writable, reading as zeroes. O(1) plus, with
+ * VM_PREFAULT, O(pages) to allocate and zero the frames. May sleep.
+ * Returns NULL for size 0, unknown flags, a size the lower half cannot
+ * hold, or when out of virtual space or (VM_PREFAULT) memory. */
+struct vm_area *vm_area_create(uint64_t size, unsigned flags);
+
+/* Unmaps every page, returns the frames and page tables to the frame
+ * allocator and flushes every core's TLB; then area is gone. Nobody may
+ * touch the area during or after the call. O(present pages) plus one IPI
+ * round. May sleep. Returns 0, or -EINVAL for a NULL area. */
+int vm_area_destroy(struct vm_area *area);
+
+/* The first byte and the size (as rounded) of area. O(1). NULL/0 for a
+ * NULL area. */
+void *vm_area_base(const struct vm_area *area);
+uint64_t vm_area_size(const struct vm_area *area);
+
+/* Makes every page of [offset, offset + len) present with protection prot
+ * (VM_READ, optionally | VM_WRITE); pages already present keep their
+ * contents. O(pages); one IPI round if write permission was removed from
+ * a present page. May sleep. Errors: -EINVAL for a NULL area, len 0,
+ * offset or len not page-aligned (2 MiB for VM_HUGE), a range outside the
+ * area, or bad prot; -ENOMEM when out of memory (the pages populated so
+ * far stay). */
+int vm_map(struct vm_area *area, uint64_t offset, uint64_t len, unsigned prot);
+
+/* Removes every page of the range; a later touch faults in a fresh zeroed
+ * page. The frames go to the calling core's pool (zeroed there), which
+ * later faults take from; the excess goes back to the frame allocator.
+ * O(pages) plus one IPI round (batched: one round per call, or per 256
+ * pages). May sleep. Errors: -EINVAL as for vm_map(). */
+int vm_unmap(struct vm_area *area, uint64_t offset, uint64_t len);
+
+/* Sets the protection of the pages of the range that are present now;
+ * absent pages are not affected and fault in read-write (use vm_map() to
+ * protect a whole range). A write to a read-only page panics. O(pages);
+ * one IPI round if write permission was removed. May sleep. Errors:
+ * -EINVAL as for vm_map(). */
+int vm_protect(struct vm_area *area, uint64_t offset, uint64_t len,
+	       unsigned prot);
+
+/* Backs every absent page of the range with a zeroed frame, read-write,
+ * so that touching it takes no fault. O(pages); no IPI. May sleep.
+ * Errors: -EINVAL as for vm_map(); -ENOMEM as for vm_map(). */
+int vm_populate(struct vm_area *area, uint64_t offset, uint64_t len);
+
+/* Whether the page holding addr is mapped: one lock-free walk of the page
+ * table (at most four loads, tens of ns). Any address is allowed (false
+ * outside the lower half). Callable from any context. The answer may be
+ * stale the moment it is returned if another core changes the page. */
+bool vm_is_present(const void *addr);
+
+/* Drops the calling core's cached translation of addr (one invlpg). The
+ * reader-side alternative to a shootdown: a reader that knows a mapping
+ * may have changed under it refreshes before it reads. Any context. O(1). */
+void vm_refresh(const void *addr);
+
+/* Counters over all areas and cores. Exact when nothing changes
+ * concurrently. */
+struct vm_stats {
+	uint64_t areas;	      /* live areas */
+	uint64_t frames;      /* 4 KiB frames mapped in areas (2 MiB = 512) */
+	uint64_t pooled;      /* zeroed frames in the per-core pools */
+	uint64_t tables;      /* page-table pages allocated for the lower half */
+	uint64_t shootdowns;  /* TLB shootdown rounds that sent IPIs */
+	uint64_t ipis;	      /* shootdown IPIs sent */
+	uint64_t faults;      /* demand-zero faults resolved */
+	uint64_t fast_faults; /* ... of which took a pooled frame */
+};
+
+/* Fills *st. O(cores). Any context that may read per-core data. */
+void vm_stats(struct vm_stats *st);
+
+#endif

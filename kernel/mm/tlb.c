@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* tlb.c: TLB shootdown for the lower half, batched, with deferred frees.
+ *
+ * Design. A shootdown is one request (a batch of up to TLB_BATCH page
+ * addresses, or "everything") in a global slot, one IPI (VEC_TLB) to each
+ * other online core, and a wait for each core's acknowledgement, which it
+ * gives after its invlpgs (or CR3 reload) in the interrupt handler. The
+ * sender flushes its own TLB meanwhile. Requests are serialised by
+ * tlb_lock; the sender keeps interrupts enabled while it waits, so two
+ * cores that shoot down at once cannot deadlock (the loser spins on the
+ * lock with interrupts on and acknowledges the winner).
+ *
+ * Targets: every online core but the caller. Translations are cached by
+ * any access, not only by faults, and threads migrate between cores, so
+ * without a hook in the scheduler (a per-core "ran lower-half code since
+ * its last full flush" bit, set on switch-in) no smaller set is provably
+ * complete. With one core no IPI is sent at all.
+ *
+ * Grace. An acknowledgement is given with interrupts enabled, so it also
+ * proves that the core has left any section it ran with interrupts off
+ * since the request: the vm fault path is such a section. Table frames
+ * handed to tlb_defer_free() before a shootdown starts are freed after
+ * all acknowledgements: no core caches them in its paging-structure
+ * caches any more (SDM 3A 4.10.4.1: invlpg and a CR3 load both drop
+ * paging-structure cache entries) and no fault path walks them.
+ *
+ * Lock order: tlb_lock only, never held while taking another lock. */
+#include <unidb/cpu.h>
+#include <unidb/spinlock.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/x86.h"
+#include "mm/frame.h"
+#include "mm/tlb.h"
+
+static struct spinlock tlb_lock = SPINLOCK_INIT;
+/* The current request; written under tlb_lock before req_seq moves. */
+static uint64_t req_va[TLB_BATCH];
+static unsigned req_n; /* 0: flush everything */
+static uint64_t req_seq;
+
+/* Per core: the last request it has acted on (written by that core). */
+static struct {
+	uint64_t seq;
+} __attribute__((aligned(64))) acked[MAX_CPUS];
+
+static paddr_t deferred; /* stack of table frames, linked by first word */
+static uint64_t shootdowns, ipis;
+
+static void flush_local(const uint64_t *va, unsigned n)
+{
+	if (!n) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		invlpg((const void *)va[i]);
+}
+
+static void tlb_irq(struct trap_frame *f)
+{
+	uint64_t seq = __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE);
+
+	flush_local(req_va, req_n);
+	__atomic_store_n(&acked[cpu_id()].seq, seq, __ATOMIC_RELEASE);
+}
+
+void tlb_init(void)
+{
+	irq_set_handler(VEC_TLB, tlb_irq);
+}
+
+void tlb_defer_free(paddr_t pa)
+{
+	paddr_t *link = phys_to_virt(pa);
+	paddr_t head = __atomic_load_n(&deferred, __ATOMIC_RELAXED);
+
+	do
+		*link = head;
+	while (!__atomic_compare_exchange_n(&deferred, &head, pa, true,
+					    __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED));
+}
+
+static void free_list(paddr_t pa)
+{
+	while (pa) {
+		paddr_t next = *(paddr_t *)phys_to_virt(pa);
+		frame_free(pa, 0);
+		pa = next;
+	}
+}
+
+void tlb_shootdown(const uint64_t *va, unsigned n)
+{
+	/* Taken before the IPIs: these frames were unlinked before now. */
+	paddr_t tables = __atomic_exchange_n(&deferred, 0, __ATOMIC_ACQUIRE);
+	uint64_t sent = 0;
+	unsigned nsent = 0;
+
+	if (!va || n > TLB_BATCH)
+		n = 0;
+	spin_lock(&tlb_lock);
+	for (unsigned i = 0; i < n; i++)
+		req_va[i] = va[i];
+	req_n = n;
+	uint64_t seq = req_seq + 1;
+	__atomic_store_n(&req_seq, seq, __ATOMIC_RELEASE);
+	unsigned me = cpu_id();
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct cpu *c = cpus[i];
+		if (i == me || !c || !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+			continue;
+		lapic_send_ipi(c->apic_id, VEC_TLB);
+		sent |= 1UL << i;
+		nsent++;
+	}
+	flush_local(req_va, n);
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (sent & (1UL << i))
+			while (__atomic_load_n(&acked[i].seq,
+					       __ATOMIC_ACQUIRE) != seq)
+				cpu_relax();
+	if (nsent) {
+		shootdowns++;
+		ipis += nsent;
+	}
+	spin_unlock(&tlb_lock);
+	free_list(tables);
+}
+
+void tlb_counts(uint64_t *sd, uint64_t *ip)
+{
+	*sd = __atomic_load_n(&shootdowns, __ATOMIC_RELAXED);
+	*ip = __atomic_load_n(&ipis, __ATOMIC_RELAXED);
+}
