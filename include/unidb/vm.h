@@ -98,6 +98,63 @@ bool vm_is_present(const void *addr);
  * may have changed under it refreshes before it reads. Any context. O(1). */
 void vm_refresh(const void *addr);
 
+/* ---- copy-on-write snapshots ------------------------------------------
+ *
+ * vm_snapshot(src) creates a new, read-only area that shows src as it was
+ * while the call ran, while other cores keep writing src: each page is
+ * shared and marked copy-on-write in src; the first write to it copies
+ * the frame (or takes it over if the snapshot already let go of it).
+ * Point in time: an update finished before the call began is in the
+ * snapshot, one begun after it returned is not; updates that overlap the
+ * call may or may not be (per page). The variants of the reference paper
+ * (section 4) are selected by flags:
+ *
+ * VM_SNAP_EAGER     the calling thread copies the page tables alone; every
+ *                   copy-on-write fault ends with a shootdown to all cores
+ *                   (like fork() on Linux).
+ * VM_SNAP_PARALLEL  threads that take a copy-on-write fault on src while
+ *                   the snapshot is being created, and threads that call
+ *                   vm_snapshot_help(), copy page tables too.
+ * VM_SNAP_READER    reader-side invalidation: no shootdown in the
+ *                   copy-on-write fault. Another core may then keep a
+ *                   stale read-only translation of a page of src that was
+ *                   just copied, and a plain load through it reads the old
+ *                   frame (the snapshot's value). Stores and locked
+ *                   read-modify-writes are safe: they fault on the stale
+ *                   entry, which the handler then refreshes. So code that
+ *                   reads src with plain loads while a snapshot exists
+ *                   calls vm_refresh() on the page first (once per
+ *                   transaction, or in a buffer manager's fix()).
+ *
+ * vm_snapshot_destroy(snap, flags) drops the snapshot; frames only it
+ * still holds are freed.
+ * VM_SNAP_NOFREE    those frames go to a pool that later copy-on-write
+ *                   faults take from, instead of back to the frame
+ *                   allocator one by one, and threads calling
+ *                   vm_snapshot_help() share the work.
+ */
+#define VM_SNAP_EAGER 0x0
+#define VM_SNAP_PARALLEL 0x1
+#define VM_SNAP_READER 0x2
+#define VM_SNAP_NOFREE 0x1
+
+/* Creates a snapshot of src (not itself a snapshot; 4 KiB pages only).
+ * O(present pages) of page-table copying, shared with helpers (PARALLEL),
+ * plus one shootdown. May sleep. Returns NULL for bad arguments (NULL,
+ * a snapshot, a VM_HUGE area, unknown flags) or out of memory. */
+struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags);
+
+/* Destroys a snapshot made by vm_snapshot(). O(pages), shared with
+ * helpers (NOFREE), plus one shootdown. May sleep. Returns 0, or -EINVAL
+ * for NULL, an area that is not a snapshot, or unknown flags. */
+int vm_snapshot_destroy(struct vm_area *snap, unsigned flags);
+
+/* Does a share of the snapshot work in progress, if the operation
+ * accepts helpers; returns at once otherwise (one load). For threads
+ * that run while a snapshot is made or destroyed (the paper's OLTP
+ * threads). Callable with preemption enabled or disabled; never sleeps. */
+void vm_snapshot_help(void);
+
 /* Counters over all areas and cores. Exact when nothing changes
  * concurrently. */
 struct vm_stats {
@@ -109,6 +166,8 @@ struct vm_stats {
 	uint64_t ipis;	      /* shootdown IPIs sent */
 	uint64_t faults;      /* demand-zero faults resolved */
 	uint64_t fast_faults; /* ... of which took a pooled frame */
+	uint64_t cow_copies;  /* copy-on-write faults that copied a frame */
+	uint64_t cow_takeovers; /* ... that took over an unshared frame */
 };
 
 /* Fills *st. O(cores). Any context that may read per-core data. */

@@ -92,6 +92,20 @@ static void free_list(paddr_t pa)
 	}
 }
 
+/* Acts on a request that this core has not acknowledged yet. A core that
+ * waits for tlb_lock, maybe with interrupts off (a copy-on-write fault),
+ * keeps answering this way, so the holder's wait always ends. */
+static void ack_pending(void)
+{
+	unsigned me = cpu_id();
+	uint64_t seq = __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE);
+
+	if (__atomic_load_n(&acked[me].seq, __ATOMIC_RELAXED) != seq) {
+		flush_local(req_va, req_n);
+		__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
+	}
+}
+
 void tlb_shootdown(const uint64_t *va, unsigned n)
 {
 	/* Taken before the IPIs: these frames were unlinked before now. */
@@ -101,7 +115,8 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 
 	if (!va || n > TLB_BATCH)
 		n = 0;
-	spin_lock(&tlb_lock);
+	while (!spin_trylock(&tlb_lock))
+		ack_pending();
 	for (unsigned i = 0; i < n; i++)
 		req_va[i] = va[i];
 	req_n = n;

@@ -27,7 +27,8 @@ void tlb_init(void);
  * NULL or n > TLB_BATCH) on every online core, and returns when all have
  * done so; then frees the table frames deferred before the call. One IPI
  * to each other online core (none with one core). Serialised by a
- * spinlock; call from a thread with interrupts enabled. Never sleeps. */
+ * spinlock; callable with interrupts off (a core waiting for the lock
+ * keeps acknowledging others' requests). Never sleeps. */
 void tlb_shootdown(const uint64_t *va, unsigned n);
 
 /* Frees a 4 KiB page-table frame after the next shootdown. Lock-free, any

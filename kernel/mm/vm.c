@@ -68,12 +68,6 @@
 #define PF_RSVD (1UL << 3) /* reserved bit set in a paging entry */
 #define PF_I (1UL << 4)	   /* instruction fetch */
 
-struct vm_area {
-	uint64_t base, size; /* immutable; size rounded to the page size */
-	uint64_t span;	     /* size rounded to 2 MiB: what destroy clears */
-	unsigned flags;	     /* VM_HUGE, VM_PREFAULT */
-};
-
 /* The live areas, sorted by base. Immutable once published. */
 struct vm_dir {
 	unsigned n;
@@ -90,9 +84,9 @@ struct vm_cpu {
 } __attribute__((aligned(64)));
 
 static struct vm_cpu vm_cpus[MAX_CPUS];
-static struct pt vm_pt;
+struct pt vm_pt;
 static struct vm_dir *vm_dir;	 /* published with release, read acquire */
-static struct mutex vm_lock = MUTEX_INIT(vm_lock, "vm");
+struct mutex vm_lock = MUTEX_INIT(vm_lock, "vm");
 static uint64_t va_next = VM_BASE; /* under vm_lock */
 static unsigned nareas;		   /* written under vm_lock */
 static bool vm_ready;		   /* set once, under vm_lock */
@@ -177,6 +171,13 @@ static void frame_give(struct vm_cpu *c, paddr_t pa)
 static void count_mapped(struct vm_cpu *c, int64_t frames)
 {
 	__atomic_fetch_add(&c->mapped, frames, __ATOMIC_RELAXED);
+}
+
+void vm_count_frames(int64_t frames)
+{
+	preempt_disable();
+	count_mapped(&vm_cpus[cpu_id()], frames);
+	preempt_enable();
 }
 
 /* Backs the page at va with a zeroed frame unless it is present. Interrupts
@@ -271,15 +272,17 @@ static int dir_change(struct vm_area *add, struct vm_area *del)
 /* ---- the fault handler ------------------------------------------------- */
 
 /* A #PF on a present page: spurious if the page table now allows the
- * access (this core's TLB held an older, stricter entry), else real. */
-static int fault_present(uint64_t addr, uint64_t error)
+ * access (this core's TLB held an older, stricter entry), a copy-on-write
+ * fault if the page is shared with a snapshot, else real. Returns as
+ * snap_cow_fault(). */
+static int fault_present(struct vm_area *a, uint64_t addr, uint64_t error)
 {
 	uint64_t flags;
 
 	if (pt_walk(&vm_pt, addr, NULL, &flags, NULL))
 		return 0; /* unmapped meanwhile: retry, refault if needed */
 	if ((error & PF_W) && !(flags & PTE_W))
-		return -EFAULT;
+		return flags & PTE_COW ? snap_cow_fault(a, addr) : -EFAULT;
 	invlpg((const void *)addr);
 	return 0;
 }
@@ -297,17 +300,24 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		struct vm_area *a = area_find(addr);
 		if (a && (error & PF_P)) {
-			r = fault_present(addr, error);
+			r = fault_present(a, addr, error);
 		} else if (a) {
 			bool fast = false;
+			/* A snapshot's never-touched pages read as zeroes. */
 			r = install(c, a, addr & ~(page_size(a) - 1),
-				    PTE_W | PTE_AREA, &fast);
+				    a->src ? PTE_AREA : PTE_W | PTE_AREA, &fast);
 			c->faults += !r;
 			c->fast_faults += !r && fast;
 			if (r == 1) /* lost the race, or in the way: which? */
 				r = pt_is_present(&vm_pt, addr) ? 0 : -EFAULT;
 		}
 		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
+	}
+	if (r == SNAP_FAULT_SHOOTDOWN) {
+		/* Outside the section: tlb_shootdown() may free tables. */
+		uint64_t va = addr & ~(PT_PAGE - 1);
+		tlb_shootdown(&va, 1);
+		r = 0;
 	}
 	irq_restore(irq);
 	return r;
@@ -387,6 +397,10 @@ static void batch_release(struct batch *b)
 	tlb_shootdown(b->va, b->n); /* invlpg of a 2 MiB page's start drops it */
 	for (unsigned i = 0; i < b->n; i++) {
 		paddr_t pa = b->pa[i] & ~1UL;
+		if (frame_refcount(pa) > 1) { /* a snapshot still has it */
+			frame_unref(pa);
+			continue;
+		}
 		if (b->pa[i] & 1) {
 			frame_free(pa, FRAME_ORDER_MAX);
 			frames += 512;
@@ -436,20 +450,40 @@ static void unmap_range(uint64_t va, uint64_t end, uint64_t page, bool pool)
 		kfree(b);
 }
 
+/* Under vm_lock. Out of the array first: faults that saw a have finished
+ * after dir_change(), later ones find nothing. */
+void vm_area_remove(struct vm_area *a)
+{
+	while (dir_change(NULL, a))
+		thread_sleep_ns(1000000); /* no memory for the array: wait */
+}
+
+/* Under vm_lock, after vm_area_remove() and emptying a's range. */
+void vm_area_forget(struct vm_area *a)
+{
+	va_next = va_top();
+	__atomic_store_n(&nareas, nareas - 1, __ATOMIC_RELAXED);
+	kfree(a);
+}
+
 int vm_area_destroy(struct vm_area *a)
 {
 	if (!a)
 		return -EINVAL;
+	if (a->src)
+		return vm_snapshot_destroy(a, 0);
 	mutex_lock(&vm_lock);
-	/* Out of the array first: faults that saw a have finished after
-	 * dir_change(), later ones find nothing. */
-	while (dir_change(NULL, a))
-		thread_sleep_ns(1000000); /* no memory for the array: wait */
+	if (a->snaps) {
+		mutex_unlock(&vm_lock);
+		return -EBUSY;
+	}
+	vm_area_remove(a);
 	unmap_range(a->base, a->base + a->span, page_size(a), false);
-	va_next = va_top();
-	__atomic_store_n(&nareas, nareas - 1, __ATOMIC_RELAXED);
+	vm_area_forget(a);
+	/* Frames pooled by VM_SNAP_NOFREE were kept for this area's
+	 * copy-on-write faults. */
+	snap_pool_drain();
 	mutex_unlock(&vm_lock);
-	kfree(a);
 	return 0;
 }
 
@@ -581,6 +615,8 @@ void vm_stats(struct vm_stats *st)
 		    __atomic_load_n(&c->fast_faults, __ATOMIC_RELAXED);
 	}
 	st->frames = (uint64_t)mapped;
+	st->pooled += snap_pooled();
+	snap_counts(&st->cow_copies, &st->cow_takeovers);
 	st->tables = __atomic_load_n(&vm_pt.tables_allocated, __ATOMIC_RELAXED) -
 		     __atomic_load_n(&vm_pt.tables_freed, __ATOMIC_RELAXED);
 	st->areas = __atomic_load_n(&nareas, __ATOMIC_RELAXED);

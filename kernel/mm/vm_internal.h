@@ -1,11 +1,35 @@
 /* SPDX-License-Identifier: MIT */
-/* vm_internal.h: the kernel's side of vm areas (boot and the #PF path). */
+/* vm_internal.h: the kernel's side of vm areas (boot, the #PF path) and
+ * what vm.c shares with snapshot.c. */
 #ifndef MM_VM_INTERNAL_H
 #define MM_VM_INTERNAL_H
 
 #include <stdint.h>
+#include <unidb/sync.h>
+
+#include "mm/pt.h"
 
 struct trap_frame;
+
+/* Software PTE bit (SDM 3A, 4.5: bits 11:9 are ignored by the MMU): the
+ * page is read-only because its frame is shared with a snapshot; a write
+ * copies it (or takes it over when the snapshot let go). */
+#define PTE_COW (1UL << 9)
+
+struct vm_area {
+	uint64_t base, size; /* immutable; size rounded to the page size */
+	uint64_t span;	     /* size rounded to 2 MiB: what destroy clears */
+	unsigned flags;	     /* VM_HUGE, VM_PREFAULT */
+	/* Copy-on-write, under vm_lock except where noted. */
+	struct vm_area *src; /* a snapshot's source; NULL for other areas */
+	unsigned snaps;	     /* a source's live snapshots */
+	unsigned cow_flags;  /* VM_SNAP_* of its snapshots (read by faults) */
+};
+
+/* The lower half's page table, and the lock that serialises every change
+ * to areas and mappings except faults (vm.c). */
+extern struct pt vm_pt;
+extern struct mutex vm_lock;
 
 /* Sets up the lower-half page table and the shootdown IPI. Idempotent and
  * thread-safe (vm_area_create() calls it too); call it once at boot after
@@ -18,5 +42,25 @@ void vm_init(void);
  * (the caller then reports and panics). Never sleeps; runs with
  * interrupts disabled (the #PF gate is an interrupt gate). */
 int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f);
+
+/* vm.c, under vm_lock: take a out of the lookup array (waits for faults
+ * that may have found it), and after its range is empty, free it. */
+void vm_area_remove(struct vm_area *a);
+void vm_area_forget(struct vm_area *a);
+/* Frames mapped in areas, for vm_stats(). Any context. */
+void vm_count_frames(int64_t frames);
+
+/* snapshot.c: a write fault on a PTE_COW page of area a, interrupts off.
+ * Returns 0 (resolved), SNAP_FAULT_SHOOTDOWN (resolved; the caller must
+ * flush the page from every core once out of the fault section), or a
+ * negative error (the fault is real). */
+#define SNAP_FAULT_SHOOTDOWN 2
+int snap_cow_fault(struct vm_area *a, uint64_t addr);
+/* Frames held in the snapshot frame pool, copy-on-write faults that
+ * copied and that took a frame over (vm_stats). */
+uint64_t snap_pooled(void);
+void snap_counts(uint64_t *copies, uint64_t *takeovers);
+/* Frees the snapshot frame pool (vm_lock held, no snapshot operation). */
+void snap_pool_drain(void);
 
 #endif

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot.c: copy-on-write snapshots of vm areas (vm.h has the contract).
+ *
+ * Creation walks the source one page table (2 MiB of address space, a
+ * "chunk") at a time. For every present page it takes a reference on the
+ * frame, maps it read-only into the snapshot, and only then clears W and
+ * sets PTE_COW in the source's entry -- in that order, so a write fault
+ * on the now read-only page always finds the frame shared. A thread that
+ * still holds a writable translation may write the shared frame until the
+ * final shootdown; such writes overlap the call, which the contract
+ * allows. The shootdown at the end makes every later write fault.
+ *
+ * A copy-on-write fault copies the frame into a new one and swaps it in
+ * with one compare-and-swap on the PTE, or, when the snapshot no longer
+ * holds the frame (refcount 1), sets W again. Refcounts decide: the
+ * frame allocator keeps one per frame.
+ *
+ * Work that helpers may share (creating with VM_SNAP_PARALLEL, destroying
+ * with VM_SNAP_NOFREE) is published in `work` and handed out a chunk at a
+ * time by fetch-and-add. There is one operation at a time (vm_lock); the
+ * owner takes chunks too and, before it returns, withdraws `active` and
+ * waits until no helper is inside (helpers count themselves in `helpers`
+ * before they look at `active` again, so none can start late).
+ *
+ * Frames freed by destroy go back to the frame allocator, or with
+ * VM_SNAP_NOFREE to a pool: a stack of batches under pool_lock, from which
+ * copy-on-write faults take a batch at a time into a per-core cache.
+ *
+ * Lock order: vm_lock, then pool_lock (a spinlock, never held while
+ * taking another). Faults take no lock except pool_lock. */
+#include <string.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/spinlock.h>
+#include <unidb/thread.h>
+#include <unidb/vm.h>
+
+#include "arch/x86_64/x86.h"
+#include "mm/frame.h"
+#include "mm/tlb.h"
+#include "mm/vm_internal.h"
+
+#define CHUNK PT_HUGE_PAGE
+#define PTE_SNAP (PTE_P | PTE_NX) /* a snapshot's pages: read-only data */
+#define BATCH_FRAMES 510
+
+struct work {
+	struct vm_area *src, *snap;
+	bool destroy;
+	uint64_t nchunks;
+	uint64_t next;	  /* next chunk to hand out (atomic) */
+	uint64_t done;	  /* chunks finished (atomic) */
+	int error;	  /* first error of a helper (atomic) */
+	unsigned helpers; /* helpers inside (atomic) */
+};
+
+static struct work work;
+static struct work *active; /* &work while helpers are welcome */
+
+/* A batch of free frames; lives in one of them. */
+struct batch {
+	struct batch *next;
+	uint64_t n;
+	paddr_t pa[BATCH_FRAMES];
+};
+_Static_assert(sizeof(struct batch) <= FRAME_SIZE, "batch fits a frame");
+
+static struct spinlock pool_lock = SPINLOCK_INIT;
+static struct batch *pool;	       /* full batches, under pool_lock */
+static uint64_t pool_frames;	       /* frames in pool, incl. batch frames */
+static struct batch *cache[MAX_CPUS];  /* per core, interrupts off */
+static uint64_t copies[MAX_CPUS], takeovers[MAX_CPUS];
+
+uint64_t snap_pooled(void)
+{
+	uint64_t n = __atomic_load_n(&pool_frames, __ATOMIC_RELAXED);
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		n += cache[c] ? cache[c]->n + 1 : 0;
+	return n;
+}
+
+void snap_counts(uint64_t *c, uint64_t *t)
+{
+	*c = *t = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		*c += __atomic_load_n(&copies[i], __ATOMIC_RELAXED);
+		*t += __atomic_load_n(&takeovers[i], __ATOMIC_RELAXED);
+	}
+}
+
+/* Returns every pooled frame to the frame allocator. Under vm_lock, with
+ * no snapshot operation running. */
+void snap_pool_drain(void)
+{
+	uint64_t irq = irq_save();
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		struct batch *b = cache[c];
+		cache[c] = NULL;
+		spin_lock(&pool_lock);
+		if (b) {
+			b->next = pool;
+			pool = b;
+			pool_frames += b->n + 1;
+		}
+		spin_unlock(&pool_lock);
+	}
+	spin_lock(&pool_lock);
+	struct batch *list = pool;
+	pool = NULL;
+	pool_frames = 0;
+	spin_unlock(&pool_lock);
+	irq_restore(irq);
+	while (list) {
+		struct batch *b = list;
+		list = b->next;
+		for (uint64_t i = 0; i < b->n; i++)
+			frame_free(b->pa[i], 0);
+		frame_free(virt_to_phys(b), 0);
+	}
+}
+
+/* A frame for a copy (contents undefined, refcount 1). Interrupts off. */
+static paddr_t frame_for_copy(void)
+{
+	struct batch **b = &cache[cpu_id()];
+
+	if (!*b && __atomic_load_n(&pool, __ATOMIC_RELAXED)) {
+		spin_lock(&pool_lock);
+		if ((*b = pool)) {
+			pool = (*b)->next;
+			pool_frames -= (*b)->n + 1;
+		}
+		spin_unlock(&pool_lock);
+	}
+	if (!*b)
+		return frame_alloc(0);
+	paddr_t pa = (*b)->n ? (*b)->pa[--(*b)->n] : virt_to_phys(*b);
+	if (pa == virt_to_phys(*b))
+		*b = NULL; /* the batch's own frame goes last */
+	frame_ref(pa); /* pooled frames have refcount 0 */
+	return pa;
+}
+
+/* Frames whose last reference was dropped, on their way out. */
+struct freed {
+	struct batch *full; /* batches, linked */
+	struct batch *cur;
+	paddr_t list;	    /* without NOFREE: frames linked by first word */
+	uint64_t n;
+	bool pool;
+};
+
+static void freed_add(struct freed *f, paddr_t pa)
+{
+	f->n++;
+	if (!f->pool) {
+		*(paddr_t *)phys_to_virt(pa) = f->list;
+		f->list = pa;
+		return;
+	}
+	if (!f->cur) { /* the frame becomes a batch */
+		f->cur = phys_to_virt(pa);
+		f->cur->n = 0;
+		return;
+	}
+	f->cur->pa[f->cur->n++] = pa;
+	if (f->cur->n == BATCH_FRAMES) {
+		f->cur->next = f->full;
+		f->full = f->cur;
+		f->cur = NULL;
+	}
+}
+
+/* After the shootdown: frees the frames or hands them to the pool. */
+static void freed_release(struct freed *f)
+{
+	while (f->list) {
+		paddr_t next = *(paddr_t *)phys_to_virt(f->list);
+		frame_free(f->list, 0);
+		f->list = next;
+	}
+	if (f->cur) {
+		f->cur->next = f->full;
+		f->full = f->cur;
+	}
+	while (f->full) {
+		struct batch *b = f->full;
+		f->full = b->next;
+		spin_lock(&pool_lock);
+		b->next = pool;
+		pool = b;
+		pool_frames += b->n + 1;
+		spin_unlock(&pool_lock);
+	}
+	vm_count_frames(-(int64_t)f->n);
+}
+
+/* ---- creation ----------------------------------------------------------- */
+
+/* Shares the pages of chunk i of src with snap. Any context. */
+static int copy_chunk(struct vm_area *src, struct vm_area *snap, uint64_t i)
+{
+	uint64_t sva = src->base + i * CHUNK, dva = snap->base + i * CHUNK;
+	uint64_t *spde = pt_entry(&vm_pt, sva, 2, false);
+
+	if (!spde || !__atomic_load_n(spde, __ATOMIC_ACQUIRE))
+		return 0; /* nothing mapped in this chunk */
+	uint64_t *st = pt_table(&vm_pt, *spde);
+	uint64_t *dt = NULL;
+	for (int j = 0; j < 512; j++) {
+		uint64_t e = __atomic_load_n(&st[j], __ATOMIC_ACQUIRE);
+		if (!(e & PTE_P))
+			continue;
+		if (!dt && !(dt = pt_entry(&vm_pt, dva, 1, true)))
+			return -ENOMEM;
+		paddr_t pa = e & PTE_ADDR;
+		frame_ref(pa);
+		__atomic_store_n(&dt[j], pa | PTE_SNAP, __ATOMIC_RELEASE);
+		/* The MMU may set A or D meanwhile: a CAS loop keeps them. */
+		while (!__atomic_compare_exchange_n(&st[j], &e,
+						    (e & ~PTE_W) | PTE_COW,
+						    false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE))
+			;
+	}
+	return 0;
+}
+
+static int destroy_chunk(struct vm_area *snap, uint64_t i, struct freed *f);
+
+/* Takes and does chunks of w until none is left. Any context. */
+static void do_chunks(struct work *w, struct freed *f)
+{
+	for (;;) {
+		uint64_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+		if (i >= w->nchunks)
+			return;
+		int err = w->destroy ? destroy_chunk(w->snap, i, f)
+				     : copy_chunk(w->src, w->snap, i);
+		if (err)
+			__atomic_store_n(&w->error, err, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&w->done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* Helps with the published operation, if any. A helper that destroys
+ * frees through its own list, released before it leaves. */
+static void help(struct vm_area *only_src)
+{
+	if (!__atomic_load_n(&active, __ATOMIC_RELAXED))
+		return;
+	__atomic_fetch_add(&work.helpers, 1, __ATOMIC_SEQ_CST);
+	struct work *w = __atomic_load_n(&active, __ATOMIC_SEQ_CST);
+	if (w && (!only_src || (w->src == only_src && !w->destroy))) {
+		struct freed f = {.pool = true};
+		do_chunks(w, &f);
+		uint64_t irq = irq_save();
+		freed_release(&f);
+		irq_restore(irq);
+	}
+	__atomic_fetch_sub(&work.helpers, 1, __ATOMIC_RELEASE);
+}
+
+void vm_snapshot_help(void)
+{
+	help(NULL);
+}
+
+/* Runs w with helpers if `shared`, and returns when all chunks are done
+ * and no helper is inside any more. */
+static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
+		    bool shared, struct freed *f)
+{
+	work.src = src;
+	work.snap = snap;
+	work.destroy = destroy;
+	work.nchunks = (destroy ? snap : src)->span / CHUNK;
+	work.next = work.done = 0;
+	work.error = 0;
+	if (shared)
+		__atomic_store_n(&active, &work, __ATOMIC_SEQ_CST);
+	do_chunks(&work, f);
+	while (__atomic_load_n(&work.done, __ATOMIC_ACQUIRE) < work.nchunks)
+		cpu_relax(); /* helpers finish their last chunk */
+	__atomic_store_n(&active, NULL, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&work.helpers, __ATOMIC_SEQ_CST))
+		cpu_relax();
+	return work.error;
+}
+
+struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
+{
+	if (!src || src->src || (src->flags & VM_HUGE) ||
+	    (flags & ~(VM_SNAP_PARALLEL | VM_SNAP_READER)))
+		return NULL;
+	struct vm_area *snap = vm_area_create(src->size, VM_DEMAND_ZERO);
+	if (!snap)
+		return NULL;
+	snap->src = src;
+
+	mutex_lock(&vm_lock);
+	src->snaps++;
+	__atomic_store_n(&src->cow_flags, flags, __ATOMIC_RELEASE);
+	int err = run_work(src, snap, false, flags & VM_SNAP_PARALLEL, NULL);
+	/* From here on every write to src faults. */
+	tlb_shootdown(NULL, 0);
+	mutex_unlock(&vm_lock);
+	if (err) {
+		vm_snapshot_destroy(snap, 0);
+		return NULL;
+	}
+	return snap;
+}
+
+/* ---- copy-on-write faults ---------------------------------------------- */
+
+/* Copies 4 KiB with 8-byte moves (rep movsb is slow under QEMU TCG). */
+static void copy_frame(paddr_t to, paddr_t from)
+{
+	uint64_t *d = phys_to_virt(to);
+	const uint64_t *s = phys_to_virt(from);
+	for (int i = 0; i < 512; i += 4) {
+		d[i] = s[i];
+		d[i + 1] = s[i + 1];
+		d[i + 2] = s[i + 2];
+		d[i + 3] = s[i + 3];
+	}
+}
+
+int snap_cow_fault(struct vm_area *a, uint64_t addr)
+{
+	unsigned flags = __atomic_load_n(&a->cow_flags, __ATOMIC_ACQUIRE);
+	unsigned me = cpu_id();
+
+	if (flags & VM_SNAP_PARALLEL)
+		help(a); /* creation in progress? share it first */
+	uint64_t *pte = pt_entry(&vm_pt, addr, 1, false);
+	uint64_t e = pte ? __atomic_load_n(pte, __ATOMIC_ACQUIRE) : 0;
+	if (!(e & PTE_P))
+		return 0; /* changed meanwhile: retry the access */
+	if (e & PTE_W) { /* resolved by another core; our TLB was stale */
+		invlpg((void *)addr);
+		return 0;
+	}
+	if (!(e & PTE_COW))
+		return -EFAULT;
+	paddr_t old = e & PTE_ADDR;
+	uint64_t keep = e & (PTE_P | PT_PROT) & ~(PTE_COW | PTE_A | PTE_D);
+
+	if (frame_refcount(old) == 1) { /* the snapshot let go: take over */
+		if (__atomic_compare_exchange_n(pte, &e, old | keep | PTE_W,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			takeovers[me]++;
+		invlpg((void *)addr);
+		return 0; /* more permission: no other TLB to flush */
+	}
+	paddr_t pa = frame_for_copy();
+	if (!pa)
+		return -ENOMEM;
+	copy_frame(pa, old);
+	if (!__atomic_compare_exchange_n(pte, &e, pa | keep | PTE_W, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		frame_unref(pa); /* another core copied first */
+		frame_free(pa, 0);
+		return 0;
+	}
+	copies[me]++;
+	vm_count_frames(1);
+	if (frame_unref(old) == 0) { /* the snapshot went meanwhile */
+		frame_free(old, 0);
+		vm_count_frames(-1);
+	}
+	invlpg((void *)addr);
+	return flags & VM_SNAP_READER ? 0 : SNAP_FAULT_SHOOTDOWN;
+}
+
+/* ---- destruction -------------------------------------------------------- */
+
+/* Drops the snapshot's references in chunk i. Any context. */
+static int destroy_chunk(struct vm_area *snap, uint64_t i, struct freed *f)
+{
+	uint64_t *dpde = pt_entry(&vm_pt, snap->base + i * CHUNK, 2, false);
+
+	if (!dpde || !__atomic_load_n(dpde, __ATOMIC_ACQUIRE))
+		return 0;
+	uint64_t *dt = pt_table(&vm_pt, *dpde);
+	for (int j = 0; j < 512; j++) {
+		uint64_t e = __atomic_exchange_n(&dt[j], 0, __ATOMIC_ACQ_REL);
+		if (!(e & PTE_P))
+			continue;
+		paddr_t pa = e & PTE_ADDR;
+		if (frame_unref(pa) == 0)
+			freed_add(f, pa);
+	}
+	return 0;
+}
+
+int vm_snapshot_destroy(struct vm_area *snap, unsigned flags)
+{
+	if (!snap || !snap->src || (flags & ~VM_SNAP_NOFREE))
+		return -EINVAL;
+	struct freed f = {.pool = flags & VM_SNAP_NOFREE};
+
+	mutex_lock(&vm_lock);
+	vm_area_remove(snap);
+	run_work(NULL, snap, true, flags & VM_SNAP_NOFREE, &f);
+	/* The snapshot's page tables are empty now: unmapping frees them. */
+	pt_unmap(&vm_pt, snap->base, snap->span, NULL, NULL);
+	tlb_shootdown(NULL, 0); /* before any freed frame is reused */
+	uint64_t irq = irq_save();
+	freed_release(&f);
+	irq_restore(irq);
+	snap->src->snaps--;
+	vm_area_forget(snap);
+	mutex_unlock(&vm_lock);
+	return 0;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot_test.c: copy-on-write snapshots, every variant: exact
+ * point-in-time contents with writers stopped, sums within bounds with
+ * writers on all cores, counters back to their start after many cycles,
+ * and bad arguments refused. */
+#include <unidb/cpu.h>
+#include <unidb/errno.h>
+#include <unidb/test.h>
+#include <unidb/thread.h>
+#include <unidb/time.h>
+#include <unidb/vm.h>
+
+#include "mm/frame.h"
+
+#define SIZE (8UL << 20)
+#define WORDS (SIZE / 4)
+
+struct variant {
+	unsigned create, destroy;
+};
+
+static const struct variant variants[] = {
+    {VM_SNAP_EAGER, 0},
+    {VM_SNAP_PARALLEL, 0},
+    {VM_SNAP_PARALLEL | VM_SNAP_READER, 0},
+    {VM_SNAP_PARALLEL | VM_SNAP_READER, VM_SNAP_NOFREE},
+};
+#define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
+
+static uint64_t in_use(void)
+{
+	struct frame_stats fs;
+	struct vm_stats vs;
+	frame_stats(&fs);
+	vm_stats(&vs);
+	return fs.used - vs.pooled;
+}
+
+TEST(snapshot_is_exact_copy_and_stays_unchanged)
+{
+	for (unsigned v = 0; v < NVARIANTS; v++) {
+		struct vm_area *a = vm_area_create(SIZE, VM_PREFAULT);
+		ASSERT(a);
+		uint32_t *w = vm_area_base(a);
+		for (uint64_t i = 0; i < WORDS; i++)
+			w[i] = (uint32_t)(i * 2654435761u);
+		struct vm_area *s = vm_snapshot(a, variants[v].create);
+		ASSERT(s);
+		const uint32_t *r = vm_area_base(s);
+		uint64_t bad = 0;
+		for (uint64_t i = 0; i < WORDS; i++)
+			bad += r[i] != (uint32_t)(i * 2654435761u);
+		EXPECT_EQ(bad, 0);
+		for (uint64_t i = 0; i < WORDS; i += 1024 + v)
+			w[i] = ~w[i]; /* copy-on-write */
+		bad = 0;
+		for (uint64_t i = 0; i < WORDS; i++) {
+			uint32_t want = (uint32_t)(i * 2654435761u);
+			bad += r[i] != want;
+			bad += w[i] != (i % (1024 + v) ? want : ~want);
+		}
+		EXPECT_EQ(bad, 0);
+		struct vm_stats st;
+		vm_stats(&st);
+		EXPECT(st.cow_copies > 0);
+		EXPECT_EQ(vm_snapshot_destroy(s, variants[v].destroy), 0);
+		EXPECT_EQ(vm_area_destroy(a), 0);
+	}
+}
+
+/* Each writer counts a batch of updates as started before it makes them
+ * and as done after: an update in the snapshot was started before the
+ * creation returned, and every update done before it began is in it. */
+struct writers {
+	uint32_t *w;
+	volatile bool stop;
+	struct {
+		uint64_t started, done;
+	} count[MAX_CPUS] __attribute__((aligned(64)));
+};
+
+static void writer(void *arg)
+{
+	struct writers *ws = arg;
+	unsigned me = cpu_id();
+	uint64_t x = 88172645463325252UL + me, n = 0;
+	while (!ws->stop) {
+		__atomic_store_n(&ws->count[me].started, n + 32,
+				 __ATOMIC_SEQ_CST);
+		for (int i = 0; i < 32; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			__atomic_fetch_add(&ws->w[x % WORDS], 1, __ATOMIC_RELAXED);
+		}
+		n += 32;
+		__atomic_store_n(&ws->count[me].done, n, __ATOMIC_RELEASE);
+		vm_snapshot_help();
+	}
+}
+
+static uint64_t total(struct writers *ws, bool started)
+{
+	uint64_t s = 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		s += __atomic_load_n(started ? &ws->count[c].started
+					     : &ws->count[c].done,
+				     __ATOMIC_SEQ_CST);
+	return s;
+}
+
+/* Writers on every core; the snapshot's sum lies between the updates
+ * counted before and after its creation, in every variant. */
+TEST(snapshot_sum_within_bounds_under_writers)
+{
+	static struct writers ws;
+	struct thread *t[MAX_CPUS];
+	unsigned n = cpu_count();
+	struct vm_area *a = vm_area_create(SIZE, VM_PREFAULT);
+
+	ASSERT(a);
+	ws = (struct writers){.w = vm_area_base(a)};
+	for (unsigned c = 0; c < n; c++) {
+		struct thread_attr at = {.cpu = (int)c};
+		ASSERT((t[c] = thread_create("writer", writer, &ws, &at)));
+	}
+	for (unsigned r = 0; r < 2 * NVARIANTS; r++) {
+		const struct variant *v = &variants[r % NVARIANTS];
+		thread_sleep_ns(3000000);
+		uint64_t before = total(&ws, false);
+		struct vm_area *s = vm_snapshot(a, v->create);
+		uint64_t after = total(&ws, true);
+		ASSERT(s);
+		const uint32_t *sw = vm_area_base(s);
+		uint64_t sum = 0;
+		for (uint64_t i = 0; i < WORDS; i++)
+			sum += sw[i];
+		EXPECT(sum >= before);
+		EXPECT(sum <= after);
+		EXPECT_EQ(vm_snapshot_destroy(s, v->destroy), 0);
+	}
+	ws.stop = true;
+	for (unsigned c = 0; c < n; c++)
+		thread_join(t[c]);
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < WORDS; i++)
+		sum += ws.w[i];
+	EXPECT_EQ(sum, total(&ws, false)); /* no update lost to a copy */
+	EXPECT_EQ(vm_area_destroy(a), 0);
+}
+
+TEST(snapshot_1000_cycles_leak_nothing)
+{
+	struct vm_area *a = vm_area_create(1UL << 20, VM_PREFAULT);
+	ASSERT(a);
+	uint32_t *w = vm_area_base(a);
+	struct vm_stats v0, v1;
+	vm_stats(&v0);
+	uint64_t used0 = in_use();
+	for (int i = 0; i < 1000; i++) {
+		const struct variant *v = &variants[i % NVARIANTS];
+		struct vm_area *s = vm_snapshot(a, v->create);
+		ASSERT(s);
+		w[(i * 4099) % ((1UL << 20) / 4)]++; /* one copy per cycle */
+		ASSERT_EQ(vm_snapshot_destroy(s, v->destroy), 0);
+	}
+	vm_stats(&v1);
+	EXPECT_EQ(v1.areas, v0.areas);
+	EXPECT_EQ(v1.frames, v0.frames);
+	EXPECT_EQ(v1.tables, v0.tables);
+	EXPECT_EQ(in_use(), used0);
+	EXPECT_EQ(vm_area_destroy(a), 0);
+}
+
+TEST(snapshot_rejects_bad_arguments)
+{
+	struct vm_area *a = vm_area_create(1UL << 20, VM_PREFAULT);
+	struct vm_area *h = vm_area_create(2UL << 20, VM_HUGE);
+	ASSERT(a && h);
+	EXPECT(vm_snapshot(NULL, 0) == NULL);
+	EXPECT(vm_snapshot(a, 0x80) == NULL);
+	struct vm_area *s = vm_snapshot(a, 0);
+	ASSERT(s);
+	EXPECT(vm_snapshot(s, 0) == NULL); /* no snapshot of a snapshot */
+	EXPECT_EQ(vm_snapshot_destroy(a, 0), -EINVAL);
+	EXPECT_EQ(vm_snapshot_destroy(NULL, 0), -EINVAL);
+	EXPECT_EQ(vm_snapshot_destroy(s, 0x80), -EINVAL);
+	EXPECT_EQ(vm_area_destroy(a), -EBUSY); /* a snapshot still uses it */
+	EXPECT_EQ(vm_snapshot_destroy(s, 0), 0);
+	EXPECT_EQ(vm_area_destroy(a), 0);
+	EXPECT_EQ(vm_area_destroy(h), 0);
+}
