@@ -8,7 +8,9 @@
  * on the now read-only page always finds the frame shared. A thread that
  * still holds a writable translation may write the shared frame until the
  * final shootdown; such writes overlap the call, which the contract
- * allows. The shootdown at the end makes every later write fault.
+ * allows. The shootdown at the end makes every later write fault, and
+ * copy-on-write faults wait for it: a copy made before it could miss a
+ * write through such a translation (a lost update).
  *
  * A copy-on-write fault copies the frame into a new one and swaps it in
  * with one compare-and-swap on the PTE, or, when the snapshot no longer
@@ -301,9 +303,11 @@ struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 	mutex_lock(&vm_lock);
 	src->snaps++;
 	__atomic_store_n(&src->cow_flags, flags, __ATOMIC_RELEASE);
+	__atomic_store_n(&src->creating, true, __ATOMIC_RELEASE);
 	int err = run_work(src, snap, false, flags & VM_SNAP_PARALLEL, NULL);
 	/* From here on every write to src faults. */
 	tlb_shootdown(NULL, 0);
+	__atomic_store_n(&src->creating, false, __ATOMIC_RELEASE);
 	mutex_unlock(&vm_lock);
 	if (err) {
 		vm_snapshot_destroy(snap, 0);
@@ -334,6 +338,13 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 
 	if (flags & VM_SNAP_PARALLEL)
 		help(a); /* creation in progress? share it first */
+	/* Until creation's shootdown, another core may still write the old
+	 * frame through a writable translation: a copy made now could miss
+	 * that write. Wait, answering shootdowns meanwhile. */
+	while (__atomic_load_n(&a->creating, __ATOMIC_ACQUIRE)) {
+		tlb_poll();
+		cpu_relax();
+	}
 	uint64_t *pte = pt_entry(&vm_pt, addr, 1, false);
 	uint64_t e = pte ? __atomic_load_n(pte, __ATOMIC_ACQUIRE) : 0;
 	if (!(e & PTE_P))

@@ -95,7 +95,7 @@ static void free_list(paddr_t pa)
 /* Acts on a request that this core has not acknowledged yet. A core that
  * waits for tlb_lock, maybe with interrupts off (a copy-on-write fault),
  * keeps answering this way, so the holder's wait always ends. */
-static void ack_pending(void)
+void tlb_poll(void)
 {
 	unsigned me = cpu_id();
 	uint64_t seq = __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE);
@@ -116,7 +116,7 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 	if (!va || n > TLB_BATCH)
 		n = 0;
 	while (!spin_trylock(&tlb_lock))
-		ack_pending();
+		tlb_poll();
 	for (unsigned i = 0; i < n; i++)
 		req_va[i] = va[i];
 	req_n = n;

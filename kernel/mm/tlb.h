@@ -31,6 +31,10 @@ void tlb_init(void);
  * keeps acknowledging others' requests). Never sleeps. */
 void tlb_shootdown(const uint64_t *va, unsigned n);
 
+/* Acts on a shootdown request this core has not acknowledged yet. For
+ * code that waits with interrupts off and must not hold up a shootdown. */
+void tlb_poll(void);
+
 /* Frees a 4 KiB page-table frame after the next shootdown. Lock-free, any
  * context. The frame's first word is overwritten (a link, which reads as a
  * non-present entry to a stale walk). */

@@ -24,6 +24,7 @@ struct vm_area {
 	struct vm_area *src; /* a snapshot's source; NULL for other areas */
 	unsigned snaps;	     /* a source's live snapshots */
 	unsigned cow_flags;  /* VM_SNAP_* of its snapshots (read by faults) */
+	bool creating;	     /* a snapshot of it is being made (atomic) */
 };
 
 /* The lower half's page table, and the lock that serialises every change
