@@ -38,7 +38,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test unit debug lint format clean bench-boot bench-sched bench-vm deps
+.PHONY: all run test unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -109,6 +109,10 @@ bench-vm: deps all
 
 bench-sched: deps all
 	$(V)bench/sched/run
+
+bench-snapshot: deps all
+	$(V)tools/deps plot
+	$(V)bench/snapshot/run $(if $(FULL),--full)
 
 format:
 	$(V)clang-format -i $$(git ls-files '*.c' '*.h')

@@ -148,9 +148,17 @@ struct freed {
 	struct batch *full; /* batches, linked */
 	struct batch *cur;
 	paddr_t list;	    /* without NOFREE: frames linked by first word */
-	uint64_t n;
+	paddr_t huge;	    /* 2 MiB frames (never pooled), linked likewise */
+	uint64_t n;	    /* in 4 KiB frames */
 	bool pool;
 };
+
+static void freed_add_huge(struct freed *f, paddr_t pa)
+{
+	*(paddr_t *)phys_to_virt(pa) = f->huge;
+	f->huge = pa;
+	f->n += 512;
+}
 
 static void freed_add(struct freed *f, paddr_t pa)
 {
@@ -181,6 +189,11 @@ static void freed_release(struct freed *f)
 		frame_free(f->list, 0);
 		f->list = next;
 	}
+	while (f->huge) {
+		paddr_t next = *(paddr_t *)phys_to_virt(f->huge);
+		frame_free(f->huge, FRAME_ORDER_MAX);
+		f->huge = next;
+	}
 	if (f->cur) {
 		f->cur->next = f->full;
 		f->full = f->cur;
@@ -199,15 +212,37 @@ static void freed_release(struct freed *f)
 
 /* ---- creation ----------------------------------------------------------- */
 
+/* Shares one source entry (a 4 KiB or 2 MiB leaf) through *dst, then
+ * write-protects it. */
+static void share_leaf(uint64_t *src, uint64_t e, uint64_t *dst)
+{
+	paddr_t pa = e & PTE_ADDR;
+	frame_ref(pa); /* a 2 MiB frame counts on its first 4 KiB frame */
+	__atomic_store_n(dst, pa | PTE_SNAP | (e & PT_HUGE), __ATOMIC_RELEASE);
+	/* The MMU may set A or D meanwhile: a CAS loop keeps them. */
+	while (!__atomic_compare_exchange_n(src, &e, (e & ~PTE_W) | PTE_COW,
+					    false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
+		;
+}
+
 /* Shares the pages of chunk i of src with snap. Any context. */
 static int copy_chunk(struct vm_area *src, struct vm_area *snap, uint64_t i)
 {
 	uint64_t sva = src->base + i * CHUNK, dva = snap->base + i * CHUNK;
 	uint64_t *spde = pt_entry(&vm_pt, sva, 2, false);
+	uint64_t v = spde ? __atomic_load_n(spde, __ATOMIC_ACQUIRE) : 0;
 
-	if (!spde || !__atomic_load_n(spde, __ATOMIC_ACQUIRE))
+	if (!v)
 		return 0; /* nothing mapped in this chunk */
-	uint64_t *st = pt_table(&vm_pt, *spde);
+	if (v & PT_HUGE) {
+		uint64_t *dpde = pt_entry(&vm_pt, dva, 2, true);
+		if (!dpde)
+			return -ENOMEM;
+		share_leaf(spde, v, dpde);
+		return 0;
+	}
+	uint64_t *st = pt_table(&vm_pt, v);
 	uint64_t *dt = NULL;
 	for (int j = 0; j < 512; j++) {
 		uint64_t e = __atomic_load_n(&st[j], __ATOMIC_ACQUIRE);
@@ -215,15 +250,7 @@ static int copy_chunk(struct vm_area *src, struct vm_area *snap, uint64_t i)
 			continue;
 		if (!dt && !(dt = pt_entry(&vm_pt, dva, 1, true)))
 			return -ENOMEM;
-		paddr_t pa = e & PTE_ADDR;
-		frame_ref(pa);
-		__atomic_store_n(&dt[j], pa | PTE_SNAP, __ATOMIC_RELEASE);
-		/* The MMU may set A or D meanwhile: a CAS loop keeps them. */
-		while (!__atomic_compare_exchange_n(&st[j], &e,
-						    (e & ~PTE_W) | PTE_COW,
-						    false, __ATOMIC_ACQ_REL,
-						    __ATOMIC_ACQUIRE))
-			;
+		share_leaf(&st[j], e, &dt[j]);
 	}
 	return 0;
 }
@@ -292,10 +319,9 @@ static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
 
 struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 {
-	if (!src || src->src || (src->flags & VM_HUGE) ||
-	    (flags & ~(VM_SNAP_PARALLEL | VM_SNAP_READER)))
+	if (!src || src->src || (flags & ~(VM_SNAP_PARALLEL | VM_SNAP_READER)))
 		return NULL;
-	struct vm_area *snap = vm_area_create(src->size, VM_DEMAND_ZERO);
+	struct vm_area *snap = vm_area_create(src->size, src->flags & VM_HUGE);
 	if (!snap)
 		return NULL;
 	snap->src = src;
@@ -318,12 +344,12 @@ struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 
 /* ---- copy-on-write faults ---------------------------------------------- */
 
-/* Copies 4 KiB with 8-byte moves (rep movsb is slow under QEMU TCG). */
-static void copy_frame(paddr_t to, paddr_t from)
+/* Copies with 8-byte moves (rep movsb is slow under QEMU TCG). */
+static void copy_frame(paddr_t to, paddr_t from, uint64_t bytes)
 {
 	uint64_t *d = phys_to_virt(to);
 	const uint64_t *s = phys_to_virt(from);
-	for (int i = 0; i < 512; i += 4) {
+	for (uint64_t i = 0; i < bytes / 8; i += 4) {
 		d[i] = s[i];
 		d[i + 1] = s[i + 1];
 		d[i + 2] = s[i + 2];
@@ -346,7 +372,11 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 		cpu_relax();
 	}
 	uint64_t *pte = pt_entry(&vm_pt, addr, 1, false);
+	if (!pte) /* a 2 MiB page is in the way of level 1 */
+		pte = pt_entry(&vm_pt, addr, 2, false);
 	uint64_t e = pte ? __atomic_load_n(pte, __ATOMIC_ACQUIRE) : 0;
+	bool huge = e & PT_HUGE;
+	unsigned order = huge ? FRAME_ORDER_MAX : 0;
 	if (!(e & PTE_P))
 		return 0; /* changed meanwhile: retry the access */
 	if (e & PTE_W) { /* resolved by another core; our TLB was stale */
@@ -355,8 +385,9 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	}
 	if (!(e & PTE_COW))
 		return -EFAULT;
-	paddr_t old = e & PTE_ADDR;
-	uint64_t keep = e & (PTE_P | PT_PROT) & ~(PTE_COW | PTE_A | PTE_D);
+	paddr_t old = e & PTE_ADDR & ~(huge ? PT_HUGE_PAGE - 1 : 0);
+	uint64_t keep =
+	    e & (PTE_P | PT_PROT | PT_HUGE) & ~(PTE_COW | PTE_A | PTE_D);
 
 	if (frame_refcount(old) == 1) { /* the snapshot let go: take over */
 		if (__atomic_compare_exchange_n(pte, &e, old | keep | PTE_W,
@@ -366,21 +397,21 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 		invlpg((void *)addr);
 		return 0; /* more permission: no other TLB to flush */
 	}
-	paddr_t pa = frame_for_copy();
+	paddr_t pa = huge ? frame_alloc(order) : frame_for_copy();
 	if (!pa)
 		return -ENOMEM;
-	copy_frame(pa, old);
+	copy_frame(pa, old, FRAME_SIZE << order);
 	if (!__atomic_compare_exchange_n(pte, &e, pa | keep | PTE_W, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		frame_unref(pa); /* another core copied first */
-		frame_free(pa, 0);
+		frame_free(pa, order);
 		return 0;
 	}
 	copies[me]++;
-	vm_count_frames(1);
+	vm_count_frames(1L << order);
 	if (frame_unref(old) == 0) { /* the snapshot went meanwhile */
-		frame_free(old, 0);
-		vm_count_frames(-1);
+		frame_free(old, order);
+		vm_count_frames(-(1L << order));
 	}
 	invlpg((void *)addr);
 	return flags & VM_SNAP_READER ? 0 : SNAP_FAULT_SHOOTDOWN;
@@ -392,10 +423,18 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 static int destroy_chunk(struct vm_area *snap, uint64_t i, struct freed *f)
 {
 	uint64_t *dpde = pt_entry(&vm_pt, snap->base + i * CHUNK, 2, false);
+	uint64_t v = dpde ? __atomic_load_n(dpde, __ATOMIC_ACQUIRE) : 0;
 
-	if (!dpde || !__atomic_load_n(dpde, __ATOMIC_ACQUIRE))
+	if (!v)
 		return 0;
-	uint64_t *dt = pt_table(&vm_pt, *dpde);
+	if (v & PT_HUGE) {
+		__atomic_store_n(dpde, 0, __ATOMIC_RELEASE);
+		paddr_t pa = v & PTE_ADDR & ~(PT_HUGE_PAGE - 1);
+		if (frame_unref(pa) == 0)
+			freed_add_huge(f, pa);
+		return 0;
+	}
+	uint64_t *dt = pt_table(&vm_pt, v);
 	for (int j = 0; j < 512; j++) {
 		uint64_t e = __atomic_exchange_n(&dt[j], 0, __ATOMIC_ACQ_REL);
 		if (!(e & PTE_P))

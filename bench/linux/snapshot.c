@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot.c: the copy-on-write snapshot benchmark (issue 5, the paper's
+ * Figure 2), Linux side: fork() as the snapshot. Runs statically linked in
+ * the Linux baseline guest as /bin/snapshot, and natively on the host (built
+ * by bench/snapshot/run). The unidb side is bench/snapshot/guest/snapshot.c
+ * (vm_snapshot); both print the same ROUND/SUMMARY lines.
+ *
+ * Usage: snapshot [--size S] [--threads N] [--period P] [--rounds R]
+ *   --size S     area in bytes, suffixes K M G (default 256M)
+ *   --threads N  OLTP threads (default: online CPUs - 1, at least 1)
+ *   --period P   seconds without a snapshot before each OLAP job (default 3,
+ *                fractions allowed)
+ *   --rounds R   OLAP jobs (default 3; round 1 is a warm-up)
+ *
+ * Workload: an anonymous mapping of S bytes (MADV_NOHUGEPAGE, THP "never"
+ * through sysfs if writable), prefaulted with zeros. N threads, each pinned
+ * to its own CPU (main thread on CPU 0, threads on 1..N), do random atomic
+ * fetch-and-add of 1 on 32-bit words (xorshift64 per thread) and count them.
+ * Each round the main thread sleeps P s (idle phase), then runs the OLAP job:
+ *   copy     the time fork() takes in the parent
+ *   scan     the child sums all 32-bit words of its copy (timed by the child)
+ *   destroy  from the child's scan-end timestamp (passed through a shared
+ *            page) to the parent's waitpid() returning
+ * OLTP updates per second are taken per phase from the thread counters
+ * (the child reads them at its scan start and end; they live in a
+ * MAP_SHARED page, which fork does not make copy-on-write, so counting
+ * never faults). Self-check: before <= sum <= after, where before = the
+ * adds completed just before fork(), after = the adds completed or in
+ * flight just after fork() returns. A thread marks its counter before each
+ * add and bumps it after, so an add that reached the snapshot but whose
+ * thread was stopped before counting it (a preempted vCPU, for example:
+ * paravirtual TLB flushes do not wait for it) is still within the bounds.
+ * A failing round exits 1.
+ *
+ * Output, a line per round and a summary (medians of rounds 2..R, or of
+ * round 1 if R == 1; gibps = S in GiB / phase seconds):
+ *   ROUND variant=fork round=r copy_ms= scan_ms= destroy_ms= oltp_idle=
+ *         oltp_copy= oltp_scan= oltp_destroy= sum= before= after= check=ok|FAIL
+ *   SUMMARY variant=fork size_bytes= threads= rounds= copy_gibps= scan_gibps=
+ *         destroy_gibps= oltp_idle= oltp_copy= oltp_scan= oltp_destroy=
+ * plus a first line "INFO thp_sysfs=<mode|absent> thp_write=<ok|fail|absent>
+ * madvise=<ok|fail>" saying whether transparent huge pages were off. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define MAX_THREADS 256
+#define MAX_ROUNDS 1000
+#define THP_PATH "/sys/kernel/mm/transparent_hugepage/enabled"
+
+struct counter {
+	uint64_t n;
+	char pad[64 - sizeof(uint64_t)];
+};
+
+/* One MAP_SHARED page (plus the counters) shared by parent and child. */
+struct shared {
+	uint32_t stop;
+	uint64_t scan_start_ns, scan_end_ns, scan_start_ops, scan_end_ops;
+	uint64_t sum;
+	struct counter ctr[MAX_THREADS] __attribute__((aligned(64)));
+};
+
+struct round {
+	double copy_ms, scan_ms, destroy_ms;
+	double oltp_idle, oltp_copy, oltp_scan, oltp_destroy;
+};
+
+static struct shared *sh;
+static uint32_t *area;
+static uint64_t area_words;
+static unsigned nthreads;
+static long ncpus;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "snapshot: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(s), &s)) {
+		fprintf(stderr, "snapshot: cannot pin to cpu %d\n", cpu);
+		exit(1);
+	}
+}
+
+/* Operations counted so far. A thread's counter is 2*done, or 2*done+1
+ * while its next add is in flight; ops_total(false) counts only completed
+ * adds (a lower bound on what memory holds), ops_total(true) also the ones
+ * in flight (an upper bound). */
+static uint64_t ops_total(bool in_flight)
+{
+	uint64_t t = 0;
+	for (unsigned i = 0; i < nthreads; i++)
+		t += (__atomic_load_n(&sh->ctr[i].n, __ATOMIC_ACQUIRE) +
+		      in_flight) /
+		     2;
+	return t;
+}
+
+static void *oltp(void *arg)
+{
+	unsigned id = (unsigned)(uintptr_t)arg;
+	struct counter *c = &sh->ctr[id];
+	uint64_t x = 0x9e3779b97f4a7c15ULL * (id + 1), n = 0;
+
+	pin((int)((id + 1) % (unsigned)ncpus));
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t w =
+		    (uint64_t)(((unsigned __int128)x * area_words) >> 64);
+		__atomic_store_n(&c->n, 2 * n + 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&area[w], 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&c->n, 2 * ++n, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	uint64_t m = 1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		m = 1ULL << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		m = 1ULL << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		m = 1ULL << 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		m = 1ULL << 40;
+		end++;
+		break;
+	}
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (end == s || *end || v <= 0) {
+		fprintf(stderr, "snapshot: bad size '%s'\n", s);
+		exit(2);
+	}
+	return (uint64_t)(v * (double)m);
+}
+
+/* THP off: the sysfs switch if present (needs root), then report its mode. */
+static void thp_off(void)
+{
+	const char *wr = "absent";
+	char buf[128] = "absent", *mode = buf;
+	int fd = open(THP_PATH, O_WRONLY);
+	if (fd >= 0) {
+		wr = write(fd, "never", 5) == 5 ? "ok" : "fail";
+		close(fd);
+	} else if (errno != ENOENT) {
+		wr = "fail";
+	}
+	FILE *f = fopen(THP_PATH, "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			/* "always madvise [never]" -> never */
+			char *l = strchr(buf, '['),
+			     *r = l ? strchr(l, ']') : NULL;
+			if (l && r) {
+				*r = 0;
+				mode = l + 1;
+			} else {
+				buf[strcspn(buf, "\n")] = 0;
+			}
+		}
+		fclose(f);
+	}
+	printf("INFO thp_sysfs=%s thp_write=%s", mode, wr);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double rate(uint64_t ops, uint64_t ns)
+{
+	return ns ? (double)ops * 1e9 / (double)ns : 0;
+}
+
+static double gibps(double gib, double ms)
+{
+	return ms > 0 ? gib / (ms / 1e3) : 0;
+}
+
+/* The child: sum the snapshot, report through the shared page, exit. */
+static void child_scan(void)
+{
+	const uint32_t *p = area;
+	uint64_t s = 0;
+
+	sh->scan_start_ops = ops_total(false);
+	sh->scan_start_ns = now_ns();
+	for (uint64_t i = 0; i < area_words; i++)
+		s += p[i];
+	uint64_t t = now_ns();
+	sh->scan_end_ops = ops_total(false);
+	sh->sum = s;
+	__atomic_store_n(&sh->scan_end_ns, t, __ATOMIC_RELEASE);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t size = 256ULL << 20;
+	double period = 3;
+	unsigned rounds = 3;
+	long threads = -1;
+	static struct round r[MAX_ROUNDS];
+	pthread_t tid[MAX_THREADS];
+	bool ok = true;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(argv[i], "--size") && v)
+			size = parse_size(v);
+		else if (!strcmp(argv[i], "--threads") && v)
+			threads = strtol(v, NULL, 0);
+		else if (!strcmp(argv[i], "--period") && v)
+			period = strtod(v, NULL);
+		else if (!strcmp(argv[i], "--rounds") && v)
+			rounds = (unsigned)strtoul(v, NULL, 0);
+		else {
+			fprintf(stderr,
+				"usage: snapshot [--size S] [--threads N] "
+				"[--period SEC] [--rounds R]\n");
+			return 2;
+		}
+		i++;
+	}
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpus < 1)
+		ncpus = 1;
+	if (threads < 0)
+		threads = ncpus > 1 ? ncpus - 1 : 1;
+	if (threads < 1 || threads > MAX_THREADS || rounds < 1 ||
+	    rounds > MAX_ROUNDS || period < 0 || size % PAGE) {
+		fprintf(stderr,
+			"snapshot: bad arguments (threads 1..%d, rounds "
+			"1..%d, size a multiple of 4 KiB)\n",
+			MAX_THREADS, MAX_ROUNDS);
+		return 2;
+	}
+	nthreads = (unsigned)threads;
+	area_words = size / 4;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	thp_off();
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("mmap shared page");
+	area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap area");
+	printf(" madvise=%s\n",
+	       madvise(area, size, MADV_NOHUGEPAGE) ? "fail" : "ok");
+	for (uint64_t off = 0; off < size; off += PAGE) /* prefault, zeros */
+		area[off / 4] = 0;
+
+	pin(0);
+	for (unsigned i = 0; i < nthreads; i++)
+		if (pthread_create(&tid[i], NULL, oltp, (void *)(uintptr_t)i))
+			die("pthread_create");
+
+	for (unsigned k = 0; k < rounds; k++) {
+		struct round *q = &r[k];
+		uint64_t ts_idle = now_ns(), o_idle = ops_total(false);
+		struct timespec p = {
+		    (time_t)period,
+		    (long)((period - (double)(time_t)period) * 1e9)};
+		while (nanosleep(&p, &p) && errno == EINTR)
+			;
+		__atomic_store_n(&sh->scan_end_ns, 0, __ATOMIC_RELAXED);
+		uint64_t before = ops_total(false), t0 = now_ns();
+		pid_t pid = fork();
+		if (pid == 0)
+			child_scan();
+		uint64_t t1 = now_ns(), after = ops_total(true);
+		if (pid < 0)
+			die("fork");
+		int st;
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				die("waitpid");
+		uint64_t t3 = now_ns(), o3 = ops_total(false);
+		uint64_t te =
+		    __atomic_load_n(&sh->scan_end_ns, __ATOMIC_ACQUIRE);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) || !te) {
+			fprintf(stderr,
+				"snapshot: scan child failed (status %#x)\n",
+				st);
+			return 1;
+		}
+		uint64_t ts = sh->scan_start_ns, sum = sh->sum;
+		q->copy_ms = (double)(t1 - t0) / 1e6;
+		q->scan_ms = (double)(te - ts) / 1e6;
+		q->destroy_ms = (double)(t3 - te) / 1e6;
+		q->oltp_idle = rate(before - o_idle, t0 - ts_idle);
+		q->oltp_copy = rate(after - before, t1 - t0);
+		q->oltp_scan =
+		    rate(sh->scan_end_ops - sh->scan_start_ops, te - ts);
+		q->oltp_destroy = rate(o3 - sh->scan_end_ops, t3 - te);
+		bool good = before <= sum && sum <= after;
+		ok = ok && good;
+		printf("ROUND variant=fork round=%u copy_ms=%.3f scan_ms=%.3f "
+		       "destroy_ms=%.3f oltp_idle=%.0f oltp_copy=%.0f "
+		       "oltp_scan=%.0f oltp_destroy=%.0f sum=%llu before=%llu "
+		       "after=%llu check=%s\n",
+		       k + 1, q->copy_ms, q->scan_ms, q->destroy_ms,
+		       q->oltp_idle, q->oltp_copy, q->oltp_scan,
+		       q->oltp_destroy, (unsigned long long)sum,
+		       (unsigned long long)before, (unsigned long long)after,
+		       good ? "ok" : "FAIL");
+		if (!good) {
+			fprintf(stderr,
+				"snapshot: round %u: snapshot sum %llu not "
+				"in [%llu, %llu]\n",
+				k + 1, (unsigned long long)sum,
+				(unsigned long long)before,
+				(unsigned long long)after);
+			break;
+		}
+	}
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(tid[i], NULL);
+	if (!ok)
+		return 1;
+
+	/* Medians over rounds 2..R (round 1 is the warm-up), or round 1. */
+	unsigned first = rounds > 1, n = rounds - first;
+	double v[8][MAX_ROUNDS], m[8];
+	double gib = (double)size / (double)(1ULL << 30);
+	for (unsigned k = 0; k < n; k++) {
+		const struct round *q = &r[first + k];
+		v[0][k] = gibps(gib, q->copy_ms);
+		v[1][k] = gibps(gib, q->scan_ms);
+		v[2][k] = gibps(gib, q->destroy_ms);
+		v[3][k] = q->oltp_idle;
+		v[4][k] = q->oltp_copy;
+		v[5][k] = q->oltp_scan;
+		v[6][k] = q->oltp_destroy;
+	}
+	for (int j = 0; j < 7; j++)
+		m[j] = median(v[j], n);
+	printf(
+	    "SUMMARY variant=fork size_bytes=%llu threads=%u rounds=%u "
+	    "copy_gibps=%.3f scan_gibps=%.3f destroy_gibps=%.3f "
+	    "oltp_idle=%.0f oltp_copy=%.0f oltp_scan=%.0f oltp_destroy=%.0f\n",
+	    (unsigned long long)size, nthreads, rounds, m[0], m[1], m[2], m[3],
+	    m[4], m[5], m[6]);
+	return 0;
+}
