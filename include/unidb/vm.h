@@ -126,6 +126,16 @@ void vm_refresh(const void *addr);
  *                   calls vm_refresh() on the page first (once per
  *                   transaction, or in a buffer manager's fix()).
  *
+ * VM_SNAP_LAZY      beyond the paper: creation shares whole page tables,
+ *                   write-protected through the page-directory entries
+ *                   (x86 honours W at every level), so it costs O(size /
+ *                   2 MiB) instead of O(pages); the first write (or new
+ *                   page) under a shared table copies that table, then
+ *                   pages are copied on write as usual. Implies
+ *                   VM_SNAP_READER.
+ * While a snapshot of an area exists, vm_map/vm_unmap/vm_protect/
+ * vm_populate on the area (and on the snapshot) return -EBUSY.
+ *
  * vm_snapshot_destroy(snap, flags) drops the snapshot; frames only it
  * still holds are freed.
  * VM_SNAP_NOFREE    those frames go to a pool that later copy-on-write
@@ -136,12 +146,15 @@ void vm_refresh(const void *addr);
 #define VM_SNAP_EAGER 0x0
 #define VM_SNAP_PARALLEL 0x1
 #define VM_SNAP_READER 0x2
+#define VM_SNAP_LAZY 0x4
 #define VM_SNAP_NOFREE 0x1
 
-/* Creates a snapshot of src (not itself a snapshot; 4 KiB pages only).
- * O(present pages) of page-table copying, shared with helpers (PARALLEL),
- * plus one shootdown. May sleep. Returns NULL for bad arguments (NULL,
- * a snapshot, a VM_HUGE area, unknown flags) or out of memory. */
+/* Creates a snapshot of src (not itself a snapshot). One snapshot of an
+ * area may exist at a time. O(present pages) of page-table copying
+ * (O(size / 2 MiB) with VM_SNAP_LAZY), shared with helpers (PARALLEL),
+ * plus one shootdown. May sleep. Returns NULL for bad arguments (NULL, a
+ * snapshot, unknown flags), while src has a snapshot, or out of
+ * memory. */
 struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags);
 
 /* Destroys a snapshot made by vm_snapshot(). O(pages), shared with

@@ -49,6 +49,7 @@
 struct work {
 	struct vm_area *src, *snap;
 	bool destroy;
+	bool lazy; /* share page tables, not pages */
 	uint64_t nchunks;
 	uint64_t next;	  /* next chunk to hand out (atomic) */
 	uint64_t done;	  /* chunks finished (atomic) */
@@ -226,8 +227,27 @@ static void share_leaf(uint64_t *src, uint64_t e, uint64_t *dst)
 		;
 }
 
+/* VM_SNAP_LAZY: shares the page table itself, write-protected in both
+ * page-directory entries. */
+static int share_table(uint64_t *spde, uint64_t v, uint64_t dva)
+{
+	paddr_t pt = v & PTE_ADDR;
+	uint64_t *dpde = pt_entry(&vm_pt, dva, 2, true);
+
+	if (!dpde)
+		return -ENOMEM;
+	frame_ref(pt);
+	__atomic_store_n(dpde, pt | PTE_P | PDE_SHARED, __ATOMIC_RELEASE);
+	while (!__atomic_compare_exchange_n(spde, &v,
+					    (v & ~PTE_W) | PDE_SHARED, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+	return 0;
+}
+
 /* Shares the pages of chunk i of src with snap. Any context. */
-static int copy_chunk(struct vm_area *src, struct vm_area *snap, uint64_t i)
+static int copy_chunk(struct vm_area *src, struct vm_area *snap, uint64_t i,
+		      bool lazy)
 {
 	uint64_t sva = src->base + i * CHUNK, dva = snap->base + i * CHUNK;
 	uint64_t *spde = pt_entry(&vm_pt, sva, 2, false);
@@ -235,6 +255,11 @@ static int copy_chunk(struct vm_area *src, struct vm_area *snap, uint64_t i)
 
 	if (!v)
 		return 0; /* nothing mapped in this chunk */
+	if (lazy && !(v & PT_HUGE))
+		return share_table(spde, v, dva);
+	if (v & PDE_SHARED) /* left by an old lazy snapshot: take it back */
+		snap_unshare(src, sva);
+	v = __atomic_load_n(spde, __ATOMIC_ACQUIRE);
 	if (v & PT_HUGE) {
 		uint64_t *dpde = pt_entry(&vm_pt, dva, 2, true);
 		if (!dpde)
@@ -265,7 +290,7 @@ static void do_chunks(struct work *w, struct freed *f)
 		if (i >= w->nchunks)
 			return;
 		int err = w->destroy ? destroy_chunk(w->snap, i, f)
-				     : copy_chunk(w->src, w->snap, i);
+				     : copy_chunk(w->src, w->snap, i, w->lazy);
 		if (err)
 			__atomic_store_n(&w->error, err, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&w->done, 1, __ATOMIC_RELEASE);
@@ -298,11 +323,12 @@ void vm_snapshot_help(void)
 /* Runs w with helpers if `shared`, and returns when all chunks are done
  * and no helper is inside any more. */
 static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
-		    bool shared, struct freed *f)
+		    bool lazy, bool shared, struct freed *f)
 {
 	work.src = src;
 	work.snap = snap;
 	work.destroy = destroy;
+	work.lazy = lazy;
 	work.nchunks = (destroy ? snap : src)->span / CHUNK;
 	work.next = work.done = 0;
 	work.error = 0;
@@ -319,18 +345,29 @@ static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
 
 struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 {
-	if (!src || src->src || (flags & ~(VM_SNAP_PARALLEL | VM_SNAP_READER)))
+	if (!src || src->src ||
+	    (flags & ~(VM_SNAP_PARALLEL | VM_SNAP_READER | VM_SNAP_LAZY)))
 		return NULL;
+	if (flags & VM_SNAP_LAZY)
+		flags |= VM_SNAP_READER; /* unsharing a table flushes nothing */
 	struct vm_area *snap = vm_area_create(src->size, src->flags & VM_HUGE);
 	if (!snap)
 		return NULL;
-	snap->src = src;
 
 	mutex_lock(&vm_lock);
+	if (src->snaps) { /* one snapshot of an area at a time */
+		mutex_unlock(&vm_lock);
+		vm_area_destroy(snap);
+		return NULL;
+	}
+	snap->src = src;
+	snap->cow = true;
 	src->snaps++;
+	src->cow = true;
 	__atomic_store_n(&src->cow_flags, flags, __ATOMIC_RELEASE);
 	__atomic_store_n(&src->creating, true, __ATOMIC_RELEASE);
-	int err = run_work(src, snap, false, flags & VM_SNAP_PARALLEL, NULL);
+	int err = run_work(src, snap, false, flags & VM_SNAP_LAZY,
+			   flags & VM_SNAP_PARALLEL, NULL);
 	/* From here on every write to src faults. */
 	tlb_shootdown(NULL, 0);
 	__atomic_store_n(&src->creating, false, __ATOMIC_RELEASE);
@@ -357,6 +394,75 @@ static void copy_frame(paddr_t to, paddr_t from, uint64_t bytes)
 	}
 }
 
+/* Drops a page table's references to its frames and frees it (the last
+ * holder let go). Leaves of a table are 4 KiB pages. Any context. */
+static void table_release(paddr_t pt, struct freed *f)
+{
+	uint64_t *t = phys_to_virt(pt);
+	for (int j = 0; j < 512; j++) {
+		uint64_t e = __atomic_load_n(&t[j], __ATOMIC_ACQUIRE);
+		if (!(e & PTE_P))
+			continue;
+		paddr_t pa = e & PTE_ADDR;
+		if (frame_unref(pa) != 0)
+			continue;
+		if (f) {
+			freed_add(f, pa);
+		} else {
+			frame_free(pa, 0);
+			vm_count_frames(-1);
+		}
+	}
+	__atomic_fetch_add(&vm_pt.tables_freed, 1, __ATOMIC_RELAXED);
+	tlb_defer_free(pt);
+}
+
+int snap_unshare(struct vm_area *a, uint64_t addr)
+{
+	uint64_t *pde = pt_entry(&vm_pt, addr, 2, false);
+	uint64_t v = pde ? __atomic_load_n(pde, __ATOMIC_ACQUIRE) : 0;
+
+	if ((v & (PTE_P | PT_HUGE | PDE_SHARED)) != (PTE_P | PDE_SHARED))
+		return 0;
+	paddr_t old = v & PTE_ADDR;
+	bool source = !a->src; /* gets W back; a snapshot stays read-only */
+	uint64_t mine = source ? PTE_P | PTE_W : PTE_P | PDE_SHARED;
+
+	if (frame_refcount(old) == 1) { /* the other side let go */
+		if (source)
+			__atomic_compare_exchange_n(pde, &v, old | mine, false,
+						    __ATOMIC_ACQ_REL,
+						    __ATOMIC_RELAXED);
+		return 0;
+	}
+	paddr_t npa = frame_alloc(0);
+	if (!npa)
+		return -ENOMEM;
+	const uint64_t *ot = phys_to_virt(old);
+	uint64_t *nt = phys_to_virt(npa);
+	for (int j = 0; j < 512; j++) {
+		uint64_t e = __atomic_load_n(&ot[j], __ATOMIC_ACQUIRE);
+		nt[j] = 0;
+		if (!(e & PTE_P))
+			continue;
+		frame_ref(e & PTE_ADDR);
+		nt[j] = source ? (e & ~(PTE_W | PTE_A | PTE_D)) | PTE_COW
+			       : e & ~PTE_W;
+	}
+	if (!__atomic_compare_exchange_n(pde, &v, npa | mine, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		for (int j = 0; j < 512; j++) /* another core was first */
+			if (nt[j] & PTE_P)
+				frame_unref(nt[j] & PTE_ADDR);
+		frame_free(npa, 0);
+		return 0;
+	}
+	__atomic_fetch_add(&vm_pt.tables_allocated, 1, __ATOMIC_RELAXED);
+	if (frame_unref(old) == 0) /* the other side let go meanwhile */
+		table_release(old, NULL);
+	return 0;
+}
+
 int snap_cow_fault(struct vm_area *a, uint64_t addr)
 {
 	unsigned flags = __atomic_load_n(&a->cow_flags, __ATOMIC_ACQUIRE);
@@ -371,6 +477,10 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 		tlb_poll();
 		cpu_relax();
 	}
+	if (a->src)
+		return -EFAULT; /* a write to a snapshot */
+	if (snap_unshare(a, addr))
+		return -ENOMEM;
 	uint64_t *pte = pt_entry(&vm_pt, addr, 1, false);
 	if (!pte) /* a 2 MiB page is in the way of level 1 */
 		pte = pt_entry(&vm_pt, addr, 2, false);
@@ -434,6 +544,12 @@ static int destroy_chunk(struct vm_area *snap, uint64_t i, struct freed *f)
 			freed_add_huge(f, pa);
 		return 0;
 	}
+	if (v & PDE_SHARED) { /* a lazily shared (or since copied) table */
+		__atomic_store_n(dpde, 0, __ATOMIC_RELEASE);
+		if (frame_unref(v & PTE_ADDR) == 0)
+			table_release(v & PTE_ADDR, f);
+		return 0;
+	}
 	uint64_t *dt = pt_table(&vm_pt, v);
 	for (int j = 0; j < 512; j++) {
 		uint64_t e = __atomic_exchange_n(&dt[j], 0, __ATOMIC_ACQ_REL);
@@ -454,7 +570,7 @@ int vm_snapshot_destroy(struct vm_area *snap, unsigned flags)
 
 	mutex_lock(&vm_lock);
 	vm_area_remove(snap);
-	run_work(NULL, snap, true, flags & VM_SNAP_NOFREE, &f);
+	run_work(NULL, snap, true, false, flags & VM_SNAP_NOFREE, &f);
 	/* The snapshot's page tables are empty now: unmapping frees them. */
 	pt_unmap(&vm_pt, snap->base, snap->span, NULL, NULL);
 	tlb_shootdown(NULL, 0); /* before any freed frame is reused */

@@ -24,6 +24,8 @@ static const struct variant variants[] = {
     {VM_SNAP_PARALLEL, 0},
     {VM_SNAP_PARALLEL | VM_SNAP_READER, 0},
     {VM_SNAP_PARALLEL | VM_SNAP_READER, VM_SNAP_NOFREE},
+    {VM_SNAP_LAZY, VM_SNAP_NOFREE},
+    {VM_SNAP_LAZY | VM_SNAP_PARALLEL, 0},
 };
 #define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
@@ -181,6 +183,9 @@ TEST(snapshot_rejects_bad_arguments)
 	struct vm_area *s = vm_snapshot(a, 0);
 	ASSERT(s);
 	EXPECT(vm_snapshot(s, 0) == NULL); /* no snapshot of a snapshot */
+	EXPECT(vm_snapshot(a, 0) == NULL); /* one at a time */
+	EXPECT_EQ(vm_unmap(a, 0, 4096), -EBUSY);
+	EXPECT_EQ(vm_protect(a, 0, 4096, VM_READ | VM_WRITE), -EBUSY);
 	EXPECT_EQ(vm_snapshot_destroy(a, 0), -EINVAL);
 	EXPECT_EQ(vm_snapshot_destroy(NULL, 0), -EINVAL);
 	EXPECT_EQ(vm_snapshot_destroy(s, 0x80), -EINVAL);
@@ -228,4 +233,35 @@ TEST(snapshot_of_2mib_page_area)
 	EXPECT_EQ(v1.frames, v0.frames);
 	EXPECT_EQ(v1.tables, v0.tables);
 	EXPECT_EQ(in_use(), used0);
+}
+
+static uint64_t tables(void)
+{
+	struct vm_stats st;
+	vm_stats(&st);
+	return st.tables;
+}
+
+/* A lazy snapshot shares the source's page tables: creating it adds no
+ * page table, the first write under a table copies that one table. */
+TEST(snapshot_lazy_shares_page_tables)
+{
+	struct vm_area *a = vm_area_create(SIZE, VM_PREFAULT);
+	ASSERT(a);
+	uint32_t *w = vm_area_base(a);
+	struct vm_area *e = vm_snapshot(a, VM_SNAP_EAGER);
+	ASSERT(e);
+	vm_snapshot_destroy(e, 0);
+	uint64_t t0 = tables();
+	struct vm_area *s = vm_snapshot(a, VM_SNAP_LAZY);
+	ASSERT(s);
+	uint64_t t1 = tables();
+	w[0] = 1; /* copies the first page table, then the page */
+	uint64_t t2 = tables();
+	EXPECT_EQ(t1, t0); /* the snapshot's upper tables came back reused */
+	EXPECT_EQ(t2, t1 + 1);
+	EXPECT_EQ(((const uint32_t *)vm_area_base(s))[0], 0);
+	EXPECT_EQ(vm_snapshot_destroy(s, 0), 0);
+	EXPECT_EQ(w[0], 1);
+	EXPECT_EQ(vm_area_destroy(a), 0);
 }

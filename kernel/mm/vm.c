@@ -282,7 +282,8 @@ static int fault_present(struct vm_area *a, uint64_t addr, uint64_t error)
 	if (pt_walk(&vm_pt, addr, NULL, &flags, NULL))
 		return 0; /* unmapped meanwhile: retry, refault if needed */
 	if ((error & PF_W) && !(flags & PTE_W))
-		return flags & PTE_COW ? snap_cow_fault(a, addr) : -EFAULT;
+		return flags & PTE_COW || a->cow ? snap_cow_fault(a, addr)
+						  : -EFAULT;
 	invlpg((const void *)addr);
 	return 0;
 }
@@ -302,10 +303,16 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 		if (a && (error & PF_P)) {
 			r = fault_present(a, addr, error);
 		} else if (a) {
+			/* A page table shared by a lazy snapshot gets a
+			 * private copy before a page is added to it. */
+			r = a->cow ? snap_unshare(a, addr) : 0;
 			bool fast = false;
 			/* A snapshot's never-touched pages read as zeroes. */
-			r = install(c, a, addr & ~(page_size(a) - 1),
-				    a->src ? PTE_AREA : PTE_W | PTE_AREA, &fast);
+			if (!r)
+				r = install(c, a, addr & ~(page_size(a) - 1),
+					    a->src ? PTE_AREA
+						   : PTE_W | PTE_AREA,
+					    &fast);
 			c->faults += !r;
 			c->fast_faults += !r && fast;
 			if (r == 1) /* lost the race, or in the way: which? */
@@ -549,12 +556,19 @@ static int protect(struct vm_area *a, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* Under vm_lock: a source with live snapshots shares its frames and page
+ * tables, and a snapshot is read-only; neither may be changed. */
+static bool frozen(const struct vm_area *a)
+{
+	return a->snaps || a->src;
+}
+
 int vm_populate(struct vm_area *a, uint64_t off, uint64_t len)
 {
 	if (!range_ok(a, off, len))
 		return -EINVAL;
 	mutex_lock(&vm_lock);
-	int err = populate(a, off, len);
+	int err = frozen(a) ? -EBUSY : populate(a, off, len);
 	mutex_unlock(&vm_lock);
 	return err;
 }
@@ -564,7 +578,7 @@ int vm_map(struct vm_area *a, uint64_t off, uint64_t len, unsigned prot)
 	if (!range_ok(a, off, len) || !prot_ok(prot))
 		return -EINVAL;
 	mutex_lock(&vm_lock);
-	int err = populate(a, off, len);
+	int err = frozen(a) ? -EBUSY : populate(a, off, len);
 	if (!err)
 		err = protect(a, off, len, prot);
 	mutex_unlock(&vm_lock);
@@ -576,7 +590,7 @@ int vm_protect(struct vm_area *a, uint64_t off, uint64_t len, unsigned prot)
 	if (!range_ok(a, off, len) || !prot_ok(prot))
 		return -EINVAL;
 	mutex_lock(&vm_lock);
-	int err = protect(a, off, len, prot);
+	int err = frozen(a) ? -EBUSY : protect(a, off, len, prot);
 	mutex_unlock(&vm_lock);
 	return err;
 }
@@ -586,9 +600,12 @@ int vm_unmap(struct vm_area *a, uint64_t off, uint64_t len)
 	if (!range_ok(a, off, len))
 		return -EINVAL;
 	mutex_lock(&vm_lock);
-	unmap_range(a->base + off, a->base + off + len, page_size(a), true);
+	bool busy = frozen(a);
+	if (!busy)
+		unmap_range(a->base + off, a->base + off + len, page_size(a),
+			    true);
 	mutex_unlock(&vm_lock);
-	return 0;
+	return busy ? -EBUSY : 0;
 }
 
 bool vm_is_present(const void *addr)

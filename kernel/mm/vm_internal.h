@@ -15,6 +15,10 @@ struct trap_frame;
  * page is read-only because its frame is shared with a snapshot; a write
  * copies it (or takes it over when the snapshot let go). */
 #define PTE_COW (1UL << 9)
+/* The same bit on a page-directory entry (VM_SNAP_LAZY): the page table
+ * it points to is shared between a source and its snapshot; the table
+ * frame's refcount says by how many. */
+#define PDE_SHARED PTE_COW
 
 struct vm_area {
 	uint64_t base, size; /* immutable; size rounded to the page size */
@@ -25,6 +29,7 @@ struct vm_area {
 	unsigned snaps;	     /* a source's live snapshots */
 	unsigned cow_flags;  /* VM_SNAP_* of its snapshots (read by faults) */
 	bool creating;	     /* a snapshot of it is being made (atomic) */
+	bool cow;	     /* had snapshots: faults consult snapshot.c */
 };
 
 /* The lower half's page table, and the lock that serialises every change
@@ -57,6 +62,10 @@ void vm_count_frames(int64_t frames);
  * negative error (the fault is real). */
 #define SNAP_FAULT_SHOOTDOWN 2
 int snap_cow_fault(struct vm_area *a, uint64_t addr);
+/* snapshot.c: if the page table that maps addr in area a is shared with a
+ * lazy snapshot (or, for a snapshot, with its source), gives a its own
+ * copy. Interrupts off. Returns 0, or -ENOMEM. */
+int snap_unshare(struct vm_area *a, uint64_t addr);
 /* Frames held in the snapshot frame pool, copy-on-write faults that
  * copied and that took a frame over (vm_stats). */
 uint64_t snap_pooled(void);
