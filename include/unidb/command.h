@@ -15,9 +15,13 @@ struct command {
 	int (*run)(int argc, char **argv);
 };
 
+/* Registers fn in linker section sect (commands, benchmarks). */
+#define COMMAND_IN(sect, var, cname, cusage, fn)                               \
+	static const struct command var                                        \
+	    __attribute__((used, section(sect), aligned(8))) = {cname, cusage, \
+								fn}
+
 #define COMMAND(cname, cusage, fn)                                             \
-	static const struct command command_desc_##cname                            \
-	    __attribute__((used, section(".unidb_commands"), aligned(8))) = {  \
-		#cname, cusage, fn}
+	COMMAND_IN(".unidb_commands", command_desc_##cname, #cname, cusage, fn)
 
 #endif

@@ -12,7 +12,7 @@
 #define ARGS_MAX 32
 
 extern const struct command __commands_start[], __commands_end[];
-extern const struct bench __benches_start[], __benches_end[];
+extern const struct command __benches_start[], __benches_end[];
 
 static int split(char *s, char **argv)
 {
@@ -71,7 +71,7 @@ COMMAND(help, "list the commands", cmd_help);
 
 static int cmd_bench(int argc, char **argv)
 {
-	const struct bench *b;
+	const struct command *b;
 
 	for (b = __benches_start; b < __benches_end; b++)
 		if (argc > 1 && !strcmp(b->name, argv[1]))
