@@ -40,9 +40,11 @@ static uint64_t req_va[TLB_BATCH];
 static unsigned req_n; /* 0: flush everything */
 static uint64_t req_seq;
 
-/* Per core: the last request it has acted on (written by that core). */
+/* Per core: the last request it has acted on, and whether it may hold
+ * lower-half translations (both written by that core only). */
 static struct {
 	uint64_t seq;
+	bool live;
 } __attribute__((aligned(64))) acked[MAX_CPUS];
 
 static paddr_t deferred; /* stack of table frames, linked by first word */
@@ -68,7 +70,34 @@ static void tlb_irq(struct trap_frame *f)
 
 void tlb_init(void)
 {
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		acked[i].live = true;
 	irq_set_handler(VEC_TLB, tlb_irq);
+}
+
+/* An idle core runs only kernel code in the higher half: after one full
+ * flush it holds no translation of a vm area, and shootdowns skip it.
+ * Interrupts are off. */
+void tlb_enter_idle(void)
+{
+	unsigned me = cpu_id();
+	if (!acked[me].live)
+		return;
+	write_cr3(read_cr3());
+	__atomic_store_n(&acked[me].live, false, __ATOMIC_RELEASE);
+}
+
+/* Before a thread runs: from now on the core may cache lower-half
+ * translations. The fence pairs with the one in tlb_shootdown(): either
+ * the shootdown sees this core live, or this core's page walks see the
+ * changed entries. */
+void tlb_leave_idle(void)
+{
+	unsigned me = cpu_id();
+	if (acked[me].live)
+		return;
+	__atomic_store_n(&acked[me].live, true, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void tlb_defer_free(paddr_t pa)
@@ -122,11 +151,14 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 	req_n = n;
 	uint64_t seq = req_seq + 1;
 	__atomic_store_n(&req_seq, seq, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* see tlb_leave_idle() */
 	unsigned me = cpu_id();
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct cpu *c = cpus[i];
 		if (i == me || !c || !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
 			continue;
+		if (!__atomic_load_n(&acked[i].live, __ATOMIC_RELAXED))
+			continue; /* idle since its last full flush */
 		lapic_send_ipi(c->apic_id, VEC_TLB);
 		sent |= 1UL << i;
 		nsent++;

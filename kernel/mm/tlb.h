@@ -24,12 +24,18 @@
 void tlb_init(void);
 
 /* Invalidates the 4 KiB pages va[0..n) (or the whole lower half if va is
- * NULL or n > TLB_BATCH) on every online core, and returns when all have
- * done so; then frees the table frames deferred before the call. One IPI
+ * NULL or n > TLB_BATCH) on every online core that may cache them (not on
+ * cores idle since their last flush), and returns when all have done so; then frees the table frames deferred before the call. One IPI
  * to each other online core (none with one core). Serialised by a
  * spinlock; callable with interrupts off (a core waiting for the lock
  * keeps acknowledging others' requests). Never sleeps. */
 void tlb_shootdown(const uint64_t *va, unsigned n);
+
+/* The scheduler's hooks: a core entering its idle halt flushes its TLB
+ * once and is then skipped by shootdowns, until it runs a thread again.
+ * Interrupts off for the first; the second on every switch to a thread. */
+void tlb_enter_idle(void);
+void tlb_leave_idle(void);
 
 /* Acts on a shootdown request this core has not acknowledged yet. For
  * code that waits with interrupts off and must not hold up a shootdown. */

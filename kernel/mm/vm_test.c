@@ -328,3 +328,47 @@ TEST(vm_protect_and_map_read_only)
 	EXPECT_EQ(*word(a, PAGE), 9);
 	EXPECT_EQ(vm_area_destroy(a), 0);
 }
+
+struct toucher {
+	volatile uint32_t *p;
+	volatile bool stop, touched;
+};
+
+static void touch_and_spin(void *arg)
+{
+	struct toucher *t = arg;
+	while (!t->stop) {
+		(void)*t->p; /* keeps a translation of the area cached */
+		t->touched = true;
+	}
+}
+
+/* Shootdowns go only to cores that may cache area translations: cores
+ * idle since their last flush are skipped. */
+TEST(vm_shootdown_skips_idle_cores)
+{
+	if (cpu_count() < 2)
+		return;
+	struct vm_area *a = vm_area_create(1UL << 20, VM_PREFAULT);
+	ASSERT(a);
+	struct vm_stats s0, s1, s2;
+
+	thread_sleep_ns(20000000); /* every other core goes idle and flushes */
+	vm_stats(&s0);
+	ASSERT_EQ(vm_unmap(a, 0, 4096), 0);
+	vm_stats(&s1);
+	EXPECT_EQ(s1.ipis - s0.ipis, 0);
+
+	struct toucher t = {.p = (uint32_t *)vm_area_base(a) + 2048};
+	struct thread_attr at = {.cpu = (int)cpu_count() - 1};
+	struct thread *th = thread_create("toucher", touch_and_spin, &t, &at);
+	ASSERT(th);
+	while (!t.touched)
+		thread_yield();
+	ASSERT_EQ(vm_unmap(a, 4096, 4096), 0);
+	vm_stats(&s2);
+	EXPECT_EQ(s2.ipis - s1.ipis, 1); /* just the core that touched it */
+	t.stop = true;
+	thread_join(th);
+	EXPECT_EQ(vm_area_destroy(a), 0);
+}

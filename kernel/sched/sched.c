@@ -26,6 +26,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/x86.h"
 #include "mm/frame.h"
+#include "mm/tlb.h"
 #include "sched/sched.h"
 
 #define BALANCE_DELAY_NS 50000 /* a queued thread may wait this long */
@@ -131,6 +132,8 @@ void schedule(uint64_t irq)
 	next->cpu = cpu_id();
 	next->switches++;
 	rq->nr_switches++;
+	if (next != rq->idle)
+		tlb_leave_idle();
 	rq->curr = next;
 	rq->last = prev;
 	this_cpu()->thread_name = next->name;
@@ -304,6 +307,7 @@ __attribute__((noreturn)) static void idle_loop(void)
 		}
 		rq->idle_halted = true;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		tlb_enter_idle();
 		sched_program_timer();
 		if (idle_work(rq))
 			irq_enable();
