@@ -329,7 +329,7 @@ static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
 	work.snap = snap;
 	work.destroy = destroy;
 	work.lazy = lazy;
-	work.nchunks = (destroy ? snap : src)->span / CHUNK;
+	work.nchunks = snap->span / CHUNK; /* the same as the source's */
 	work.next = work.done = 0;
 	work.error = 0;
 	if (shared)
