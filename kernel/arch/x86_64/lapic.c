@@ -28,7 +28,6 @@
 #define APIC_BASE_ENABLE (1UL << 11)
 #define SVR_ENABLE 0x100
 #define LVT_MASKED (1u << 16)
-#define LVT_PERIODIC (1u << 17)
 #define LVT_NMI (4u << 8)
 #define ICR_PENDING (1u << 12)
 #define ICR_LEVEL_ASSERT (1u << 14)
@@ -140,11 +139,5 @@ static uint32_t ns_to_count(uint64_t ns)
 void lapic_timer_oneshot(uint64_t ns)
 {
 	wr(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER);
-	wr(LAPIC_TIMER_INIT, ns ? ns_to_count(ns) : 0);
-}
-
-void lapic_timer_periodic(uint64_t ns)
-{
-	wr(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_LAPIC_TIMER);
 	wr(LAPIC_TIMER_INIT, ns ? ns_to_count(ns) : 0);
 }

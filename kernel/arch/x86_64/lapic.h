@@ -16,9 +16,8 @@ void lapic_send_sipi(uint32_t apic_id, unsigned page);
 /* Measures the timer's frequency against the TSC clock (boot core). */
 void lapic_timer_calibrate(void);
 uint64_t lapic_timer_hz(void);
-/* Fires VEC_LAPIC_TIMER once after ns nanoseconds (0 cancels). */
+/* Fires VEC_LAPIC_TIMER once after ns nanoseconds (0 cancels). The
+ * scheduler owns the timer (kernel/sched/timer.c is the interface). */
 void lapic_timer_oneshot(uint64_t ns);
-/* Fires VEC_LAPIC_TIMER every ns nanoseconds (0 cancels). */
-void lapic_timer_periodic(uint64_t ns);
 
 #endif
