@@ -14,9 +14,9 @@
  *
  * Workload: an anonymous mapping of S bytes (MADV_NOHUGEPAGE, THP "never"
  * through sysfs if writable), prefaulted with zeros. N threads, each pinned
- * to its own CPU (main thread on CPU 0, threads on 1..N), do random atomic
- * fetch-and-add of 1 on 32-bit words (xorshift64 per thread) and count them.
- * Each round the main thread sleeps P s (idle phase), then runs the OLAP job:
+ * to its own CPU (main thread on CPU 0, threads on 1..N), run the OLTP loop
+ * of ../snapshot/workload.h, the same code as the unidb side. Each round
+ * the main thread sleeps P s (idle phase), then runs the OLAP job:
  *   copy     the time fork() takes in the parent
  *   scan     the child sums all 32-bit words of its copy (timed by the child)
  *   destroy  from the child's scan-end timestamp (passed through a shared
@@ -24,13 +24,8 @@
  * OLTP updates per second are taken per phase from the thread counters
  * (the child reads them at its scan start and end; they live in a
  * MAP_SHARED page, which fork does not make copy-on-write, so counting
- * never faults). Self-check: before <= sum <= after, where before = the
- * adds completed just before fork(), after = the adds completed or in
- * flight just after fork() returns. A thread marks its counter before each
- * add and bumps it after, so an add that reached the snapshot but whose
- * thread was stopped before counting it (a preempted vCPU, for example:
- * paravirtual TLB flushes do not wait for it) is still within the bounds.
- * A failing round exits 1.
+ * never faults). Self-check (wl_check): the updates done before fork()
+ * <= sum <= the updates started when it returned. A failing round exits 1.
  *
  * Output, a line per round and a summary (medians of rounds 2..R, or of
  * round 1 if R == 1; gibps = S in GiB / phase seconds):
@@ -55,22 +50,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../snapshot/workload.h"
+
 #define PAGE 4096UL
 #define MAX_THREADS 256
 #define MAX_ROUNDS 1000
 #define THP_PATH "/sys/kernel/mm/transparent_hugepage/enabled"
-
-struct counter {
-	uint64_t n;
-	char pad[64 - sizeof(uint64_t)];
-};
 
 /* One MAP_SHARED page (plus the counters) shared by parent and child. */
 struct shared {
 	uint32_t stop;
 	uint64_t scan_start_ns, scan_end_ns, scan_start_ops, scan_end_ops;
 	uint64_t sum;
-	struct counter ctr[MAX_THREADS] __attribute__((aligned(64)));
+	struct wl_counter ctr[MAX_THREADS];
 };
 
 struct round {
@@ -108,37 +100,20 @@ static void pin(int cpu)
 	}
 }
 
-/* Operations counted so far. A thread's counter is 2*done, or 2*done+1
- * while its next add is in flight; ops_total(false) counts only completed
- * adds (a lower bound on what memory holds), ops_total(true) also the ones
- * in flight (an upper bound). */
+/* Updates done (in_flight = false) or started (true) so far. */
 static uint64_t ops_total(bool in_flight)
 {
-	uint64_t t = 0;
-	for (unsigned i = 0; i < nthreads; i++)
-		t += (__atomic_load_n(&sh->ctr[i].n, __ATOMIC_ACQUIRE) +
-		      in_flight) /
-		     2;
-	return t;
+	return wl_total(sh->ctr, nthreads, in_flight);
 }
 
 static void *oltp(void *arg)
 {
 	unsigned id = (unsigned)(uintptr_t)arg;
-	struct counter *c = &sh->ctr[id];
-	uint64_t x = 0x9e3779b97f4a7c15ULL * (id + 1), n = 0;
+	uint64_t x = wl_seed(id);
 
 	pin((int)((id + 1) % (unsigned)ncpus));
-	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		uint64_t w =
-		    (uint64_t)(((unsigned __int128)x * area_words) >> 64);
-		__atomic_store_n(&c->n, 2 * n + 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&area[w], 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&c->n, 2 * ++n, __ATOMIC_RELEASE);
-	}
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED))
+		wl_batch(area, area_words, &x, &sh->ctr[id], NULL);
 	return NULL;
 }
 
@@ -351,7 +326,7 @@ int main(int argc, char **argv)
 		q->oltp_scan =
 		    rate(sh->scan_end_ops - sh->scan_start_ops, te - ts);
 		q->oltp_destroy = rate(o3 - sh->scan_end_ops, t3 - te);
-		bool good = before <= sum && sum <= after;
+		bool good = wl_check(sum, before, after);
 		ok = ok && good;
 		printf("ROUND variant=fork round=%u copy_ms=%.3f scan_ms=%.3f "
 		       "destroy_ms=%.3f oltp_idle=%.0f oltp_copy=%.0f "

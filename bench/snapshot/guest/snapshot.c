@@ -28,9 +28,8 @@
  * The OLTP threads call vm_snapshot_help() between batches of updates in
  * every variant; it does something only where the variant accepts help.
  *
- * Updates are counted per batch as started (before) and done (after), so
- * that the check is exact: the sum must be at least the updates done
- * before creation and at most those started before it returned. */
+ * The OLTP loop and the self-check are ../workload.h, shared with the
+ * Linux side. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -41,6 +40,8 @@
 #include <unidb/thread.h>
 #include <unidb/time.h>
 #include <unidb/vm.h>
+
+#include "../workload.h"
 
 #define ROUNDS_MAX 64
 #define MIB (1UL << 20)
@@ -64,9 +65,7 @@ struct oltp {
 	uint64_t nwords;
 	volatile bool stop;
 	volatile bool refresh; /* a reader-variant snapshot exists */
-	struct {
-		uint64_t started, done;
-	} count[MAX_CPUS] __attribute__((aligned(64)));
+	struct wl_counter count[MAX_CPUS];
 };
 
 struct phase_stats {
@@ -76,38 +75,26 @@ struct phase_stats {
 
 static struct oltp oltp;
 
+static void refresh(const void *addr)
+{
+	vm_refresh(addr);
+}
+
 static void oltp_worker(void *arg)
 {
 	unsigned me = cpu_id();
-	uint64_t x = 0x9e3779b97f4a7c15UL * (me + 1), n = 0;
+	uint64_t x = wl_seed(me);
 
 	while (!oltp.stop) {
-		__atomic_store_n(&oltp.count[me].started, n + 64,
-				 __ATOMIC_SEQ_CST);
-		bool refresh = oltp.refresh;
-		for (int i = 0; i < 64; i++) {
-			x ^= x << 13; /* xorshift64 */
-			x ^= x >> 7;
-			x ^= x << 17;
-			uint32_t *w = &oltp.words[x % oltp.nwords];
-			if (refresh)
-				vm_refresh(w);
-			__atomic_fetch_add(w, 1, __ATOMIC_RELAXED);
-		}
-		n += 64;
-		__atomic_store_n(&oltp.count[me].done, n, __ATOMIC_RELEASE);
+		wl_batch(oltp.words, oltp.nwords, &x, &oltp.count[me],
+			 oltp.refresh ? refresh : NULL);
 		vm_snapshot_help();
 	}
 }
 
 static uint64_t updates(bool started)
 {
-	uint64_t s = 0;
-	for (unsigned c = 0; c < MAX_CPUS; c++)
-		s += __atomic_load_n(started ? &oltp.count[c].started
-					     : &oltp.count[c].done,
-				     __ATOMIC_SEQ_CST);
-	return s;
+	return wl_total(oltp.count, MAX_CPUS, started);
 }
 
 static uint64_t per_second(uint64_t n, uint64_t ns)
@@ -163,7 +150,7 @@ static bool round(struct vm_area *area, const struct variant *v, int r,
 	    .scan = per_second(u3 - u2, t3 - t2),
 	    .destroy = per_second(u4 - u3, t4 - t3),
 	};
-	bool ok = u1 <= sum && sum <= started;
+	bool ok = wl_check(sum, u1, started);
 	printk("ROUND variant=%s round=%d", v->name, r);
 	print_ms("copy_ms", ps->copy_ns);
 	print_ms("scan_ms", ps->scan_ns);
