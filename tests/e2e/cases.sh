@@ -104,6 +104,28 @@ case_unknown_command_fails_clearly() {
 	expect_line '^  test +\[filter\]'
 }
 
+# The gdb helper lists threads and a blocked thread's backtrace from a
+# guest halted at the threads command (QEMU's gdbstub on a free port).
+case_gdb_helper_lists_threads() {
+	tools/deps gdb >/dev/null 2>&1 || { why="cannot install gdb"; return; }
+	local port=$((20000 + RANDOM % 20000))
+	tools/run --quiet --smp 2 --mem 512M --timeout 60 --append threads \
+		-- -gdb "tcp:127.0.0.1:$port" -S >/dev/null 2>&1 &
+	local qemu=$!
+	sleep 1
+	out=$(timeout 60 gdb -q -batch -nx \
+		-ex "set architecture i386:x86-64" -ex "file build/unidb.elf" \
+		-ex "source tools/gdb/unidb.py" \
+		-ex "target remote 127.0.0.1:$port" -ex "hbreak sched_dump" \
+		-ex continue -ex unidb-threads -ex "unidb-bt 5" -ex kill 2>&1)
+	rc=$?
+	kill "$qemu" 2>/dev/null
+	wait "$qemu" 2>/dev/null
+	expect_line '^ +1 main +running +0'
+	expect_line '^ +5 job1 +blocked +1 job work +schedule'
+	expect_line '^#2  0x[0-9a-f]+ worker_loop \+ [0-9]+'
+}
+
 case_boot_shows_cpus_memory_clock() {
 	for m in q35 microvm; do
 		boot 4 "" --machine "$m"
