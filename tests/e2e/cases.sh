@@ -111,8 +111,13 @@ case_gdb_helper_lists_threads() {
 	local port=$((20000 + RANDOM % 20000))
 	tools/run --quiet --smp 2 --mem 512M --timeout 60 --append threads \
 		-- -gdb "tcp:127.0.0.1:$port" -S >/dev/null 2>&1 &
-	local qemu=$!
-	sleep 1
+	local qemu=$! hex i
+	hex=$(printf '%04X' "$port")
+	for ((i = 0; i < 100; i++)); do # until QEMU listens (state 0A)
+		awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }' \
+			/proc/net/tcp 2>/dev/null && break
+		sleep 0.1
+	done
 	out=$(timeout 60 gdb -q -batch -nx \
 		-ex "set architecture i386:x86-64" -ex "file build/unidb.elf" \
 		-ex "source tools/gdb/unidb.py" \
