@@ -472,10 +472,14 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 		help(a); /* creation in progress? share it first */
 	/* Until creation's shootdown, another core may still write the old
 	 * frame through a writable translation: a copy made now could miss
-	 * that write. Wait, answering shootdowns meanwhile. */
-	while (__atomic_load_n(&a->creating, __ATOMIC_ACQUIRE)) {
+	 * that write. So the access is retried until creation is over. Not
+	 * by spinning here: interrupts are off, and the creating thread may
+	 * be preempted on this very core; between retries they are on, so
+	 * the timer can switch to it. */
+	if (__atomic_load_n(&a->creating, __ATOMIC_ACQUIRE)) {
 		tlb_poll();
 		cpu_relax();
+		return 0;
 	}
 	if (a->src)
 		return -EFAULT; /* a write to a snapshot */
