@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../vm/workload.h"
+
 #define PAGE 4096UL
 #define AREA_PAGES (1UL << 20) /* 4 GiB */
 #define TOUCHED 4096
@@ -116,47 +118,24 @@ static uint64_t bench_present(uint64_t checks)
 	return ns * 10 / checks ? ns * 10 / checks : 1;
 }
 
-struct slice {
-	char *base;
-	uint64_t pages;
-	volatile unsigned *go;
-	unsigned nthreads, cpu;
-	uint64_t ns;
-};
-
 static void *touch_slice(void *arg)
 {
-	struct slice *s = arg;
+	struct fault_slice *s = arg;
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(s->cpu, &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
 		perror("pthread_setaffinity_np");
-	__atomic_fetch_add(s->go, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(s->go, __ATOMIC_ACQUIRE) < s->nthreads)
-		;
-	uint64_t t0 = now_ns();
-	for (uint64_t p = 0; p < s->pages; p++)
-		*(volatile uint64_t *)(s->base + p * PAGE) = p + 1;
-	s->ns = now_ns() - t0;
+	fault_slice_touch(s, now_ns);
 	return NULL;
-}
-
-static bool slice_ok(const struct slice *s)
-{
-	for (uint64_t p = 0; p < s->pages; p++)
-		if (*(volatile uint64_t *)(s->base + p * PAGE) != p + 1 ||
-		    *(volatile uint64_t *)(s->base + p * PAGE + 8) != 0)
-			return false;
-	return true;
 }
 
 /* Tenths of ns per fault with nthreads threads (pinned to cpus
  * 0..n-1) on disjoint slices of one fresh mapping; 0 on failure. */
 static uint64_t bench_fault(uint64_t pages, unsigned nthreads)
 {
-	static struct slice sl[MAX_THREADS];
+	static struct fault_slice sl[MAX_THREADS];
 	static pthread_t t[MAX_THREADS];
 	volatile unsigned go = 0;
 	uint64_t per = pages / nthreads, sum = 0;
@@ -164,15 +143,15 @@ static uint64_t bench_fault(uint64_t pages, unsigned nthreads)
 	bool ok = base != NULL;
 
 	for (unsigned i = 0; ok && i < nthreads; i++) {
-		sl[i] = (struct slice){base + i * per * PAGE, per, &go,
-				       nthreads, i, 0};
+		sl[i] = (struct fault_slice){base + i * per * PAGE, per, &go,
+					     nthreads, i, 0};
 		ok = pthread_create(&t[i], NULL, touch_slice, &sl[i]) == 0;
 		if (!ok)
 			nthreads = i;
 	}
 	for (unsigned i = 0; i < nthreads; i++) {
 		pthread_join(t[i], NULL);
-		ok = ok && slice_ok(&sl[i]);
+		ok = ok && fault_slice_ok(&sl[i]);
 		sum += sl[i].ns;
 	}
 	if (base)

@@ -25,6 +25,8 @@
 #include <unidb/time.h>
 #include <unidb/vm.h>
 
+#include "../workload.h"
+
 #define PAGE 4096UL
 #define AREA_PAGES (1UL << 20) /* 4 GiB */
 #define TOUCHED 4096
@@ -82,41 +84,16 @@ static uint64_t bench_present(uint64_t checks)
 	return ns * 10 / checks ? ns * 10 / checks : 1;
 }
 
-struct slice {
-	char *base;
-	uint64_t pages;
-	volatile unsigned *go;
-	unsigned nthreads;
-	uint64_t ns;
-};
-
 static void touch_slice(void *arg)
 {
-	struct slice *s = arg;
-
-	__atomic_fetch_add(s->go, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(s->go, __ATOMIC_ACQUIRE) < s->nthreads)
-		cpu_relax();
-	uint64_t t0 = time_ns();
-	for (uint64_t p = 0; p < s->pages; p++)
-		*(volatile uint64_t *)(s->base + p * PAGE) = p + 1;
-	s->ns = time_ns() - t0;
-}
-
-static bool slice_ok(const struct slice *s)
-{
-	for (uint64_t p = 0; p < s->pages; p++)
-		if (*(volatile uint64_t *)(s->base + p * PAGE) != p + 1 ||
-		    *(volatile uint64_t *)(s->base + p * PAGE + 8) != 0)
-			return false;
-	return true;
+	fault_slice_touch(arg, time_ns);
 }
 
 /* Tenths of ns per fault with nthreads threads (pinned to cores 0..n-1) on disjoint
  * slices of one fresh area of pages pages; 0 on failure. */
 static uint64_t bench_fault(uint64_t pages, unsigned nthreads)
 {
-	static struct slice sl[MAX_CPUS];
+	static struct fault_slice sl[MAX_CPUS];
 	static struct thread *t[MAX_CPUS];
 	volatile unsigned go = 0;
 	uint64_t per = pages / nthreads, sum = 0;
@@ -125,8 +102,9 @@ static uint64_t bench_fault(uint64_t pages, unsigned nthreads)
 
 	for (unsigned i = 0; ok && i < nthreads; i++) {
 		struct thread_attr at = {.cpu = (int)i};
-		sl[i] = (struct slice){(char *)vm_area_base(a) + i * per * PAGE,
-				       per, &go, nthreads, 0};
+		sl[i] = (struct fault_slice){
+		    (char *)vm_area_base(a) + i * per * PAGE, per, &go,
+		    nthreads, i, 0};
 		t[i] = thread_create("vm-fault", touch_slice, &sl[i], &at);
 		ok = t[i] != NULL;
 		if (!ok)
@@ -134,7 +112,7 @@ static uint64_t bench_fault(uint64_t pages, unsigned nthreads)
 	}
 	for (unsigned i = 0; i < nthreads; i++) {
 		thread_join(t[i]);
-		ok = ok && slice_ok(&sl[i]);
+		ok = ok && fault_slice_ok(&sl[i]);
 		sum += sl[i].ns;
 	}
 	if (a)
