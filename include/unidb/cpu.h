@@ -46,13 +46,18 @@ static inline void preempt_enable(void)
 {
 	host_preempt_enable();
 }
+static inline void preempt_enable_no_resched(void)
+{
+	host_preempt_enable();
+}
 #else
 /* Fields of the per-core block %gs points to (struct cpu in
  * kernel/arch/x86_64/cpu.h, which checks these offsets). Single %gs-relative
  * instructions cannot be split by a preemption that moves the thread. */
 #define CPU_OFFSET_ID 8
 #define CPU_OFFSET_PREEMPT 16
-#define CPU_OFFSET_RESCHED 20
+#define CPU_OFFSET_RESCHED 20 /* two flags: switch, apply deferred wake-ups */
+#define CPU_OFFSET_THREAD 24
 
 static inline unsigned cpu_id(void)
 {
@@ -68,11 +73,17 @@ static inline void preempt_disable(void)
 
 void preempt_resched(void); /* kernel/sched: switch if allowed now */
 
+/* preempt_enable() that never switches: for the scheduler itself. */
+static inline void preempt_enable_no_resched(void)
+{
+	__asm__ volatile("decl %%gs:%c0" ::"i"(CPU_OFFSET_PREEMPT) : "memory");
+}
+
 static inline void preempt_enable(void)
 {
-	unsigned char resched;
-	__asm__ volatile("decl %%gs:%c0" ::"i"(CPU_OFFSET_PREEMPT) : "memory");
-	__asm__ volatile("movb %%gs:%c1, %0"
+	unsigned short resched;
+	preempt_enable_no_resched();
+	__asm__ volatile("movw %%gs:%c1, %0"
 			 : "=r"(resched)
 			 : "i"(CPU_OFFSET_RESCHED));
 	if (__builtin_expect(resched, 0))

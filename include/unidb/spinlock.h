@@ -24,6 +24,13 @@ static inline bool spin_try_acquire(struct spinlock *l)
 	       __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
 }
 
+/* Releases without touching the preemption count (spin_try_acquire's
+ * counterpart). */
+static inline void spin_release(struct spinlock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 static inline bool spin_trylock(struct spinlock *l)
 {
 	preempt_disable();
@@ -43,7 +50,7 @@ static inline void spin_lock(struct spinlock *l)
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	spin_release(l);
 	preempt_enable();
 }
 

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <unidb/cpu.h>
 
 struct thread;
 
@@ -64,7 +65,15 @@ void thread_unpark(struct thread *t);
  * timer interrupt latency after the deadline). May sleep. */
 void thread_sleep_ns(uint64_t ns);
 
-struct thread *thread_current(void);
+/* The calling thread; NULL before the scheduler has started. O(1), one
+ * %gs load (valid however the thread migrates afterwards). */
+static inline struct thread *thread_current(void)
+{
+	struct thread *t;
+	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(CPU_OFFSET_THREAD));
+	return t;
+}
+
 const char *thread_name(const struct thread *t);
 uint64_t thread_id(const struct thread *t);
 

@@ -33,7 +33,8 @@ void tlb_shootdown(const uint64_t *va, unsigned n);
 
 /* The scheduler's hooks: a core entering its idle halt flushes its TLB
  * once and is then skipped by shootdowns, until it runs a thread again.
- * Interrupts off for the first; the second on every switch to a thread. */
+ * Interrupts off for the first; the second on every switch from the idle
+ * thread to another. */
 void tlb_enter_idle(void);
 void tlb_leave_idle(void);
 

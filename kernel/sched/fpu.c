@@ -96,12 +96,3 @@ void fpu_restore_full(struct thread *t)
 	t->fpu_full = false;
 }
 
-void fpu_save_control(struct thread *t)
-{
-	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(t->mxcsr), "=m"(t->fcw));
-}
-
-void fpu_restore_control(const struct thread *t)
-{
-	__asm__ volatile("ldmxcsr %0; fldcw %1" ::"m"(t->mxcsr), "m"(t->fcw));
-}

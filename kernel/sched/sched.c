@@ -2,10 +2,18 @@
 /* sched.c: per-core run queues, switching, preemption, wake-ups, idle.
  *
  * Each core owns a FIFO run queue. The running thread is not in it. A
- * switch takes only the local queue's lock: schedule() locks it, picks the
+ * switch takes only the local queue's lock: sched_switch() locks it, picks the
  * next thread, switches stacks, and the thread that now runs unlocks it
  * (finish_switch). A thread whose context is still being saved on one
  * core has on_cpu set; a core that picks it up waits for that to clear.
+ *
+ * Interrupt handlers never take a run-queue lock, so thread context takes
+ * it without disabling interrupts (the cheap path for park/unpark): a
+ * wake-up from a handler claims the thread (its state CAS) and leaves it
+ * on this core's wake list, which the core applies once it has left the
+ * handler and holds no spinlock (sched_irq_exit(), preempt_enable()). A
+ * voluntary switch may therefore run with interrupts enabled; the thread
+ * switched to sets the interrupt flag it wants itself.
  *
  * Wake-ups put a thread back on the queue of the core it last ran on (or
  * its pinned core) and send that core an IPI when it sleeps in hlt or
@@ -42,31 +50,55 @@ static int preempt_count(void)
 	return this_cpu()->preempt_count;
 }
 
-/* preempt_enable() found need_resched set. */
-void preempt_resched(void)
+static void wake_apply(void);
+
+/* Interrupts on or off (irq says which), preemption enabled: applies
+ * wake-ups deferred by interrupt handlers and says whether the current
+ * thread should switch away now, which it may only with interrupts on.
+ * Returns with interrupts off if so, else with them as irq says. */
+static bool resched_slow(uint64_t irq)
 {
-	if (!sched_ready || preempt_count() || !(read_rflags() & RFLAGS_IF))
-		return;
 	irq_disable();
+	if (this_cpu()->wake_pending)
+		wake_apply();
 	struct thread *t = this_rq()->curr;
-	if (t->state == THREAD_RUNNING && this_cpu()->need_resched)
-		schedule(RFLAGS_IF);
-	else
-		irq_enable();
+	if (irq && t->state == THREAD_RUNNING && this_cpu()->need_resched)
+		return true;
+	irq_restore(irq);
+	return false;
 }
 
-struct thread *thread_current(void)
+/* resched_slow() if one of the two flags is set. */
+static inline bool resched_pending(uint64_t irq)
 {
-	return sched_ready ? runqueues[cpu_id()].curr : NULL;
+	unsigned short flags;
+	__asm__ volatile("movw %%gs:%c1, %0"
+			 : "=r"(flags)
+			 : "i"(CPU_OFFSET_RESCHED));
+	return __builtin_expect(flags, 0) && resched_slow(irq);
+}
+
+/* preempt_enable() found need_resched or wake_pending set. */
+void preempt_resched(void)
+{
+	if (!sched_ready || preempt_count())
+		return;
+	uint64_t irq = irq_state();
+	if (resched_pending(irq))
+		sched_switch(false, irq);
 }
 
 /* Returns whether a timer deadline of rq was set (the caller programs
  * the timer, on rq's core). */
-static bool enqueue(struct rq *rq, struct thread *t)
+static inline bool enqueue(struct rq *rq, struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&rq->queue, &t->rq_node);
 	rq->nr_queued++;
+	/* The tick of rq's core may look at nr_queued and slice_end between
+	 * any two lines here (rq's own core takes the lock with interrupts
+	 * enabled): counted first, so it keeps a slice it sees waited for. */
+	__asm__ volatile("" ::: "memory");
 	if (rq->curr == rq->idle ||
 	    (rq->slice_end && (t->pinned >= 0 || rq->balance_at)))
 		return false;
@@ -98,12 +130,25 @@ static void finish_switch(struct thread *prev)
 	struct rq *rq = this_rq();
 
 	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
-	spin_unlock(&rq->lock);
+	/* No switch from here: the caller is in the middle of one (see
+	 * sched_switch() for what it does with flags set meanwhile). */
+	spin_release(&rq->lock);
 	if (prev->state == THREAD_DEAD)
 		thread_reap(prev);
+	preempt_enable_no_resched();
 }
 
-void schedule(uint64_t irq)
+/* Sets the interrupt flag from `on` to `want` (RFLAGS_IF or 0). */
+static inline void irq_set(bool on, uint64_t want)
+{
+	if (want && !on)
+		irq_enable();
+	else if (!want && on)
+		irq_disable();
+}
+
+static inline __attribute__((always_inline)) void switch_once(bool irq_on,
+								    uint64_t irq)
 {
 	struct rq *rq = this_rq();
 	struct thread *prev = rq->curr, *next;
@@ -122,8 +167,9 @@ void schedule(uint64_t irq)
 	next->state = THREAD_RUNNING;
 	if (next == prev) {
 		prev->fpu_full = false; /* registers are still live */
-		spin_unlock(&rq->lock);
-		irq_restore(irq);
+		spin_release(&rq->lock);
+		preempt_enable_no_resched();
+		irq_set(irq_on, irq);
 		return;
 	}
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
@@ -132,10 +178,12 @@ void schedule(uint64_t irq)
 	next->cpu = cpu_id();
 	next->switches++;
 	rq->nr_switches++;
-	if (next != rq->idle)
+	if (prev == rq->idle) /* only the idle thread enters the idle TLB state */
 		tlb_leave_idle();
 	rq->curr = next;
 	rq->last = prev;
+	rq->last_irq_on = irq_on;
+	this_cpu()->thread = next;
 	this_cpu()->thread_name = next->name;
 	if (!prev->fpu_full)
 		fpu_save_control(prev);
@@ -145,14 +193,38 @@ void schedule(uint64_t irq)
 	switch_stack(&prev->rsp, next->rsp);
 
 	/* Now running as prev again, maybe on another core; the thread we
-	 * came from is in this core's rq->last. */
+	 * came from is in this core's rq->last, and left the interrupt
+	 * flag as rq->last_irq_on says. */
 	rq = this_rq();
+	irq_set(rq->last_irq_on, irq);
 	if (prev->fpu_full)
 		fpu_restore_full(prev);
 	else if (prev->mxcsr != mxcsr || prev->fcw != fcw)
 		fpu_restore_control(prev);
 	finish_switch(rq->last);
-	irq_restore(irq);
+}
+
+/* A switch back here may find wake-ups deferred or a switch asked for
+ * while it held the lock; they are handled in a loop, not by nesting a
+ * switch inside this one's tail, which would grow the stack at each
+ * resume. */
+static inline __attribute__((always_inline)) void switch_loop(bool irq_on,
+								 uint64_t irq)
+{
+	do {
+		switch_once(irq_on, irq);
+		irq_on = false;
+	} while (resched_pending(irq));
+}
+
+void sched_switch(bool irq_on, uint64_t irq)
+{
+	switch_loop(irq_on, irq);
+}
+
+void schedule(uint64_t irq)
+{
+	sched_switch(false, irq);
 }
 
 /* First code of every new thread, reached from thread_start (switch.S)
@@ -165,6 +237,7 @@ void thread_boot(void)
 	fpu_restore_control(t);
 	finish_switch(rq->last);
 	irq_enable();
+	preempt_resched();
 	t->entry(t->arg);
 	thread_exit();
 }
@@ -185,30 +258,32 @@ static void kick(unsigned cpu)
 	lapic_send_ipi(cpus[cpu]->apic_id, VEC_RESCHED);
 }
 
-bool sched_wake(struct thread *t)
+/* Interrupt context: t is already claimed (RUNNABLE, in no queue). */
+static void wake_defer(struct thread *t)
 {
-	uint64_t f = irq_save();
-	bool woke = sched_wake_irqoff(t);
-	irq_restore(f);
-	return woke;
+	struct rq *rq = this_rq();
+
+	t->wake_next = rq->wake_list;
+	rq->wake_list = t;
+	this_cpu()->wake_pending = true;
 }
 
-bool sched_wake_irqoff(struct thread *t)
+static bool claim(struct thread *t)
 {
 	enum thread_state blocked = THREAD_BLOCKED;
+	return __atomic_compare_exchange_n(&t->state, &blocked,
+					   THREAD_RUNNABLE, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Queues a claimed thread and tells its core. */
+static inline __attribute__((always_inline)) void wake_enqueue(struct thread *t)
+{
 	unsigned me = cpu_id();
 	unsigned cpu = t->pinned >= 0 ? (unsigned)t->pinned : t->cpu;
 	struct rq *rq = &runqueues[cpu];
 
 	spin_lock(&rq->lock);
-	/* Several wakers may race (e.g. a timeout and a signal): the one
-	 * whose compare-and-swap succeeds queues the thread. */
-	if (!__atomic_compare_exchange_n(&t->state, &blocked, THREAD_RUNNABLE,
-					 false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		spin_unlock(&rq->lock);
-		return false;
-	}
 	t->cpu = cpu;
 	bool deadline = enqueue(rq, t);
 	bool idle = rq->curr == rq->idle;
@@ -219,13 +294,86 @@ bool sched_wake_irqoff(struct thread *t)
 		else if (deadline)
 			sched_program_timer();
 	} else {
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		memory_fence();
 		/* An idle core that polls sees the queue by itself; one in
 		 * hlt, or running a thread, needs to be told. */
 		if (!idle || rq->idle_halted)
 			kick(cpu);
 	}
+}
+
+/* Interrupts off, no spinlock held: queues what handlers woke. An
+ * interrupt that comes meanwhile sets wake_pending again. */
+static void wake_apply(void)
+{
+	struct rq *rq = this_rq();
+
+	this_cpu()->wake_pending = false;
+	struct thread *t = rq->wake_list;
+	rq->wake_list = NULL;
+	while (t) {
+		struct thread *n = t->wake_next;
+		wake_enqueue(t);
+		t = n;
+	}
+}
+
+static inline __attribute__((always_inline)) bool wake(struct thread *t)
+{
+	/* Several wakers may race (e.g. a timeout and a signal): the one
+	 * whose compare-and-swap succeeds queues the thread. */
+	if (!claim(t))
+		return false;
+	if (this_cpu()->irq_depth)
+		wake_defer(t);
+	else
+		wake_enqueue(t);
 	return true;
+}
+
+bool sched_wake(struct thread *t)
+{
+	return wake(t);
+}
+
+/* park/unpark are the scheduler's fastest block/wake pair: no interrupt
+ * flag changes and no call out of this file on the way (calls are what
+ * an emulator charges most for). */
+void thread_park(void)
+{
+	struct thread *me = thread_current();
+
+	for (;;) {
+		/* A plain load first: the token is usually not there yet. */
+		if (__atomic_load_n(&me->park_token, __ATOMIC_RELAXED) &&
+		    __atomic_exchange_n(&me->park_token, false, __ATOMIC_ACQUIRE))
+			return;
+		uint64_t irq = irq_state();
+		me->state = THREAD_BLOCKED;
+		/* Pairs with the fence in thread_unpark(): either it sees us
+		 * blocked, or we see its token. */
+		memory_fence();
+		enum thread_state blocked = THREAD_BLOCKED;
+		if (__atomic_load_n(&me->park_token, __ATOMIC_RELAXED) &&
+		    __atomic_compare_exchange_n(&me->state, &blocked,
+						THREAD_RUNNING, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			continue;
+		/* Blocked, or already queued again by the unpark: either
+		 * way the switch does the right thing. */
+		me->wait_reason = "park";
+		switch_loop(irq, irq);
+		me->wait_reason = NULL;
+	}
+}
+
+void thread_unpark(struct thread *t)
+{
+	__atomic_store_n(&t->park_token, true, __ATOMIC_RELEASE);
+	memory_fence();
+	if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_BLOCKED)
+		wake(t);
 }
 
 /* Queues a new thread on this core, or on the core it is pinned to. */
@@ -306,7 +454,7 @@ __attribute__((noreturn)) static void idle_loop(void)
 			continue;
 		}
 		rq->idle_halted = true;
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		memory_fence();
 		tlb_enter_idle();
 		sched_program_timer();
 		if (idle_work(rq))
@@ -329,6 +477,7 @@ bool steal_candidate(void)
 
 void sched_program_timer(void)
 {
+	uint64_t f = irq_save(); /* against the tick, which programs too */
 	struct rq *rq = this_rq();
 	uint64_t at = timer_next_deadline();
 
@@ -339,11 +488,12 @@ void sched_program_timer(void)
 	/* Only ever move the interrupt earlier: one that comes too early
 	 * finds nothing due, and sched_tick() sets the next. This keeps
 	 * device writes off the switch path. */
-	if (at >= rq->timer_at)
-		return;
-	rq->timer_at = at;
-	uint64_t now = time_ns();
-	lapic_timer_oneshot(at > now + 1000 ? at - now : 1000);
+	if (at < rq->timer_at) {
+		rq->timer_at = at;
+		uint64_t now = time_ns();
+		lapic_timer_oneshot(at > now + 1000 ? at - now : 1000);
+	}
+	irq_restore(f);
 }
 
 /* Wakes one halted idle core, which will steal from the busiest queue. */
@@ -407,7 +557,11 @@ void sched_irq_exit(const struct trap_frame *f)
 	if (!sched_ready)
 		return;
 	struct rq *rq = this_rq();
-	if (!this_cpu()->need_resched || preempt_count() || !(f->rflags & RFLAGS_IF))
+	if (preempt_count())
+		return;
+	if (this_cpu()->wake_pending)
+		wake_apply();
+	if (!this_cpu()->need_resched || !(f->rflags & RFLAGS_IF))
 		return;
 	struct thread *t = rq->curr;
 	if (t->state != THREAD_RUNNING)
@@ -454,6 +608,7 @@ static void cpu_sched_init(struct thread *curr, struct thread *idle)
 
 	rq->curr = curr;
 	rq->idle = idle;
+	this_cpu()->thread = curr;
 	this_cpu()->thread_name = curr->name;
 }
 

@@ -2,11 +2,12 @@
 /* sched.h: scheduler internals shared by the files of kernel/sched.
  *
  * Lock order: wait-queue lock (sync.c) -> run-queue lock (rq->lock) ->
- * timer lock (timer.c). Run-queue and timer locks are taken with
- * interrupts disabled: the timer interrupt and wake-ups from interrupt
- * handlers take them too. A core's run-queue lock is taken by the core
- * itself, by cores that wake a thread onto it, and by idle cores that
- * steal from it -- never by all cores at once. */
+ * timer lock (timer.c). Timer locks are taken with interrupts disabled:
+ * the timer interrupt takes them too. Run-queue locks are never taken by
+ * interrupt handlers (sched_wake() defers their wake-ups), so they may be
+ * held with interrupts enabled. A core's run-queue lock is taken by the
+ * core itself, by cores that wake a thread onto it, and by idle cores
+ * that steal from it -- never two at once by one core. */
 #ifndef SCHED_SCHED_H
 #define SCHED_SCHED_H
 
@@ -39,6 +40,7 @@ struct thread {
 	bool ended;		  /* under lock: context gone, may be freed */
 	struct spinlock lock;	  /* join/detach/end hand-shake */
 	struct list_node rq_node; /* run queue, under rq->lock */
+	struct thread *wake_next; /* on a core's wake list (sched.c) */
 	struct list_node all_node;
 	const char *wait_reason;  /* what it is blocked on (introspection) */
 	void *wait_obj;
@@ -65,6 +67,8 @@ struct rq {
 	struct thread *curr;
 	struct thread *idle;
 	struct thread *last;	/* switched away from, until finish_switch */
+	bool last_irq_on;	/* last switched with interrupts enabled */
+	struct thread *wake_list; /* woken by interrupt handlers, not queued */
 	volatile bool idle_halted; /* in hlt: needs an IPI to notice work */
 	enum sched_idle_mode idle_mode;
 	uint64_t slice_end;	/* next slice check; 0: nobody waits */
@@ -87,14 +91,17 @@ static inline struct rq *this_rq(void)
 
 /* Switches away from the current thread, whose state the caller has set
  * (RUNNING: put back in the queue; BLOCKED: wait for sched_wake()).
- * Interrupts must be disabled; they are restored to `irq` on return. */
+ * irq_on says whether interrupts are enabled now; on return they are
+ * enabled if irq (what irq_save() returns) is RFLAGS_IF. Must not be
+ * called with preemption disabled. schedule(irq) is the common case of
+ * interrupts disabled now. */
+void sched_switch(bool irq_on, uint64_t irq);
 void schedule(uint64_t irq);
 
 /* Makes a BLOCKED thread runnable; false if it was not blocked. Any
- * context, including interrupt handlers. The _irqoff variant is for
- * callers that already run with interrupts disabled. */
+ * context: from an interrupt handler the thread is queued once the core
+ * has left the handler and holds no spinlock. */
 bool sched_wake(struct thread *t);
-bool sched_wake_irqoff(struct thread *t);
 
 /* Blocks the current thread until sched_wake(); the caller has already
  * made itself findable by a waker, with interrupts still disabled since.
@@ -143,8 +150,18 @@ unsigned fpu_area_size(void);
 void fpu_area_init(uint8_t *a);
 void fpu_save_full(struct thread *t);
 void fpu_restore_full(struct thread *t);
-void fpu_save_control(struct thread *t);
-void fpu_restore_control(const struct thread *t);
+
+/* What a voluntary switch keeps of the vector state: the callee-saved
+ * control words (SSE MXCSR, x87 FCW); inline, being on every switch. */
+static inline void fpu_save_control(struct thread *t)
+{
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(t->mxcsr), "=m"(t->fcw));
+}
+
+static inline void fpu_restore_control(const struct thread *t)
+{
+	__asm__ volatile("ldmxcsr %0; fldcw %1" ::"m"(t->mxcsr), "m"(t->fcw));
+}
 
 /* stack.c: a thread's memory is one mapped slot in KSTACK_BASE..:
  * [guard page][stack ... ][struct thread, FPU area]. */

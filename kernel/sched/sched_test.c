@@ -8,6 +8,7 @@
 #include <unidb/test.h>
 #include <unidb/thread.h>
 #include <unidb/time.h>
+#include <unidb/timer.h>
 
 #include "arch/x86_64/cpu.h"
 #include "sched/sched.h"
@@ -337,4 +338,68 @@ TEST(sched_park_unpark_handoff)
 	thread_sleep_ns(2000000);
 	EXPECT(time_ns() - t0 >= 2000000);
 	thread_park(); /* the stray token is still there */
+}
+
+struct irq_waker {
+	struct timer tm;
+	struct thread *t;
+	struct semaphore sem;
+	volatile unsigned fired, ran;
+};
+
+static void wake_from_irq(struct timer *tm)
+{
+	struct irq_waker *w = tm->arg;
+	w->fired++;
+	thread_unpark(w->t);
+	semaphore_up(&w->sem);
+}
+
+static void irq_wakee(void *arg)
+{
+	struct irq_waker *w = arg;
+	thread_park();
+	w->ran = 1;
+}
+
+/* Interrupt handlers do not take run-queue locks: their wake-ups wait on
+ * a per-core list until the interrupted code holds no spinlock. None may
+ * be lost, and none may run a thread early on a core whose preemption is
+ * disabled. */
+TEST(sched_wakeups_from_interrupt_handlers)
+{
+	struct irq_waker w = {.t = thread_current()};
+
+	semaphore_init(&w.sem, 0);
+	timer_init(&w.tm, wake_from_irq, &w);
+	timer_start(&w.tm, 50000, 50000); /* on this core, 20 kHz */
+	for (int i = 0; i < 300; i++) {
+		thread_park();
+		semaphore_down(&w.sem);
+	}
+	EXPECT(timer_cancel(&w.tm));
+	EXPECT(w.fired >= 300);
+
+	/* A wake-up that comes while preemption is disabled is applied
+	 * when it is enabled again. */
+	struct thread_attr a = {.cpu = (int)cpu_id()};
+	struct irq_waker v = {0};
+	v.t = thread_create("irq-wakee", irq_wakee, &v, &a);
+	ASSERT(v.t);
+	while (((struct thread *)v.t)->state != THREAD_BLOCKED)
+		thread_yield(); /* until it is parked */
+	semaphore_init(&v.sem, 0);
+	timer_init(&v.tm, wake_from_irq, &v);
+	preempt_disable();
+	timer_start(&v.tm, 100000, 0);
+	uint64_t t0 = time_ns();
+	while (!v.fired && time_ns() - t0 < 1000000000)
+		cpu_relax();
+	EXPECT_EQ(v.fired, 1);
+	EXPECT_EQ(v.ran, 0); /* same core, preemption still disabled */
+	preempt_enable();
+	while (!v.ran && time_ns() - t0 < 2000000000)
+		thread_yield();
+	EXPECT_EQ(v.ran, 1);
+	thread_join(v.t);
 }

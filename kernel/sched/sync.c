@@ -46,7 +46,7 @@ static bool wake_one_locked(struct waitqueue *wq)
 		struct waiter *w =
 		    list_entry(wq->waiters.next, struct waiter, node);
 		list_del(&w->node);
-		if (sched_wake_irqoff(w->t))
+		if (sched_wake(w->t))
 			return true;
 	}
 	return false;

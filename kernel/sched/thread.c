@@ -126,7 +126,7 @@ void thread_exit(void)
 	panic("thread_exit: dead thread %s ran again", t->name);
 }
 
-/* Called once t's context is gone (finish_switch), interrupts off. */
+/* Called once t's context is gone (finish_switch), preemption disabled. */
 void thread_reap(struct thread *t)
 {
 	spin_lock(&t->lock);
@@ -177,40 +177,8 @@ void thread_detach(struct thread *t)
 
 void thread_yield(void)
 {
-	schedule(irq_save());
-}
-
-void thread_park(void)
-{
-	struct thread *me = thread_current();
-
-	while (!__atomic_exchange_n(&me->park_token, false, __ATOMIC_ACQUIRE)) {
-		uint64_t f = irq_save();
-		me->state = THREAD_BLOCKED;
-		/* Pairs with the fence in thread_unpark(): either it sees us
-		 * blocked, or we see its token. */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		enum thread_state blocked = THREAD_BLOCKED;
-		if (__atomic_load_n(&me->park_token, __ATOMIC_RELAXED) &&
-		    __atomic_compare_exchange_n(&me->state, &blocked,
-						THREAD_RUNNING, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED)) {
-			irq_restore(f);
-			continue;
-		}
-		/* Blocked, or already queued again by the unpark: either
-		 * way schedule() does the right thing. */
-		sched_block("park", NULL, f);
-	}
-}
-
-void thread_unpark(struct thread *t)
-{
-	__atomic_store_n(&t->park_token, true, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_BLOCKED)
-		sched_wake(t);
+	uint64_t irq = irq_state();
+	sched_switch(irq, irq);
 }
 
 static void sleep_done(struct timer *tm)

@@ -200,7 +200,9 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	if (f->vector < 32 || !irq_handlers[f->vector])
 		trap_fatal(f);
+	this_cpu()->irq_depth++;
 	irq_handlers[f->vector](f);
+	this_cpu()->irq_depth--;
 	if (f->vector != VEC_SPURIOUS)
 		lapic_eoi();
 	sched_irq_exit(f);

@@ -42,7 +42,10 @@ struct cpu {
 	uint32_t apic_id;
 	int preempt_count;
 	volatile bool need_resched; /* switch at the next chance */
+	volatile bool wake_pending; /* wake-ups deferred by interrupts (sched.c) */
+	void *thread;		    /* thread_current(): its rq's curr */
 	const char *thread_name;    /* shown by panic reports */
+	unsigned irq_depth;	    /* in an interrupt handler (not an exception) */
 	volatile bool online;    /* written once by the core itself */
 	bool in_trap;		 /* detects a fault inside a fault report */
 
@@ -74,6 +77,11 @@ _Static_assert(__builtin_offsetof(struct cpu, preempt_count) ==
 _Static_assert(__builtin_offsetof(struct cpu, need_resched) ==
 		   CPU_OFFSET_RESCHED,
 	       "need_resched");
+_Static_assert(__builtin_offsetof(struct cpu, thread) == CPU_OFFSET_THREAD,
+	       "thread");
+_Static_assert(__builtin_offsetof(struct cpu, wake_pending) ==
+		   CPU_OFFSET_RESCHED + 1,
+	       "wake_pending");
 
 extern struct cpu *cpus[MAX_CPUS];
 

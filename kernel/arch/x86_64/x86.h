@@ -85,12 +85,27 @@ static inline void irq_disable(void)
 	__asm__ volatile("cli" ::: "memory");
 }
 
+/* Orders earlier stores before later loads (and everything else). mfence
+ * rather than the compiler's locked no-op: an emulator runs it natively,
+ * not as an atomic read-modify-write. */
+static inline void memory_fence(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+/* RFLAGS_IF if interrupts are enabled, else 0 (what irq_save() returns,
+ * without disabling them). */
+static inline uint64_t irq_state(void)
+{
+	return read_rflags() & RFLAGS_IF;
+}
+
 /* Disables interrupts and returns whether they were enabled. */
 static inline uint64_t irq_save(void)
 {
-	uint64_t f = read_rflags();
+	uint64_t f = irq_state();
 	irq_disable();
-	return f & RFLAGS_IF;
+	return f;
 }
 
 static inline void irq_restore(uint64_t was_enabled)
