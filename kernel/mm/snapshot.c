@@ -17,6 +17,14 @@
  * holds the frame (refcount 1), sets W again. Refcounts decide: the
  * frame allocator keeps one per frame.
  *
+ * With VM_SNAP_COPY_AHEAD the copy goes the other way: the snapshot's
+ * entry gets the new frame and the source keeps its own, regaining W
+ * (copy_out). Whoever swaps the snapshot's entry, the creator walking
+ * the area or a writer that got to the page first, drops the snapshot's
+ * reference on the old frame. The source's translations never change
+ * frames, so nothing is flushed: a core with a stale read-only entry
+ * takes one spurious fault.
+ *
  * Work that helpers may share (creating with VM_SNAP_PARALLEL, destroying
  * with VM_SNAP_NOFREE) is published in `work` and handed out a chunk at a
  * time by fetch-and-add. There is one operation at a time (vm_lock); the
@@ -343,10 +351,98 @@ static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
 	return work.error;
 }
 
+/* Copies with 8-byte moves (rep movsb is slow under QEMU TCG). */
+static void copy_frame(paddr_t to, paddr_t from, uint64_t bytes)
+{
+	uint64_t *d = phys_to_virt(to);
+	const uint64_t *s = phys_to_virt(from);
+	for (uint64_t i = 0; i < bytes / 8; i += 4) {
+		d[i] = s[i];
+		d[i + 1] = s[i + 1];
+		d[i + 2] = s[i + 2];
+		d[i + 3] = s[i + 3];
+	}
+}
+
+/* VM_SNAP_COPY_AHEAD: the source entry *spte (last seen as e) shares its
+ * frame with the snapshot entry *dpte (or did). Gives the snapshot a copy
+ * unless it has one, then the source write access back. Interrupts off.
+ * Returns 0, or -ENOMEM. */
+static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
+{
+	unsigned order = huge ? FRAME_ORDER_MAX : 0;
+	paddr_t old = e & PTE_ADDR & ~(huge ? PT_HUGE_PAGE - 1 : 0);
+	uint64_t d = __atomic_load_n(dpte, __ATOMIC_ACQUIRE);
+
+	if ((d & PTE_P) && (d & PTE_ADDR) == old) {
+		paddr_t pa = huge ? frame_alloc(order) : frame_for_copy();
+		if (!pa)
+			return -ENOMEM;
+		copy_frame(pa, old, FRAME_SIZE << order);
+		if (__atomic_compare_exchange_n(dpte, &d, pa | (d & ~PTE_ADDR),
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			frame_unref(old); /* the source still holds it */
+			copies[cpu_id()]++;
+			vm_count_frames(1L << order);
+		} else { /* copied by another core, or the snapshot went */
+			frame_unref(pa);
+			frame_free(pa, order);
+		}
+	}
+	/* The MMU may set A or D meanwhile: a CAS loop keeps them. */
+	while (!(e & PTE_W) &&
+	       !__atomic_compare_exchange_n(spte, &e, (e | PTE_W) & ~PTE_COW,
+					    false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
+		;
+	return 0;
+}
+
+/* VM_SNAP_COPY_AHEAD after creation: copies every page still shared. */
+static int copy_ahead(struct vm_area *src, struct vm_area *snap)
+{
+	for (uint64_t off = 0; off < src->span; off += CHUNK) {
+		uint64_t *spde = pt_entry(&vm_pt, src->base + off, 2, false);
+		uint64_t *dpde = pt_entry(&vm_pt, snap->base + off, 2, false);
+		uint64_t v = spde ? __atomic_load_n(spde, __ATOMIC_ACQUIRE) : 0;
+		int err = 0;
+		if (!v || !dpde)
+			continue;
+		if (v & PT_HUGE) {
+			uint64_t irq = irq_save();
+			if (v & PTE_COW)
+				err = copy_out(spde, v, dpde, true);
+			irq_restore(irq);
+			if (err)
+				return err;
+			continue;
+		}
+		uint64_t *st = pt_table(&vm_pt, v);
+		uint64_t *dt = pt_table(&vm_pt, *dpde);
+		/* Interrupts off for 16 pages (tens of us) at a time. */
+		for (int j = 0; j < 512 && !err; j += 16) {
+			uint64_t irq = irq_save();
+			for (int k = j; k < j + 16 && !err; k++) {
+				uint64_t e = __atomic_load_n(&st[k],
+							     __ATOMIC_ACQUIRE);
+				if (e & PTE_COW) /* else a writer was first */
+					err = copy_out(&st[k], e, &dt[k], false);
+			}
+			irq_restore(irq);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 {
 	if (!src || src->src ||
-	    (flags & ~(VM_SNAP_PARALLEL | VM_SNAP_READER | VM_SNAP_LAZY)))
+	    (flags & ~(VM_SNAP_PARALLEL | VM_SNAP_READER | VM_SNAP_LAZY |
+		       VM_SNAP_COPY_AHEAD)) ||
+	    ((flags & VM_SNAP_LAZY) && (flags & VM_SNAP_COPY_AHEAD)))
 		return NULL;
 	if (flags & VM_SNAP_LAZY)
 		flags |= VM_SNAP_READER; /* unsharing a table flushes nothing */
@@ -363,6 +459,7 @@ struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 	snap->src = src;
 	snap->cow = true;
 	src->snaps++;
+	__atomic_store_n(&src->snap, snap, __ATOMIC_RELEASE);
 	src->cow = true;
 	__atomic_store_n(&src->cow_flags, flags, __ATOMIC_RELEASE);
 	__atomic_store_n(&src->creating, true, __ATOMIC_RELEASE);
@@ -371,6 +468,8 @@ struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 	/* From here on every write to src faults. */
 	tlb_shootdown(NULL, 0);
 	__atomic_store_n(&src->creating, false, __ATOMIC_RELEASE);
+	if (!err && (flags & VM_SNAP_COPY_AHEAD))
+		err = copy_ahead(src, snap);
 	mutex_unlock(&vm_lock);
 	if (err) {
 		vm_snapshot_destroy(snap, 0);
@@ -380,19 +479,6 @@ struct vm_area *vm_snapshot(struct vm_area *src, unsigned flags)
 }
 
 /* ---- copy-on-write faults ---------------------------------------------- */
-
-/* Copies with 8-byte moves (rep movsb is slow under QEMU TCG). */
-static void copy_frame(paddr_t to, paddr_t from, uint64_t bytes)
-{
-	uint64_t *d = phys_to_virt(to);
-	const uint64_t *s = phys_to_virt(from);
-	for (uint64_t i = 0; i < bytes / 8; i += 4) {
-		d[i] = s[i];
-		d[i + 1] = s[i + 1];
-		d[i + 2] = s[i + 2];
-		d[i + 3] = s[i + 3];
-	}
-}
 
 /* Drops a page table's references to its frames and frees it (the last
  * holder let go). Leaves of a table are 4 KiB pages. Any context. */
@@ -499,6 +585,16 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	}
 	if (!(e & PTE_COW))
 		return -EFAULT;
+	/* The snapshot outlives this fault: destroy frees its tables only
+	 * after a shootdown, which waits for this core. */
+	struct vm_area *snap = __atomic_load_n(&a->snap, __ATOMIC_ACQUIRE);
+	if ((flags & VM_SNAP_COPY_AHEAD) && snap) {
+		uint64_t *dpte = pt_entry(&vm_pt, snap->base + (addr - a->base),
+					  huge ? 2 : 1, false);
+		int err = dpte ? copy_out(pte, e, dpte, huge) : -EFAULT;
+		invlpg((void *)addr);
+		return err;
+	}
 	paddr_t old = e & PTE_ADDR & ~(huge ? PT_HUGE_PAGE - 1 : 0);
 	uint64_t keep =
 	    e & (PTE_P | PT_PROT | PT_HUGE) & ~(PTE_COW | PTE_A | PTE_D);
@@ -573,6 +669,7 @@ int vm_snapshot_destroy(struct vm_area *snap, unsigned flags)
 	struct freed f = {.pool = flags & VM_SNAP_NOFREE};
 
 	mutex_lock(&vm_lock);
+	__atomic_store_n(&snap->src->snap, NULL, __ATOMIC_RELEASE);
 	vm_area_remove(snap);
 	run_work(NULL, snap, true, false, flags & VM_SNAP_NOFREE, &f);
 	/* The snapshot's page tables are empty now: unmapping frees them. */

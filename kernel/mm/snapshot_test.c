@@ -26,6 +26,8 @@ static const struct variant variants[] = {
     {VM_SNAP_PARALLEL | VM_SNAP_READER, VM_SNAP_NOFREE},
     {VM_SNAP_LAZY, VM_SNAP_NOFREE},
     {VM_SNAP_LAZY | VM_SNAP_PARALLEL, 0},
+    {VM_SNAP_COPY_AHEAD, VM_SNAP_NOFREE},
+    {VM_SNAP_COPY_AHEAD | VM_SNAP_PARALLEL, 0},
 };
 #define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
@@ -180,6 +182,7 @@ TEST(snapshot_rejects_bad_arguments)
 	ASSERT(a);
 	EXPECT(vm_snapshot(NULL, 0) == NULL);
 	EXPECT(vm_snapshot(a, 0x80) == NULL);
+	EXPECT(vm_snapshot(a, VM_SNAP_LAZY | VM_SNAP_COPY_AHEAD) == NULL);
 	struct vm_area *s = vm_snapshot(a, 0);
 	ASSERT(s);
 	EXPECT(vm_snapshot(s, 0) == NULL); /* no snapshot of a snapshot */
@@ -263,5 +266,36 @@ TEST(snapshot_lazy_shares_page_tables)
 	EXPECT_EQ(((const uint32_t *)vm_area_base(s))[0], 0);
 	EXPECT_EQ(vm_snapshot_destroy(s, 0), 0);
 	EXPECT_EQ(w[0], 1);
+	EXPECT_EQ(vm_area_destroy(a), 0);
+}
+
+/* Copy-ahead: creation copied every page into the snapshot and gave the
+ * source its frames back writable, so later writes take no fault. */
+TEST(snapshot_copy_ahead_leaves_source_writable)
+{
+	struct vm_area *a = vm_area_create(SIZE, VM_PREFAULT);
+	ASSERT(a);
+	uint32_t *w = vm_area_base(a);
+	for (uint64_t i = 0; i < WORDS; i++)
+		w[i] = (uint32_t)i;
+	struct vm_stats st0, st1;
+	vm_stats(&st0);
+	struct vm_area *s = vm_snapshot(a, VM_SNAP_COPY_AHEAD);
+	ASSERT(s);
+	vm_stats(&st1);
+	EXPECT(st1.cow_copies - st0.cow_copies >= SIZE / 4096);
+	EXPECT_EQ(vm_is_present(w), true);
+	uint64_t before = st1.cow_copies;
+	for (uint64_t i = 0; i < WORDS; i += 1024)
+		w[i] += 1; /* no fault: the source is writable again */
+	vm_stats(&st1);
+	EXPECT_EQ(st1.cow_copies, before);
+	const uint32_t *r = vm_area_base(s);
+	uint64_t bad = 0;
+	for (uint64_t i = 0; i < WORDS; i++)
+		bad += r[i] != (uint32_t)i ||
+		       w[i] != (uint32_t)i + (i % 1024 == 0);
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(vm_snapshot_destroy(s, 0), 0);
 	EXPECT_EQ(vm_area_destroy(a), 0);
 }

@@ -27,6 +27,7 @@ struct vm_area {
 	/* Copy-on-write, under vm_lock except where noted. */
 	struct vm_area *src; /* a snapshot's source; NULL for other areas */
 	unsigned snaps;	     /* a source's live snapshots */
+	struct vm_area *snap; /* that snapshot (read by copy-ahead faults) */
 	unsigned cow_flags;  /* VM_SNAP_* of its snapshots (read by faults) */
 	bool creating;	     /* a snapshot of it is being made (atomic) */
 	bool cow;	     /* had snapshots: faults consult snapshot.c */

@@ -25,6 +25,11 @@
  *   lazy      + (beyond the paper) creation shares whole page tables,
  *             write-protected in the page-directory entries; a table is
  *             copied at the first write under it
+ *   ahead     parallel + nofree, and (beyond the paper) the creating
+ *             thread copies every page into the snapshot before it
+ *             returns; the source keeps its frames, so no shootdown and
+ *             no vm_refresh(), and the OLTP threads fault only on pages
+ *             they reach before the copy does
  * The OLTP threads call vm_snapshot_help() between batches of updates in
  * every variant; it does something only where the variant accepts help.
  *
@@ -58,6 +63,7 @@ static const struct variant variants[] = {
     {"nofree", VM_SNAP_PARALLEL | VM_SNAP_READER, VM_SNAP_NOFREE},
     {"lazy", VM_SNAP_LAZY | VM_SNAP_PARALLEL | VM_SNAP_READER,
      VM_SNAP_NOFREE},
+    {"ahead", VM_SNAP_PARALLEL | VM_SNAP_COPY_AHEAD, VM_SNAP_NOFREE},
 };
 
 struct oltp {
