@@ -596,8 +596,11 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 		return err;
 	}
 	paddr_t old = e & PTE_ADDR & ~(huge ? PT_HUGE_PAGE - 1 : 0);
-	uint64_t keep =
-	    e & (PTE_P | PT_PROT | PT_HUGE) & ~(PTE_COW | PTE_A | PTE_D);
+	/* A and D set, as the write being resolved would set them: else the
+	 * retried access walks the tables again just to set them (costly
+	 * under an emulator, and once per page for every page copied). */
+	uint64_t keep = (e & (PTE_P | PT_PROT | PT_HUGE) & ~PTE_COW) | PTE_A |
+			PTE_D;
 
 	if (frame_refcount(old) == 1) { /* the snapshot let go: take over */
 		if (__atomic_compare_exchange_n(pte, &e, old | keep | PTE_W,
