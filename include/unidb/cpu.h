@@ -79,14 +79,21 @@ static inline void preempt_enable_no_resched(void)
 	__asm__ volatile("decl %%gs:%c0" ::"i"(CPU_OFFSET_PREEMPT) : "memory");
 }
 
+/* Nonzero if the scheduler has work for this core at the next chance: a
+ * switch asked for, or wake-ups deferred by interrupt handlers. */
+static inline unsigned short preempt_resched_flags(void)
+{
+	unsigned short flags;
+	__asm__ volatile("movw %%gs:%c1, %0"
+			 : "=r"(flags)
+			 : "i"(CPU_OFFSET_RESCHED));
+	return flags;
+}
+
 static inline void preempt_enable(void)
 {
-	unsigned short resched;
 	preempt_enable_no_resched();
-	__asm__ volatile("movw %%gs:%c1, %0"
-			 : "=r"(resched)
-			 : "i"(CPU_OFFSET_RESCHED));
-	if (__builtin_expect(resched, 0))
+	if (__builtin_expect(preempt_resched_flags(), 0))
 		preempt_resched();
 }
 #endif

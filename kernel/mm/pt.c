@@ -118,11 +118,6 @@ static uint64_t leaf_flags(uint64_t e, int level, uint64_t up)
 	return (f & ~PTE_W) | path_add(up, e);
 }
 
-static paddr_t leaf_pa(uint64_t e, int level)
-{
-	return e & PTE_ADDR & ~(span(level) - 1); /* drops a large page's PAT */
-}
-
 static bool is_leaf(uint64_t e, int level)
 {
 	return level == 1 || (e & PTE_PS);
@@ -317,7 +312,7 @@ static long unmap_table(struct pt *pt, uint64_t *t, int level, uint64_t va,
 			/* Exchange, to report the last A/D the MMU set. */
 			v = __atomic_exchange_n(e, 0, __ATOMIC_RELAXED);
 			if (fn)
-				fn(arg, base, leaf_pa(v, level),
+				fn(arg, base, pt_leaf_pa(v, level),
 				   leaf_flags(v, level, up), level);
 			n++;
 			continue;
@@ -394,7 +389,7 @@ int pt_walk(const struct pt *pt, uint64_t va, paddr_t *pa, uint64_t *flags,
 	if (!v)
 		return -ENOENT;
 	if (pa)
-		*pa = leaf_pa(v, l) | (va & (span(l) - 1));
+		*pa = pt_leaf_pa(v, l) | (va & (span(l) - 1));
 	if (flags)
 		*flags = leaf_flags(v, l, up);
 	if (level)
@@ -430,7 +425,7 @@ int pt_visit(const struct pt *pt, uint64_t va, uint64_t size, pt_visit_fn *fn,
 		walk(pt, va, 1, &l, &v, &up);
 		uint64_t base = va & ~(span(l) - 1);
 		if (v) {
-			int r = fn(arg, base, leaf_pa(v, l),
+			int r = fn(arg, base, pt_leaf_pa(v, l),
 				   leaf_flags(v, l, up), l);
 			if (r)
 				return r;

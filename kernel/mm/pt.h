@@ -41,6 +41,13 @@
 	(PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_A | PTE_D | PTE_G | PT_SW |   \
 	 PTE_NX)
 
+/* The frame of a leaf entry e at level 1 (4 KiB) or 2 (2 MiB): the
+ * address bits, without a large page's PAT bit. */
+static inline paddr_t pt_leaf_pa(uint64_t e, int level)
+{
+	return e & PTE_ADDR & ~((1UL << PT_SHIFT(level)) - 1);
+}
+
 /* How the tree reaches physical memory. Table frames are read and written
  * at virtual address pa + direct_map (the kernel's direct map; a malloc'd
  * arena in host tests). alloc_table returns a zeroed, 4 KiB-aligned frame

@@ -371,7 +371,7 @@ static void copy_frame(paddr_t to, paddr_t from, uint64_t bytes)
 static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
 {
 	unsigned order = huge ? FRAME_ORDER_MAX : 0;
-	paddr_t old = e & PTE_ADDR & ~(huge ? PT_HUGE_PAGE - 1 : 0);
+	paddr_t old = pt_leaf_pa(e, huge ? 2 : 1);
 	uint64_t d = __atomic_load_n(dpte, __ATOMIC_ACQUIRE);
 
 	if ((d & PTE_P) && (d & PTE_ADDR) == old) {
@@ -406,9 +406,10 @@ static int copy_ahead(struct vm_area *src, struct vm_area *snap)
 		uint64_t *spde = pt_entry(&vm_pt, src->base + off, 2, false);
 		uint64_t *dpde = pt_entry(&vm_pt, snap->base + off, 2, false);
 		uint64_t v = spde ? __atomic_load_n(spde, __ATOMIC_ACQUIRE) : 0;
+		uint64_t dv = dpde ? __atomic_load_n(dpde, __ATOMIC_ACQUIRE) : 0;
 		int err = 0;
-		if (!v || !dpde)
-			continue;
+		if (!v || !dv)
+			continue; /* nothing shared in this chunk */
 		if (v & PT_HUGE) {
 			uint64_t irq = irq_save();
 			if (v & PTE_COW)
@@ -419,7 +420,7 @@ static int copy_ahead(struct vm_area *src, struct vm_area *snap)
 			continue;
 		}
 		uint64_t *st = pt_table(&vm_pt, v);
-		uint64_t *dt = pt_table(&vm_pt, *dpde);
+		uint64_t *dt = pt_table(&vm_pt, dv);
 		/* Interrupts off for 16 pages (tens of us) at a time. */
 		for (int j = 0; j < 512 && !err; j += 16) {
 			uint64_t irq = irq_save();
@@ -585,8 +586,9 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	}
 	if (!(e & PTE_COW))
 		return -EFAULT;
-	/* The snapshot outlives this fault: destroy frees its tables only
-	 * after a shootdown, which waits for this core. */
+	/* The snapshot outlives this fault: destroy clears a->snap, then
+	 * waits for every fault in progress (vm_area_remove()) before it
+	 * frees anything. */
 	struct vm_area *snap = __atomic_load_n(&a->snap, __ATOMIC_ACQUIRE);
 	if ((flags & VM_SNAP_COPY_AHEAD) && snap) {
 		uint64_t *dpte = pt_entry(&vm_pt, snap->base + (addr - a->base),
@@ -595,7 +597,7 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 		invlpg((void *)addr);
 		return err;
 	}
-	paddr_t old = e & PTE_ADDR & ~(huge ? PT_HUGE_PAGE - 1 : 0);
+	paddr_t old = pt_leaf_pa(e, huge ? 2 : 1);
 	/* A and D set, as the write being resolved would set them: else the
 	 * retried access walks the tables again just to set them (costly
 	 * under an emulator, and once per page for every page copied). */
@@ -642,7 +644,7 @@ static int destroy_chunk(struct vm_area *snap, uint64_t i, struct freed *f)
 		return 0;
 	if (v & PT_HUGE) {
 		__atomic_store_n(dpde, 0, __ATOMIC_RELEASE);
-		paddr_t pa = v & PTE_ADDR & ~(PT_HUGE_PAGE - 1);
+		paddr_t pa = pt_leaf_pa(v, 2);
 		if (frame_unref(pa) == 0)
 			freed_add_huge(f, pa);
 		return 0;

@@ -71,11 +71,8 @@ static bool resched_slow(uint64_t irq)
 /* resched_slow() if one of the two flags is set. */
 static inline bool resched_pending(uint64_t irq)
 {
-	unsigned short flags;
-	__asm__ volatile("movw %%gs:%c1, %0"
-			 : "=r"(flags)
-			 : "i"(CPU_OFFSET_RESCHED));
-	return __builtin_expect(flags, 0) && resched_slow(irq);
+	return __builtin_expect(preempt_resched_flags(), 0) &&
+	       resched_slow(irq);
 }
 
 /* preempt_enable() found need_resched or wake_pending set. */
