@@ -193,6 +193,7 @@ struct vm_stats {
 	uint64_t fast_faults; /* ... of which took a pooled frame */
 	uint64_t cow_copies;  /* copy-on-write faults that copied a frame */
 	uint64_t cow_takeovers; /* ... that took over an unshared frame */
+	uint64_t ahead_copies;	/* pages VM_SNAP_COPY_AHEAD creation copied */
 };
 
 /* Fills *st. O(cores). Any context that may read per-core data. */

@@ -80,7 +80,8 @@ static struct spinlock pool_lock = SPINLOCK_INIT;
 static struct batch *pool;	       /* full batches, under pool_lock */
 static uint64_t pool_frames;	       /* frames in pool, incl. batch frames */
 static struct batch *cache[MAX_CPUS];  /* per core, interrupts off */
-static uint64_t copies[MAX_CPUS], takeovers[MAX_CPUS];
+/* Per core: pages copied by faults, taken over by faults, copied ahead. */
+static uint64_t copies[MAX_CPUS], takeovers[MAX_CPUS], ahead[MAX_CPUS];
 
 uint64_t snap_pooled(void)
 {
@@ -90,12 +91,13 @@ uint64_t snap_pooled(void)
 	return n;
 }
 
-void snap_counts(uint64_t *c, uint64_t *t)
+void snap_counts(uint64_t *c, uint64_t *t, uint64_t *a)
 {
-	*c = *t = 0;
+	*c = *t = *a = 0;
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		*c += __atomic_load_n(&copies[i], __ATOMIC_RELAXED);
 		*t += __atomic_load_n(&takeovers[i], __ATOMIC_RELAXED);
+		*a += __atomic_load_n(&ahead[i], __ATOMIC_RELAXED);
 	}
 }
 
@@ -367,12 +369,14 @@ static void copy_frame(paddr_t to, paddr_t from, uint64_t bytes)
 /* VM_SNAP_COPY_AHEAD: the source entry *spte (last seen as e) shares its
  * frame with the snapshot entry *dpte (or did). Gives the snapshot a copy
  * unless it has one, then the source write access back. Interrupts off.
- * Returns 0, or -ENOMEM. */
+ * Returns 1 if this call made the snapshot's copy, 0 if it was there
+ * already, or -ENOMEM. */
 static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
 {
 	unsigned order = huge ? FRAME_ORDER_MAX : 0;
 	paddr_t old = pt_leaf_pa(e, huge ? 2 : 1);
 	uint64_t d = __atomic_load_n(dpte, __ATOMIC_ACQUIRE);
+	int copied = 0;
 
 	if ((d & PTE_P) && (d & PTE_ADDR) == old) {
 		paddr_t pa = huge ? frame_alloc(order) : frame_for_copy();
@@ -383,8 +387,8 @@ static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
 						false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
 			frame_unref(old); /* the source still holds it */
-			copies[cpu_id()]++;
 			vm_count_frames(1L << order);
+			copied = 1;
 		} else { /* copied by another core, or the snapshot went */
 			frame_unref(pa);
 			frame_free(pa, order);
@@ -396,7 +400,7 @@ static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
 					    false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE))
 		;
-	return 0;
+	return copied;
 }
 
 /* VM_SNAP_COPY_AHEAD after creation: copies every page still shared. */
@@ -414,25 +418,28 @@ static int copy_ahead(struct vm_area *src, struct vm_area *snap)
 			uint64_t irq = irq_save();
 			if (v & PTE_COW)
 				err = copy_out(spde, v, dpde, true);
+			ahead[cpu_id()] += err > 0;
 			irq_restore(irq);
-			if (err)
+			if (err < 0)
 				return err;
 			continue;
 		}
 		uint64_t *st = pt_table(&vm_pt, v);
 		uint64_t *dt = pt_table(&vm_pt, dv);
 		/* Interrupts off for 16 pages (tens of us) at a time. */
-		for (int j = 0; j < 512 && !err; j += 16) {
+		for (int j = 0; j < 512 && err >= 0; j += 16) {
 			uint64_t irq = irq_save();
-			for (int k = j; k < j + 16 && !err; k++) {
+			for (int k = j; k < j + 16 && err >= 0; k++) {
 				uint64_t e = __atomic_load_n(&st[k],
 							     __ATOMIC_ACQUIRE);
-				if (e & PTE_COW) /* else a writer was first */
-					err = copy_out(&st[k], e, &dt[k], false);
+				if (!(e & PTE_COW))
+					continue; /* a writer was first */
+				err = copy_out(&st[k], e, &dt[k], false);
+				ahead[cpu_id()] += err > 0;
 			}
 			irq_restore(irq);
 		}
-		if (err)
+		if (err < 0)
 			return err;
 	}
 	return 0;
@@ -594,8 +601,9 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 		uint64_t *dpte = pt_entry(&vm_pt, snap->base + (addr - a->base),
 					  huge ? 2 : 1, false);
 		int err = dpte ? copy_out(pte, e, dpte, huge) : -EFAULT;
+		copies[me] += err > 0;
 		invlpg((void *)addr);
-		return err;
+		return err < 0 ? err : 0;
 	}
 	paddr_t old = pt_leaf_pa(e, huge ? 2 : 1);
 	/* A and D set, as the write being resolved would set them: else the

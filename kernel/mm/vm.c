@@ -633,7 +633,7 @@ void vm_stats(struct vm_stats *st)
 	}
 	st->frames = (uint64_t)mapped;
 	st->pooled += snap_pooled();
-	snap_counts(&st->cow_copies, &st->cow_takeovers);
+	snap_counts(&st->cow_copies, &st->cow_takeovers, &st->ahead_copies);
 	st->tables = __atomic_load_n(&vm_pt.tables_allocated, __ATOMIC_RELAXED) -
 		     __atomic_load_n(&vm_pt.tables_freed, __ATOMIC_RELAXED);
 	st->areas = __atomic_load_n(&nareas, __ATOMIC_RELAXED);

@@ -67,10 +67,11 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr);
  * lazy snapshot (or, for a snapshot, with its source), gives a its own
  * copy. Interrupts off. Returns 0, or -ENOMEM. */
 int snap_unshare(struct vm_area *a, uint64_t addr);
-/* Frames held in the snapshot frame pool, copy-on-write faults that
- * copied and that took a frame over (vm_stats). */
+/* Frames held in the snapshot frame pool; copy-on-write faults that
+ * copied and that took a frame over, and pages creation copied ahead
+ * (vm_stats). */
 uint64_t snap_pooled(void);
-void snap_counts(uint64_t *copies, uint64_t *takeovers);
+void snap_counts(uint64_t *copies, uint64_t *takeovers, uint64_t *ahead);
 /* Frees the snapshot frame pool (vm_lock held, no snapshot operation). */
 void snap_pool_drain(void);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/cases.sh: end-to-end tests. Each case boots the image through
 # tools/run, usually making it fail on purpose (command "crash ..."), and
-# checks the exit status and what the console shows. Prints PASS/FAIL per
+# checks the exit status and what the console shows (one runs the snapshot
+# model, bench/snapshot/model, on a recorded round). Prints PASS/FAIL per
 # case and "N passed, N failed"; exits non-zero if a case failed.
 # Usage: tests/e2e/cases.sh [case-name-filter]
 set -uo pipefail
@@ -139,6 +140,23 @@ case_boot_shows_cpus_memory_clock() {
 		expect_line '^unidb: memory 511 MiB usable'
 		expect_line '^unidb: clock tsc [0-9]+\.[0-9]{3} GHz'
 	done
+}
+
+# No boot: a round measured under TCG, which the model must reproduce.
+case_snapshot_model_reproduces_a_round() {
+	local log
+	log=$(mktemp)
+	echo "ROUND variant=ahead round=3 copy_ms=120.795 scan_ms=187.189" \
+		"destroy_ms=4.348 oltp_idle=2943106 oltp_copy=635253" \
+		"oltp_scan=3236078 oltp_destroy=485636 fault_copies=21187" \
+		"ahead_copies=44349 sum=9730880 before=9730688 after=9807488" \
+		"check=ok" >"$log"
+	out=$(bench/snapshot/model "$log" 2>&1)
+	rc=$?
+	rm -f "$log"
+	expect_status 0
+	expect_line 'round 3: u=0\.34 c=2\.72 F=4\.47 us, scan keeps 1\.10, writers copied 32%'
+	expect_line 'copy 121 ms \(model 121\), keep 0\.753 \(model 0\.753\); 0\.8 needs c <= 1\.9[0-9] or F <= 3\.0[0-9]$'
 }
 
 for c in $(declare -F | awk '$3 ~ /^case_/ { print $3 }'); do

@@ -128,6 +128,8 @@ static bool round(struct vm_area *area, const struct variant *v, int r,
 	uint64_t u0 = updates(false), t0 = time_ns();
 	thread_sleep_ns(period_ns);
 	uint64_t u1 = updates(false), t1 = time_ns();
+	struct vm_stats st0, st1;
+	vm_stats(&st0);
 
 	oltp.refresh = v->create & VM_SNAP_READER;
 	struct vm_area *snap = vm_snapshot(area, v->create);
@@ -142,6 +144,7 @@ static bool round(struct vm_area *area, const struct variant *v, int r,
 	int err = vm_snapshot_destroy(snap, v->destroy);
 	oltp.refresh = false;
 	uint64_t u4 = updates(false), t4 = time_ns();
+	vm_stats(&st1);
 	if (err) {
 		printk("bench snapshot: vm_snapshot_destroy: %d\n", err);
 		return false;
@@ -162,8 +165,11 @@ static bool round(struct vm_area *area, const struct variant *v, int r,
 	print_ms("scan_ms", ps->scan_ns);
 	print_ms("destroy_ms", ps->destroy_ns);
 	printk(" oltp_idle=%lu oltp_copy=%lu oltp_scan=%lu oltp_destroy=%lu "
-	       "sum=%lu before=%lu after=%lu check=%s\n",
-	       ps->idle, ps->copy, ps->scan, ps->destroy, sum, u1, started,
+	       "fault_copies=%lu ahead_copies=%lu sum=%lu before=%lu after=%lu "
+	       "check=%s\n",
+	       ps->idle, ps->copy, ps->scan, ps->destroy,
+	       st1.cow_copies - st0.cow_copies,
+	       st1.ahead_copies - st0.ahead_copies, sum, u1, started,
 	       ok ? "ok" : "FAIL");
 	return ok;
 }
