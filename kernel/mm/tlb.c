@@ -10,11 +10,18 @@
  * cores that shoot down at once cannot deadlock (the loser spins on the
  * lock with interrupts on and acknowledges the winner).
  *
- * Targets: every online core but the caller. Translations are cached by
- * any access, not only by faults, and threads migrate between cores, so
- * without a hook in the scheduler (a per-core "ran lower-half code since
- * its last full flush" bit, set on switch-in) no smaller set is provably
- * complete. With one core no IPI is sent at all.
+ * Targets: every online core but the caller, except idle ones.
+ * Translations are cached by any access, not only by faults, and threads
+ * migrate between cores, so no smaller set of running cores is provably
+ * complete. A core that halts in its idle loop runs only higher-half
+ * kernel code until it runs a thread again; it keeps its TLB (a flush at
+ * every halt would cost the next thread its working set) but is marked
+ * not live, and shootdowns skip it. When it leaves idle it compares the
+ * request counter with the last request it acted on and flushes everything
+ * if it missed one (the lazy TLB mode of Linux, per core instead of per
+ * address space). A shootdown that frees page tables goes to idle cores
+ * too: a core may walk its cached paging structures speculatively at any
+ * time, and must not reach a freed table. With one core no IPI is sent.
  *
  * Grace. An acknowledgement is given with interrupts enabled, so it also
  * proves that the core has left any section it ran with interrupts off
@@ -40,8 +47,9 @@ static uint64_t req_va[TLB_BATCH];
 static unsigned req_n; /* 0: flush everything */
 static uint64_t req_seq;
 
-/* Per core: the last request it has acted on, and whether it may hold
- * lower-half translations (both written by that core only). */
+/* Per core: the last request it has acted on, and whether it is running
+ * threads, which may use lower-half translations (both written by that
+ * core only). */
 static struct {
 	uint64_t seq;
 	bool live;
@@ -60,12 +68,23 @@ static void flush_local(const uint64_t *va, unsigned n)
 		invlpg((const void *)va[i]);
 }
 
-static void tlb_irq(struct trap_frame *f)
+/* Acts on the current request. An idle core may have missed earlier ones
+ * (shootdowns skip it), so it flushes everything. Interrupts off. */
+static void act(void)
 {
+	unsigned me = cpu_id();
 	uint64_t seq = __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE);
 
-	flush_local(req_va, req_n);
-	__atomic_store_n(&acked[cpu_id()].seq, seq, __ATOMIC_RELEASE);
+	if (acked[me].live)
+		flush_local(req_va, req_n);
+	else
+		write_cr3(read_cr3());
+	__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
+}
+
+static void tlb_irq(struct trap_frame *f)
+{
+	act();
 }
 
 void tlb_init(void)
@@ -75,29 +94,33 @@ void tlb_init(void)
 	irq_set_handler(VEC_TLB, tlb_irq);
 }
 
-/* An idle core runs only kernel code in the higher half: after one full
- * flush it holds no translation of a vm area, and shootdowns skip it.
+/* An idle core uses no lower-half translation: shootdowns may skip it.
  * Interrupts are off. */
 void tlb_enter_idle(void)
 {
-	unsigned me = cpu_id();
-	if (!acked[me].live)
-		return;
-	write_cr3(read_cr3());
-	__atomic_store_n(&acked[me].live, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&acked[cpu_id()].live, false, __ATOMIC_RELEASE);
 }
 
-/* Before a thread runs: from now on the core may cache lower-half
- * translations. The fence pairs with the one in tlb_shootdown(): either
- * the shootdown sees this core live, or this core's page walks see the
- * changed entries. */
+/* Before a thread runs. The fence pairs with the one in tlb_shootdown():
+ * either the shootdown sees this core live and sends it an IPI, or this
+ * core sees the request's number and flushes here. */
 void tlb_leave_idle(void)
 {
 	unsigned me = cpu_id();
 	if (acked[me].live)
 		return;
+	/* Interrupts off: an IPI handled in between would see the core live
+	 * and act on its request alone, and its acknowledgement would hide
+	 * the requests missed before. */
+	uint64_t irq = irq_save();
 	__atomic_store_n(&acked[me].live, true, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint64_t seq = __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE);
+	if (seq != acked[me].seq) { /* missed one: flush everything */
+		write_cr3(read_cr3());
+		__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
+	}
+	irq_restore(irq);
 }
 
 void tlb_defer_free(paddr_t pa)
@@ -127,11 +150,11 @@ static void free_list(paddr_t pa)
 void tlb_poll(void)
 {
 	unsigned me = cpu_id();
-	uint64_t seq = __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE);
-
-	if (__atomic_load_n(&acked[me].seq, __ATOMIC_RELAXED) != seq) {
-		flush_local(req_va, req_n);
-		__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&acked[me].seq, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE)) {
+		uint64_t irq = irq_save();
+		act();
+		irq_restore(irq);
 	}
 }
 
@@ -157,13 +180,16 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 		struct cpu *c = cpus[i];
 		if (i == me || !c || !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
 			continue;
-		if (!__atomic_load_n(&acked[i].live, __ATOMIC_RELAXED))
-			continue; /* idle since its last full flush */
+		if (!tables && !__atomic_load_n(&acked[i].live, __ATOMIC_RELAXED))
+			continue; /* idle: flushes when it leaves idle */
 		lapic_send_ipi(c->apic_id, VEC_TLB);
 		sent |= 1UL << i;
 		nsent++;
 	}
 	flush_local(req_va, n);
+	/* Acted on: every earlier request reached this (live) core too, and no
+	 * later one can start while we hold the lock. */
+	__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < MAX_CPUS; i++)
 		if (sent & (1UL << i))
 			while (__atomic_load_n(&acked[i].seq,

@@ -31,9 +31,10 @@ void tlb_init(void);
  * keeps acknowledging others' requests). Never sleeps. */
 void tlb_shootdown(const uint64_t *va, unsigned n);
 
-/* The scheduler's hooks: a core entering its idle halt flushes its TLB
- * once and is then skipped by shootdowns, until it runs a thread again.
- * Interrupts off for the first; the second on every switch from the idle
+/* The scheduler's hooks: a core entering its idle halt is skipped by
+ * shootdowns (except those that free page tables) until it runs a thread
+ * again; leaving idle, it flushes its TLB if it missed a shootdown. O(1);
+ * interrupts off for the first; the second on every switch from the idle
  * thread to another. */
 void tlb_enter_idle(void);
 void tlb_leave_idle(void);

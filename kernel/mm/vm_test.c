@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unidb/cpu.h>
 #include <unidb/errno.h>
+#include <unidb/sync.h>
 #include <unidb/test.h>
 #include <unidb/thread.h>
 #include <unidb/vm.h>
@@ -343,8 +344,8 @@ static void touch_and_spin(void *arg)
 	}
 }
 
-/* Shootdowns go only to cores that may cache area translations: cores
- * idle since their last flush are skipped. */
+/* Shootdowns go only to cores that may use area translations: idle cores
+ * are skipped. */
 TEST(vm_shootdown_skips_idle_cores)
 {
 	if (cpu_count() < 2)
@@ -353,7 +354,7 @@ TEST(vm_shootdown_skips_idle_cores)
 	ASSERT(a);
 	struct vm_stats s0, s1, s2;
 
-	thread_sleep_ns(20000000); /* every other core goes idle and flushes */
+	thread_sleep_ns(20000000); /* every other core goes idle */
 	vm_stats(&s0);
 	ASSERT_EQ(vm_unmap(a, 0, 4096), 0);
 	vm_stats(&s1);
@@ -370,5 +371,60 @@ TEST(vm_shootdown_skips_idle_cores)
 	EXPECT_EQ(s2.ipis - s1.ipis, 1); /* just the core that touched it */
 	t.stop = true;
 	thread_join(th);
+	EXPECT_EQ(vm_area_destroy(a), 0);
+}
+
+struct sleeper {
+	volatile uint32_t *p;
+	struct semaphore go, done;
+	uint32_t before, after;
+};
+
+static void read_sleep_read(void *arg)
+{
+	struct sleeper *s = arg;
+	s->before = *s->p; /* caches a translation of the page */
+	semaphore_up(&s->done);
+	semaphore_down(&s->go); /* the core idles meanwhile */
+	s->after = *s->p;
+	semaphore_up(&s->done);
+}
+
+/* An idle core keeps its TLB and is skipped by shootdowns; before it runs
+ * a thread again it must drop what it missed: here a page that went away
+ * and came back with another frame and other contents. */
+TEST(vm_idle_core_drops_translations_it_missed)
+{
+	if (cpu_count() < 2)
+		return;
+	struct vm_area *a = vm_area_create(1UL << 20, VM_PREFAULT);
+	ASSERT(a);
+	volatile uint32_t *p = vm_area_base(a);
+	*p = 1;
+	struct sleeper s = {.p = p};
+	semaphore_init(&s.go, 0);
+	semaphore_init(&s.done, 0);
+	struct thread_attr at = {.cpu = (int)cpu_count() - 1};
+	struct thread *th = thread_create("sleeper", read_sleep_read, &s, &at);
+	ASSERT(th);
+	semaphore_down(&s.done);
+	thread_sleep_ns(20000000); /* the sleeper's core goes idle */
+	struct vm_stats s0, s1;
+	vm_stats(&s0);
+	ASSERT_EQ(vm_unmap(a, 0, PAGE), 0);
+	vm_stats(&s1);
+	/* The old frame goes to this core's pool, where the next fault would
+	 * take it back: another area's fault takes it first. */
+	struct vm_area *b = vm_area_create(1UL << 20, 0);
+	ASSERT(b);
+	*(volatile uint32_t *)vm_area_base(b) = 7;
+	*p = 2;
+	semaphore_up(&s.go);
+	semaphore_down(&s.done);
+	thread_join(th);
+	EXPECT_EQ(s1.ipis - s0.ipis, 0); /* the idle core was skipped */
+	EXPECT_EQ(s.before, 1);
+	EXPECT_EQ(s.after, 2);
+	EXPECT_EQ(vm_area_destroy(b), 0);
 	EXPECT_EQ(vm_area_destroy(a), 0);
 }
