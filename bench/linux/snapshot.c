@@ -11,6 +11,8 @@
  *   --period P   seconds without a snapshot before each OLAP job (default 3,
  *                fractions allowed)
  *   --rounds R   OLAP jobs (default 3; round 1 is a warm-up)
+ *   --warmup W   unmeasured OLAP jobs before round 1 (workload.h: default 6,
+ *                0.5 s apart)
  *
  * Workload: an anonymous mapping of S bytes (MADV_NOHUGEPAGE, THP "never"
  * through sysfs if writable), prefaulted with zeros. N threads, each pinned
@@ -31,6 +33,7 @@
  * round 1 if R == 1; gibps = S in GiB / phase seconds):
  *   ROUND variant=fork round=r copy_ms= scan_ms= destroy_ms= oltp_idle=
  *         oltp_copy= oltp_scan= oltp_destroy= sum= before= after= check=ok|FAIL
+ * (warm-up jobs print the same line tagged WARMUP instead of ROUND)
  *   SUMMARY variant=fork size_bytes= threads= rounds= copy_gibps= scan_gibps=
  *         destroy_gibps= oltp_idle= oltp_copy= oltp_scan= oltp_destroy=
  * plus a first line "INFO thp_sysfs=<mode|absent> thp_write=<ok|fail|absent>
@@ -224,11 +227,63 @@ static void child_scan(void)
 	_exit(0);
 }
 
+/* One OLAP job after `period` s without a snapshot; fills *q and prints
+ * a line tagged `tag` (ROUND, or WARMUP for the unmeasured jobs before
+ * the rounds). Returns false if the self-check failed. */
+static bool job(const char *tag, unsigned k, double period, struct round *q)
+{
+	uint64_t ts_idle = now_ns(), o_idle = ops_total(false);
+	struct timespec p = {(time_t)period,
+			     (long)((period - (double)(time_t)period) * 1e9)};
+	while (nanosleep(&p, &p) && errno == EINTR)
+		;
+	__atomic_store_n(&sh->scan_end_ns, 0, __ATOMIC_RELAXED);
+	uint64_t before = ops_total(false), t0 = now_ns();
+	pid_t pid = fork();
+	if (pid == 0)
+		child_scan();
+	uint64_t t1 = now_ns(), after = ops_total(true);
+	if (pid < 0)
+		die("fork");
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	uint64_t t3 = now_ns(), o3 = ops_total(false);
+	uint64_t te = __atomic_load_n(&sh->scan_end_ns, __ATOMIC_ACQUIRE);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) || !te) {
+		fprintf(stderr, "snapshot: scan child failed (status %#x)\n", st);
+		exit(1);
+	}
+	uint64_t ts = sh->scan_start_ns, sum = sh->sum;
+	q->copy_ms = (double)(t1 - t0) / 1e6;
+	q->scan_ms = (double)(te - ts) / 1e6;
+	q->destroy_ms = (double)(t3 - te) / 1e6;
+	q->oltp_idle = rate(before - o_idle, t0 - ts_idle);
+	q->oltp_copy = rate(after - before, t1 - t0);
+	q->oltp_scan = rate(sh->scan_end_ops - sh->scan_start_ops, te - ts);
+	q->oltp_destroy = rate(o3 - sh->scan_end_ops, t3 - te);
+	bool good = wl_check(sum, before, after);
+	printf("%s variant=fork round=%u copy_ms=%.3f scan_ms=%.3f "
+	       "destroy_ms=%.3f oltp_idle=%.0f oltp_copy=%.0f oltp_scan=%.0f "
+	       "oltp_destroy=%.0f sum=%llu before=%llu after=%llu check=%s\n",
+	       tag, k, q->copy_ms, q->scan_ms, q->destroy_ms, q->oltp_idle,
+	       q->oltp_copy, q->oltp_scan, q->oltp_destroy,
+	       (unsigned long long)sum, (unsigned long long)before,
+	       (unsigned long long)after, good ? "ok" : "FAIL");
+	if (!good)
+		fprintf(stderr,
+			"snapshot: %s %u: snapshot sum %llu not in [%llu, %llu]\n",
+			tag, k, (unsigned long long)sum,
+			(unsigned long long)before, (unsigned long long)after);
+	return good;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t size = 256ULL << 20;
 	double period = 3;
-	unsigned rounds = 3;
+	unsigned rounds = 3, warmup = WL_WARMUP_JOBS;
 	long threads = -1;
 	static struct round r[MAX_ROUNDS];
 	pthread_t tid[MAX_THREADS];
@@ -244,10 +299,12 @@ int main(int argc, char **argv)
 			period = strtod(v, NULL);
 		else if (!strcmp(argv[i], "--rounds") && v)
 			rounds = (unsigned)strtoul(v, NULL, 0);
+		else if (!strcmp(argv[i], "--warmup") && v)
+			warmup = (unsigned)strtoul(v, NULL, 0);
 		else {
 			fprintf(stderr,
 				"usage: snapshot [--size S] [--threads N] "
-				"[--period SEC] [--rounds R]\n");
+				"[--period SEC] [--rounds R] [--warmup W]\n");
 			return 2;
 		}
 		i++;
@@ -258,11 +315,12 @@ int main(int argc, char **argv)
 	if (threads < 0)
 		threads = ncpus > 1 ? ncpus - 1 : 1;
 	if (threads < 1 || threads > MAX_THREADS || rounds < 1 ||
-	    rounds > MAX_ROUNDS || period < 0 || size % PAGE) {
+	    rounds > MAX_ROUNDS || warmup > MAX_ROUNDS || period < 0 ||
+	    size % PAGE) {
 		fprintf(stderr,
 			"snapshot: bad arguments (threads 1..%d, rounds "
-			"1..%d, size a multiple of 4 KiB)\n",
-			MAX_THREADS, MAX_ROUNDS);
+			"1..%d, warmup 0..%d, size a multiple of 4 KiB)\n",
+			MAX_THREADS, MAX_ROUNDS, MAX_ROUNDS);
 		return 2;
 	}
 	nthreads = (unsigned)threads;
@@ -288,65 +346,11 @@ int main(int argc, char **argv)
 		if (pthread_create(&tid[i], NULL, oltp, (void *)(uintptr_t)i))
 			die("pthread_create");
 
-	for (unsigned k = 0; k < rounds; k++) {
-		struct round *q = &r[k];
-		uint64_t ts_idle = now_ns(), o_idle = ops_total(false);
-		struct timespec p = {
-		    (time_t)period,
-		    (long)((period - (double)(time_t)period) * 1e9)};
-		while (nanosleep(&p, &p) && errno == EINTR)
-			;
-		__atomic_store_n(&sh->scan_end_ns, 0, __ATOMIC_RELAXED);
-		uint64_t before = ops_total(false), t0 = now_ns();
-		pid_t pid = fork();
-		if (pid == 0)
-			child_scan();
-		uint64_t t1 = now_ns(), after = ops_total(true);
-		if (pid < 0)
-			die("fork");
-		int st;
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				die("waitpid");
-		uint64_t t3 = now_ns(), o3 = ops_total(false);
-		uint64_t te =
-		    __atomic_load_n(&sh->scan_end_ns, __ATOMIC_ACQUIRE);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) || !te) {
-			fprintf(stderr,
-				"snapshot: scan child failed (status %#x)\n",
-				st);
-			return 1;
-		}
-		uint64_t ts = sh->scan_start_ns, sum = sh->sum;
-		q->copy_ms = (double)(t1 - t0) / 1e6;
-		q->scan_ms = (double)(te - ts) / 1e6;
-		q->destroy_ms = (double)(t3 - te) / 1e6;
-		q->oltp_idle = rate(before - o_idle, t0 - ts_idle);
-		q->oltp_copy = rate(after - before, t1 - t0);
-		q->oltp_scan =
-		    rate(sh->scan_end_ops - sh->scan_start_ops, te - ts);
-		q->oltp_destroy = rate(o3 - sh->scan_end_ops, t3 - te);
-		bool good = wl_check(sum, before, after);
-		ok = ok && good;
-		printf("ROUND variant=fork round=%u copy_ms=%.3f scan_ms=%.3f "
-		       "destroy_ms=%.3f oltp_idle=%.0f oltp_copy=%.0f "
-		       "oltp_scan=%.0f oltp_destroy=%.0f sum=%llu before=%llu "
-		       "after=%llu check=%s\n",
-		       k + 1, q->copy_ms, q->scan_ms, q->destroy_ms,
-		       q->oltp_idle, q->oltp_copy, q->oltp_scan,
-		       q->oltp_destroy, (unsigned long long)sum,
-		       (unsigned long long)before, (unsigned long long)after,
-		       good ? "ok" : "FAIL");
-		if (!good) {
-			fprintf(stderr,
-				"snapshot: round %u: snapshot sum %llu not "
-				"in [%llu, %llu]\n",
-				k + 1, (unsigned long long)sum,
-				(unsigned long long)before,
-				(unsigned long long)after);
-			break;
-		}
-	}
+	double warm = period < WL_WARMUP_MS / 1e3 ? period : WL_WARMUP_MS / 1e3;
+	for (unsigned k = 0; k < warmup && ok; k++)
+		ok = job("WARMUP", k + 1, warm, &r[0]);
+	for (unsigned k = 0; k < rounds && ok; k++)
+		ok = job("ROUND", k + 1, period, &r[k]);
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(tid[i], NULL);

@@ -19,6 +19,16 @@
 
 #define WL_BATCH 64
 
+/* Unmeasured OLAP jobs before the measured rounds, WL_WARMUP_MS apart (or
+ * the period, if shorter): the default of --warmup. Under QEMU's TCG the
+ * OLTP rate climbs in steps, up to 2.5x, over the first jobs of a boot or
+ * of a variant (QEMU resizes its software TLB only at the guest's full TLB
+ * flushes, and each job's shootdowns are such flushes); a round measured
+ * during the climb sees the job's phases run faster than the idle period
+ * before them. */
+#define WL_WARMUP_JOBS 6
+#define WL_WARMUP_MS 500
+
 /* One per thread, on its own cache line; written by that thread only. */
 struct wl_counter {
 	uint64_t started, done;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* snapshot.c: the snapshot benchmark of the reference paper (Figure 2),
  * unidb side ("bench snapshot [--size S] [--threads N] [--period SEC]
- * [--rounds R] [--variant V|all]").
+ * [--rounds R] [--warmup W] [--variant V|all]").
  *
  * OLTP threads, pinned one per core (all cores but the boot core), add 1
  * to random 32-bit words of a populated area with atomic fetch-and-add
@@ -9,8 +9,10 @@
  * vm_snapshot() (copy phase), sum every word of the snapshot (scan phase),
  * vm_snapshot_destroy() (destroy phase). A round passes its self-check
  * when the snapshot's sum lies between the update counts read just before
- * and just after the snapshot was created. The output format is shared
- * with bench/linux/snapshot.c (fork()) and read by bench/snapshot/run.
+ * and just after the snapshot was created. Each variant first runs
+ * --warmup unmeasured jobs (WARMUP lines; default and reason in
+ * ../workload.h). The output format is shared with bench/linux/snapshot.c
+ * (fork()) and read by bench/snapshot/run.
  *
  * Variants, each adding to the previous one as in the paper:
  *   eager     the creating thread copies; every copy-on-write fault is
@@ -121,9 +123,11 @@ static void print_ms(const char *key, uint64_t ns)
 	printk(" %s=%lu.%03lu", key, ns / 1000000, ns / 1000 % 1000);
 }
 
-/* One OLAP round; returns false if the self-check or a call failed. */
-static bool round(struct vm_area *area, const struct variant *v, int r,
-		  uint64_t period_ns, struct phase_stats *ps)
+/* One OLAP job after period_ns without a snapshot, printed as a line
+ * tagged `tag` (ROUND, or WARMUP for the unmeasured jobs before the
+ * rounds); returns false if the self-check or a call failed. */
+static bool job(const char *tag, struct vm_area *area, const struct variant *v,
+		int r, uint64_t period_ns, struct phase_stats *ps)
 {
 	uint64_t u0 = updates(false), t0 = time_ns();
 	thread_sleep_ns(period_ns);
@@ -160,7 +164,7 @@ static bool round(struct vm_area *area, const struct variant *v, int r,
 	    .destroy = per_second(u4 - u3, t4 - t3),
 	};
 	bool ok = wl_check(sum, u1, started);
-	printk("ROUND variant=%s round=%d", v->name, r);
+	printk("%s variant=%s round=%d", tag, v->name, r);
 	print_ms("copy_ms", ps->copy_ns);
 	print_ms("scan_ms", ps->scan_ns);
 	print_ms("destroy_ms", ps->destroy_ns);
@@ -228,14 +232,19 @@ static uint64_t parse_seconds(const char *s)
 }
 
 static int run_variant(struct vm_area *area, uint64_t size, int rounds,
-		       uint64_t period_ns, unsigned threads,
+		       int warmup, uint64_t period_ns, unsigned threads,
 		       const struct variant *v)
 {
 	static struct phase_stats ps[ROUNDS_MAX];
+	uint64_t warm_ns = WL_WARMUP_MS * 1000000UL;
 	bool ok = true;
 
+	if (period_ns < warm_ns)
+		warm_ns = period_ns;
+	for (int r = 0; r < warmup && ok; r++)
+		ok = job("WARMUP", area, v, r + 1, warm_ns, &ps[0]);
 	for (int r = 0; r < rounds && ok; r++)
-		ok = round(area, v, r + 1, period_ns, &ps[r]);
+		ok = job("ROUND", area, v, r + 1, period_ns, &ps[r]);
 	if (!ok)
 		return 1;
 	printk("SUMMARY variant=%s size_bytes=%lu threads=%u rounds=%d",
@@ -258,7 +267,7 @@ static int run_variant(struct vm_area *area, uint64_t size, int rounds,
 static int bench_snapshot(int argc, char **argv)
 {
 	uint64_t size = 256 * MIB, period_ns = 3000000000;
-	int rounds = 3;
+	int rounds = 3, warmup = WL_WARMUP_JOBS;
 	unsigned threads = cpu_count() > 1 ? cpu_count() - 1 : 1;
 	const char *which = "all";
 	struct thread *t[MAX_CPUS];
@@ -272,16 +281,20 @@ static int bench_snapshot(int argc, char **argv)
 			period_ns = parse_seconds(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rounds"))
 			rounds = strtol(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--warmup"))
+			warmup = strtol(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--variant"))
 			which = argv[i + 1];
 		else
 			size = 0; /* unknown option: report below */
 	}
 	if (!size || size % 4096 || !period_ns || rounds < 1 ||
-	    rounds > ROUNDS_MAX || threads < 1 || threads >= MAX_CPUS) {
+	    rounds > ROUNDS_MAX || warmup < 0 || warmup > ROUNDS_MAX ||
+	    threads < 1 || threads >= MAX_CPUS) {
 		printk("bench snapshot: bad arguments (--size S[KMG] "
-		       "--threads N --period SEC --rounds 1..%d --variant V)\n",
-		       ROUNDS_MAX);
+		       "--threads N --period SEC --rounds 1..%d --warmup 0..%d "
+		       "--variant V)\n",
+		       ROUNDS_MAX, ROUNDS_MAX);
 		return 1;
 	}
 
@@ -308,7 +321,7 @@ static int bench_snapshot(int argc, char **argv)
 		if (strcmp(which, "all") && strcmp(which, variants[i].name))
 			continue;
 		found++;
-		err |= run_variant(area, size, rounds, period_ns, threads,
+		err |= run_variant(area, size, rounds, warmup, period_ns, threads,
 				   &variants[i]);
 		if (err)
 			break;
@@ -322,6 +335,6 @@ static int bench_snapshot(int argc, char **argv)
 	return err || !found;
 }
 BENCH(snapshot,
-      "[--size S] [--threads N] [--period SEC] [--rounds R] [--variant V]  "
-      "copy-on-write snapshots under OLTP load (paper, Figure 2)",
+      "[--size S] [--threads N] [--period SEC] [--rounds R] [--warmup W] "
+      "[--variant V]  copy-on-write snapshots under OLTP load (paper, Figure 2)",
       bench_snapshot);
