@@ -187,9 +187,12 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 		nsent++;
 	}
 	flush_local(req_va, n);
-	/* Acted on: every earlier request reached this (live) core too, and no
-	 * later one can start while we hold the lock. */
-	__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
+	/* Acted on: a live core acknowledged every earlier request before it
+	 * got the lock, and no later one can start while it holds it. (An
+	 * idle thread's request leaves the count behind: the core then
+	 * flushes everything when it leaves idle.) */
+	if (acked[me].live)
+		__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < MAX_CPUS; i++)
 		if (sent & (1UL << i))
 			while (__atomic_load_n(&acked[i].seq,
