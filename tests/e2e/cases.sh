@@ -128,7 +128,7 @@ case_gdb_helper_lists_threads() {
 	kill "$qemu" 2>/dev/null
 	wait "$qemu" 2>/dev/null
 	expect_line '^ +1 main +running +0'
-	expect_line '^ +5 job1 +blocked +1 job work +sched_switch'
+	expect_line '^ +5 job1 +blocked +1 job work +worker_loop \+ [0-9]+$'
 	expect_line '^#2  0x[0-9a-f]+ worker_loop \+ [0-9]+'
 }
 

@@ -4,6 +4,7 @@
 #
 #   unidb-threads      every thread: id, name, state, cpu, what it waits on,
 #                      and for a blocked thread the function it blocked in
+#                      (the first one outside the scheduler, sched.c)
 #   unidb-bt ID        backtrace of a blocked thread, from its saved stack
 #
 # It walks the kernel's list of all threads (kernel/sched/thread.c:
@@ -29,10 +30,30 @@ def symbol(addr):
     return s.split(" in section")[0]
 
 
-def saved_frame(t):
-    """rbp and return address that switch_stack left on a thread's stack."""
-    sp = gdb.Value(int(t["rsp"])).cast(gdb.lookup_type("unsigned long").pointer())
-    return int(sp[5]), int(sp[6])
+def return_addresses(t):
+    """A blocked thread's return addresses, innermost first: from the rbp
+    and return address that switch_stack left on its stack, along the
+    frame-pointer chain."""
+    ulong = gdb.lookup_type("unsigned long").pointer()
+    sp = gdb.Value(int(t["rsp"])).cast(ulong)
+    rbp, ret = int(sp[5]), int(sp[6])
+    for _ in range(64):
+        yield ret
+        if not rbp:
+            return
+        frame = gdb.Value(rbp).cast(ulong)
+        rbp, ret = int(frame[0]), int(frame[1])
+        if not ret:
+            return
+
+
+def blocked_in(t):
+    """The first function on a blocked thread's stack outside the scheduler."""
+    for ret in return_addresses(t):
+        line = gdb.find_pc_line(ret - 1)
+        if not (line.symtab and line.symtab.filename.endswith("kernel/sched/sched.c")):
+            return symbol(ret - 1)
+    return ""
 
 
 class Threads(gdb.Command):
@@ -49,7 +70,7 @@ class Threads(gdb.Command):
             reason = reason.string() if int(reason) else "-"
             where = ""
             if state == "blocked" and not bool(t["on_cpu"]):
-                where = symbol(saved_frame(t)[1])
+                where = blocked_in(t)
             print("%4d %-23s %-9s %3d %-10s %s" % (int(t["id"]), t["name"].string(), state, int(t["cpu"]), reason, where))
 
 
@@ -61,19 +82,11 @@ class Backtrace(gdb.Command):
 
     def invoke(self, arg, from_tty):
         want = int(arg)
-        ulong = gdb.lookup_type("unsigned long").pointer()
         for t in threads():
             if int(t["id"]) != want:
                 continue
-            rbp, ret = saved_frame(t)
-            for depth in range(64):
+            for depth, ret in enumerate(return_addresses(t)):
                 print("#%-2d 0x%x %s" % (depth, ret, symbol(ret - 1)))
-                if not rbp:
-                    break
-                frame = gdb.Value(rbp).cast(ulong)
-                rbp, ret = int(frame[0]), int(frame[1])
-                if not ret:
-                    break
             return
         print("no thread with id %d" % want)
 
