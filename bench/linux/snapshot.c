@@ -213,13 +213,9 @@ static double gibps(double gib, double ms)
 /* The child: sum the snapshot, report through the shared page, exit. */
 static void child_scan(void)
 {
-	const uint32_t *p = area;
-	uint64_t s = 0;
-
 	sh->scan_start_ops = ops_total(false);
 	sh->scan_start_ns = now_ns();
-	for (uint64_t i = 0; i < area_words; i++)
-		s += p[i];
+	uint64_t s = wl_sum(area, area_words);
 	uint64_t t = now_ns();
 	sh->scan_end_ops = ops_total(false);
 	sh->sum = s;

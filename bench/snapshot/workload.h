@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* workload.h: the snapshot benchmark's OLTP workload, one definition for
- * both back ends (bench/snapshot/guest/snapshot.c in unidb,
+/* workload.h: the snapshot benchmark's OLTP workload and scan, one
+ * definition for both back ends (bench/snapshot/guest/snapshot.c in unidb,
  * bench/linux/snapshot.c on Linux), so that only the snapshot mechanism
  * differs. Plain C on <stdint.h> and <stdbool.h>.
  *
@@ -75,6 +75,15 @@ static inline uint64_t wl_total(const struct wl_counter *c, unsigned n,
 		t += __atomic_load_n(started ? &c[i].started : &c[i].done,
 				     __ATOMIC_SEQ_CST);
 	return t;
+}
+
+/* The scan phase: the sum of n 32-bit words. */
+static inline uint64_t wl_sum(const uint32_t *w, uint64_t n)
+{
+	uint64_t s = 0;
+	for (uint64_t i = 0; i < n; i++)
+		s += w[i];
+	return s;
 }
 
 /* The self-check of a round (the area starts zeroed). */

@@ -110,14 +110,6 @@ static uint64_t per_second(uint64_t n, uint64_t ns)
 	return ns ? n * 1000000000 / ns : 0;
 }
 
-static uint64_t sum_words(const uint32_t *w, uint64_t n)
-{
-	uint64_t s = 0;
-	for (uint64_t i = 0; i < n; i++)
-		s += w[i];
-	return s;
-}
-
 static void print_ms(const char *key, uint64_t ns)
 {
 	printk(" %s=%lu.%03lu", key, ns / 1000000, ns / 1000 % 1000);
@@ -143,7 +135,7 @@ static bool job(const char *tag, struct vm_area *area, const struct variant *v,
 		printk("bench snapshot: vm_snapshot failed\n");
 		return false;
 	}
-	uint64_t sum = sum_words(vm_area_base(snap), oltp.nwords);
+	uint64_t sum = wl_sum(vm_area_base(snap), oltp.nwords);
 	uint64_t u3 = updates(false), t3 = time_ns();
 	int err = vm_snapshot_destroy(snap, v->destroy);
 	oltp.refresh = false;
