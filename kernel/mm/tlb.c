@@ -23,9 +23,11 @@
  * too: a core may walk its cached paging structures speculatively at any
  * time, and must not reach a freed table. With one core no IPI is sent.
  *
- * Grace. An acknowledgement is given with interrupts enabled, so it also
- * proves that the core has left any section it ran with interrupts off
- * since the request: the vm fault path is such a section. Table frames
+ * Grace. An acknowledgement is given with interrupts enabled (the IPI
+ * handler, a poll while waiting for tlb_lock), or by a core leaving idle,
+ * which runs no fault path; so it also proves that the core has left any
+ * section it ran with interrupts off since the request: the vm fault path
+ * is such a section. Table frames
  * handed to tlb_defer_free() before a shootdown starts are freed after
  * all acknowledgements: no core caches them in its paging-structure
  * caches any more (SDM 3A 4.10.4.1: invlpg and a CR3 load both drop
