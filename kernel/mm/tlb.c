@@ -23,11 +23,11 @@
  * too: a core may walk its cached paging structures speculatively at any
  * time, and must not reach a freed table. With one core no IPI is sent.
  *
- * Grace. An acknowledgement is given with interrupts enabled (the IPI
- * handler, a poll while waiting for tlb_lock), or by a core leaving idle,
- * which runs no fault path; so it also proves that the core has left any
- * section it ran with interrupts off since the request: the vm fault path
- * is such a section. Table frames
+ * Grace. A core acknowledges only where it holds no pointer into the page
+ * tables read before the request: in the IPI handler (the interrupted code
+ * had interrupts on, so it was outside the vm fault path, which runs with
+ * them off), in tlb_poll() (its callers use no such pointer afterwards),
+ * and when it leaves idle (no fault path runs there). Table frames
  * handed to tlb_defer_free() before a shootdown starts are freed after
  * all acknowledgements: no core caches them in its paging-structure
  * caches any more (SDM 3A 4.10.4.1: invlpg and a CR3 load both drop
