@@ -23,11 +23,12 @@
  * too: a core may walk its cached paging structures speculatively at any
  * time, and must not reach a freed table. With one core no IPI is sent.
  *
- * Grace. A core acknowledges only where it holds no pointer into the page
- * tables read before the request: in the IPI handler (the interrupted code
- * had interrupts on, so it was outside the vm fault path, which runs with
- * them off), in tlb_poll() (its callers use no such pointer afterwards),
- * and when it leaves idle (no fault path runs there). Table frames
+ * Grace. A core acknowledges only outside the vm fault path, which runs
+ * with interrupts off: in the IPI handler, in tlb_poll() (while waiting
+ * for tlb_lock, which the fault path never does, or in a copy-on-write
+ * fault that then returns without walking again) and when it leaves idle.
+ * So an acknowledgement also proves that no fault path that started
+ * before the request is still running on that core. Table frames
  * handed to tlb_defer_free() before a shootdown starts are freed after
  * all acknowledgements: no core caches them in its paging-structure
  * caches any more (SDM 3A 4.10.4.1: invlpg and a CR3 load both drop
