@@ -368,15 +368,14 @@ static void copy_frame(paddr_t to, paddr_t from, uint64_t bytes)
 
 /* VM_SNAP_COPY_AHEAD: the source entry *spte (last seen as e) shares its
  * frame with the snapshot entry *dpte (or did). Gives the snapshot a copy
- * unless it has one, then the source write access back. Interrupts off.
- * Returns 1 if this call made the snapshot's copy, 0 if it was there
- * already, or -ENOMEM. */
-static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
+ * unless it has one, counting the copy in count[this core], then gives the
+ * source write access back. Interrupts off. Returns 0, or -ENOMEM. */
+static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge,
+		    uint64_t *count)
 {
 	unsigned order = huge ? FRAME_ORDER_MAX : 0;
 	paddr_t old = pt_leaf_pa(e, huge ? 2 : 1);
 	uint64_t d = __atomic_load_n(dpte, __ATOMIC_ACQUIRE);
-	int copied = 0;
 
 	if ((d & PTE_P) && (d & PTE_ADDR) == old) {
 		paddr_t pa = huge ? frame_alloc(order) : frame_for_copy();
@@ -388,7 +387,7 @@ static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
 						__ATOMIC_RELAXED)) {
 			frame_unref(old); /* the source still holds it */
 			vm_count_frames(1L << order);
-			copied = 1;
+			count[cpu_id()]++;
 		} else { /* copied by another core, or the snapshot went */
 			frame_unref(pa);
 			frame_free(pa, order);
@@ -400,7 +399,7 @@ static int copy_out(uint64_t *spte, uint64_t e, uint64_t *dpte, bool huge)
 					    false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE))
 		;
-	return copied;
+	return 0;
 }
 
 /* VM_SNAP_COPY_AHEAD after creation: copies every page still shared. */
@@ -417,29 +416,27 @@ static int copy_ahead(struct vm_area *src, struct vm_area *snap)
 		if (v & PT_HUGE) {
 			uint64_t irq = irq_save();
 			if (v & PTE_COW)
-				err = copy_out(spde, v, dpde, true);
-			ahead[cpu_id()] += err > 0;
+				err = copy_out(spde, v, dpde, true, ahead);
 			irq_restore(irq);
-			if (err < 0)
+			if (err)
 				return err;
 			continue;
 		}
 		uint64_t *st = pt_table(&vm_pt, v);
 		uint64_t *dt = pt_table(&vm_pt, dv);
 		/* Interrupts off for 16 pages (tens of us) at a time. */
-		for (int j = 0; j < 512 && err >= 0; j += 16) {
+		for (int j = 0; j < 512 && !err; j += 16) {
 			uint64_t irq = irq_save();
-			for (int k = j; k < j + 16 && err >= 0; k++) {
+			for (int k = j; k < j + 16 && !err; k++) {
 				uint64_t e = __atomic_load_n(&st[k],
 							     __ATOMIC_ACQUIRE);
-				if (!(e & PTE_COW))
-					continue; /* a writer was first */
-				err = copy_out(&st[k], e, &dt[k], false);
-				ahead[cpu_id()] += err > 0;
+				if (e & PTE_COW) /* else a writer was first */
+					err = copy_out(&st[k], e, &dt[k], false,
+						       ahead);
 			}
 			irq_restore(irq);
 		}
-		if (err < 0)
+		if (err)
 			return err;
 	}
 	return 0;
@@ -600,10 +597,9 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	if ((flags & VM_SNAP_COPY_AHEAD) && snap) {
 		uint64_t *dpte = pt_entry(&vm_pt, snap->base + (addr - a->base),
 					  huge ? 2 : 1, false);
-		int err = dpte ? copy_out(pte, e, dpte, huge) : -EFAULT;
-		copies[me] += err > 0;
+		int err = dpte ? copy_out(pte, e, dpte, huge, copies) : -EFAULT;
 		invlpg((void *)addr);
-		return err < 0 ? err : 0;
+		return err;
 	}
 	paddr_t old = pt_leaf_pa(e, huge ? 2 : 1);
 	/* A and D set, as the write being resolved would set them: else the
