@@ -4,6 +4,7 @@
 #   make            build the image
 #   make run        boot it (tools/run; installs QEMU if missing)
 #   make test       all tests: host unit, in-guest (-smp 1 and 4), end-to-end
+#   make stress     stress tests under delay injection (STRESS_MINUTES=30)
 #   make debug      QEMU halted with gdbstub + gdb with symbols
 #   make bench-boot boot-time benchmark against the Linux baseline guest
 #   make bench-vm   vm areas: presence check and page faults against Linux
@@ -38,7 +39,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps
+.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -100,6 +101,10 @@ debug: deps all
 
 test: deps all unit
 	$(V)tests/run
+
+# The stress tests under delay injection for STRESS_MINUTES (default 30).
+stress: deps all
+	$(V)tests/stress $(STRESS_MINUTES)
 
 bench-boot: deps all
 	$(V)bench/boot/run

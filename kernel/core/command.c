@@ -47,6 +47,11 @@ int command_run(char *cmdline)
 		usage();
 		return 0;
 	}
+	return command_run_argv(argc, argv);
+}
+
+int command_run_argv(int argc, char **argv)
+{
 	for (const struct command *c = __commands_start; c < __commands_end;
 	     c++)
 		if (!strcmp(c->name, argv[0]))
