@@ -114,7 +114,11 @@ void direct_map_add(paddr_t start, paddr_t end)
 			continue;
 		}
 		uint64_t *pd = walk_create(pdpt, va, 3);
-		pd[PT_INDEX(va, 2)] = pa | PTE_P | PTE_W | PTE_PS | PTE_NX;
+		uint64_t *pde = &pd[PT_INDEX(va, 2)];
+		/* Present already (ACPI tables in low memory, mapped again):
+		 * keep it, it may have been split by paging_protect_kernel(). */
+		if (!(*pde & PTE_P))
+			*pde = pa | PTE_P | PTE_W | PTE_PS | PTE_NX;
 		pa += MIB2;
 	}
 }
