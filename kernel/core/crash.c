@@ -146,6 +146,21 @@ static int cmd_crash(int argc, char **argv)
 		crash_invalid_opcode();
 	else if (!strcmp(what, "bug"))
 		crash_bug_on();
+	else if (!strcmp(what, "write-text"))
+		crash_write_text();
+	else if (!strcmp(what, "write-rodata"))
+		crash_write_rodata();
+	else if (!strcmp(what, "write-alias"))
+		crash_write_alias();
+	else if (!strcmp(what, "exec-heap"))
+		crash_exec_heap();
+	else if (!strcmp(what, "exec-stack")) {
+		struct thread *t =
+		    thread_create("stackexec", crash_exec_stack, NULL, NULL);
+		if (t)
+			thread_join(t);
+	} else if (!strcmp(what, "smash"))
+		crash_smash_stack();
 	else if (!strcmp(what, "ap")) {
 		if (cpu_count() < 2) {
 			printk("crash ap: needs at least 2 cpus\n");
@@ -157,21 +172,6 @@ static int cmd_crash(int argc, char **argv)
 		    thread_create("overflower", overflow_entry, NULL, NULL);
 		if (t)
 			thread_join(t);
-	} else if (!strcmp(what, "write-text")) {
-		crash_write_text();
-	} else if (!strcmp(what, "write-rodata")) {
-		crash_write_rodata();
-	} else if (!strcmp(what, "write-alias")) {
-		crash_write_alias();
-	} else if (!strcmp(what, "exec-heap")) {
-		crash_exec_heap();
-	} else if (!strcmp(what, "exec-stack")) {
-		struct thread *t =
-		    thread_create("stackexec", crash_exec_stack, NULL, NULL);
-		if (t)
-			thread_join(t);
-	} else if (!strcmp(what, "smash")) {
-		crash_smash_stack();
 	} else if (!strcmp(what, "lockorder")) {
 		lock_order_inversion();
 	} else if (!strcmp(what, "deadlock")) {

@@ -174,14 +174,11 @@ static void reload_cr3(void *unused)
 	write_cr3(read_cr3());
 }
 
-/* Not instrumented: it is active while stack_guard_init() sets the canary
- * (core/stack_protector.c). */
-__attribute__((no_stack_protector)) void kmain(uint32_t start_info)
+void kmain(uint32_t start_info)
 {
 	uint64_t tsc0 = rdtsc();
 	uint32_t r[4];
 
-	stack_guard_init();
 	console_init();
 	trap_init();
 	cpuid(1, 0, r);

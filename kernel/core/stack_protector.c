@@ -16,10 +16,11 @@
  * lives in .data.ro_after_init, read only once paging_protect_kernel()
  * has run, so a stray write cannot change it.
  *
- * Early boot: boot.S and the AP trampoline are assembly; kmain() and
- * stack_guard_init() are active while the canary changes and so are not
- * instrumented (no_stack_protector); every function they call before
- * the change returns before it, comparing 0 with 0. */
+ * Early boot: boot.S calls stack_guard_init() before kmain(), so no C
+ * function is active while the canary changes but stack_guard_init()
+ * itself and what it calls (arch_boot_random()), which are not
+ * instrumented (no_stack_protector). The AP trampoline is assembly and
+ * APs start long after. */
 #include <unidb/panic.h>
 
 #include "arch/x86_64/entropy.h"

@@ -11,9 +11,8 @@ extern uint64_t __stack_chk_guard;
 /* Where the canary came from: "RDRAND" or "TSC". */
 extern const char *stack_guard_source;
 
-/* Chooses the canary. MUST run before any protected function that is
- * active at the time returns: kmain() calls it first and is itself not
- * instrumented (no_stack_protector). Boot core, once. */
+/* Chooses the canary. MUST run before any protected function: boot.S
+ * calls it before kmain(). Boot core, once. */
 void stack_guard_init(void);
 
 /* Called by a protected function whose canary changed: panics, naming

@@ -83,7 +83,8 @@ expect_protection_fault() { # kind error-code reason region
 	boot 1 "crash $1"
 	expect_status 3
 	expect_line "^PANIC: #PF page fault \(vector 14, error code $2\)"
-	expect_line "^faulting address \(CR2\): 0x[0-9a-f]{16} \([a-z ]+, protection violation\) -- $3\$"
+	expect_line "^faulting address \(CR2\): 0x[0-9a-f]{16} \([a-z ]+, protection violation\)\$"
+	expect_line "^reason: $3\$"
 	expect_line "^address in: $4"
 }
 
@@ -143,7 +144,7 @@ case_protection_degrades_without_rdrand_or_nx() {
 	expect_line '^crash: exec-heap did not crash$'
 	boot 1 "crash write-text" -- -cpu max,-nx
 	expect_status 3
-	expect_line ' -- write to read-only page$'
+	expect_line '^reason: write to read-only page$'
 }
 
 case_lock_order_inversion_detected() {

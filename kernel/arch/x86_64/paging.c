@@ -11,16 +11,19 @@
  * at KERNEL_VMA gets code read + execute, read-only data read only, data
  * read + write (linker.ld); the direct map's alias of code and read-only
  * data becomes read only; the identity map shrinks to the AP trampoline's
- * page (read + execute) until paging_drop_identity(). Everything that is
- * not code is mapped with PTE_NX. */
+ * page (read, write, execute, for AP start-up only) until
+ * paging_drop_identity(). Everything else that is not code is mapped
+ * with PTE_NX. */
 #include <string.h>
 #include <unidb/panic.h>
+#include <unidb/printk.h>
 #include <unidb/spinlock.h>
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pte.h"
 #include "arch/x86_64/x86.h"
+#include "core/ksyms.h"
 
 #define GIB (1UL << 30)
 #define MIB2 (1UL << 21)
@@ -193,11 +196,14 @@ void paging_protect_kernel(void)
 	map_range(boot_pml4, 4, DIRECT_MAP + pa, pa, data - text, PTE_NX);
 
 	/* Identity: only the AP trampoline's page, which an AP executes
-	 * while it switches paging on; paging_drop_identity() removes it. */
+	 * while it switches paging on. Writable too, the one exception to
+	 * W^X: the AP writes its parameter block there and the CPU the GDT's
+	 * accessed bits. Low memory, never reachable from data pointers, and
+	 * gone once every AP is up (paging_drop_identity()). */
 	if (tramp > 4096)
 		panic("paging: AP trampoline larger than its page");
 	uint64_t *low = new_table();
-	map_range(low, 3, TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, 4096, 0);
+	map_range(low, 3, TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, 4096, PTE_W);
 	boot_pml4[0] = virt_to_phys(low) | PTE_P | PTE_W;
 
 	write_cr0(read_cr0() | CR0_WP);
@@ -224,6 +230,71 @@ uint64_t paging_rights(uint64_t va)
 		t = phys_to_virt(e & PTE_ADDR);
 	}
 	return 0;
+}
+
+/* Intel SDM 3A, 4.7: page-fault error code bits. */
+#define PF_PRESENT (1u << 0) /* 0: not present; 1: protection violation */
+#define PF_WRITE (1u << 1)
+#define PF_RSVD (1u << 3) /* a reserved bit set in a paging entry */
+#define PF_FETCH (1u << 4)
+
+static const char *const pf_bit_names[] = {"P", "W/R", "U/S", "RSVD", "I/D"};
+
+static const char *fault_reason(uint64_t err)
+{
+	if (err & PF_RSVD)
+		return "reserved bit set in a page-table entry";
+	if (!(err & PF_PRESENT))
+		return "page not present";
+	if (err & PF_FETCH)
+		return "instruction fetch from non-executable page";
+	if (err & PF_WRITE)
+		return "write to read-only page";
+	return "read refused";
+}
+
+/* Which part of the address space va lies in (layout.h, linker.ld). */
+static const char *region(uint64_t va)
+{
+	if (va >= (uint64_t)__kernel_start && va < (uint64_t)__rodata_start)
+		return "kernel code";
+	if (va >= (uint64_t)__rodata_start && va < (uint64_t)__rodata_end)
+		return "kernel read-only data";
+	if (va >= (uint64_t)__rodata_end && va < (uint64_t)__kernel_end)
+		return "kernel data";
+	if (va >= DIRECT_MAP && va < KSTACK_BASE)
+		return "direct map (heap, frames)";
+	if (va >= KSTACK_BASE && va < KSTACK_BASE + KSTACK_SIZE_ALL)
+		return "thread stacks";
+	if (va >= MMIO_BASE && va < MMIO_BASE + MMIO_SIZE)
+		return "device registers";
+	if (va < (1UL << 47))
+		return "vm areas (lower half)";
+	return "unmapped kernel space";
+}
+
+void paging_explain_fault(uint64_t cr2, uint64_t err, uint64_t rip,
+			  uint64_t rsp)
+{
+	uint64_t off;
+
+	printk("reason: %s\nerror code:", fault_reason(err));
+	for (unsigned i = 0; i < 5; i++)
+		printk(" %s=%lu", pf_bit_names[i], (err >> i) & 1);
+	const char *fn = ksym_lookup(cr2, &off);
+	if (fn)
+		printk("\naddress in: %s (%s+0x%lx)\n", region(cr2), fn, off);
+	else
+		printk("\naddress in: %s\n", region(cr2));
+	/* A call into data faults before the callee builds a frame: the
+	 * return address on top of the stack names the caller. */
+	if ((err & PF_FETCH) && rip == cr2 && (paging_rights(rsp) & PTE_P)) {
+		uint64_t ret = *(const uint64_t *)rsp;
+		fn = ksym_lookup(ret - 1, &off);
+		if (fn)
+			printk("jumped to from: %016lx %s+0x%lx\n", ret, fn,
+			       off + 1);
+	}
 }
 
 void direct_map_done(void)

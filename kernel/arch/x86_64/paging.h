@@ -29,7 +29,7 @@ void paging_frames_ready(void);
 /* W^X for the kernel image (linker.ld): code read + execute, read-only
  * data read only, data read + write and no execute, at KERNEL_VMA and in
  * the direct map; the identity map keeps only the AP trampoline's page
- * (read + execute); CR0.WP on. After direct_map_done(), before
+ * (read, write, execute: AP start-up only); CR0.WP on. After direct_map_done(), before
  * paging_frames_ready() and before other cores run. */
 void paging_protect_kernel(void);
 /* Whether the CPU enforces no-execute (EFER.NXE): without it, W^X is only
@@ -39,6 +39,12 @@ bool paging_nx(void);
  * PTE_P, PTE_W if writable at every level, PTE_NX_BIT if no-execute at
  * any; 0 if not mapped. For tests and reports. */
 uint64_t paging_rights(uint64_t va);
+
+/* The page-fault panic report's explanation: the reason (write to a
+ * read-only page, fetch from a no-execute page, ...), the error code's
+ * bits, the region of cr2 and, for a jump into data, the caller. */
+void paging_explain_fault(uint64_t cr2, uint64_t err, uint64_t rip,
+			  uint64_t rsp);
 
 /* Removes what is left of the boot identity map (the AP trampoline's
  * page) after SMP start-up. Caller flushes other cores. */

@@ -62,15 +62,12 @@ tramp64:
 	xorl %ebp, %ebp
 	jmp *%rax
 
-	/* Accessed bits preset (type 0x9b/0x93): the CPU would otherwise
-	 * write them when loading SEL_CODE64 with paging on, and this page
-	 * is mapped read-only (paging_protect_kernel()). */
 	.balign 16
 tramp_gdt:
 	.quad 0
-	.quad 0x00af9b000000ffff	/* SEL_CODE64 */
-	.quad 0x00cf93000000ffff	/* SEL_DATA */
-	.quad 0x00cf9b000000ffff	/* SEL_CODE32 */
+	.quad 0x00af9a000000ffff	/* SEL_CODE64 */
+	.quad 0x00cf92000000ffff	/* SEL_DATA */
+	.quad 0x00cf9a000000ffff	/* SEL_CODE32 */
 tramp_gdt_end:
 tramp_gdt_desc:
 	.word tramp_gdt_end - tramp_gdt - 1

@@ -7,11 +7,8 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
-#include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/pte.h"
 #include "arch/x86_64/x86.h"
-#include "core/ksyms.h"
 #include "core/panic.h"
 #include "sched/sched.h"
 
@@ -39,80 +36,9 @@ static const char *const exception_names[32] = {
     [21] = "#CP control protection",
 };
 
-/* Intel SDM 3A, 4.7: page-fault error code. */
-#define PF_PRESENT 1u /* P: 0 page not present, 1 protection violation */
-#define PF_WRITE 2u   /* W/R: the access was a write */
-#define PF_USER 4u    /* U/S: from user mode (never, here) */
-#define PF_RSVD 8u    /* a reserved bit was set in a paging entry */
-#define PF_FETCH 16u  /* I/D: an instruction fetch */
-
-static const char *pf_reason(uint64_t err, uint64_t cr2)
-{
-	if (cr2 < 4096)
-		return " -- NULL pointer dereference";
-	if (err & PF_RSVD)
-		return " -- reserved bit set in a page-table entry";
-	if (!(err & PF_PRESENT))
-		return "";
-	if (err & PF_FETCH)
-		return " -- instruction fetch from non-executable page";
-	if (err & PF_WRITE)
-		return " -- write to read-only page";
-	return "";
-}
-
-extern const char __kernel_start[], __rodata_start[], __rodata_end[],
-    __kernel_end[];
-
-/* Which part of the address space va lies in (layout.h, linker.ld). */
-static const char *region(uint64_t va)
-{
-	if (va >= (uint64_t)__kernel_start && va < (uint64_t)__rodata_start)
-		return "kernel code";
-	if (va >= (uint64_t)__rodata_start && va < (uint64_t)__rodata_end)
-		return "kernel read-only data";
-	if (va >= (uint64_t)__rodata_end && va < (uint64_t)__kernel_end)
-		return "kernel data";
-	if (va >= DIRECT_MAP && va < KSTACK_BASE)
-		return "direct map (heap, frames)";
-	if (va >= KSTACK_BASE && va < KSTACK_BASE + KSTACK_SIZE_ALL)
-		return "thread stacks";
-	if (va >= MMIO_BASE && va < MMIO_BASE + MMIO_SIZE)
-		return "device registers";
-	if (va < (1UL << 47))
-		return "vm areas (lower half)";
-	return "unmapped kernel space";
-}
-
-static void print_page_fault(const struct trap_frame *f)
-{
-	uint64_t cr2 = read_cr2(), err = f->error, off;
-
-	printk("faulting address (CR2): 0x%016lx (%s, %s)%s\n", cr2,
-	       err & PF_FETCH	? "instruction fetch"
-	       : err & PF_WRITE ? "write"
-				: "read",
-	       err & PF_PRESENT ? "protection violation" : "page not present",
-	       pf_reason(err, cr2));
-	printk("error code: P=%d W/R=%d U/S=%d RSVD=%d I/D=%d\n",
-	       !!(err & PF_PRESENT), !!(err & PF_WRITE), !!(err & PF_USER),
-	       !!(err & PF_RSVD), !!(err & PF_FETCH));
-	const char *fn = ksym_lookup(cr2, &off);
-	if (fn)
-		printk("address in: %s (%s+0x%lx)\n", region(cr2), fn, off);
-	else
-		printk("address in: %s\n", region(cr2));
-	/* A call into data faults before the callee makes a frame: the
-	 * return address on top of the stack names the caller. */
-	if ((err & PF_FETCH) && f->rip == cr2 &&
-	    (paging_rights(f->rsp) & PTE_P)) {
-		uint64_t ret = *(const uint64_t *)f->rsp;
-		fn = ksym_lookup(ret - 1, &off);
-		if (fn)
-			printk("jumped to from: %016lx %s+0x%lx\n", ret, fn,
-			       off + 1);
-	}
-}
+#define PF_PRESENT 1u
+#define PF_WRITE 2u
+#define PF_FETCH 16u
 
 static void print_cause(const struct trap_frame *f)
 {
@@ -123,8 +49,17 @@ static void print_cause(const struct trap_frame *f)
 		       f->vector, f->error);
 	else
 		printk("\nPANIC: unexpected interrupt vector %lu\n", f->vector);
-	if (f->vector == 14)
-		print_page_fault(f);
+	if (f->vector == 14) {
+		uint64_t cr2 = read_cr2();
+		printk("faulting address (CR2): 0x%016lx (%s, %s)%s\n", cr2,
+		       f->error & PF_FETCH	? "instruction fetch"
+		       : f->error & PF_WRITE ? "write"
+					      : "read",
+		       f->error & PF_PRESENT ? "protection violation"
+					     : "page not present",
+		       cr2 < 4096 ? " -- NULL pointer dereference" : "");
+		paging_explain_fault(cr2, f->error, f->rip, f->rsp);
+	}
 }
 
 /* A fault on a guard page is a stack overflow; with the stack gone, it
