@@ -38,12 +38,13 @@ __attribute__((noipa)) static void crash_write_text(void)
 	*p = 0xcc; /* int3 over our own first byte */
 }
 
-static const char crash_rodata_target[] = "read-only";
+static const uint8_t crash_rodata_target[4] = {1, 2, 3, 4};
 
 __attribute__((noipa)) static void crash_write_rodata(void)
 {
-	volatile char *p = (volatile char *)(uintptr_t)crash_rodata_target;
-	*p = 'X';
+	volatile uint8_t *p =
+	    (volatile uint8_t *)(uintptr_t)crash_rodata_target;
+	*p = 0;
 }
 
 /* The same frames through the direct map must not be writable either. */

@@ -31,8 +31,7 @@
 #define EFER_NXE (1UL << 11) /* SDM 3A, 2.2.1: execute-disable enabled */
 
 extern uint64_t boot_pml4[512];
-extern char __kernel_start[], __rodata_start[], __rodata_end[],
-    __kernel_end[];
+extern char __kernel_start[], __rodata_start[], __rodata_end[], __kernel_end[];
 
 paddr_t early_alloc_end;
 static bool direct_mapped;
@@ -119,7 +118,8 @@ void direct_map_add(paddr_t start, paddr_t end)
 		uint64_t *pd = walk_create(pdpt, va, 3);
 		uint64_t *pde = &pd[PT_INDEX(va, 2)];
 		/* Present already (ACPI tables in low memory, mapped again):
-		 * keep it, it may have been split by paging_protect_kernel(). */
+		 * keep it, it may have been split by paging_protect_kernel().
+		 */
 		if (!(*pde & PTE_P))
 			*pde = pa | PTE_P | PTE_W | PTE_PS | PTE_NX;
 		pa += MIB2;
@@ -187,8 +187,8 @@ void paging_protect_kernel(void)
 	map_range(pd, 2, ro, virt_to_phys(__rodata_start), data - ro, PTE_NX);
 	map_range(pd, 2, data, virt_to_phys(__rodata_end), end - data,
 		  PTE_W | PTE_NX);
-	uint64_t *pdpt = phys_to_virt(boot_pml4[PT_INDEX(KERNEL_VMA, 4)] &
-				      PTE_ADDR);
+	uint64_t *pdpt =
+	    phys_to_virt(boot_pml4[PT_INDEX(KERNEL_VMA, 4)] & PTE_ADDR);
 	pdpt[PT_INDEX(KERNEL_VMA, 3)] = virt_to_phys(pd) | PTE_P | PTE_W;
 
 	/* The direct map's alias of code and read-only data. */

@@ -29,8 +29,9 @@ void paging_frames_ready(void);
 /* W^X for the kernel image (linker.ld): code read + execute, read-only
  * data read only, data read + write and no execute, at KERNEL_VMA and in
  * the direct map; the identity map keeps only the AP trampoline's page
- * (read, write, execute: AP start-up only); CR0.WP on. After direct_map_done(), before
- * paging_frames_ready() and before other cores run. */
+ * (read, write, execute: AP start-up only); CR0.WP on. After
+ * direct_map_done(), before paging_frames_ready() and before other cores
+ * run. */
 void paging_protect_kernel(void);
 /* Whether the CPU enforces no-execute (EFER.NXE): without it, W^X is only
  * write protection. */

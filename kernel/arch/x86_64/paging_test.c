@@ -32,7 +32,9 @@ TEST(paging_image_is_w_xor_x)
 
 TEST(paging_direct_map_alias_of_image_is_read_only)
 {
-	EXPECT_EQ(RIGHTS(phys_to_virt(virt_to_phys((void *)(uintptr_t)paging_rights))), RO_NX);
+	EXPECT_EQ(RIGHTS(phys_to_virt(
+		      virt_to_phys((void *)(uintptr_t)paging_rights))),
+		  RO_NX);
 	EXPECT_EQ(RIGHTS(phys_to_virt(virt_to_phys(rodata_probe))), RO_NX);
 	EXPECT_EQ(RIGHTS(phys_to_virt(virt_to_phys(data_probe))), RW_NX);
 }

@@ -12,7 +12,8 @@
 #define PTE_D (1UL << 6)   /* dirty */
 #define PTE_PS (1UL << 7)  /* PDPTE: 1 GiB page, PDE: 2 MiB page */
 #define PTE_G (1UL << 8)   /* global */
-#define PTE_NX_BIT (1UL << 63) /* no execute; reserved unless EFER.NXE */
+/* No execute; a reserved bit unless EFER.NXE is on. */
+#define PTE_NX_BIT (1UL << 63)
 #define PTE_ADDR 0x000ffffffffff000UL
 
 /* PTE_NX is the no-execute bit if EFER.NXE is on, else 0: on a CPU
