@@ -75,3 +75,52 @@ TEST(paging_nx_matches_efer)
 {
 	EXPECT_EQ(paging_nx(), !!(rdmsr(MSR_EFER) & (1UL << 11)));
 }
+
+extern uint64_t boot_pml4[512];
+extern const char __kernel_start[], __rodata_start[];
+
+struct wx_scan {
+	unsigned long leaves, writable_exec, exec_outside_code;
+};
+
+/* Visits every leaf under the table at `level` with the rights its upper
+ * levels allow, as the MMU combines them. */
+static void scan_table(const uint64_t *t, int level, uint64_t base,
+		       uint64_t w, uint64_t nx, struct wx_scan *s)
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		uint64_t e = t[i], va = base + (i << PT_SHIFT(level));
+		if (!(e & PTE_P))
+			continue;
+		if (level == 4 && i >= 256)
+			va |= 0xffff000000000000UL; /* canonical upper half */
+		uint64_t ew = w & e, enx = nx | (e & PTE_NX_BIT);
+		if (level > 1 && !(level <= 3 && (e & PTE_PS))) {
+			scan_table(phys_to_virt(e & PTE_ADDR), level - 1, va, ew,
+				   enx, s);
+			continue;
+		}
+		s->leaves++;
+		if (enx)
+			continue;
+		if (ew & PTE_W)
+			s->writable_exec++;
+		if (va < (uint64_t)__kernel_start ||
+		    va >= (uint64_t)__rodata_start)
+			s->exec_outside_code++;
+	}
+}
+
+/* The whole kernel address space, not just the probes above: no page is
+ * writable and executable, and only the image's code is executable. */
+TEST(paging_no_page_is_writable_and_executable)
+{
+	struct wx_scan s = {0};
+
+	scan_table(boot_pml4, 4, 0, PTE_W, 0, &s);
+	EXPECT(s.leaves > 0);
+	if (!paging_nx())
+		return; /* without NX every data page executes */
+	EXPECT_EQ(s.writable_exec, 0);
+	EXPECT_EQ(s.exec_outside_code, 0);
+}
