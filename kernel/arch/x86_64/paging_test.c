@@ -28,6 +28,13 @@ TEST(paging_image_is_w_xor_x)
 	EXPECT_EQ(RIGHTS(&__stack_chk_guard), RO_NX);
 	EXPECT_EQ(RIGHTS(&pte_nx), RO_NX);
 	EXPECT_EQ(RIGHTS(data_probe), RW_NX);
+
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	EXPECT_EQ(RIGHTS(idtr.base), RO_NX); /* __ro_after_init */
 }
 
 TEST(paging_direct_map_alias_of_image_is_read_only)
