@@ -20,13 +20,16 @@ GCC_INC := $(shell $(CC) -print-file-name=include)
 
 # The kernel: freestanding, higher half, no red zone (interrupts use the
 # current stack), no SSE (interrupt handlers do not save vector state),
-# frame pointers for backtraces.
+# frame pointers for backtraces, a stack canary in every function with a
+# local array or address-taken local (one global canary chosen at boot:
+# kernel/core/stack_protector.c says why global).
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-avx -mno-3dnow \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls \
-	-fno-stack-protector -fno-strict-aliasing -fno-common \
+	-fstack-protector-strong -mstack-protector-guard=global \
+	-fno-strict-aliasing -fno-common \
 	-fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-Iinclude -Ikernel/lib/include -Ikernel -MMD -MP

@@ -22,6 +22,7 @@
 #include "arch/x86_64/x86.h"
 #include "core/boot.h"
 #include "core/console.h"
+#include "core/stack_protector.h"
 #include "drivers/acpi.h"
 #include "mm/frame.h"
 #include "mm/vm_internal.h"
@@ -160,6 +161,10 @@ static void print_summary(void)
 	       hz / 1000000000, hz / 1000000 % 1000, lapic_timer_hz() / 1000000);
 	printk("unidb: hypervisor %s\n",
 	       boot_info.hypervisor[0] ? boot_info.hypervisor : "none");
+	printk("unidb: protection %s, stack canary from %s\n",
+	       paging_nx() ? "W^X (code read-only, data no-execute)"
+			   : "code read-only (no NX: data executable)",
+	       stack_guard_source);
 	printk("unidb: ready (%u cpus) in %lu.%03lu ms\n", cpu_count(),
 	       boot_info.ready_ns / 1000000, boot_info.ready_ns / 1000 % 1000);
 }
@@ -181,7 +186,9 @@ void kmain(uint32_t start_info)
 	cpu_init(&cpu0, 0, r[1] >> 24); /* initial APIC id */
 
 	read_start_info(start_info);
+	paging_init();
 	map_memory();
+	paging_protect_kernel();
 	int err = acpi_init(rsdp, cpu0.apic_id);
 	if (err)
 		printk("acpi: no usable MADT (%d); running on one cpu\n", err);

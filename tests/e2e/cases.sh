@@ -76,6 +76,77 @@ case_stack_overflow_names_thread() {
 	expect_line ' recurse\+0x'
 }
 
+# W^X (kernel/arch/x86_64/paging.c) and the stack protector: each
+# violation ends in the panic report, with the reason stated.
+X='ffffffff8[0-9a-f]{7}'
+expect_protection_fault() { # kind error-code reason region
+	boot 1 "crash $1"
+	expect_status 3
+	expect_line "^PANIC: #PF page fault \(vector 14, error code $2\)"
+	expect_line "^faulting address \(CR2\): 0x[0-9a-f]{16} \([a-z ]+, protection violation\)\$"
+	expect_line "^reason: $3\$"
+	expect_line "^address in: $4"
+}
+
+case_write_to_kernel_text_faults() {
+	expect_protection_fault write-text 0x3 'write to read-only page' \
+		'kernel code \(crash_write_text\+0x0\)$'
+	expect_line '^error code: P=1 W/R=1 U/S=0 RSVD=0 I/D=0$'
+	expect_line "^  #0  $X crash_write_text\+0x"
+}
+
+case_write_to_kernel_rodata_faults() {
+	expect_protection_fault write-rodata 0x3 'write to read-only page' \
+		'kernel read-only data$'
+	expect_line "^  #0  $X crash_write_rodata\+0x"
+}
+
+case_write_to_text_through_direct_map_faults() {
+	expect_protection_fault write-alias 0x3 'write to read-only page' \
+		'direct map'
+	expect_line "^  #0  $X crash_write_alias\+0x"
+}
+
+case_jump_into_heap_faults() {
+	expect_protection_fault exec-heap 0x11 \
+		'instruction fetch from non-executable page' 'direct map'
+	expect_line '^error code: P=1 W/R=0 U/S=0 RSVD=0 I/D=1$'
+	expect_line "^jumped to from: $X call_data\+0x"
+	expect_line "^  #[0-9]+ +$X crash_exec_heap\+0x"
+}
+
+case_jump_into_stack_faults() {
+	expect_protection_fault exec-stack 0x11 \
+		'instruction fetch from non-executable page' 'thread stacks$'
+	expect_line '^cpu 0, thread stackexec$'
+	expect_line "^  #[0-9]+ +$X crash_exec_stack\+0x"
+}
+
+case_smashed_stack_names_function() {
+	boot 1 "crash smash"
+	expect_status 3
+	expect_line '^PANIC: stack smashing detected in crash_smash_stack \(its stack canary was overwritten; caught at '"$X"' crash_smash_stack\+0x[0-9a-f]+\)$'
+	expect_line "^  #[0-9]+ +$X __stack_chk_fail\+0x"
+	expect_line "^  #[0-9]+ +$X crash_smash_stack\+0x"
+	expect_line "^  #[0-9]+ +$X cmd_crash\+0x"
+}
+
+# The boot summary names the protection and the canary's source; without
+# RDRAND the canary comes from the TSC, without NX only writes are
+# caught (a jump into data runs, and the crash command says so).
+case_protection_degrades_without_rdrand_or_nx() {
+	boot 1 "" -- -cpu max,-rdrand
+	expect_status 0
+	expect_line '^unidb: protection W\^X \(code read-only, data no-execute\), stack canary from TSC$'
+	boot 1 "crash exec-heap" -- -cpu max,-nx
+	expect_status 1
+	expect_line '^unidb: protection code read-only \(no NX: data executable\), stack canary from (RDRAND|TSC)$'
+	expect_line '^crash: exec-heap did not crash$'
+	boot 1 "crash write-text" -- -cpu max,-nx
+	expect_status 3
+	expect_line '^reason: write to read-only page$'
+}
+
 case_lock_order_inversion_detected() {
 	boot 1 "crash lockorder"
 	expect_status 3
@@ -139,6 +210,7 @@ case_boot_shows_cpus_memory_clock() {
 		expect_line '^unidb: ready \(4 cpus\) in [0-9]+\.[0-9]{3} ms'
 		expect_line '^unidb: memory 511 MiB usable'
 		expect_line '^unidb: clock tsc [0-9]+\.[0-9]{3} GHz'
+		expect_line '^unidb: protection W\^X \(code read-only, data no-execute\), stack canary from RDRAND$'
 	done
 }
 

@@ -83,7 +83,11 @@ start64:
 	lgdt boot_gdt_desc64
 	movabsq $boot_stack_top, %rsp
 	xorl %ebp, %ebp		/* terminates backtraces */
-	movl %esi, %edi
+	/* The stack canary before any C function that checks it runs
+	 * (core/stack_protector.c); %r12 is callee-saved. */
+	movl %esi, %r12d
+	call stack_guard_init
+	movl %r12d, %edi
 	call kmain
 1:	cli
 	hlt

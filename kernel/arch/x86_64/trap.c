@@ -7,6 +7,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
 #include "core/panic.h"
 #include "sched/sched.h"
@@ -57,6 +58,7 @@ static void print_cause(const struct trap_frame *f)
 		       f->error & PF_PRESENT ? "protection violation"
 					     : "page not present",
 		       cr2 < 4096 ? " -- NULL pointer dereference" : "");
+		paging_explain_fault(cr2, f->error, f->rip, f->rsp);
 	}
 }
 
