@@ -23,6 +23,8 @@
 #include "core/boot.h"
 #include "core/console.h"
 #include "drivers/acpi.h"
+#include "drivers/pci.h"
+#include "drivers/virtio.h"
 #include "mm/frame.h"
 #include "mm/vm_internal.h"
 #include "sched/sched.h"
@@ -208,6 +210,8 @@ void kmain(uint32_t start_info)
 	job_workers_start();
 	boot_info.ready_ns = time_ns();
 	print_summary();
+	pci_init();
+	virtio_init(cmdline); /* takes its words out of the command line */
 
 	poweroff(command_run(cmdline));
 }
