@@ -6,8 +6,10 @@
  * (size with an optional K/M suffix, addresses in C notation). A device
  * has one interrupt line for all its queues: the handler acknowledges
  * the interrupt status and calls every queue's handler. The line is an
- * I/O APIC input (ISA numbering, 0-15: QEMU's microvm with ioapic2=off,
- * Firecracker); without one the driver falls back to polling. */
+ * input of the first I/O APIC: an ISA IRQ (0-15, edge, as Firecracker
+ * has them) or a GSI above (level; QEMU's microvm with ACPI puts virtio
+ * at GSI 16-23, on its first I/O APIC with ioapic2=off). Without a
+ * usable line the driver falls back to timed polls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unidb/cpu.h>
@@ -162,7 +164,9 @@ static int vmmio_queue_irq(struct virtio_dev *d, unsigned q, unsigned cpu,
 		int vec = irqvec_alloc(vmmio_irq, v);
 		if (vec < 0)
 			return vec;
-		int err = ioapic_route_isa(v->irq, (unsigned)vec, cpu);
+		int err = v->irq < 16
+			      ? ioapic_route_isa(v->irq, (unsigned)vec, cpu)
+			      : ioapic_route_gsi(v->irq, (unsigned)vec, cpu);
 		if (err) {
 			irqvec_free((unsigned)vec);
 			return err;
@@ -267,8 +271,10 @@ static void probe_one(const struct vmmio_spec *sp)
 		printk("virtio_mmio: nothing at %#lx\n", sp->addr);
 		return;
 	}
-	if (id == 0)
-		return; /* an empty slot */
+	if (id == 0) {
+		printk("virtio_mmio: %#lx: empty slot\n", sp->addr);
+		return;
+	}
 	if (version != 2) {
 		printk("virtio_mmio: %#lx: version %u (legacy) not supported; "
 		       "QEMU: -global virtio-mmio.force-legacy=false\n",
