@@ -65,8 +65,10 @@ int virtio_queue_create(struct virtio_dev *d, unsigned q, uint16_t size_max,
 {
 	uint16_t max = d->t->queue_max(d, q), size = 1;
 
-	if (!max)
+	if (!max) {
+		printk("virtio: %s: no queue %u\n", d->name, q);
 		return -ENOENT;
+	}
 	while (size * 2 <= max && size * 2 <= size_max)
 		size *= 2;
 	/* Heap blocks are physically contiguous (slabs and large blocks

@@ -208,8 +208,11 @@ static void rx_irq(void *arg)
 {
 	struct vnet_rxq *r = arg;
 
+	struct thread *t = __atomic_load_n(&r->thread, __ATOMIC_ACQUIRE);
+
 	r->irqs++;
-	thread_unpark(r->thread);
+	if (t) /* else not started yet: its first pass takes the frames */
+		thread_unpark(t);
 }
 
 static bool want_poll(struct vnet_rxq *r, uint64_t now)
@@ -467,10 +470,11 @@ static int threads_start(struct vnet *n)
 		char name[24];
 		struct thread_attr a = {.cpu = (int)r->cpu};
 		snprintf(name, sizeof(name), "%s-rx%u", n->nif.name, i);
-		r->thread = thread_create(name, rx_thread, r, &a);
-		if (!r->thread)
+		struct thread *t = thread_create(name, rx_thread, r, &a);
+		if (!t)
 			return -ENOMEM;
-		thread_detach(r->thread);
+		thread_detach(t);
+		__atomic_store_n(&r->thread, t, __ATOMIC_RELEASE);
 		virtio_notify(n->d, r->vqi); /* buffers are there */
 	}
 	return 0;

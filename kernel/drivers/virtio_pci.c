@@ -49,15 +49,15 @@
 #define COMMON_Q_AVAIL 40
 #define COMMON_Q_USED 48
 #define VIRTIO_MSI_NO_VECTOR 0xffff
+#define VPCI_MAX_QUEUES (2 * 64 + 1) /* 64 pairs and a control queue */
 
 struct vpci {
 	struct virtio_dev vd;
 	struct pci_dev *pci;
 	volatile uint8_t *common, *notify, *isr, *device;
 	uint32_t notify_mult;
-	uint16_t nqueues;
 	unsigned msix_n, msix_next;
-	volatile uint16_t **qnotify; /* [nqueues] */
+	volatile uint16_t **qnotify; /* [VPCI_MAX_QUEUES] */
 };
 
 static struct vpci *vp(struct virtio_dev *d)
@@ -143,7 +143,9 @@ static uint32_t vpci_config_read(struct virtio_dev *d, unsigned off,
 static uint16_t vpci_queue_max(struct virtio_dev *d, unsigned q)
 {
 	struct vpci *v = vp(d);
-	if (q >= v->nqueues)
+	/* num_queues is read now: it may grow with the features (virtio-net
+	 * adds its queue pairs once MQ is negotiated). */
+	if (q >= VPCI_MAX_QUEUES || q >= r16(v->common, COMMON_NUMQ))
 		return 0;
 	w16(v->common, COMMON_Q_SELECT, q);
 	return r16(v->common, COMMON_Q_SIZE);
@@ -281,8 +283,7 @@ static void probe_one(struct pci_dev *p, int type)
 	int n = pci_msix_enable(p);
 	v->msix_n = n > 0 ? (unsigned)n : 0;
 	w16(v->common, COMMON_MSIX, VIRTIO_MSI_NO_VECTOR);
-	v->nqueues = r16(v->common, COMMON_NUMQ);
-	v->qnotify = kcalloc(v->nqueues, sizeof(*v->qnotify));
+	v->qnotify = kcalloc(VPCI_MAX_QUEUES, sizeof(*v->qnotify));
 	if (!v->qnotify) {
 		kfree(v);
 		return;
