@@ -210,8 +210,8 @@ void kmain(uint32_t start_info)
 	job_workers_start();
 	boot_info.ready_ns = time_ns();
 	print_summary();
-	pci_init();
-	virtio_init(cmdline); /* takes its words out of the command line */
+	pci_init(cmdline); /* both take their words out of the command line */
+	virtio_init(cmdline);
 
 	poweroff(command_run(cmdline));
 }

@@ -7,6 +7,7 @@
  * #1 (PCI Local Bus 3.0, 3.2.2.3.2): the address goes to port 0xCF8, the
  * data through 0xCFC..0xCFF. Lock order: pci_lock, then kmap_lock (in
  * mmio_map). */
+#include <stdlib.h>
 #include <string.h>
 #include <unidb/command.h>
 #include <unidb/errno.h>
@@ -17,6 +18,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/portio.h"
+#include "core/param.h"
 #include "drivers/acpi.h"
 #include "drivers/pci.h"
 
@@ -52,7 +54,13 @@
 static struct spinlock pci_lock = SPINLOCK_INIT; /* config access, ecam_bus */
 static volatile uint8_t *ecam_bus[PCI_BUSES];
 static bool use_ecam;
+static paddr_t ecam_addr;
+static unsigned ecam_first, ecam_last;
 static struct pci_dev *devs;
+/* From the command line: ECAM when no MCFG names it, and a window to
+ * place memory BARs the firmware left unassigned. */
+static paddr_t param_ecam;
+static uint64_t mem_next, mem_end;
 
 /* ---- configuration access ------------------------------------------------ */
 
@@ -60,8 +68,7 @@ static volatile uint8_t *ecam_ptr(unsigned bus, unsigned dev, unsigned fn,
 				  unsigned off)
 {
 	if (!ecam_bus[bus]) {
-		paddr_t pa = acpi.ecam_addr +
-			     ((paddr_t)(bus - acpi.ecam_bus_start) << 20);
+		paddr_t pa = ecam_addr + ((paddr_t)(bus - ecam_first) << 20);
 		ecam_bus[bus] = mmio_map(pa, 1u << 20);
 	}
 	return ecam_bus[bus] + (dev << 15 | fn << 12 | off);
@@ -71,7 +78,7 @@ static bool bus_reachable(unsigned bus)
 {
 	if (!use_ecam)
 		return true;
-	return bus >= acpi.ecam_bus_start && bus <= acpi.ecam_bus_end;
+	return bus >= ecam_first && bus <= ecam_last;
 }
 
 static void pio_select(unsigned bus, unsigned dev, unsigned fn, unsigned off)
@@ -197,6 +204,25 @@ static unsigned bar_probe(struct pci_dev *d, unsigned i)
 	return b->is64 ? 2 : 1;
 }
 
+/* Places an unassigned memory BAR in the pci.mem window (naturally
+ * aligned, as BARs are). Devices behind bridges would need the bridges'
+ * windows set too: only bus-0 functions are placed. */
+static void bar_assign(struct pci_dev *d, unsigned i)
+{
+	struct pci_bar *b = &d->bar[i];
+	uint64_t at = (mem_next + b->size - 1) & ~(b->size - 1);
+
+	if (b->io || b->addr || !b->size || d->bus != ecam_first ||
+	    at + b->size > mem_end || at + b->size < at)
+		return;
+	unsigned off = PCI_BAR0 + 4 * i;
+	pci_write32(d, off, (uint32_t)at | (pci_read32(d, off) & 0xf));
+	if (b->is64)
+		pci_write32(d, off + 4, (uint32_t)(at >> 32));
+	b->addr = at;
+	mem_next = at + b->size;
+}
+
 static void bars_probe(struct pci_dev *d)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);
@@ -204,6 +230,8 @@ static void bars_probe(struct pci_dev *d)
 	pci_write16(d, PCI_COMMAND, cmd & ~(PCI_CMD_IO | PCI_CMD_MEM));
 	for (unsigned i = 0; i < PCI_BARS;)
 		i += bar_probe(d, i);
+	for (unsigned i = 0; i < PCI_BARS; i++)
+		bar_assign(d, i);
 	pci_write16(d, PCI_COMMAND, cmd);
 }
 
@@ -332,20 +360,56 @@ static bool pio_present(void)
 	return inl(PCI_CONFIG_ADDR) == PCI_CONFIG_ENABLE;
 }
 
-unsigned pci_init(void)
+static void take_ecam(const char *v, void *arg)
+{
+	char *end;
+	unsigned long long a = strtoull(v, &end, 0);
+	if (end == v || *end || !a || (a & 0xfffff))
+		printk("pci: bad pci.ecam=%s (want a 1 MiB aligned address)\n",
+		       v);
+	else
+		param_ecam = a;
+}
+
+static void take_mem(const char *v, void *arg)
+{
+	char *end;
+	unsigned long long base = strtoull(v, &end, 0), size = 0;
+	if (*end == ':')
+		size = strtoull(end + 1, &end, 0);
+	if (*end || !size || base + size < base) {
+		printk("pci: bad pci.mem=%s (want <base>:<size>)\n", v);
+		return;
+	}
+	mem_next = base;
+	mem_end = base + size;
+}
+
+unsigned pci_init(char *cmdline)
 {
 	const char *how;
 
+	param_take(cmdline, "pci.ecam", take_ecam, NULL);
+	param_take(cmdline, "pci.mem", take_mem, NULL);
 	if (acpi.ecam_addr) {
 		use_ecam = true;
+		ecam_addr = acpi.ecam_addr;
+		ecam_first = acpi.ecam_bus_start;
+		ecam_last = acpi.ecam_bus_end;
 		how = "ECAM";
+	} else if (param_ecam) {
+		use_ecam = true;
+		ecam_addr = param_ecam;
+		ecam_first = 0;
+		ecam_last = PCI_BUSES - 1;
+		how = "ECAM from pci.ecam";
 	} else if (pio_present()) {
 		how = "port I/O";
 	} else {
 		printk("pci: none (no MCFG, no configuration ports)\n");
 		return 0;
 	}
-	scan_bus(use_ecam ? acpi.ecam_bus_start : 0);
+	scan_bus(use_ecam ? ecam_first : 0);
 	printk("pci: %u functions (%s)\n", devs_count, how);
 	return devs_count;
 }

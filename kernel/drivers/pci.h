@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* pci.h: PCI enumeration, configuration space, BARs and MSI-X.
  *
- * Configuration space is reached through ECAM (the ACPI MCFG) where the
- * machine has one (q35, microvm with pcie=on), else through ports
+ * Configuration space is reached through ECAM (the ACPI MCFG, or
+ * pci.ecam= on the command line) where the machine has one (q35, microvm
+ * with pcie=on), else through ports
  * 0xCF8/0xCFC (pc). pci_init() scans bus 0 and every bus behind a bridge
  * once at boot; the list of functions never changes afterwards. Config
  * accesses are serialised by one lock (the port pair is not atomic);
@@ -56,9 +57,13 @@ struct pci_dev {
 	struct pci_dev *next;
 };
 
-/* Enumerates every function (boot, after the heap and ACPI). Returns the
- * number found; 0 when there is no PCI at all (e.g. plain microvm). */
-unsigned pci_init(void);
+/* Enumerates every function (boot, after the heap and ACPI). Takes two
+ * words out of the command line for machines whose tables do not say
+ * (QEMU's microvm with pcie=on has no MCFG, and no firmware assigns its
+ * BARs): pci.ecam=<addr> (buses 0-255) and pci.mem=<base>:<size>, a window
+ * for memory BARs left unassigned. Returns the number of functions; 0
+ * when there is no PCI at all (e.g. plain microvm). */
+unsigned pci_init(char *cmdline);
 
 /* Iterates over the functions: pci_next(NULL) is the first. */
 struct pci_dev *pci_next(const struct pci_dev *prev);
