@@ -16,7 +16,7 @@
 
 enum netdev_mode { NETDEV_ADAPTIVE, NETDEV_IRQ, NETDEV_POLL };
 
-#define NETDEV_IDLE_NS_DEFAULT 1000000 /* adaptive: back to IRQ after 1 ms */
+#define NETDEV_IDLE_NS_DEFAULT 50000 /* adaptive: back to IRQ after 50 us */
 
 struct netdev_queue_stats {
 	unsigned cpu;		/* the core servicing RX queue and its thread */

@@ -640,28 +640,41 @@ static int parse_mode(const char *s)
 	return -EINVAL;
 }
 
+static int net_usage(void)
+{
+	printk("net: usage: net [mode adaptive|irq|poll [queue]] [idle US] "
+	       "[sleep S]\n");
+	return 1;
+}
+
+/* Words are applied in order: "net mode poll sleep 5" polls for 5 s and
+ * then prints the counters. */
 static int cmd_net(int argc, char **argv)
 {
 	if (!netif_get(0)) {
 		printk("net: no network device\n");
 		return 0;
 	}
-	if (argc >= 3 && !strcmp(argv[1], "mode")) {
-		int m = parse_mode(argv[2]);
-		int q = argc > 3 ? (int)strtol(argv[3], NULL, 10) : -1;
-		if (m < 0 || netdev_set_mode(0, q, (enum netdev_mode)m)) {
-			printk("net: usage: net mode adaptive|irq|poll [queue]\n");
-			return 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "mode") && i + 1 < argc) {
+			int m = parse_mode(argv[++i]), q = -1;
+			if (i + 1 < argc && argv[i + 1][0] >= '0' &&
+			    argv[i + 1][0] <= '9')
+				q = (int)strtol(argv[++i], NULL, 10);
+			if (m < 0 || netdev_set_mode(0, q, (enum netdev_mode)m))
+				return net_usage();
+		} else if (!strcmp(argv[i], "idle") && i + 1 < argc) {
+			netdev_set_idle_ns(0, strtoul(argv[++i], NULL, 10) * 1000);
+		} else if (!strcmp(argv[i], "sleep") && i + 1 < argc) {
+			thread_sleep_ns(strtoul(argv[++i], NULL, 10) *
+					1000000000ull);
+		} else {
+			return net_usage();
 		}
-	} else if (argc >= 3 && !strcmp(argv[1], "idle")) {
-		netdev_set_idle_ns(0, strtoul(argv[2], NULL, 10) * 1000);
-	} else if (argc > 1) {
-		printk("net: usage: net [mode adaptive|irq|poll [queue] | idle US]\n");
-		return 1;
 	}
 	for (unsigned i = 0; vnet_get(i); i++)
 		print_queues(i);
 	return 0;
 }
-COMMAND(net, "[mode adaptive|irq|poll [q] | idle US]  queues and counters",
+COMMAND(net, "[mode adaptive|irq|poll [q]] [idle US] [sleep S]  queues, counters",
 	cmd_net);

@@ -4,7 +4,10 @@
  * 10.0.2.2, DHCP server handing out 10.0.2.15), queue mode switching.
  * Without a network device they say so and pass (tests/run boots guests
  * with one and checks that the device was found). */
+#include <stdlib.h>
 #include <string.h>
+#include <unidb/bench.h>
+#include <unidb/cpu.h>
 #include <unidb/errno.h>
 #include <unidb/netdev.h>
 #include <unidb/printk.h>
@@ -338,3 +341,129 @@ TEST(virtio_mmio_cmdline)
 	EXPECT_EQ(virtio_mmio_parse("512@0x1000:5x", &size, &addr, &irq),
 		  -EINVAL);
 }
+
+/* ---- benchmark: link round trips by queue mode ---------------------------------- */
+
+#define RTT_ROUNDS_DEFAULT 200
+#define RTT_MAX 1000
+
+struct rtt_run {
+	struct netif *nif;
+	unsigned rounds;
+	uint64_t ns[RTT_MAX];
+	unsigned done;
+};
+
+static void build_arp(const struct netif *nif, uint8_t *f)
+{
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, nif->mac, 6);
+	put16(f + 12, ETH_P_ARP);
+	put16(f + 14, 1);
+	put16(f + 16, ETH_P_IP);
+	f[18] = 6, f[19] = 4;
+	put16(f + 20, 1);
+	memcpy(f + 22, nif->mac, 6);
+	memcpy(f + 28, slirp_guest, 4);
+	memcpy(f + 38, slirp_gw, 4);
+}
+
+/* One ARP request, spinning (with yields) for the reply. */
+static void rtt_thread(void *arg)
+{
+	struct rtt_run *run = arg;
+	struct netif *nif = run->nif;
+	uint8_t f[60];
+	build_arp(nif, f);
+	struct netif_tx tx = {.frame = f, .len = sizeof(f)};
+	for (run->done = 0; run->done < run->rounds; run->done++) {
+		cap.got = false;
+		uint64_t t0 = time_ns();
+		if (nif->ops->xmit(nif, 0, &tx))
+			break;
+		while (!__atomic_load_n(&cap.got, __ATOMIC_ACQUIRE) &&
+		       time_ns() - t0 < WAIT_NS)
+			thread_yield();
+		if (!cap.got)
+			break;
+		run->ns[run->done] = time_ns() - t0;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median round trip in mode m, measured from the last core (queue 0's
+ * thread runs on core 0). Returns 0 on failure. */
+static uint64_t rtt_median(struct netif *nif, enum netdev_mode m,
+			   unsigned rounds, uint64_t *irqs, uint64_t *polls)
+{
+	static struct rtt_run run;
+	struct netdev_queue_stats a = stats(), b;
+	run.nif = nif;
+	run.rounds = rounds;
+	netdev_set_mode(0, -1, m);
+	cap.match = is_arp_reply_from_gw;
+	void (*old)(struct netif *, unsigned, const void *, size_t,
+		    unsigned) = nif->input;
+	__atomic_store_n(&nif->input, cap_input, __ATOMIC_RELEASE);
+	struct thread_attr attr = {.cpu = (int)cpu_count() - 1};
+	struct thread *t = thread_create("netlink-rtt", rtt_thread, &run, &attr);
+	if (t)
+		thread_join(t);
+	__atomic_store_n(&nif->input, old, __ATOMIC_RELEASE);
+	cap.match = NULL;
+	netdev_set_mode(0, -1, NETDEV_ADAPTIVE);
+	b = stats();
+	*irqs = b.irqs - a.irqs;
+	*polls = b.polls - a.polls;
+	if (!t || run.done < rounds)
+		return 0;
+	qsort(run.ns, rounds, sizeof(run.ns[0]), cmp_u64);
+	return run.ns[rounds / 2];
+}
+
+static int bench_netlink(int argc, char **argv)
+{
+	struct netif *nif = netif_get(0);
+	unsigned rounds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10)
+				   : RTT_ROUNDS_DEFAULT;
+	static const char *const names[] = {"adaptive", "irq", "poll"};
+	static const enum netdev_mode modes[] = {NETDEV_IRQ, NETDEV_POLL,
+						 NETDEV_ADAPTIVE};
+	uint64_t med[3] = {0};
+
+	if (!nif) {
+		printk("netlink: no network device (tools/run --net user)\n");
+		return 1;
+	}
+	if (rounds == 0 || rounds > RTT_MAX)
+		rounds = RTT_ROUNDS_DEFAULT;
+	printk("netlink: %u ARP round trips to 10.0.2.2 per mode, %u cpus\n",
+	       rounds, cpu_count());
+	printk("%-9s %12s %10s %10s\n", "mode", "median_us", "irqs", "polls");
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t irqs, polls, m = rtt_median(nif, modes[i], rounds,
+						    &irqs, &polls);
+		if (!m) {
+			printk("netlink: mode %s: no answer\n", names[modes[i]]);
+			return 1;
+		}
+		med[modes[i]] = m;
+		printk("%-9s %8lu.%03lu %10lu %10lu\n", names[modes[i]],
+		       m / 1000, m % 1000, irqs, polls);
+	}
+	printk("RESULT bench=netlink irq_us=%lu.%03lu poll_us=%lu.%03lu "
+	       "adaptive_us=%lu.%03lu\n",
+	       med[NETDEV_IRQ] / 1000, med[NETDEV_IRQ] % 1000,
+	       med[NETDEV_POLL] / 1000, med[NETDEV_POLL] % 1000,
+	       med[NETDEV_ADAPTIVE] / 1000, med[NETDEV_ADAPTIVE] % 1000);
+	return 0;
+}
+BENCH(netlink, "[rounds]  ARP round trips to the gateway in irq/poll/adaptive "
+	       "mode",
+      bench_netlink);
