@@ -19,16 +19,16 @@ enum netdev_mode { NETDEV_ADAPTIVE, NETDEV_IRQ, NETDEV_POLL };
 #define NETDEV_IDLE_NS_DEFAULT 50000 /* adaptive: back to IRQ after 50 us */
 
 struct netdev_queue_stats {
-	unsigned cpu;		/* the core servicing RX queue and its thread */
-	enum netdev_mode mode;	/* as set */
-	bool polling;		/* what the thread does now */
-	bool has_irq;		/* false: no interrupt line, timed polls */
+	unsigned cpu;	       /* the core servicing RX queue and its thread */
+	enum netdev_mode mode; /* as set */
+	bool polling;	       /* what the thread does now */
+	bool has_irq;	       /* false: no interrupt line, timed polls */
 	uint64_t rx_packets, rx_bytes;
-	uint64_t rx_drops;	/* bad frames, or no stack attached */
+	uint64_t rx_drops; /* bad frames, or no stack attached */
 	uint64_t tx_packets, tx_bytes;
-	uint64_t tx_drops;	/* ring full */
-	uint64_t irqs;		/* interrupts taken for the queue */
-	uint64_t polls;		/* passes over the ring while polling */
+	uint64_t tx_drops; /* ring full */
+	uint64_t irqs;	   /* interrupts taken for the queue */
+	uint64_t polls;	   /* passes over the ring while polling */
 };
 
 /* Sets the mode of RX queue `queue` of device `ifindex` (queue -1: all

@@ -88,8 +88,8 @@ static void pio_select(unsigned bus, unsigned dev, unsigned fn, unsigned off)
 }
 
 /* Reads `size` bytes (1, 2, 4) at an offset aligned to size. */
-static uint32_t cfg_read(unsigned bus, unsigned dev, unsigned fn,
-			 unsigned off, unsigned size)
+static uint32_t cfg_read(unsigned bus, unsigned dev, unsigned fn, unsigned off,
+			 unsigned size)
 {
 	uint32_t v;
 
@@ -98,7 +98,7 @@ static uint32_t cfg_read(unsigned bus, unsigned dev, unsigned fn,
 	spin_lock(&pci_lock);
 	if (use_ecam) {
 		volatile uint8_t *p = ecam_ptr(bus, dev, fn, off);
-		v = size == 1   ? *p
+		v = size == 1	? *p
 		    : size == 2 ? *(volatile uint16_t *)p
 				: *(volatile uint32_t *)p;
 	} else {
@@ -168,7 +168,8 @@ unsigned pci_cap(const struct pci_dev *d, uint8_t id, unsigned after)
 	return pci_cap_find(d, cap_read8, id, after);
 }
 
-/* ---- BARs ------------------------------------------------------------------ */
+/* ---- BARs ------------------------------------------------------------------
+ */
 
 /* Sizes BAR i with decoding off (PCI Local Bus 3.0, 6.2.5.1); returns the
  * number of BAR slots it takes (2 for a 64-bit BAR). */
@@ -254,7 +255,8 @@ void *pci_bar_map(struct pci_dev *d, unsigned i)
 	return b->va;
 }
 
-/* ---- MSI-X ----------------------------------------------------------------- */
+/* ---- MSI-X -----------------------------------------------------------------
+ */
 
 int pci_msix_enable(struct pci_dev *d)
 {
@@ -267,10 +269,12 @@ int pci_msix_enable(struct pci_dev *d)
 	uint32_t tab = pci_read32(d, c + MSIX_TABLE);
 	unsigned n = (ctrl & MSIX_CTRL_SIZE) + 1;
 	uint8_t *base = pci_bar_map(d, tab & MSIX_BIR);
-	if (!base || (tab & ~MSIX_BIR) + n * 16ull > d->bar[tab & MSIX_BIR].size)
+	if (!base ||
+	    (tab & ~MSIX_BIR) + n * 16ull > d->bar[tab & MSIX_BIR].size)
 		return -ENODEV;
 	/* Masked as a whole while entries are made safe one by one. */
-	pci_write16(d, c + MSIX_CTRL, ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
+	pci_write16(d, c + MSIX_CTRL,
+		    ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
 	d->msix_table = (volatile uint32_t *)(base + (tab & ~MSIX_BIR));
 	for (unsigned i = 0; i < n; i++)
 		d->msix_table[i * MSIX_ENTRY_WORDS + 3] = MSIX_VECTOR_MASKED;
@@ -299,7 +303,8 @@ int pci_msix_route(struct pci_dev *d, unsigned entry, unsigned cpu,
 	return vec;
 }
 
-/* ---- enumeration ------------------------------------------------------------ */
+/* ---- enumeration ------------------------------------------------------------
+ */
 
 static struct pci_dev **devs_tail = &devs;
 static unsigned devs_count;
@@ -343,10 +348,10 @@ static void scan_bus(unsigned bus)
 	for (unsigned dev = 0; dev < PCI_DEVS; dev++) {
 		if (cfg_read(bus, dev, 0, PCI_VENDOR, 2) == 0xffff)
 			continue;
-		unsigned nfn = cfg_read(bus, dev, 0, PCI_HEADER_TYPE, 1) &
-				       PCI_HDR_MULTIFN
-				   ? PCI_FNS
-				   : 1;
+		unsigned nfn =
+		    cfg_read(bus, dev, 0, PCI_HEADER_TYPE, 1) & PCI_HDR_MULTIFN
+			? PCI_FNS
+			: 1;
 		for (unsigned fn = 0; fn < nfn; fn++)
 			if (cfg_read(bus, dev, fn, PCI_VENDOR, 2) != 0xffff)
 				add_function(bus, dev, fn);
@@ -419,7 +424,8 @@ struct pci_dev *pci_next(const struct pci_dev *prev)
 	return prev ? prev->next : devs;
 }
 
-/* ---- the `pci` command --------------------------------------------------------- */
+/* ---- the `pci` command
+ * --------------------------------------------------------- */
 
 static void print_dev(const struct pci_dev *d)
 {

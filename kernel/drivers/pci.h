@@ -39,9 +39,9 @@
 struct pci_bar {
 	uint64_t addr; /* bus address (= physical: no IOMMU) */
 	uint64_t size;
-	bool io;       /* I/O ports rather than memory */
-	bool is64;     /* takes this BAR slot and the next */
-	void *va;      /* memory BAR mapped uncached, or NULL */
+	bool io;   /* I/O ports rather than memory */
+	bool is64; /* takes this BAR slot and the next */
+	void *va;  /* memory BAR mapped uncached, or NULL */
 };
 
 struct pci_dev {
@@ -50,10 +50,10 @@ struct pci_dev {
 	uint16_t subsys_vendor, subsys_id;
 	uint8_t class, subclass, prog_if;
 	struct pci_bar bar[PCI_BARS];
-	unsigned msix_cap;		/* 0: none */
+	unsigned msix_cap; /* 0: none */
 	unsigned msix_entries;
-	volatile uint32_t *msix_table;	/* mapped by pci_msix_enable() */
-	bool claimed;			/* a driver owns it */
+	volatile uint32_t *msix_table; /* mapped by pci_msix_enable() */
+	bool claimed;		       /* a driver owns it */
 	struct pci_dev *next;
 };
 

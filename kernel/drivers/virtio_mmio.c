@@ -150,7 +150,8 @@ static void vmmio_irq(void *arg)
 	 * until none is, so an edge is not lost to a bit set meanwhile. */
 	for (uint32_t st; (st = rd(v, MMIO_INT_STATUS)) != 0;)
 		wr(v, MMIO_INT_ACK, st);
-	for (unsigned i = 0; i < v->nhandlers; i++)
+	unsigned n = __atomic_load_n(&v->nhandlers, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++)
 		v->handlers[i].fn(v->handlers[i].arg);
 }
 
@@ -173,7 +174,10 @@ static int vmmio_queue_irq(struct virtio_dev *d, unsigned q, unsigned cpu,
 		}
 		v->vector = vec;
 	}
-	v->handlers[v->nhandlers++] = (struct vmmio_handler){fn, arg};
+	/* The handler may run on another core meanwhile: publish the entry
+	 * before the count that makes it visible. */
+	v->handlers[v->nhandlers] = (struct vmmio_handler){fn, arg};
+	__atomic_store_n(&v->nhandlers, v->nhandlers + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -71,8 +71,8 @@ struct vnet_hdr {
 
 #define ETH_HLEN 14
 #define VLAN_SLACK 4
-#define RING_MAX 256	    /* entries per queue we ask for */
-#define RX_BUDGET 64	    /* frames per pass before the next yield */
+#define RING_MAX 256	       /* entries per queue we ask for */
+#define RX_BUDGET 64	       /* frames per pass before the next yield */
 #define NOIRQ_SLEEP_NS 1000000 /* without an interrupt: look every 1 ms */
 #define CTRL_TIMEOUT_NS 5000000000ull
 
@@ -118,7 +118,8 @@ struct vnet {
 static unsigned vnet_count;
 static const struct netif_ops vnet_ops;
 
-/* ---- checksums ------------------------------------------------------------ */
+/* ---- checksums ------------------------------------------------------------
+ */
 
 /* RFC 1071 Internet checksum of p[start, len), stored at start + off. */
 static void csum_fill(uint8_t *p, size_t len, unsigned start, unsigned off)
@@ -142,7 +143,8 @@ static bool csum_range_ok(size_t len, unsigned start, unsigned off)
 	return start < len && (size_t)start + off + 2 <= len;
 }
 
-/* ---- RX ----------------------------------------------------------------------- */
+/* ---- RX
+ * ----------------------------------------------------------------------- */
 
 static void rx_frame(struct vnet_rxq *r, uint8_t *buf, uint32_t len)
 {
@@ -170,8 +172,8 @@ static void rx_frame(struct vnet_rxq *r, uint8_t *buf, uint32_t len)
 		flags |= NETIF_RX_CSUM_OK;
 	}
 	void (*input)(struct netif *, unsigned, const void *, size_t,
-		      unsigned) = __atomic_load_n(&n->nif.input,
-						  __ATOMIC_ACQUIRE);
+		      unsigned) =
+	    __atomic_load_n(&n->nif.input, __ATOMIC_ACQUIRE);
 	if (!input) {
 		r->rx_drops++;
 		return;
@@ -196,7 +198,8 @@ static unsigned rx_pass(struct vnet_rxq *r)
 
 	while (n < RX_BUDGET && (buf = virtq_get_used(&r->vq, &len))) {
 		rx_frame(r, buf, len);
-		rx_post(r, buf); /* cannot fail: its descriptor just came back */
+		rx_post(r,
+			buf); /* cannot fail: its descriptor just came back */
 		n++;
 	}
 	if (n && virtq_publish(&r->vq))
@@ -255,7 +258,8 @@ static void rx_thread(void *arg)
 	}
 }
 
-/* ---- TX --------------------------------------------------------------------- */
+/* ---- TX ---------------------------------------------------------------------
+ */
 
 static void tx_reclaim(struct vnet_txq *t)
 {
@@ -312,7 +316,8 @@ static int vnet_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 
 static const struct netif_ops vnet_ops = {.xmit = vnet_xmit};
 
-/* ---- set-up ------------------------------------------------------------------ */
+/* ---- set-up
+ * ------------------------------------------------------------------ */
 
 static int rxq_setup(struct vnet *n, unsigned i)
 {
@@ -350,8 +355,8 @@ static int txq_setup(struct vnet *n, unsigned i)
 	struct vnet_txq *t = &n->tx[i];
 	t->lock = (struct spinlock)SPINLOCK_INIT;
 	t->vqi = 2 * i + 1;
-	int err = virtio_queue_create(n->d, t->vqi, RING_MAX, &t->vq, 0, NULL,
-				      NULL);
+	int err =
+	    virtio_queue_create(n->d, t->vqi, RING_MAX, &t->vq, 0, NULL, NULL);
 	if (err)
 		return err;
 	t->bufs = kmalloc((size_t)t->vq.size * n->tx_slot_size);
@@ -407,7 +412,8 @@ static void read_config(struct vnet *n)
 
 	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_MAC)) {
 		for (unsigned i = 0; i < 6; i++)
-			n->nif.mac[i] = (uint8_t)d->t->config_read(d, CFG_MAC + i, 1);
+			n->nif.mac[i] =
+			    (uint8_t)d->t->config_read(d, CFG_MAC + i, 1);
 	} else {
 		/* A locally administered address of our own. */
 		uint64_t x = time_ns() * 0x9e3779b97f4a7c15ull;
@@ -458,8 +464,8 @@ static int queues_setup(struct vnet *n)
 			return err;
 	}
 	if (n->has_ctrl)
-		return virtio_queue_create(n->d, 2 * n->max_pairs, 64,
-					   &n->ctrl, 0, NULL, NULL);
+		return virtio_queue_create(n->d, 2 * n->max_pairs, 64, &n->ctrl,
+					   0, NULL, NULL);
 	return 0;
 }
 
@@ -482,8 +488,7 @@ static int threads_start(struct vnet *n)
 
 static uint64_t wanted_features(void)
 {
-	return VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
-	       VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+	return VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
 	       VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
 	       VIRTIO_BIT(VIRTIO_NET_F_MTU) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
 	       VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MQ);
@@ -548,7 +553,8 @@ int virtio_net_probe(struct virtio_dev *d)
 	return netif_register(&n->nif);
 }
 
-/* ---- netdev.h --------------------------------------------------------------- */
+/* ---- netdev.h ---------------------------------------------------------------
+ */
 
 static struct vnet *vnet_get(unsigned ifindex)
 {
@@ -609,7 +615,8 @@ int netdev_queue_stats(unsigned ifindex, unsigned queue,
 	return 0;
 }
 
-/* ---- the `net` command ---------------------------------------------------------- */
+/* ---- the `net` command
+ * ---------------------------------------------------------- */
 
 static const char *const mode_names[] = {"adaptive", "irq", "poll"};
 
@@ -626,7 +633,9 @@ static void print_queues(unsigned ifindex)
 		printk("%3u %3u %-8s %-4s %9lu %10lu %7lu %9lu %10lu %7lu %8lu "
 		       "%9lu\n",
 		       q, st.cpu, mode_names[st.mode],
-		       st.polling ? "poll" : st.has_irq ? "irq" : "tick",
+		       st.polling   ? "poll"
+		       : st.has_irq ? "irq"
+				    : "tick",
 		       st.rx_packets, st.rx_bytes, st.rx_drops, st.tx_packets,
 		       st.tx_bytes, st.tx_drops, st.irqs, st.polls);
 	}
@@ -664,7 +673,8 @@ static int cmd_net(int argc, char **argv)
 			if (m < 0 || netdev_set_mode(0, q, (enum netdev_mode)m))
 				return net_usage();
 		} else if (!strcmp(argv[i], "idle") && i + 1 < argc) {
-			netdev_set_idle_ns(0, strtoul(argv[++i], NULL, 10) * 1000);
+			netdev_set_idle_ns(0,
+					   strtoul(argv[++i], NULL, 10) * 1000);
 		} else if (!strcmp(argv[i], "sleep") && i + 1 < argc) {
 			thread_sleep_ns(strtoul(argv[++i], NULL, 10) *
 					1000000000ull);
@@ -676,5 +686,6 @@ static int cmd_net(int argc, char **argv)
 		print_queues(i);
 	return 0;
 }
-COMMAND(net, "[mode adaptive|irq|poll [q]] [idle US] [sleep S]  queues, counters",
+COMMAND(net,
+	"[mode adaptive|irq|poll [q]] [idle US] [sleep S]  queues, counters",
 	cmd_net);

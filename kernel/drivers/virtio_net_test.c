@@ -104,13 +104,13 @@ static struct netif *test_netif(const char *test)
 	return nif;
 }
 
-/* ---- ARP ------------------------------------------------------------------- */
+/* ---- ARP -------------------------------------------------------------------
+ */
 
 static bool is_arp_reply_from_gw(const uint8_t *f, size_t len)
 {
-	return len >= 42 && get16(f + 12) == ETH_P_ARP &&
-	       get16(f + 20) == 2 && !memcmp(f + 28, slirp_gw, 4) &&
-	       !memcmp(f + 38, slirp_guest, 4);
+	return len >= 42 && get16(f + 12) == ETH_P_ARP && get16(f + 20) == 2 &&
+	       !memcmp(f + 28, slirp_gw, 4) && !memcmp(f + 38, slirp_guest, 4);
 }
 
 TEST(net_link_arp)
@@ -122,10 +122,10 @@ TEST(net_link_arp)
 	memset(f, 0xff, 6);
 	memcpy(f + 6, nif->mac, 6);
 	put16(f + 12, ETH_P_ARP);
-	put16(f + 14, 1);      /* htype Ethernet */
+	put16(f + 14, 1); /* htype Ethernet */
 	put16(f + 16, ETH_P_IP);
 	f[18] = 6, f[19] = 4;
-	put16(f + 20, 1);      /* request */
+	put16(f + 20, 1); /* request */
 	memcpy(f + 22, nif->mac, 6);
 	memcpy(f + 28, slirp_guest, 4);
 	memcpy(f + 38, slirp_gw, 4);
@@ -138,7 +138,8 @@ TEST(net_link_arp)
 	       cap.frame[26], cap.frame[27]);
 }
 
-/* ---- DHCP ------------------------------------------------------------------ */
+/* ---- DHCP ------------------------------------------------------------------
+ */
 
 #define IP_OFF 14
 #define UDP_OFF 34
@@ -190,8 +191,8 @@ static void build_discover(const struct netif *nif, uint8_t *f)
 	put16(b + 6, DHCP_XID & 0xffff);
 	put16(b + 10, 0x8000); /* broadcast the answer */
 	memcpy(b + 28, nif->mac, 6);
-	static const uint8_t opts[] = {99, 130, 83, 99, 53, 1, 1, 55, 3, 1, 3,
-				       6, 255};
+	static const uint8_t opts[] = {99, 130, 83, 99, 53, 1,	1,
+				       55, 3,	1,  3,	6,  255};
 	memcpy(b + 236, opts, sizeof(opts));
 	/* UDP checksum left to the device (or the driver): the field holds
 	 * the pseudo-header sum, as netif.h asks for csum_partial. */
@@ -218,7 +219,8 @@ TEST(net_dhcp_offer)
 	       yiaddr[2], yiaddr[3]);
 }
 
-/* ---- queue modes --------------------------------------------------------------- */
+/* ---- queue modes
+ * --------------------------------------------------------------- */
 
 /* Counters summed over every queue of device 0 (the device hashes flows
  * to queues, so an answer may arrive on any); polling: any queue polls. */
@@ -309,7 +311,8 @@ TEST(net_link_modes)
 	EXPECT(st.tx_packets > 0 && st.rx_packets > 0);
 }
 
-/* ---- command line ------------------------------------------------------------------ */
+/* ---- command line
+ * ------------------------------------------------------------------ */
 
 static void count_value(const char *v, void *arg)
 {
@@ -324,8 +327,7 @@ TEST(virtio_mmio_cmdline)
 	char line[] = "virtio_mmio.device=512@0xfeb00e00:12 test "
 		      "virtio_mmio.device=4K@0x1000:5 net";
 	uint64_t sum = 0;
-	EXPECT_EQ(param_take(line, "virtio_mmio.device", count_value, &sum),
-		  2);
+	EXPECT_EQ(param_take(line, "virtio_mmio.device", count_value, &sum), 2);
 	EXPECT_EQ(strcmp(line, "test net"), 0);
 	EXPECT_EQ(sum, 512 + 0xfeb00e00ull + 12 + 4096 + 0x1000 + 5);
 
@@ -342,7 +344,8 @@ TEST(virtio_mmio_cmdline)
 		  -EINVAL);
 }
 
-/* ---- benchmark: link round trips by queue mode ---------------------------------- */
+/* ---- benchmark: link round trips by queue mode
+ * ---------------------------------- */
 
 #define RTT_ROUNDS_DEFAULT 200
 #define RTT_MAX 1000
@@ -408,11 +411,12 @@ static uint64_t rtt_median(struct netif *nif, enum netdev_mode m,
 	run.rounds = rounds;
 	netdev_set_mode(0, -1, m);
 	cap.match = is_arp_reply_from_gw;
-	void (*old)(struct netif *, unsigned, const void *, size_t,
-		    unsigned) = nif->input;
+	void (*old)(struct netif *, unsigned, const void *, size_t, unsigned) =
+	    nif->input;
 	__atomic_store_n(&nif->input, cap_input, __ATOMIC_RELEASE);
 	struct thread_attr attr = {.cpu = (int)cpu_count() - 1};
-	struct thread *t = thread_create("netlink-rtt", rtt_thread, &run, &attr);
+	struct thread *t =
+	    thread_create("netlink-rtt", rtt_thread, &run, &attr);
 	if (t)
 		thread_join(t);
 	__atomic_store_n(&nif->input, old, __ATOMIC_RELEASE);
@@ -447,10 +451,11 @@ static int bench_netlink(int argc, char **argv)
 	       rounds, cpu_count());
 	printk("%-9s %12s %10s %10s\n", "mode", "median_us", "irqs", "polls");
 	for (unsigned i = 0; i < 3; i++) {
-		uint64_t irqs, polls, m = rtt_median(nif, modes[i], rounds,
-						    &irqs, &polls);
+		uint64_t irqs, polls,
+		    m = rtt_median(nif, modes[i], rounds, &irqs, &polls);
 		if (!m) {
-			printk("netlink: mode %s: no answer\n", names[modes[i]]);
+			printk("netlink: mode %s: no answer\n",
+			       names[modes[i]]);
 			return 1;
 		}
 		med[modes[i]] = m;
@@ -464,6 +469,7 @@ static int bench_netlink(int argc, char **argv)
 	       med[NETDEV_ADAPTIVE] / 1000, med[NETDEV_ADAPTIVE] % 1000);
 	return 0;
 }
-BENCH(netlink, "[rounds]  ARP round trips to the gateway in irq/poll/adaptive "
-	       "mode",
+BENCH(netlink,
+      "[rounds]  ARP round trips to the gateway in irq/poll/adaptive "
+      "mode",
       bench_netlink);

@@ -49,6 +49,7 @@
 #define COMMON_Q_AVAIL 40
 #define COMMON_Q_USED 48
 #define VIRTIO_MSI_NO_VECTOR 0xffff
+#define RESET_POLLS_MAX 1000000
 #define VPCI_MAX_QUEUES (2 * 64 + 1) /* 64 pairs and a control queue */
 
 struct vpci {
@@ -121,9 +122,11 @@ static uint8_t vpci_status(struct virtio_dev *d)
 static void vpci_set_status(struct virtio_dev *d, uint8_t s)
 {
 	w8(vp(d)->common, COMMON_STATUS, s);
-	if (s == 0) /* 4.1.4.3.2: reset is done when status reads 0 */
-		while (r8(vp(d)->common, COMMON_STATUS) != 0)
-			;
+	/* 4.1.4.3.2: the reset is done when status reads 0; a device that
+	 * never gets there fails at FEATURES_OK instead of hanging us. */
+	for (unsigned i = 0; s == 0 && i < RESET_POLLS_MAX; i++)
+		if (r8(vp(d)->common, COMMON_STATUS) == 0)
+			break;
 }
 
 static uint32_t vpci_config_generation(struct virtio_dev *d)

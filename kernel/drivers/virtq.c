@@ -11,7 +11,7 @@
 
 #include "drivers/virtq.h"
 
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((size_t)(a) - 1))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((size_t)(a)-1))
 #define RING_ALIGN 64 /* used ring on its own cache line */
 
 size_t virtq_avail_offset(uint16_t size)

@@ -56,15 +56,15 @@ struct virtq_buf {
 struct virtq {
 	uint16_t size; /* power of two */
 	bool event_idx;
-	bool irq_off;	      /* virtq_irq_off() in force */
+	bool irq_off; /* virtq_irq_off() in force */
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
 	uint16_t free_head, num_free;
-	uint16_t avail_idx;   /* next avail index (published or not) */
-	uint16_t kicked_idx;  /* avail->idx at the last virtq_publish() */
-	uint16_t last_used;   /* next used entry to read */
-	void **cookie;	      /* [size], by head descriptor */
+	uint16_t avail_idx;  /* next avail index (published or not) */
+	uint16_t kicked_idx; /* avail->idx at the last virtq_publish() */
+	uint16_t last_used;  /* next used entry to read */
+	void **cookie;	     /* [size], by head descriptor */
 };
 
 /* Bytes of memory virtq_init() needs for a ring of `size` entries. */

@@ -10,7 +10,8 @@
 #include "unit.h"
 #include <unidb/errno.h>
 
-/* ---- a simulated device ----------------------------------------------------- */
+/* ---- a simulated device -----------------------------------------------------
+ */
 
 struct sim {
 	struct virtq vq;
@@ -73,10 +74,10 @@ static unsigned sim_consume(struct sim *s, uint32_t len)
 
 UNIT_TEST(virtq_need_event_arithmetic)
 {
-	CHECK(virtq_need_event(0, 1, 0));     /* crossed 0 -> 1 */
-	CHECK(!virtq_need_event(5, 3, 0));    /* not there yet */
-	CHECK(virtq_need_event(5, 6, 0));     /* passed 5 */
-	CHECK(!virtq_need_event(5, 5, 0));    /* event means "after 5" */
+	CHECK(virtq_need_event(0, 1, 0));	  /* crossed 0 -> 1 */
+	CHECK(!virtq_need_event(5, 3, 0));	  /* not there yet */
+	CHECK(virtq_need_event(5, 6, 0));	  /* passed 5 */
+	CHECK(!virtq_need_event(5, 5, 0));	  /* event means "after 5" */
 	CHECK(virtq_need_event(65535, 2, 65530)); /* across the wrap */
 	CHECK(!virtq_need_event(3, 2, 65530));
 	CHECK(!virtq_need_event(10, 20, 20)); /* nothing moved */
@@ -217,7 +218,8 @@ UNIT_TEST(virtq_interrupt_suppression)
 	sim_free(&s);
 }
 
-/* ---- PCI capability list ----------------------------------------------------- */
+/* ---- PCI capability list
+ * ----------------------------------------------------- */
 
 static uint8_t cfg_rd(const void *ctx, unsigned off)
 {
