@@ -56,7 +56,7 @@ struct vpci {
 	struct virtio_dev vd;
 	struct pci_dev *pci;
 	volatile uint8_t *common, *notify, *isr, *device;
-	uint32_t notify_mult;
+	uint32_t notify_mult, notify_len;
 	unsigned msix_n, msix_next;
 	volatile uint16_t **qnotify; /* [VPCI_MAX_QUEUES] */
 };
@@ -188,7 +188,9 @@ static int vpci_queue_enable(struct virtio_dev *d, unsigned q, uint16_t size,
 	w64(c, COMMON_Q_DESC, desc);
 	w64(c, COMMON_Q_AVAIL, avail);
 	w64(c, COMMON_Q_USED, used);
-	uint32_t off = r16(c, COMMON_Q_NOFF) * v->notify_mult;
+	uint64_t off = (uint64_t)r16(c, COMMON_Q_NOFF) * v->notify_mult;
+	if (off + 2 > v->notify_len)
+		return -EIO; /* would write outside the notify area */
 	v->qnotify[q] = (volatile uint16_t *)(v->notify + off);
 	w16(c, COMMON_Q_ENABLE, 1);
 	return 0;
@@ -246,8 +248,10 @@ static int find_caps(struct vpci *v)
 		if (!slot || *slot)
 			continue;
 		*slot = cap_map(p, c);
-		if (type == CFG_NOTIFY)
+		if (type == CFG_NOTIFY) {
 			v->notify_mult = pci_read32(p, c + CAP_NOTIFY_MULT);
+			v->notify_len = pci_read32(p, c + CAP_LENGTH);
+		}
 	}
 	return v->common && v->notify ? 0 : -ENODEV;
 }
