@@ -198,8 +198,8 @@ static unsigned rx_pass(struct vnet_rxq *r)
 
 	while (n < RX_BUDGET && (buf = virtq_get_used(&r->vq, &len))) {
 		rx_frame(r, buf, len);
-		rx_post(r,
-			buf); /* cannot fail: its descriptor just came back */
+		/* Cannot fail: the buffer's descriptor just came back. */
+		rx_post(r, buf);
 		n++;
 	}
 	if (n && virtq_publish(&r->vq))
@@ -210,7 +210,6 @@ static unsigned rx_pass(struct vnet_rxq *r)
 static void rx_irq(void *arg)
 {
 	struct vnet_rxq *r = arg;
-
 	struct thread *t = __atomic_load_n(&r->thread, __ATOMIC_ACQUIRE);
 
 	r->irqs++;
