@@ -24,6 +24,8 @@
 #include "core/console.h"
 #include "core/stack_protector.h"
 #include "drivers/acpi.h"
+#include "drivers/pci.h"
+#include "drivers/virtio.h"
 #include "mm/frame.h"
 #include "mm/vm_internal.h"
 #include "sched/sched.h"
@@ -215,6 +217,8 @@ void kmain(uint32_t start_info)
 	job_workers_start();
 	boot_info.ready_ns = time_ns();
 	print_summary();
+	pci_init(cmdline); /* both take their words out of the command line */
+	virtio_init(cmdline);
 
 	poweroff(command_run(cmdline));
 }

@@ -41,6 +41,11 @@ struct madt {
 	uint8_t entries[];
 } __attribute__((packed));
 
+/* MCFG (PCI Firmware spec 3.2, 4.1.2): after the header, 8 reserved
+ * bytes, then 16-byte entries: base64, segment16, bus_start8, bus_end8. */
+#define MCFG_ENTRIES 44
+#define MCFG_ENTRY_SIZE 16
+
 /* MADT entry types (ACPI 6.5, table 5.21). */
 #define MADT_LAPIC 0
 #define MADT_IOAPIC 1
@@ -129,6 +134,23 @@ static void madt_parse(const struct madt *m, uint32_t boot_apic_id)
 	}
 }
 
+static void mcfg_parse(const struct sdt_header *t)
+{
+	const uint8_t *p = (const uint8_t *)t + MCFG_ENTRIES;
+	const uint8_t *end = (const uint8_t *)t + t->length;
+
+	for (; p + MCFG_ENTRY_SIZE <= end; p += MCFG_ENTRY_SIZE) {
+		uint16_t seg;
+		memcpy(&seg, p + 8, 2);
+		if (seg != 0)
+			continue; /* one segment is all we enumerate */
+		memcpy(&acpi.ecam_addr, p, 8);
+		acpi.ecam_bus_start = p[10];
+		acpi.ecam_bus_end = p[11];
+		return;
+	}
+}
+
 int acpi_init(paddr_t rsdp_pa, uint32_t boot_apic_id)
 {
 	acpi.ncpus = 1;
@@ -150,16 +172,19 @@ int acpi_init(paddr_t rsdp_pa, uint32_t boot_apic_id)
 		return -EINVAL;
 	size_t esz = x ? 8 : 4;
 	size_t n = (root->length - sizeof(*root)) / esz;
+	int err = -ENOENT;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t pa = 0;
 		memcpy(&pa, (const char *)(root + 1) + i * esz, esz);
 		const struct sdt_header *t = table_map(pa);
-		if (memcmp(t->sig, "APIC", 4))
+		if (!memcmp(t->sig, "MCFG", 4) && checksum_ok(t, t->length))
+			mcfg_parse(t);
+		if (memcmp(t->sig, "APIC", 4) || err != -ENOENT)
 			continue;
 		if (!checksum_ok(t, t->length))
 			return -EINVAL;
 		madt_parse((const struct madt *)t, boot_apic_id);
-		return 0;
+		err = 0;
 	}
-	return -ENOENT;
+	return err;
 }

@@ -92,3 +92,15 @@ int ioapic_route_isa(unsigned isa_irq, unsigned vector, unsigned cpu)
 	spin_unlock(&ioapic_lock);
 	return 0;
 }
+
+int ioapic_route_gsi(unsigned gsi, unsigned vector, unsigned cpu)
+{
+	unsigned pin = gsi - acpi.ioapic_gsi_base;
+	if (!ioapic || gsi < acpi.ioapic_gsi_base || pin >= ioapic_pins)
+		return -ENODEV;
+	spin_lock(&ioapic_lock);
+	wr(IOAPIC_REDTBL(pin) + 1, cpus[cpu]->apic_id << 24);
+	wr(IOAPIC_REDTBL(pin), vector | RTE_LEVEL);
+	spin_unlock(&ioapic_lock);
+	return 0;
+}
