@@ -13,6 +13,7 @@
 #include <unidb/time.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/layout.h"
@@ -155,9 +156,15 @@ static void print_summary(void)
 	frame_stats(&fs);
 	printk("unidb: memory %lu MiB usable, %lu MiB free for frames\n",
 	       boot_info.ram_bytes >> 20, (fs.free * 4096) >> 20);
-	printk("unidb: clock tsc %lu.%03lu GHz (calibrated against the PIT), "
-	       "lapic timer %lu MHz\n",
-	       hz / 1000000000, hz / 1000000 % 1000, lapic_timer_hz() / 1000000);
+	printk("unidb: clock tsc %lu.%03lu GHz (from %s), lapic timer %lu "
+	       "MHz\n",
+	       hz / 1000000000, hz / 1000000 % 1000, time_source(),
+	       lapic_timer_hz() / 1000000);
+	if (!time_tsc_invariant())
+		printk("unidb: warning: CPUID 0x80000007 does not promise an "
+		       "invariant TSC; time_ns() assumes one\n");
+	printk("unidb: local apic in %s mode\n",
+	       lapic_x2apic() ? "x2APIC" : "xAPIC");
 	printk("unidb: hypervisor %s\n",
 	       boot_info.hypervisor[0] ? boot_info.hypervisor : "none");
 	printk("unidb: ready (%u cpus) in %lu.%03lu ms\n", cpu_count(),
@@ -169,16 +176,46 @@ static void reload_cr3(void *unused)
 	write_cr3(read_cr3());
 }
 
+/* The boot core's full APIC ID (x2APIC IDs need more than 8 bits). */
+static uint32_t boot_apic_id(void)
+{
+	uint32_t max[4], l1[4], l0b[4] = {0}, l1f[4] = {0};
+
+	cpuid(0, 0, max);
+	cpuid(1, 0, l1);
+	if (max[0] >= 0xb)
+		cpuid(0xb, 0, l0b);
+	if (max[0] >= 0x1f)
+		cpuid(0x1f, 0, l1f);
+	return cpuid_apic_id(max[0], l1, l0b, l1f);
+}
+
+/* Every data mapping carries PTE_NX, a reserved bit without EFER.NXE
+ * (boot.S sets it only when CPUID offers NX). */
+static void require_nx(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000000, 0, r);
+	if (r[0] >= 0x80000001)
+		cpuid(0x80000001, 0, r);
+	else
+		r[3] = 0;
+	if (!(r[3] & CPUID_80000001_EDX_NX))
+		panic("this CPU has no NX (no-execute) bit (CPUID 0x80000001 "
+		      "EDX bit 20); unidb needs it: enable nx in the VM's "
+		      "CPU model");
+}
+
 void kmain(uint32_t start_info)
 {
 	uint64_t tsc0 = rdtsc();
-	uint32_t r[4];
 
 	console_init();
 	trap_init();
-	cpuid(1, 0, r);
 	cpu0.thread_name = "main";
-	cpu_init(&cpu0, 0, r[1] >> 24); /* initial APIC id */
+	cpu_init(&cpu0, 0, boot_apic_id());
+	require_nx();
 
 	read_start_info(start_info);
 	map_memory();
@@ -191,7 +228,8 @@ void kmain(uint32_t start_info)
 	lapic_init();
 	ioapic_init();
 	if (time_init(tsc0))
-		panic("no PIT to calibrate the TSC against");
+		panic("no clock to take the TSC frequency from (no CPUID "
+		      "0x40000010, kvmclock, CPUID 0x15 or PIT)");
 	lapic_timer_calibrate();
 	irq_set_handler(VEC_SPURIOUS, spurious_irq);
 	cpu_calls_init();
