@@ -165,6 +165,11 @@ static void print_summary(void)
 		       "invariant TSC; time_ns() assumes one\n");
 	printk("unidb: local apic in %s mode\n",
 	       lapic_x2apic() ? "x2APIC" : "xAPIC");
+	printk("unidb: %u cpus listed by %s; power-off by %s\n", acpi.ncpus,
+	       acpi.source,
+	       acpi.has_s5 ? (acpi.sleep_ctl.address ? "ACPI S5 (sleep control)"
+						     : "ACPI S5 (PM1 control)")
+			   : "i8042 reset");
 	printk("unidb: hypervisor %s\n",
 	       boot_info.hypervisor[0] ? boot_info.hypervisor : "none");
 	printk("unidb: ready (%u cpus) in %lu.%03lu ms\n", cpu_count(),
@@ -221,9 +226,12 @@ void kmain(uint32_t start_info)
 	map_memory();
 	int err = acpi_init(rsdp, cpu0.apic_id);
 	if (err)
-		printk("acpi: no usable MADT (%d); running on one cpu\n", err);
+		printk("acpi: no usable MADT or MP table (%d); running on one "
+		       "cpu\n",
+		       err);
 	init_frames();
 	heap_init();
+	acpi_power_init();
 
 	lapic_init();
 	ioapic_init();

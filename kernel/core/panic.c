@@ -153,15 +153,3 @@ here:
 	panic_backtrace((uint64_t)&&here, (uint64_t)__builtin_frame_address(0));
 	poweroff(POWEROFF_PANIC);
 }
-
-void poweroff(int status)
-{
-	/* QEMU isa-debug-exit at port 0xf4 (tools/run adds it): the VM
-	 * exits with (status << 1) | 1, which tools/run maps back. */
-	outb(0xf4, (uint8_t)status);
-	printk("poweroff: no isa-debug-exit device; halting\n");
-	for (;;) {
-		irq_disable();
-		halt();
-	}
-}

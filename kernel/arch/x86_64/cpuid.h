@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 /* Leaves and bits (Intel SDM 2A, CPUID; AMD APM 3, appendix E). */
+#define CPUID_1_EDX_HTT (1u << 28) /* EBX[23:16] is meaningful */
 #define CPUID_1_ECX_X2APIC (1u << 21)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_80000001_EDX_NX (1u << 20)
