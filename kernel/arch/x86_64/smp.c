@@ -121,6 +121,30 @@ static bool start_ap(struct trampoline_params *p, struct cpu *c,
 	return false;
 }
 
+static struct trampoline_params *params(void)
+{
+	/* Linker symbols: compare addresses, not C objects. */
+	uintptr_t start = (uintptr_t)trampoline_start;
+	char *t = phys_to_virt(TRAMPOLINE_PHYS);
+	return (void *)(t + ((uintptr_t)trampoline_params - start));
+}
+
+bool smp_try_start(uint32_t apic_id, bool *reusable, bool *withdrawn)
+{
+	struct cpu *c = kzalloc(sizeof(*c));
+	if (!c)
+		return false;
+	c->id = cpu_count();
+	c->apic_id = apic_id;
+	c->thread_name = "idle";
+	*reusable = true;
+	bool ok = start_ap(params(), c, reusable);
+	*withdrawn = __atomic_load_n(&params()->boot, __ATOMIC_ACQUIRE) == NULL;
+	if (!ok && *reusable)
+		kfree(c);
+	return ok;
+}
+
 static void report_left_out(uint32_t apic_id, bool reusable)
 {
 	if (reusable)
@@ -133,18 +157,15 @@ static void report_left_out(uint32_t apic_id, bool reusable)
 
 void smp_start(void)
 {
-	/* Linker symbols: compare addresses, not C objects. */
 	uintptr_t start = (uintptr_t)trampoline_start;
 	size_t size = (uintptr_t)trampoline_end - start;
-	char *t = phys_to_virt(TRAMPOLINE_PHYS);
-	struct trampoline_params *p =
-	    (void *)(t + ((uintptr_t)trampoline_params - start));
+	struct trampoline_params *p = params();
 	uint32_t r[4];
 
 	cpuid(1, 0, r);
 	init_delay_ns = r[2] & CPUID_1_ECX_HYPERVISOR ? INIT_DELAY_VM_NS
 						      : INIT_DELAY_HW_NS;
-	memcpy(t, trampoline_start, size);
+	memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_start, size);
 	p->cr3 = read_cr3();
 	p->entry = (uint64_t)ap_entry;
 	for (unsigned i = 1; i < acpi.ncpus; i++) {
