@@ -165,6 +165,10 @@ static void print_summary(void)
 		       "invariant TSC; time_ns() assumes one\n");
 	printk("unidb: local apic in %s mode\n",
 	       lapic_x2apic() ? "x2APIC" : "xAPIC");
+	printk("unidb: APIC ids");
+	for (unsigned i = 0; i < cpu_count() && i < 16; i++)
+		printk(" %u", cpus[i]->apic_id);
+	printk("%s\n", cpu_count() > 16 ? " ..." : "");
 	printk("unidb: %u cpus listed by %s; power-off by %s\n", acpi.ncpus,
 	       acpi.source,
 	       acpi.has_s5 ? (acpi.sleep_ctl.address ? "ACPI S5 (sleep control)"
