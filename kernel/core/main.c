@@ -104,6 +104,25 @@ static void map_memory(void)
 	direct_map_done();
 }
 
+/* paging.c takes its early page tables from just past the image before
+ * any memory map is read. Every VMM has RAM from 1 MiB up well past it;
+ * confirm that instead of assuming, since a table in a hole would be
+ * lost writes (or device registers). */
+static void check_early_tables_in_ram(void)
+{
+	paddr_t end = early_alloc_end ? early_alloc_end : KERNEL_PHYS;
+
+	for (unsigned i = 0; i < memmap_n; i++) {
+		const struct hvm_memmap_entry *e = &memmap[i];
+		if (e->type == MEM_RAM && e->addr <= KERNEL_PHYS &&
+		    e->addr + e->size >= end)
+			return;
+	}
+	panic("boot: the image and early page tables [%#lx, %#lx) are not "
+	      "in one RAM range of the memory map",
+	      (uint64_t)KERNEL_PHYS, (uint64_t)end);
+}
+
 /* Everything below early_alloc_end (low memory, the image, boot page
  * tables) stays out of the frame allocator. */
 static void init_frames(void)
@@ -233,6 +252,7 @@ void kmain(uint32_t start_info)
 		printk("acpi: no usable MADT or MP table (%d); running on one "
 		       "cpu\n",
 		       err);
+	check_early_tables_in_ram();
 	init_frames();
 	heap_init();
 	acpi_power_init();
