@@ -21,23 +21,23 @@ struct acpi_gas {
 #define ACPI_SPACE_IO 1
 
 struct acpi_info {
-	unsigned ncpus;		    /* enabled processors, boot core first */
+	unsigned ncpus; /* enabled processors, boot core first */
 	uint32_t apic_ids[MAX_CPUS];
-	unsigned cpus_ignored;	    /* enabled but beyond MAX_CPUS */
-	const char *source;	    /* "ACPI", "MP table" or "nothing" */
+	unsigned cpus_ignored; /* enabled but beyond MAX_CPUS */
+	const char *source;    /* "ACPI", "MP table" or "nothing" */
 	bool has_ioapic;
 	paddr_t ioapic_addr;
 	uint32_t ioapic_gsi_base;
-	uint32_t isa_gsi[16];	    /* ISA IRQ -> GSI (overrides applied) */
-	uint16_t isa_flags[16];	    /* MPS INTI flags: polarity, trigger */
+	uint32_t isa_gsi[16];	/* ISA IRQ -> GSI (overrides applied) */
+	uint16_t isa_flags[16]; /* MPS INTI flags: polarity, trigger */
 
 	/* Power-off: SLP_TYPa/b of \_S5 written to PM1a/b_CNT (full ACPI)
 	 * or to the sleep control register (hardware-reduced ACPI). */
 	bool has_s5;
 	uint8_t s5_typ[2];
-	uint16_t pm1_cnt[2];	    /* I/O ports; 0: none */
-	struct acpi_gas sleep_ctl;  /* address 0: none */
-	struct acpi_gas reset_reg;  /* address 0: none */
+	uint16_t pm1_cnt[2];	   /* I/O ports; 0: none */
+	struct acpi_gas sleep_ctl; /* address 0: none */
+	struct acpi_gas reset_reg; /* address 0: none */
 	uint8_t reset_value;
 };
 

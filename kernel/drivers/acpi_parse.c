@@ -152,8 +152,7 @@ void acpi_madt_parse(const void *madt, size_t len, uint32_t boot_apic_id,
 	}
 }
 
-static bool gas_at(const uint8_t *f, size_t len, size_t off,
-		   struct acpi_gas *g)
+static bool gas_at(const uint8_t *f, size_t len, size_t off, struct acpi_gas *g)
 {
 	if (len < off + sizeof(*g))
 		return false;

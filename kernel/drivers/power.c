@@ -28,7 +28,7 @@
 #define I8042_STATUS 0x64
 #define I8042_INPUT_FULL 0x2
 #define I8042_PULSE_RESET 0xfe
-#define SETTLE_NS 100000000UL /* for a way to take effect */
+#define SETTLE_NS 100000000UL  /* for a way to take effect */
 #define SETTLE_TSC (1UL << 28) /* the same before the clock runs */
 
 /* Waits SETTLE_NS (or SETTLE_TSC cycles without a clock), or until
@@ -133,7 +133,6 @@ void poweroff(int status)
 	 * tools/run maps back. */
 	outb(DEBUG_EXIT_PORT, (uint8_t)status);
 	irq_disable();
-	printk("poweroff: exit status %d (no isa-debug-exit device)\n",
-	       status);
+	printk("poweroff: exit status %d (no isa-debug-exit device)\n", status);
 	power_off_by(POWER_ALL);
 }

@@ -108,8 +108,8 @@ static bool start_ap(struct trampoline_params *p, struct cpu *c,
 
 	if (send_startup(c))
 		return true;
-	struct ap_boot *back = __atomic_exchange_n(&p->boot, NULL,
-						   __ATOMIC_ACQ_REL);
+	struct ap_boot *back =
+	    __atomic_exchange_n(&p->boot, NULL, __ATOMIC_ACQ_REL);
 	if (!back && wait_online(c, AP_LATE_NS))
 		return true; /* it took the record and got there */
 	lapic_send_init(c->apic_id);
@@ -163,8 +163,8 @@ void smp_start(void)
 	uint32_t r[4];
 
 	cpuid(1, 0, r);
-	init_delay_ns = r[2] & CPUID_1_ECX_HYPERVISOR ? INIT_DELAY_VM_NS
-						      : INIT_DELAY_HW_NS;
+	init_delay_ns =
+	    r[2] & CPUID_1_ECX_HYPERVISOR ? INIT_DELAY_VM_NS : INIT_DELAY_HW_NS;
 	memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_start, size);
 	p->cr3 = read_cr3();
 	p->entry = (uint64_t)ap_entry;

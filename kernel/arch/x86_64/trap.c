@@ -59,9 +59,9 @@ static void print_cause(const struct trap_frame *f)
 	if (f->vector == 14) {
 		uint64_t cr2 = read_cr2();
 		printk("faulting address (CR2): 0x%016lx (%s, %s)%s\n", cr2,
-		       f->error & PF_FETCH	? "instruction fetch"
+		       f->error & PF_FETCH   ? "instruction fetch"
 		       : f->error & PF_WRITE ? "write"
-					      : "read",
+					     : "read",
 		       pf_kind(f->error),
 		       cr2 < 4096 ? " -- NULL pointer dereference" : "");
 	}
@@ -133,8 +133,8 @@ unsigned arch_stop_other_cpus(void)
 
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct cpu *c = cpus[i];
-		if (i == me || !c || !__atomic_load_n(&c->online,
-						      __ATOMIC_ACQUIRE))
+		if (i == me || !c ||
+		    !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
 			continue;
 		if (lapic_send_nmi(c->apic_id) == 0)
 			sent++;
