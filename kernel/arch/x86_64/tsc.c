@@ -108,14 +108,21 @@ static uint64_t from_kvmclock(const char *sig, uint32_t hv_max)
 		return 0;
 	/* The image is in the first GiB: physical = virtual - KERNEL_VMA. */
 	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, ((uint64_t)&pvclock - KERNEL_VMA) | 1);
-	uint32_t v, mul;
-	int8_t shift;
-	do { /* odd version: KVM is updating the record */
+	uint32_t v = 0, mul = 0;
+	int8_t shift = 0;
+	uint64_t t0 = rdtsc();
+	for (;;) { /* odd version: KVM is updating the record */
 		v = __atomic_load_n(&pvclock.version, __ATOMIC_ACQUIRE);
 		mul = pvclock.tsc_to_system_mul;
 		shift = pvclock.tsc_shift;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((v & 1) || v != pvclock.version);
+		if (!(v & 1) && v == pvclock.version)
+			break;
+		if (rdtsc() - t0 > PRECAL_TSC_MAX) {
+			v = 0;
+			break;
+		}
+	}
 	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0); /* KVM stops writing to it */
 	return v ? pvclock_tsc_hz(mul, shift) : 0;
 }
