@@ -211,4 +211,5 @@ void acpi_power_init(void)
 			/* From now on the register's virtual address. */
 			g->address = (uint64_t)mmio_map(g->address, 1);
 	}
+	acpi.power_mapped = true;
 }

@@ -39,6 +39,9 @@ struct acpi_info {
 	struct acpi_gas sleep_ctl; /* address 0: none */
 	struct acpi_gas reset_reg; /* address 0: none */
 	uint8_t reset_value;
+	/* Set by acpi_power_init(): memory-space registers above hold
+	 * virtual addresses from then on (physical ones before). */
+	bool power_mapped;
 };
 
 extern struct acpi_info acpi;

@@ -49,7 +49,7 @@ static void gas_write8(const struct acpi_gas *g, uint8_t v)
 {
 	if (g->space == ACPI_SPACE_IO)
 		outb((uint16_t)g->address, v);
-	else if (g->space == ACPI_SPACE_MEMORY)
+	else if (g->space == ACPI_SPACE_MEMORY && acpi.power_mapped)
 		*(volatile uint8_t *)g->address = v; /* acpi_power_init */
 }
 
