@@ -296,6 +296,25 @@ UNIT_TEST(madt_full_ids_gsi_base_and_overrides)
 	CHECK_EQ(a.ncpus, 1);
 }
 
+UNIT_TEST(madt_counts_cpus_beyond_the_cap)
+{
+	static uint8_t m[44 + 16 * (MAX_CPUS + 3)];
+	struct acpi_info a;
+	size_t n = 44;
+
+	memcpy(m, "APIC", 4);
+	for (uint32_t id = 0; id < MAX_CPUS + 3; id++, n += 16) {
+		uint8_t e[16] = {9, 16};
+		put32(e + 4, id);
+		put32(e + 8, 1);
+		memcpy(m + n, e, 16);
+	}
+	acpi_info_reset(&a, 0);
+	acpi_madt_parse(m, n, 0, &a);
+	CHECK_EQ(a.ncpus, MAX_CPUS);
+	CHECK_EQ(a.cpus_ignored, 3);
+}
+
 UNIT_TEST(fadt_power_registers)
 {
 	uint8_t f[276] = "FACP";
