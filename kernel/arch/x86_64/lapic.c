@@ -161,25 +161,39 @@ int lapic_send_sipi(uint32_t apic_id, unsigned page)
 	return send_icr(apic_id, ICR_STARTUP | page);
 }
 
+/* The current count and the TSC in the middle of its read; *width is
+ * how long the read took (wide: the vCPU was descheduled in it). */
+static uint32_t timer_sample(uint64_t *tsc, uint64_t *width)
+{
+	uint64_t a = rdtsc();
+	uint32_t c = rd(LAPIC_TIMER_CUR);
+	uint64_t b = rdtsc();
+	*tsc = a + (b - a) / 2;
+	*width = b - a;
+	return c;
+}
+
 uint64_t lapic_measure_tsc_hz(uint64_t bus_hz, uint64_t window_ns,
 			      uint64_t max_tsc)
 {
 	uint32_t counts = bus_hz / TIMER_DIVISOR * window_ns / 1000000000;
+	uint64_t t0, w0, t1, w1;
 
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
 	wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	wr(LAPIC_TIMER_INIT, 0xffffffff);
-	uint32_t c0 = rd(LAPIC_TIMER_CUR);
-	uint64_t t0 = rdtsc(), t1 = t0;
-	while (c0 - rd(LAPIC_TIMER_CUR) < counts) {
-		t1 = rdtsc();
+	uint32_t c0 = timer_sample(&t0, &w0), c1;
+	/* Until the window has passed and a reading is narrow (both ends
+	 * within 0.1% of the span), as from_pit() in tsc.c. */
+	for (;;) {
+		c1 = timer_sample(&t1, &w1);
 		if (t1 - t0 > max_tsc) {
 			wr(LAPIC_TIMER_INIT, 0);
 			return 0; /* timer not counting */
 		}
+		if (c0 - c1 >= counts && (w0 + w1) * 1000 < t1 - t0)
+			break;
 	}
-	uint32_t c1 = rd(LAPIC_TIMER_CUR);
-	t1 = rdtsc();
 	wr(LAPIC_TIMER_INIT, 0);
 	/* (t1 - t0) <= max_tsc (2^30) times a bus clock / 16 (2^26 at most
 	 * for the GHz buses hypervisors use): fits 64 bits. */
