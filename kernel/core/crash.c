@@ -11,7 +11,9 @@
 #include <unidb/thread.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/x86.h"
 
 /* noipa + a volatile pointer: the backtrace must name this function,
  * and the compiler must not prove the store undefined and drop it. */
@@ -116,6 +118,25 @@ static void overflow_entry(void *arg)
 	recurse(0);
 }
 
+/* A read through a PTE with a reserved address bit (MAXPHYADDR..51, SDM
+ * 3A, 4.5): the page fault's RSVD error bit, as a CPU without NX gives
+ * for PTE_NX. The page is the last of the thread-stack region, which
+ * stacks never reach. */
+__attribute__((noipa)) static void crash_reserved_bit(void)
+{
+	uint32_t r[4];
+	uint64_t va = KSTACK_BASE + KSTACK_SIZE_ALL - 4096;
+
+	cpuid(0x80000008, 0, r);
+	unsigned maxphys = r[0] & 0xff;
+	if (maxphys >= 52) {
+		printk("crash rsvd: no reserved address bit (MAXPHYADDR 52)\n");
+		return;
+	}
+	kmap_4k(va, 0x1000, 1UL << maxphys);
+	(void)*(volatile uint64_t *)va;
+}
+
 static struct mutex lock_a = MUTEX_INIT(lock_a, "crash-a");
 static struct mutex lock_b = MUTEX_INIT(lock_b, "crash-b");
 
@@ -173,6 +194,8 @@ static int cmd_crash(int argc, char **argv)
 		    thread_create("overflower", overflow_entry, NULL, NULL);
 		if (t)
 			thread_join(t);
+	} else if (!strcmp(what, "rsvd")) {
+		crash_reserved_bit();
 	} else if (!strcmp(what, "lockorder")) {
 		lock_order_inversion();
 	} else if (!strcmp(what, "deadlock")) {
@@ -185,7 +208,7 @@ static int cmd_crash(int argc, char **argv)
 	} else {
 		printk("crash: unknown kind '%s' (null, ud, bug, ap, stack, "
 		       "write-text, write-rodata, write-alias, exec-heap, "
-		       "exec-stack, smash, lockorder, deadlock, hang)\n",
+		       "exec-stack, smash, rsvd, lockorder, deadlock, hang)\n",
 		       what);
 		return POWEROFF_FAIL;
 	}
@@ -194,6 +217,6 @@ static int cmd_crash(int argc, char **argv)
 }
 COMMAND(crash,
 	"null|ud|bug|ap|stack|write-text|write-rodata|write-alias|exec-heap|"
-	"exec-stack|smash|lockorder|deadlock|hang  fail on purpose "
+	"exec-stack|smash|rsvd|lockorder|deadlock|hang  fail on purpose "
 	"(end-to-end tests)",
 	cmd_crash);

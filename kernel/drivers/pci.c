@@ -15,6 +15,7 @@
 #include <unidb/printk.h>
 #include <unidb/spinlock.h>
 
+#include "arch/x86_64/apic_encode.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/portio.h"
@@ -291,6 +292,11 @@ int pci_msix_route(struct pci_dev *d, unsigned entry, unsigned cpu,
 {
 	if (!d->msix_table || entry >= d->msix_entries || cpu >= cpu_count())
 		return -EINVAL;
+	/* The MSI address names 8 bits of destination (no interrupt
+	 * remapping): a larger APIC ID must not wrap onto another core. */
+	uint32_t hi;
+	if (xapic_dest(cpus[cpu]->apic_id, &hi))
+		return -ERANGE;
 	int vec = irqvec_alloc(fn, arg);
 	if (vec < 0)
 		return vec;
