@@ -175,8 +175,7 @@ static void syn_sent_input(struct tcp_conn *c, const struct seg *s)
 			tcp_rtt_sample(c, env_now() - c->rtt_start);
 		c->retries = 0;
 		c->t_rexmt = 0;
-		c->snd_wnd = s->wnd << c->snd_wscale;
-		c->max_snd_wnd = c->snd_wnd;
+		c->max_snd_wnd = c->snd_wnd; /* a SYN's window is unscaled */
 		c->last_rcv = env_now();
 		tcp_set_state(c, TCP_ESTABLISHED);
 		c->ack_now = true;
