@@ -515,10 +515,21 @@ static void sync_input(struct tcp_conn *c, struct seg *s)
 		return;
 	}
 	if (!seq_acceptable(c, s, seglen)) {
-		if (!(s->flags & TCP_RST)) {
-			c->ack_now = true;
-			tcp_output(c);
+		if (s->flags & TCP_RST)
+			return;
+		/* Its data is old or beyond the window, but its ACK may be
+		 * news (RFC 793 allows for this at a zero window; BSD does
+		 * it always): a peer whose ACKs carry a sequence number we
+		 * have passed must not stall us. */
+		if ((s->flags & TCP_ACK) && !(s->flags & TCP_SYN) &&
+		    c->state != TCP_SYN_RECEIVED) {
+			if (ack_input(c, s) == ACK_GONE)
+				return;
+			if (c->state == TCP_CLOSED)
+				return;
 		}
+		c->ack_now = true;
+		tcp_output(c);
 		return;
 	}
 	if (s->flags & TCP_RST) {

@@ -96,15 +96,18 @@ void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	ip_output(st, c->txq, c->raddr, IP_PROTO_TCP, hlen + len, 16);
 }
 
+/* Bare ACKs and RSTs carry snd_max, the sequence number the peer expects
+ * once it has everything we sent: snd_nxt may have been pulled back by
+ * a retransmission timeout. */
 void tcp_send_ack(struct tcp_conn *c)
 {
-	tcp_xmit_seg(c, c->snd_nxt, TCP_ACK, 0, 0);
+	tcp_xmit_seg(c, c->snd_max, TCP_ACK, 0, 0);
 }
 
 void tcp_send_reset(struct tcp_conn *c)
 {
 	c->st->stats.tcp_rst_tx++;
-	tcp_xmit_seg(c, c->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+	tcp_xmit_seg(c, c->snd_max, TCP_RST | TCP_ACK, 0, 0);
 }
 
 /* RST for a segment no connection wants (RFC 793 3.4, "Reset
