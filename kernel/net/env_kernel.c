@@ -173,6 +173,10 @@ static void timer_thread(void *arg)
 	for (;;) {
 		uint64_t next = net_timers(st);
 		env_lock(st->lock);
+		if (st->stopping) {
+			env_unlock(st->lock);
+			return;
+		}
 		/* A deadline armed since net_timers() returned is in
 		 * st->timer_next; sleep until the earlier of the two. */
 		if (st->timer_next && (!next || st->timer_next < next))
@@ -183,19 +187,38 @@ static void timer_thread(void *arg)
 	}
 }
 
+int net_timers_start(struct net_stack *st)
+{
+	struct thread *t = thread_create("net-timer", timer_thread, st, NULL);
+
+	if (!t)
+		return -ENOMEM;
+	st->timer_thread = t;
+	return 0;
+}
+
+void net_timers_stop(struct net_stack *st)
+{
+	if (!st->timer_thread)
+		return;
+	env_lock(st->lock);
+	st->stopping = true;
+	env_wake(&st->timer_ev);
+	env_unlock(st->lock);
+	thread_join(st->timer_thread);
+	st->timer_thread = NULL;
+}
+
 struct net_stack *net_attach(struct netif *nif)
 {
 	struct net_stack *st = net_stack_new(nif, NULL);
-	struct thread *t;
 
 	if (!st)
 		return NULL;
-	t = thread_create("net-timer", timer_thread, st, NULL);
-	if (!t) {
+	if (net_timers_start(st) < 0) {
 		net_stack_free(st);
 		return NULL;
 	}
-	thread_detach(t);
 	if (!net_default())
 		net_set_default(st);
 	return st;

@@ -260,6 +260,8 @@ struct net_stack {
 	size_t mem_used;	/* ring bytes of all connections */
 	uint16_t next_port;	/* ephemeral port cursor */
 
+	void *timer_thread;	   /* kernel: runs net_timers() */
+	bool stopping;		   /* kernel: the timer thread must end */
 	uint64_t timer_next;	   /* earliest deadline known; 0: none */
 	struct env_event timer_ev; /* wakes the timer thread */
 	struct env_event cfg_ev;   /* address configured */
@@ -367,5 +369,10 @@ unsigned tcp_usr_events(struct tcp_conn *c); /* NET_POLL* bits */
 /* Runs every expired timer; returns the next deadline (0: none). The
  * kernel calls it from the stack's timer thread, tests by hand. */
 uint64_t net_timers(struct net_stack *st);
+
+/* Kernel only (env_kernel.c): the thread that runs net_timers() at the
+ * deadlines; stop joins it (before net_stack_free). */
+int net_timers_start(struct net_stack *st);
+void net_timers_stop(struct net_stack *st);
 
 #endif
