@@ -518,14 +518,14 @@ void tcp_usr_close(struct tcp_conn *c)
 		return;
 	}
 	c->user_closed = true;
-	if (c->rcv.len || c->state == TCP_SYN_SENT ||
-	    c->state == TCP_SYN_RECEIVED) {
+	if (c->state == TCP_CLOSED) {
+		tcp_conn_maybe_free(c); /* (unread data or not) */
+	} else if (c->rcv.len || c->state == TCP_SYN_SENT ||
+		   c->state == TCP_SYN_RECEIVED) {
 		/* RFC 2525 2.17: closing with unread data is an abort. */
-		if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT)
+		if (c->state != TCP_TIME_WAIT)
 			tcp_send_reset(c);
 		tcp_conn_drop(c, 0);
-	} else if (c->state == TCP_CLOSED) {
-		tcp_conn_maybe_free(c);
 	} else {
 		tcp_shutdown_locked(c);
 		if (c->state == TCP_FIN_WAIT_2)

@@ -5,6 +5,7 @@
 #ifndef FUZZ_H
 #define FUZZ_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,12 @@ static inline void fuzz_teardown(struct fuzz_ctx *fz)
 	/* Orphans finish in the background; the stack frees them. */
 	net_stack_free(fz->st);
 	fnif_clear(&fz->dev);
+	memset(fz, 0, sizeof(*fz));
+	if (host_live_allocs() != 0) {
+		fprintf(stderr, "leak: %ld blocks of the stack not freed\n",
+			host_live_allocs());
+		abort();
+	}
 }
 
 #endif

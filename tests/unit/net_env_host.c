@@ -46,13 +46,25 @@ uint64_t host_random(void)
 	return rng_state * 2685821657736338717ull;
 }
 
+static long live_allocs; /* env_alloc'd blocks not yet freed */
+
+long host_live_allocs(void)
+{
+	return __atomic_load_n(&live_allocs, __ATOMIC_SEQ_CST);
+}
+
 void *env_alloc(size_t n)
 {
-	return calloc(1, n ? n : 1);
+	void *p = calloc(1, n ? n : 1);
+	if (p)
+		__atomic_add_fetch(&live_allocs, 1, __ATOMIC_SEQ_CST);
+	return p;
 }
 
 void env_free(void *p)
 {
+	if (p)
+		__atomic_sub_fetch(&live_allocs, 1, __ATOMIC_SEQ_CST);
 	free(p);
 }
 
@@ -69,7 +81,7 @@ struct env_lock {
 
 struct env_lock *env_lock_new(void)
 {
-	struct env_lock *l = calloc(1, sizeof(*l));
+	struct env_lock *l = env_alloc(sizeof(*l));
 	if (l)
 		pthread_mutex_init(&l->m, NULL);
 	return l;
@@ -78,7 +90,7 @@ struct env_lock *env_lock_new(void)
 void env_lock_free(struct env_lock *l)
 {
 	pthread_mutex_destroy(&l->m);
-	free(l);
+	env_free(l);
 }
 
 void env_lock(struct env_lock *l)

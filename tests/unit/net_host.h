@@ -14,6 +14,8 @@
 void host_clock_advance(uint64_t ns);
 void host_random_seed(uint64_t seed);
 uint64_t host_random(void);
+/* Blocks the stack has allocated and not freed (leak checks). */
+long host_live_allocs(void);
 #define MS 1000000ull
 #define SEC 1000000000ull
 

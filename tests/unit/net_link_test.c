@@ -45,6 +45,7 @@ static void sides_down(void)
 	net_stack_free(B.st);
 	fnif_clear(&A.dev);
 	fnif_clear(&B.dev);
+	CHECK_EQ(host_live_allocs(), 0); /* nothing leaked */
 }
 
 /* Moves the frames `from` sent to `to`, impaired; returns how many. */

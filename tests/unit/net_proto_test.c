@@ -32,6 +32,7 @@ static void teardown(void)
 {
 	net_stack_free(st);
 	fnif_clear(&dev);
+	CHECK_EQ(host_live_allocs(), 0); /* nothing leaked */
 }
 
 static void input(const uint8_t *fr, size_t n)

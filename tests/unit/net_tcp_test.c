@@ -40,6 +40,7 @@ static void teardown(void)
 {
 	net_stack_free(st);
 	fnif_clear(&dev);
+	CHECK_EQ(host_live_allocs(), 0); /* nothing leaked */
 }
 
 static void send_p(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
