@@ -159,7 +159,7 @@ void tcp_recv_consumed(struct tcp_conn *c)
 	uint32_t free = c->rcv.size - c->rcv.len;
 	uint32_t adv = c->rcv_adv - c->rcv_nxt;
 
-	if (c->fin_rcvd)
+	if (c->fin_rcvd || adv > free) /* adv <= free always; be safe */
 		return;
 	if (free - adv >= 2u * c->mss || free - adv >= c->rcv.size / 2) {
 		c->ack_now = true;
