@@ -46,28 +46,30 @@ static struct arp_entry *arp_victim(struct net_stack *st)
 	return v;
 }
 
+static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t mac_zero[6];
+
+/* A request (tha unused) or a reply to tha/tip. */
 static void arp_send(struct net_stack *st, uint16_t op, const uint8_t *tha,
 		     uint32_t tip)
 {
 	uint8_t f[ETH_HLEN + ARP_LEN];
 	uint8_t *a = f + ETH_HLEN;
+	bool req = op == ARP_REQUEST;
 
-	memcpy(f, op == ARP_REQUEST ? (const uint8_t[6]){0xff, 0xff, 0xff, 0xff,
-							  0xff, 0xff}
-				    : tha,
-	       6);
+	memcpy(f, req ? mac_bcast : tha, 6);
 	memcpy(f + 6, st->nif->mac, 6);
 	put16(f + 12, ETH_P_ARP);
-	put16(a, 1);	     /* hardware: Ethernet */
+	put16(a, 1); /* hardware: Ethernet */
 	put16(a + 2, ETH_P_IP);
 	a[4] = 6;
 	a[5] = 4;
 	put16(a + 6, op);
 	memcpy(a + 8, st->nif->mac, 6);
 	put32(a + 14, st->addr);
-	memcpy(a + 18, op == ARP_REQUEST ? (const uint8_t[6]){0} : tha, 6);
+	memcpy(a + 18, req ? mac_zero : tha, 6);
 	put32(a + 24, tip);
-	if (op == ARP_REQUEST)
+	if (req)
 		st->stats.arp_requests++;
 	else
 		st->stats.arp_replies++;
@@ -124,13 +126,12 @@ void arp_input(struct net_stack *st, unsigned q, const uint8_t *a, size_t len)
 int arp_output(struct net_stack *st, unsigned q, uint32_t ip, uint8_t *frame,
 	       size_t len, bool csum_partial, uint16_t cs_start, uint16_t cs_off)
 {
-	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	struct arp_entry *e;
 	uint8_t *copy;
 
 	if (ip == IP_BROADCAST || (st->mask != IP_BROADCAST && st->addr &&
 				   (ip | st->mask) == IP_BROADCAST)) {
-		memcpy(frame, bcast, 6);
+		memcpy(frame, mac_bcast, 6);
 		return eth_xmit(st, q, frame, len, csum_partial, cs_start,
 				cs_off);
 	}

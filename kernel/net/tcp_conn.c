@@ -348,41 +348,25 @@ static uint16_t tcp_pick_port(struct net_stack *st, uint32_t ra, uint16_t rp)
 	return 0;
 }
 
-int tcp_usr_connect(struct net_stack *st, uint32_t addr, uint16_t port,
-		    struct tcp_conn **out)
+/* Sets up c (buffers charged) for addr:port and sends the SYN. */
+static int tcp_connect_locked(struct net_stack *st, struct tcp_conn *c,
+			      uint32_t addr, uint16_t port)
 {
-	struct tcp_conn *c;
-	int err;
-
-	if (!port || !addr || addr == IP_BROADCAST)
-		return -EINVAL;
-	env_lock(st->lock);
-	err = !st->addr ? -ENETUNREACH
-	      : st->nconns >= st->cfg.max_conns ? -ENOBUFS
-						 : 0;
-	c = err ? NULL : tcp_conn_new(st);
-	if (!err && !c)
-		err = -ENOMEM;
-	if (!err && (err = tcp_conn_buffers(c)) < 0) {
-		env_free(c);
-		c = NULL;
-	}
-	if (err)
-		goto out;
 	c->laddr = st->addr;
 	c->raddr = addr;
 	c->rport = port;
 	c->lport = tcp_pick_port(st, addr, port);
-	if (!c->lport) {
-		tcp_conn_free_buffers(c);
-		env_free(c);
-		err = -EADDRINUSE;
-		goto out;
-	}
+	if (!c->lport)
+		return -EADDRINUSE;
 	/* Until the peer answers on some RX queue, the flow hash picks
 	 * the TX queue. */
-	c->txq = (uint8_t)(siphash(st->flow_key, &c->lport, 2) ^ addr ^ port) %
-		 (st->nif->nqueues ? st->nif->nqueues : 1);
+	uint8_t t[12];
+	put32(t, c->laddr);
+	put16(t + 4, c->lport);
+	put32(t + 6, addr);
+	put16(t + 10, port);
+	c->txq = (uint8_t)(siphash(st->flow_key, t, sizeof(t)) %
+			   (st->nif->nqueues ? st->nif->nqueues : 1));
 	c->iss = tcp_isn(st, c->laddr, c->lport, addr, port);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->rcv_wscale = rcv_wscale_for(st->cfg.rcvbuf);
@@ -391,8 +375,32 @@ int tcp_usr_connect(struct net_stack *st, uint32_t addr, uint16_t port,
 	tcp_xmit_seg(c, c->iss, TCP_SYN, 0, 0);
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	tcp_rexmt_arm(c);
-	*out = c;
-out:
+	return 0;
+}
+
+int tcp_usr_connect(struct net_stack *st, uint32_t addr, uint16_t port,
+		    struct tcp_conn **out)
+{
+	struct tcp_conn *c = NULL;
+	int err;
+
+	if (!port || !addr || addr == IP_BROADCAST)
+		return -EINVAL;
+	env_lock(st->lock);
+	if (!st->addr)
+		err = -ENETUNREACH;
+	else if (st->nconns >= st->cfg.max_conns)
+		err = -ENOBUFS;
+	else if (!(c = tcp_conn_new(st)))
+		err = -ENOMEM;
+	else if ((err = tcp_conn_buffers(c)) == 0)
+		err = tcp_connect_locked(st, c, addr, port);
+	if (err && c) {
+		tcp_conn_free_buffers(c);
+		env_free(c);
+	} else if (!err) {
+		*out = c;
+	}
 	env_unlock(st->lock);
 	return err;
 }
