@@ -7,11 +7,13 @@
  * (the call fails with -EAGAIN instead, net_poll returns 0). A call that
  * runs out of time returns -ETIMEDOUT.
  *
- * Context: all calls may sleep (thread.h's sense) unless marked O(1):
- * never from interrupt handlers, with preemption disabled or a spinlock
- * held. Each call takes the stack's lock once (one lock per interface,
- * shared with packet input), copies the user's bytes, and may send
- * segments through the driver; cost is O(bytes copied + segments sent).
+ * Context: every call may sleep (thread.h's sense), if only to take the
+ * stack's lock (a mutex, one per interface, shared with packet input and
+ * the stack's timers): never from interrupt handlers, with preemption
+ * disabled or a spinlock held. A call copies the user's bytes and may send
+ * segments through the driver; its cost is O(bytes copied + segments
+ * sent) plus, for the blocking calls, the wait. "Does not wait" below
+ * means it does not wait for the network, only for the lock.
  *
  * Errors are negative errno values (<unidb/errno.h>): -ECONNREFUSED (RST
  * answered our SYN), -ECONNRESET (the peer reset), -ETIMEDOUT (no answer
@@ -62,15 +64,16 @@ long net_send(struct net_sock *s, const void *buf, size_t len,
  * stream (the peer's FIN), or an error. */
 long net_recv(struct net_sock *s, void *buf, size_t len, uint64_t timeout_ns);
 
-/* Ends the write direction: a FIN follows the queued data. O(1) plus the
- * segments it sends; never sleeps. -ENOTCONN if not connected. */
+/* Ends the write direction: a FIN follows the queued data. Does not
+ * wait. -ENOTCONN if not connected, -EINVAL for another how. */
 #define NET_SHUT_WR 1
 int net_shutdown(struct net_sock *s, int how);
 
 /* Releases s. Unread received data or a listener's unaccepted
  * connections make it an abort (RST); otherwise the queued data and a
  * FIN are still delivered in the background (bounded by the
- * retransmission limit). s must not be used afterwards. Never sleeps. */
+ * retransmission limit and a 60 s FIN_WAIT_2 limit). s must not be used
+ * afterwards, nor be in a net_poll of another thread. Does not wait. */
 int net_close(struct net_sock *s);
 
 /* Readiness of several sockets: fills each entry's revents and returns
@@ -86,7 +89,9 @@ struct net_pollfd {
 };
 int net_poll(struct net_pollfd *fds, unsigned n, uint64_t timeout_ns);
 
-/* Socket options. O(1). */
+/* Socket options; -EINVAL for an unknown one or a bad value. Does not
+ * wait. A listener passes NODELAY and KEEPALIVE on to the connections it
+ * accepts. */
 enum net_opt {
 	NET_OPT_NODELAY,    /* 1: send small segments at once (no Nagle) */
 	NET_OPT_KEEPALIVE,  /* 1: probe an idle connection */

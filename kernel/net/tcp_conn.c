@@ -249,6 +249,8 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state s)
 		c->t_2msl = 0;
 		tcp_hash_remove(c);
 	}
+	if (s == TCP_ESTABLISHED && c->keepalive)
+		net_timer_arm(st, &c->t_keep, env_now() + c->keep_idle);
 	if (s == TCP_FIN_WAIT_2 && c->user_closed)
 		net_timer_arm(st, &c->t_2msl, env_now() + st->cfg.fin_wait2_ns);
 	env_wake(&c->ev);
