@@ -2,7 +2,8 @@
 /* replay.c: runs a fuzz target over its checked-in corpus
  * (every file in tests/fuzz/corpus/<FUZZ_TARGET>/) without libFuzzer, so `make test`
  * needs only gcc; built with ASan/UBSan like the unit tests. Each file
- * is one test; a sanitizer report aborts the binary (a failure). */
+ * is replayed; a sanitizer report or leak aborts the binary (a
+ * failure). The corpus counts as one test. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,6 @@ int main(void)
 	}
 	closedir(d);
 	printf("PASS %s corpus (%d inputs)\n", FUZZ_TARGET, passed);
-	printf("%d passed, 0 failed\n", passed);
+	printf("%d passed, 0 failed\n", passed ? 1 : 0);
 	return passed ? 0 : 1;
 }
