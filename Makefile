@@ -8,6 +8,7 @@
 #   make debug      QEMU halted with gdbstub + gdb with symbols
 #   make bench-boot boot-time benchmark against the Linux baseline guest
 #   make bench-vm   vm areas: presence check and page faults against Linux
+#   make fuzz       every fuzz target for FUZZ_SECONDS each (clang, libFuzzer)
 #   make format / make lint
 
 CC      ?= gcc
@@ -42,7 +43,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps
+.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps fuzz
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -91,6 +92,38 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
+
+# ---- fuzzing (clang + libFuzzer; `make test` replays the corpus with gcc) ---
+# Each tests/fuzz/<t>.c is a target; new inputs go to build/fuzz/corpus/<t>,
+# seeded from the checked-in tests/fuzz/corpus/<t>.
+FUZZ_TARGETS := $(basename $(notdir $(filter-out tests/fuzz/replay.c,\
+	$(wildcard tests/fuzz/*.c))))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wno-unused-parameter -Iinclude \
+	-Ikernel -Itests/unit -DUNIDB_HOST -pthread
+FUZZ_NET_SRCS = $(filter-out kernel/net/env_kernel.c kernel/net/%_test.c,\
+	$(wildcard kernel/net/*.c)) \
+	tests/unit/net_env_host.c tests/unit/net_host.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_NET_SRCS) \
+		$(wildcard kernel/net/*.h) tests/unit/net_host.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(V)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_NET_SRCS)
+
+fuzz:
+	$(V)tools/deps fuzz
+	$(V)$(MAKE) -s $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+	$(V)for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t && \
+		echo "  FUZZ    $$t for $(FUZZ_SECONDS) s" && \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=4096 -print_final_stats=1 \
+			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+			> $(BUILD)/fuzz/$$t.log 2>&1 \
+		|| { tail -n 60 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^Done' $(BUILD)/fuzz/$$t.log; \
+	done
 
 # ---- running ---------------------------------------------------------------
 deps:

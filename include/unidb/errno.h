@@ -16,9 +16,20 @@
 #define ENODEV 19
 #define EINVAL 22
 #define ENOSPC 28
+#define EPIPE 32
 #define ERANGE 34
 #define EDEADLK 35
 #define ENOSYS 38
+#define EMSGSIZE 90
+#define EADDRINUSE 98
+#define ENETUNREACH 101
+#define ECONNABORTED 103
+#define ECONNRESET 104
+#define ENOBUFS 105
+#define EISCONN 106
+#define ENOTCONN 107
 #define ETIMEDOUT 110
+#define ECONNREFUSED 111
+#define EHOSTUNREACH 113
 
 #endif
