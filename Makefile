@@ -102,14 +102,11 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wno-unused-parameter -Iinclude \
 	-Ikernel -Itests/unit -DUNIDB_HOST -pthread
-FUZZ_NET_SRCS = $(filter-out kernel/net/env_kernel.c kernel/net/%_test.c,\
-	$(wildcard kernel/net/*.c)) \
-	tests/unit/net_env_host.c tests/unit/net_host.c
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_NET_SRCS) \
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(NET_SRCS) \
 		$(wildcard kernel/net/*.h) tests/unit/net_host.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(V)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_NET_SRCS)
+	$(V)clang $(FUZZ_CFLAGS) -o $@ $< $(NET_SRCS)
 
 fuzz:
 	$(V)tools/deps fuzz

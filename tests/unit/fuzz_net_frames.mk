@@ -2,9 +2,6 @@
 # fuzz_net_frames.mk: replays the checked-in corpus of fuzz target net_frames
 # (tests/fuzz/net_frames.c) with gcc and the sanitizers; `make fuzz` runs the
 # fuzzer itself (clang, libFuzzer).
-NET_SRCS = $(filter-out kernel/net/env_kernel.c kernel/net/%_test.c,\
-	$(wildcard kernel/net/*.c)) \
-	tests/unit/net_env_host.c tests/unit/net_host.c
 UNIT_TESTS += fuzz_net_frames
 unit_fuzz_net_frames_SRCS = tests/fuzz/net_frames.c tests/fuzz/replay.c $(NET_SRCS)
 unit_fuzz_net_frames_CFLAGS = -DFUZZ_TARGET='"net_frames"'

@@ -2,9 +2,6 @@
 # fuzz_tcp_segs.mk: replays the checked-in corpus of fuzz target tcp_segs
 # (tests/fuzz/tcp_segs.c) with gcc and the sanitizers; `make fuzz` runs the
 # fuzzer itself (clang, libFuzzer).
-NET_SRCS = $(filter-out kernel/net/env_kernel.c kernel/net/%_test.c,\
-	$(wildcard kernel/net/*.c)) \
-	tests/unit/net_env_host.c tests/unit/net_host.c
 UNIT_TESTS += fuzz_tcp_segs
 unit_fuzz_tcp_segs_SRCS = tests/fuzz/tcp_segs.c tests/fuzz/replay.c $(NET_SRCS)
 unit_fuzz_tcp_segs_CFLAGS = -DFUZZ_TARGET='"tcp_segs"'
