@@ -19,6 +19,10 @@
 #define ERANGE 34
 #define EDEADLK 35
 #define ENOSYS 38
+#define EMSGSIZE 90
+#define EOPNOTSUPP 95
+#define ENOBUFS 105
 #define ETIMEDOUT 110
+#define ECANCELED 125
 
 #endif

@@ -30,14 +30,6 @@
 #include "drivers/virtio.h"
 #include "net/netif.h"
 
-/* netif.h's errors; kept here until include/unidb/errno.h has them. */
-#ifndef EMSGSIZE
-#define EMSGSIZE 90
-#endif
-#ifndef ENOBUFS
-#define ENOBUFS 105
-#endif
-
 /* Feature bits (5.1.3). */
 #define VIRTIO_NET_F_CSUM 0
 #define VIRTIO_NET_F_GUEST_CSUM 1
