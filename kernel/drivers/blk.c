@@ -280,7 +280,8 @@ int blk_submit(struct blk_queue *q, struct blk_req *r)
 	r->err = 0;
 	r->next = NULL;
 	uint64_t f = q_lock(q);
-	if (q->nfree < parts) {
+	if (q->nfree < parts ||
+	    (d->ops->has_room && !d->ops->has_room(q, r, parts))) {
 		q_unlock(q, f);
 		return -EAGAIN;
 	}

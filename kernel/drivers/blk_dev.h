@@ -72,6 +72,10 @@ struct blk_ops {
 	void (*set_irq)(struct blk_queue *q, bool on);
 	/* Whether the device still works (watchdog; thread context). */
 	bool (*alive)(struct blk_dev *d);
+	/* Optional: whether r's `parts` commands fit in the rings now
+	 * (beyond a free slot each). Under q->lock. */
+	bool (*has_room)(struct blk_queue *q, const struct blk_req *r,
+			 unsigned parts);
 };
 
 struct blk_dev {
