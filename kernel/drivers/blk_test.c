@@ -21,12 +21,23 @@
 #define BUF_BYTES (BLK_MAX_BYTES + 4096)
 #define RW_ROUNDS 14
 
+#define DISK_MIN (4u << 20)
+
 static struct blk_dev *dev_or_skip(const char *test)
 {
 	struct blk_dev *d = blk_open(0);
-	if (!d)
+	struct blk_info in;
+	if (!d) {
 		printk("%s: no block device (tools/run --disk FILE), skipped\n",
 		       test);
+		return NULL;
+	}
+	blk_info(d, &in);
+	if (in.blocks * in.block_size < DISK_MIN) {
+		printk("%s: %s has %lu bytes, fewer than %u, skipped\n", test,
+		       in.name, in.blocks * in.block_size, DISK_MIN);
+		return NULL;
+	}
 	return d;
 }
 
@@ -106,13 +117,17 @@ TEST(blk_random_rw_all_cores)
 		return;
 	struct blk_info in;
 	blk_info(d, &in);
-	unsigned n = cpu_count();
 	uint64_t disk = in.blocks * in.block_size;
-	uint64_t region = (disk < AREA_BYTES ? disk : AREA_BYTES) / n;
+	if (disk > AREA_BYTES)
+		disk = AREA_BYTES;
+	/* A thread per core, each with 2 MiB of the disk at least. */
+	unsigned n = cpu_count();
+	if (n > disk / (2 * BLK_MAX_BYTES))
+		n = (unsigned)(disk / (2 * BLK_MAX_BYTES));
+	uint64_t region = disk / n;
 	if (region > REGION_MAX)
 		region = REGION_MAX;
 	region -= region % 4096;
-	ASSERT(region >= BLK_MAX_BYTES);
 	struct rw_arg *args = kcalloc(n, sizeof(*args));
 	struct thread **t = kcalloc(n, sizeof(*t));
 	ASSERT(args && t);
