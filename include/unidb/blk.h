@@ -72,7 +72,7 @@ struct blk_info {
 	uint64_t blocks;
 	uint32_t max_cmd_bytes; /* one device command; larger are split */
 	unsigned nqueues;
-	bool flush;	  /* has a volatile cache that FLUSH writes back */
+	bool flush; /* has a volatile cache that FLUSH writes back */
 	bool write_zeroes;
 };
 
@@ -83,10 +83,10 @@ struct blk_queue_stats {
 	unsigned depth;	    /* commands in flight at most */
 	unsigned inflight;
 	uint64_t submitted, completed, errors, timeouts;
-	uint64_t irqs;	       /* interrupts taken */
-	uint64_t reaped_irq;   /* completions found by the handler */
-	uint64_t reaped_poll;  /* ... by blk_poll() */
-	uint64_t parked;       /* sync waits that parked */
+	uint64_t irqs;	      /* interrupts taken */
+	uint64_t reaped_irq;  /* completions found by the handler */
+	uint64_t reaped_poll; /* ... by blk_poll() */
+	uint64_t parked;      /* sync waits that parked */
 };
 
 /* Number of block devices found at boot. O(1). */
@@ -127,10 +127,10 @@ int blk_wait(struct blk_queue *q, struct blk_req *req);
 
 /* Submits and waits, on the calling core's queue, retrying while the
  * queue is full; waits as the queue's mode says (poll, park until the
- * interrupt, or spin first and then park). Returns 0 or a negative error as blk_submit or the
- * device reports (-EIO for media or transfer errors, -ETIMEDOUT after the
- * command timeout, -ECANCELED if the controller failed meanwhile). May
- * sleep. */
+ * interrupt, or spin first and then park). Returns 0 or a negative error as
+ * blk_submit or the device reports (-EIO for media or transfer errors,
+ * -ETIMEDOUT after the command timeout, -ECANCELED if the controller failed
+ * meanwhile). May sleep. */
 int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
 		uint32_t len);
 

@@ -159,7 +159,8 @@ unsigned blk_poll(struct blk_queue *q)
 	return n;
 }
 
-/* ---- buffers -------------------------------------------------------------- */
+/* ---- buffers --------------------------------------------------------------
+ */
 
 /* Physical address of a vm-area page, faulting it in (writable if the
  * device writes it). 0 if it is not in an area or not writable. */
@@ -172,8 +173,8 @@ static uint64_t area_page(uint64_t va, bool dev_writes)
 		int err = pt_walk(&vm_pt, va, &pa, &flags, NULL);
 		if (!err && (!dev_writes || (flags & PTE_W)))
 			return pa;
-		unsigned long code = (err ? 0 : PF_PRESENT) |
-				     (dev_writes ? PF_WRITE_ACCESS : 0);
+		unsigned long code =
+		    (err ? 0 : PF_PRESENT) | (dev_writes ? PF_WRITE_ACCESS : 0);
 		if (vm_fault(va, code, NULL))
 			return 0;
 	}
@@ -189,14 +190,15 @@ static int buf_pages(void *buf, uint32_t len, bool dev_writes, uint64_t *pg,
 	unsigned n = (unsigned)((va + len - first + BLK_PAGE - 1) / BLK_PAGE);
 
 	*off = (uint32_t)(va - first);
-	bool direct = (va >= DIRECT_MAP && va + len <= KSTACK_BASE) ||
-		      va >= KERNEL_VMA;
+	bool direct =
+	    (va >= DIRECT_MAP && va + len <= KSTACK_BASE) || va >= KERNEL_VMA;
 	bool area = va + len <= LOWER_HALF_END;
 	if (!direct && !area)
 		return -EFAULT;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t p = first + (uint64_t)i * BLK_PAGE;
-		pg[i] = direct ? virt_to_phys((void *)p) : area_page(p, dev_writes);
+		pg[i] =
+		    direct ? virt_to_phys((void *)p) : area_page(p, dev_writes);
 		if (!pg[i])
 			return -EFAULT;
 	}
@@ -235,8 +237,8 @@ static unsigned req_parts(const struct blk_dev *d, const struct blk_req *r)
 /* Under q->lock: one command per part. Parts never fail to start once
  * slots are reserved, unless the driver refuses (then the request is
  * failed through its parts, as if the device had). */
-static void start_parts(struct blk_queue *q, struct blk_req *r,
-			unsigned parts, const uint64_t *pg, uint32_t off)
+static void start_parts(struct blk_queue *q, struct blk_req *r, unsigned parts,
+			const uint64_t *pg, uint32_t off)
 {
 	const struct blk_dev *d = q->dev;
 	uint32_t bs = d->info.block_size, max = d->info.max_cmd_bytes;
@@ -245,7 +247,8 @@ static void start_parts(struct blk_queue *q, struct blk_req *r,
 	r->parts_left = (uint16_t)parts;
 	for (unsigned k = 0; k < parts; k++) {
 		unsigned slot = q->free[--q->nfree];
-		uint32_t at = k * max, len = r->len - at < max ? r->len - at : max;
+		uint32_t at = k * max,
+			 len = r->len - at < max ? r->len - at : max;
 		uint32_t boff = off + at;
 		struct blk_sg sg = {pg + boff / BLK_PAGE, boff % BLK_PAGE, len};
 		q->slots[slot] = (struct blk_slot){r, deadline, SLOT_BUSY};
@@ -358,7 +361,8 @@ static int sync_wait(struct blk_queue *q, struct sync_req *s)
 int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
 		uint32_t len)
 {
-	struct sync_req s = {.r = {.op = op, .off = off, .len = len, .buf = buf}};
+	struct sync_req s = {
+	    .r = {.op = op, .off = off, .len = len, .buf = buf}};
 	s.r.done = sync_done;
 	s.t = thread_current();
 	for (;;) {
@@ -373,11 +377,13 @@ int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
 	}
 }
 
-/* ---- modes and counters ---------------------------------------------------- */
+/* ---- modes and counters ----------------------------------------------------
+ */
 
 int blk_set_mode(struct blk_dev *dev, int queue, enum blk_mode mode)
 {
-	if (queue < -1 || (queue >= 0 && (unsigned)queue >= dev->info.nqueues) ||
+	if (queue < -1 ||
+	    (queue >= 0 && (unsigned)queue >= dev->info.nqueues) ||
 	    mode > BLK_POLL)
 		return -EINVAL;
 	for (unsigned i = 0; i < dev->info.nqueues; i++) {
@@ -424,7 +430,8 @@ int blk_queue_stats(struct blk_dev *dev, unsigned queue,
 	return 0;
 }
 
-/* ---- registration and the watchdog ---------------------------------------- */
+/* ---- registration and the watchdog ----------------------------------------
+ */
 
 int blk_queues_alloc(struct blk_dev *dev, unsigned n, unsigned depth)
 {
@@ -495,8 +502,8 @@ int blk_register(struct blk_dev *dev)
 	       in->write_zeroes ? ", write-zeroes" : "",
 	       dev->q[0].has_irq ? "" : ", no interrupts (polled)");
 	if (!watchdog) {
-		watchdog = thread_create("blk-watchdog", watchdog_thread, NULL,
-					 NULL);
+		watchdog =
+		    thread_create("blk-watchdog", watchdog_thread, NULL, NULL);
 		if (watchdog)
 			thread_detach(watchdog);
 	}

@@ -31,17 +31,16 @@ static void print_dev(struct blk_dev *d)
 		blk_queue_stats(d, q, &st);
 		printk("%3u %3u %-8s %-3s %5u %8u %10lu %10lu %6lu %8lu %8lu "
 		       "%7lu %7lu %7lu\n",
-		       q, st.cpu, mode_names[st.mode], st.has_irq ? "yes" : "no",
-		       st.depth, st.inflight, st.submitted, st.completed,
-		       st.errors, st.timeouts, st.irqs, st.reaped_irq,
-		       st.reaped_poll, st.parked);
+		       q, st.cpu, mode_names[st.mode],
+		       st.has_irq ? "yes" : "no", st.depth, st.inflight,
+		       st.submitted, st.completed, st.errors, st.timeouts,
+		       st.irqs, st.reaped_irq, st.reaped_poll, st.parked);
 	}
 }
 
 /* Writes (check = false) or checks the pattern of `seed` over the first
  * bytes of d, 1 MiB per request. Returns 0, or 1 after printing why. */
-static int pattern(struct blk_dev *d, uint64_t seed, uint64_t bytes,
-		   bool check)
+static int pattern(struct blk_dev *d, uint64_t seed, uint64_t bytes, bool check)
 {
 	struct blk_info in;
 	blk_info(d, &in);
@@ -57,13 +56,13 @@ static int pattern(struct blk_dev *d, uint64_t seed, uint64_t bytes,
 		return 1;
 	int rc = 0;
 	for (uint64_t off = 0; off < bytes && !rc; off += BLK_MAX_BYTES) {
-		uint32_t len = (uint32_t)(bytes - off < BLK_MAX_BYTES
-					      ? bytes - off
-					      : BLK_MAX_BYTES);
+		uint32_t len =
+		    (uint32_t)(bytes - off < BLK_MAX_BYTES ? bytes - off
+							   : BLK_MAX_BYTES);
 		if (!check)
 			blk_pattern_fill(buf, len, seed, off);
-		int err = blk_rw_sync(d, check ? BLK_READ : BLK_WRITE, off, buf,
-				      len);
+		int err =
+		    blk_rw_sync(d, check ? BLK_READ : BLK_WRITE, off, buf, len);
 		if (err) {
 			printk("blk: %s: %s at %lu failed (%d)\n", in.name,
 			       check ? "read" : "write", off, err);

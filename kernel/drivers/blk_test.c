@@ -63,8 +63,8 @@ struct rw_arg {
 static uint32_t rw_size(struct rw_arg *a, unsigned round, uint64_t *s,
 			uint32_t bs)
 {
-	const uint32_t fixed[] = {bs, 2 * bs, 4096, 4096 + bs,
-				  BLK_MAX_BYTES - bs, BLK_MAX_BYTES};
+	const uint32_t fixed[] = {
+	    bs, 2 * bs, 4096, 4096 + bs, BLK_MAX_BYTES - bs, BLK_MAX_BYTES};
 	if (round < sizeof(fixed) / sizeof(fixed[0]))
 		return fixed[round];
 	return (uint32_t)(1 + rnd(s) % (BLK_MAX_BYTES / bs)) * bs;
@@ -145,7 +145,8 @@ TEST(blk_random_rw_all_cores)
 	kfree(t);
 }
 
-/* ---- asynchronous requests, many in flight -------------------------------- */
+/* ---- asynchronous requests, many in flight --------------------------------
+ */
 
 static void count_done(struct blk_req *r)
 {
@@ -192,21 +193,26 @@ TEST(blk_async_many_in_flight)
 	struct blk_queue *q = blk_queue(d, 0);
 	for (unsigned i = 0; i < n; i++) {
 		blk_pattern_fill(buf + i * 4096, 4096, 42, i * 4096ull);
-		reqs[i] = (struct blk_req){.op = BLK_WRITE, .off = i * 4096ull,
-					   .len = 4096, .buf = buf + i * 4096};
+		reqs[i] = (struct blk_req){.op = BLK_WRITE,
+					   .off = i * 4096ull,
+					   .len = 4096,
+					   .buf = buf + i * 4096};
 	}
 	EXPECT_EQ(async_batch(q, reqs, n), 0);
 	memset(buf, 0, (size_t)n * 4096);
 	for (unsigned i = 0; i < n; i++)
-		reqs[i] = (struct blk_req){.op = BLK_READ, .off = i * 4096ull,
-					   .len = 4096, .buf = buf + i * 4096};
+		reqs[i] = (struct blk_req){.op = BLK_READ,
+					   .off = i * 4096ull,
+					   .len = 4096,
+					   .buf = buf + i * 4096};
 	EXPECT_EQ(async_batch(q, reqs, n), 0);
 	EXPECT_EQ(blk_pattern_check(buf, (size_t)n * 4096, 42, 0), -1);
 	kfree(reqs);
 	kfree(buf);
 }
 
-/* ---- flush and write-zeroes ---------------------------------------------------- */
+/* ---- flush and write-zeroes
+ * ---------------------------------------------------- */
 
 TEST(blk_flush_and_write_zeroes)
 {
@@ -233,13 +239,13 @@ TEST(blk_flush_and_write_zeroes)
 	} else {
 		EXPECT_EQ(wz, -EOPNOTSUPP);
 	}
-	EXPECT_EQ(blk_pattern_check(buf + 12288, 65536 - 12288, 5,
-				    off + 12288),
+	EXPECT_EQ(blk_pattern_check(buf + 12288, 65536 - 12288, 5, off + 12288),
 		  -1);
 	kfree(buf);
 }
 
-/* ---- bad requests ------------------------------------------------------------- */
+/* ---- bad requests
+ * ------------------------------------------------------------- */
 
 TEST(blk_bad_requests)
 {
@@ -261,8 +267,7 @@ TEST(blk_bad_requests)
 	EXPECT_EQ(blk_rw_sync(d, (enum blk_op)9, 0, buf, bs), -EINVAL);
 	EXPECT_EQ(blk_rw_sync(d, BLK_READ, end, buf, bs), -ERANGE);
 	EXPECT_EQ(blk_rw_sync(d, BLK_WRITE, end - bs, buf, 2 * bs), -ERANGE);
-	EXPECT_EQ(blk_rw_sync(d, BLK_READ, ~0ull - (bs - 1), buf, bs),
-		  -ERANGE);
+	EXPECT_EQ(blk_rw_sync(d, BLK_READ, ~0ull - (bs - 1), buf, bs), -ERANGE);
 	/* Thread stacks and device registers: not DMA-able here. */
 	EXPECT_EQ(blk_rw_sync(d, BLK_READ, 0, (void *)(KSTACK_BASE + 8192), bs),
 		  -EFAULT);
@@ -275,7 +280,8 @@ TEST(blk_bad_requests)
 	kfree(buf);
 }
 
-/* ---- queue modes ------------------------------------------------------------ */
+/* ---- queue modes ------------------------------------------------------------
+ */
 
 static void flag_done(struct blk_req *r)
 {
@@ -290,9 +296,12 @@ static unsigned mode_reads(struct blk_queue *q, bool poll, uint8_t *buf,
 	unsigned bad = 0;
 	for (unsigned i = 0; i < n; i++) {
 		volatile bool done = false;
-		struct blk_req r = {.op = BLK_READ, .off = i * 4096ull,
-				    .len = 4096, .buf = buf,
-				    .done = flag_done, .arg = (void *)&done};
+		struct blk_req r = {.op = BLK_READ,
+				    .off = i * 4096ull,
+				    .len = 4096,
+				    .buf = buf,
+				    .done = flag_done,
+				    .arg = (void *)&done};
 		if (blk_submit(q, &r)) {
 			bad++;
 			continue;
@@ -336,9 +345,9 @@ TEST(blk_queue_modes)
 	for (int m = BLK_ADAPTIVE; m <= BLK_POLL; m++) {
 		EXPECT_EQ(blk_set_mode(d, -1, (enum blk_mode)m), 0);
 		for (unsigned i = 0; i < 4; i++)
-			EXPECT_EQ(blk_rw_sync(d, BLK_READ, i * 65536ull, buf,
-					      65536),
-				  0);
+			EXPECT_EQ(
+			    blk_rw_sync(d, BLK_READ, i * 65536ull, buf, 65536),
+			    0);
 	}
 	EXPECT_EQ(blk_set_mode(d, -1, BLK_ADAPTIVE), 0);
 	kfree(buf);

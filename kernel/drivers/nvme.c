@@ -39,7 +39,7 @@
 #define REG_ACQ 0x30
 #define REG_DOORBELLS 0x1000
 
-#define CAP_MQES(c) ((unsigned)((c) & 0xffff) + 1)
+#define CAP_MQES(c) ((unsigned)((c)&0xffff) + 1)
 #define CAP_TO_MS(c) ((((c) >> 24) & 0xff) * 500ull)
 #define CAP_DSTRD(c) ((unsigned)((c) >> 32) & 0xf)
 #define CAP_MPSMIN(c) ((unsigned)((c) >> 48) & 0xf)
@@ -129,7 +129,8 @@ static void wr64(struct nvme_ctrl *c, unsigned off, uint64_t v)
 	wr32(c, off + 4, (uint32_t)(v >> 32));
 }
 
-/* ---- queues ---------------------------------------------------------------- */
+/* ---- queues ----------------------------------------------------------------
+ */
 
 static int q_alloc(struct nvme_ctrl *c, struct nvme_q *q, uint16_t qid,
 		   uint16_t size, unsigned slots)
@@ -174,7 +175,8 @@ static volatile struct nvme_cqe *q_peek(struct nvme_q *q)
 	return e;
 }
 
-/* ---- admin commands (boot, polled) ------------------------------------------ */
+/* ---- admin commands (boot, polled) ------------------------------------------
+ */
 
 static void print_status(struct nvme_ctrl *c, const char *what, uint16_t st)
 {
@@ -216,18 +218,19 @@ static int admin(struct nvme_ctrl *c, struct nvme_sqe *e, const char *what,
 	return 0;
 }
 
-static int identify(struct nvme_ctrl *c, unsigned cns, uint32_t nsid,
-		    void *buf)
+static int identify(struct nvme_ctrl *c, unsigned cns, uint32_t nsid, void *buf)
 {
 	struct nvme_sqe e = {.opcode = ADM_IDENTIFY, .nsid = nsid};
 	e.prp1 = virt_to_phys(buf);
 	e.cdw10 = cns;
-	return admin(c, &e, cns == CNS_CONTROLLER ? "identify controller"
-						  : "identify namespace",
+	return admin(c, &e,
+		     cns == CNS_CONTROLLER ? "identify controller"
+					   : "identify namespace",
 		     NULL);
 }
 
-/* ---- bring-up -------------------------------------------------------------- */
+/* ---- bring-up --------------------------------------------------------------
+ */
 
 /* Waits until CSTS.RDY == rdy, at most CAP.TO. */
 static int wait_ready(struct nvme_ctrl *c, uint32_t rdy)
@@ -360,7 +363,8 @@ static int io_queue_create(struct nvme_ctrl *c, unsigned i)
 		return err;
 	bq->priv = q;
 	q->msix = i + 1;
-	bq->has_irq = pci_msix_route(c->pci, q->msix, bq->cpu, nvme_irq, bq) >= 0;
+	bq->has_irq =
+	    pci_msix_route(c->pci, q->msix, bq->cpu, nvme_irq, bq) >= 0;
 	struct nvme_sqe e = {.opcode = ADM_CREATE_CQ};
 	e.prp1 = virt_to_phys((void *)q->cq);
 	e.cdw10 = (uint32_t)(size - 1) << 16 | q->qid;
@@ -397,7 +401,8 @@ static int io_queues_setup(struct nvme_ctrl *c)
 	return 0;
 }
 
-/* ---- block layer operations ------------------------------------------------- */
+/* ---- block layer operations -------------------------------------------------
+ */
 
 static int nvme_submit(struct blk_queue *bq, unsigned slot, enum blk_op op,
 		       uint64_t lba, uint32_t nblocks, const struct blk_sg *sg)
@@ -405,13 +410,13 @@ static int nvme_submit(struct blk_queue *bq, unsigned slot, enum blk_op op,
 	static const uint8_t opcodes[] = {NVM_READ, NVM_WRITE, NVM_FLUSH,
 					  NVM_WRITE_ZEROES};
 	struct nvme_q *q = bq->priv;
-	struct nvme_sqe e = {.opcode = opcodes[op], .cid = (uint16_t)slot,
-			     .nsid = q->c->nsid};
+	struct nvme_sqe e = {
+	    .opcode = opcodes[op], .cid = (uint16_t)slot, .nsid = q->c->nsid};
 	if (op == BLK_READ || op == BLK_WRITE) {
 		uint64_t *list = q->prp + (size_t)slot * PRP_PER_PAGE;
-		int n = nvme_prp_build(sg->pg, sg->off, sg->len, &e.prp1,
-				       &e.prp2, list, PRP_PER_PAGE,
-				       virt_to_phys(list));
+		int n =
+		    nvme_prp_build(sg->pg, sg->off, sg->len, &e.prp1, &e.prp2,
+				   list, PRP_PER_PAGE, virt_to_phys(list));
 		if (n < 0)
 			return n;
 	}
@@ -468,7 +473,8 @@ static const struct blk_ops nvme_ops = {
     .alive = nvme_alive,
 };
 
-/* ---- probe ----------------------------------------------------------------- */
+/* ---- probe -----------------------------------------------------------------
+ */
 
 static bool is_nvme(const struct pci_dev *p)
 {

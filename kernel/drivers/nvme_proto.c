@@ -145,16 +145,19 @@ static const struct code_name path[] = {
     {0x71, "Command Aborted By Host"},
 };
 
-#define TABLE(t) {t, sizeof(t) / sizeof(t[0])}
+#define TABLE(t)                                                               \
+	{                                                                      \
+		t, sizeof(t) / sizeof(t[0])                                    \
+	}
 static const struct {
 	const struct code_name *codes;
 	size_t n;
-} tables[4] = {TABLE(generic), TABLE(cmd_specific), TABLE(media),
-	       TABLE(path)};
+} tables[4] = {TABLE(generic), TABLE(cmd_specific), TABLE(media), TABLE(path)};
 
 static const char *const sct_names[8] = {
-    "generic", "command specific", "media and data integrity", "path related",
-    "reserved", "reserved", "reserved", "vendor specific"};
+    "generic",	    "command specific", "media and data integrity",
+    "path related", "reserved",		"reserved",
+    "reserved",	    "vendor specific"};
 
 const char *nvme_status_name(unsigned sct, unsigned sc)
 {

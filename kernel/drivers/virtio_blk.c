@@ -69,7 +69,7 @@ struct vblk_q {
 	struct virtio_dev *d;
 	unsigned vqi;
 	struct virtq vq;
-	struct vblk_cmd *cmd;	 /* [slots] */
+	struct vblk_cmd *cmd;	/* [slots] */
 	struct virtq_desc *ind; /* [slots][ind_max] indirect tables */
 	unsigned ind_max;
 };
@@ -122,7 +122,8 @@ static int vblk_submit(struct blk_queue *bq, unsigned slot, enum blk_op op,
 		if (pages_of(off, left) + 3 > q->ind_max)
 			return -E2BIG;
 		for (unsigned i = 0; left; i++) {
-			uint32_t l = BLK_PAGE - off < left ? BLK_PAGE - off : left;
+			uint32_t l =
+			    BLK_PAGE - off < left ? BLK_PAGE - off : left;
 			ind_add(t, &n, sg->pg[i] + off, l, op == BLK_READ);
 			left -= l;
 			off = 0;
@@ -171,9 +172,10 @@ static unsigned vblk_reap(struct blk_queue *bq)
 				printk("virtio-blk: %s: queue %u command %u: "
 				       "status %u (%s)\n",
 				       bq->dev->info.name, bq->index, slot, s,
-				       s == VIRTIO_BLK_S_IOERR	  ? "I/O error"
-				       : s == VIRTIO_BLK_S_UNSUPP ? "unsupported"
-								  : "not written");
+				       s == VIRTIO_BLK_S_IOERR ? "I/O error"
+				       : s == VIRTIO_BLK_S_UNSUPP
+					   ? "unsupported"
+					   : "not written");
 			blk_slot_done(bq, slot, status_errno(s));
 			n++;
 		}
@@ -228,11 +230,11 @@ static int queue_setup(struct blk_dev *b, struct virtio_dev *d, unsigned i)
 	q->d = d;
 	q->vqi = i;
 	bq->priv = q;
-	int err = virtio_queue_create(d, i, RING_MAX, &q->vq, bq->cpu,
-				      vblk_irq, bq);
+	int err =
+	    virtio_queue_create(d, i, RING_MAX, &q->vq, bq->cpu, vblk_irq, bq);
 	if (err == -ENOSPC || err == -ENODEV)
-		err = virtio_queue_create(d, i, RING_MAX, &q->vq, bq->cpu,
-					  NULL, NULL);
+		err = virtio_queue_create(d, i, RING_MAX, &q->vq, bq->cpu, NULL,
+					  NULL);
 	else if (!err)
 		bq->has_irq = true;
 	if (err)
@@ -295,13 +297,12 @@ int virtio_blk_probe(struct virtio_dev *d)
 	struct blk_dev *b = kzalloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	uint64_t want = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
-			VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
-			VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
-			VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
-			VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) |
-			VIRTIO_BIT(VIRTIO_BLK_F_MQ) |
-			VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES);
+	uint64_t want =
+	    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+	    VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+	    VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
+	    VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) |
+	    VIRTIO_BIT(VIRTIO_BLK_F_MQ) | VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES);
 	int err = virtio_negotiate(d, want);
 	if (err)
 		return err;

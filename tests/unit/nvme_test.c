@@ -7,7 +7,7 @@
 #include "unit.h"
 #include <unidb/errno.h>
 
-#define PG(i) (0x100000ull + (uint64_t)(i) * 0x3000) /* scattered pages */
+#define PG(i) (0x100000ull + (uint64_t)(i)*0x3000) /* scattered pages */
 #define LIST_PA 0xabc000ull
 
 static uint64_t pages[300];
@@ -46,9 +46,8 @@ UNIT_TEST(prp_two_pages)
 {
 	uint64_t p1, p2;
 	pages_init();
-	CHECK_EQ(nvme_prp_build(pages, 3584, 1024, &p1, &p2, list, 512,
-				LIST_PA),
-		 0);
+	CHECK_EQ(
+	    nvme_prp_build(pages, 3584, 1024, &p1, &p2, list, 512, LIST_PA), 0);
 	CHECK_EQ(p1, PG(0) + 3584);
 	CHECK_EQ(p2, PG(1));
 	CHECK_EQ(nvme_prp_build(pages, 0, 8192, &p1, &p2, list, 512, LIST_PA),
@@ -68,9 +67,9 @@ UNIT_TEST(prp_list)
 	CHECK_EQ(list[1], PG(2));
 	/* 1 MiB starting 4 bytes into a page: 257 pages, 256 list entries. */
 	memset(list, 0, sizeof(list));
-	CHECK_EQ(nvme_prp_build(pages, 4, 1u << 20, &p1, &p2, list, 512,
-				LIST_PA),
-		 256);
+	CHECK_EQ(
+	    nvme_prp_build(pages, 4, 1u << 20, &p1, &p2, list, 512, LIST_PA),
+	    256);
 	CHECK_EQ(p1, PG(0) + 4);
 	for (unsigned i = 0; i < 256; i++)
 		CHECK_EQ(list[i], PG(i + 1));
@@ -84,7 +83,7 @@ UNIT_TEST(prp_list)
 			int want = (int)((off + len + 4095) / 4096) - 1;
 			CHECK_EQ(n, want <= 1 ? 0 : want);
 			CHECK_EQ(p1, PG(0) + off);
-			CHECK_EQ(p2, want == 0   ? 0
+			CHECK_EQ(p2, want == 0	 ? 0
 				     : want == 1 ? PG(1)
 						 : LIST_PA);
 		}
@@ -96,18 +95,15 @@ UNIT_TEST(prp_errors)
 	pages_init();
 	CHECK_EQ(nvme_prp_build(pages, 3, 512, &p1, &p2, list, 512, LIST_PA),
 		 -EINVAL); /* not dword aligned */
-	CHECK_EQ(nvme_prp_build(pages, 4096, 512, &p1, &p2, list, 512,
-				LIST_PA),
+	CHECK_EQ(nvme_prp_build(pages, 4096, 512, &p1, &p2, list, 512, LIST_PA),
 		 -EINVAL);
 	CHECK_EQ(nvme_prp_build(pages, 0, 0, &p1, &p2, list, 512, LIST_PA),
 		 -EINVAL);
 	CHECK_EQ(nvme_prp_build(bad, 0, 8192, &p1, &p2, list, 512, LIST_PA),
 		 -EINVAL);
-	CHECK_EQ(nvme_prp_build(pages, 0, 5 * 4096, &p1, &p2, list, 3,
-				LIST_PA),
+	CHECK_EQ(nvme_prp_build(pages, 0, 5 * 4096, &p1, &p2, list, 3, LIST_PA),
 		 -E2BIG);
-	CHECK_EQ(nvme_prp_build(pages, 0, 4 * 4096, &p1, &p2, list, 3,
-				LIST_PA),
+	CHECK_EQ(nvme_prp_build(pages, 0, 4 * 4096, &p1, &p2, list, 3, LIST_PA),
 		 3);
 }
 
