@@ -8,6 +8,7 @@
 #   make debug      QEMU halted with gdbstub + gdb with symbols
 #   make bench-boot boot-time benchmark against the Linux baseline guest
 #   make bench-vm   vm areas: presence check and page faults against Linux
+#   make bench-io   random 4 KiB disk I/O against Linux's io_uring
 #   make format / make lint
 
 CC      ?= gcc
@@ -42,7 +43,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps
+.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -117,6 +118,9 @@ bench-vm: deps all
 
 bench-sched: deps all
 	$(V)bench/sched/run
+
+bench-io: deps all
+	$(V)bench/io/run
 
 bench-snapshot: deps all
 	$(V)tools/deps plot
