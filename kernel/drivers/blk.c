@@ -279,6 +279,8 @@ int blk_submit(struct blk_queue *q, struct blk_req *r)
 			return err;
 	}
 	unsigned parts = req_parts(d, r);
+	if (parts > q->nslots)
+		return -EINVAL; /* would never fit: not worth a retry */
 	r->status = BLK_PENDING;
 	r->err = 0;
 	r->next = NULL;
@@ -459,7 +461,7 @@ int blk_queues_alloc(struct blk_dev *dev, unsigned n, unsigned depth)
 	return 0;
 }
 
-static void watchdog_check(struct blk_dev *d, uint64_t now)
+void blk_watchdog_check(struct blk_dev *d, uint64_t now)
 {
 	if (!d->dead && !d->ops->alive(d)) {
 		d->dead = true;
@@ -483,7 +485,7 @@ static void watchdog_thread(void *arg)
 		thread_sleep_ns(WATCHDOG_NS);
 		uint64_t now = time_ns();
 		for (unsigned i = 0; i < blk_count(); i++)
-			watchdog_check(devs[i], now);
+			blk_watchdog_check(devs[i], now);
 	}
 }
 

@@ -98,6 +98,11 @@ int blk_register(struct blk_dev *dev);
  * q->lock (from ops->reap). Unknown or free slots are ignored. */
 void blk_slot_done(struct blk_queue *q, unsigned slot, int status);
 
+/* The watchdog's pass over d as at time `now` (tests call it with a
+ * future now): fails commands past their deadline with -ETIMEDOUT, or
+ * all in flight with -ECANCELED once ops->alive() says no. */
+void blk_watchdog_check(struct blk_dev *d, uint64_t now);
+
 /* A driver's interrupt handler for q: counts, reaps, calls back. */
 void blk_irq(struct blk_queue *q);
 

@@ -11,9 +11,11 @@
 #include <unidb/printk.h>
 #include <unidb/test.h>
 #include <unidb/thread.h>
+#include <unidb/time.h>
 #include <unidb/vm.h>
 
 #include "arch/x86_64/layout.h"
+#include "drivers/blk_dev.h"
 #include "drivers/blk_pattern.h"
 
 #define AREA_BYTES (32u << 20)
@@ -351,4 +353,95 @@ TEST(blk_queue_modes)
 	}
 	EXPECT_EQ(blk_set_mode(d, -1, BLK_ADAPTIVE), 0);
 	kfree(buf);
+}
+
+/* ---- timeouts and a failed controller, on a fake device -------------------
+ */
+
+/* A device that keeps every command until told to finish one. */
+static struct {
+	int finish; /* slot to report finished at the next reap, or -1 */
+	bool dead;
+} fake;
+
+static int fake_submit(struct blk_queue *q, unsigned slot, enum blk_op op,
+		       uint64_t lba, uint32_t nblocks, const struct blk_sg *sg)
+{
+	return 0;
+}
+
+static unsigned fake_reap(struct blk_queue *q)
+{
+	if (fake.finish < 0)
+		return 0;
+	blk_slot_done(q, (unsigned)fake.finish, 0);
+	fake.finish = -1;
+	return 1;
+}
+
+static void fake_set_irq(struct blk_queue *q, bool on)
+{
+}
+
+static bool fake_alive(struct blk_dev *d)
+{
+	return !fake.dead;
+}
+
+static const struct blk_ops fake_ops = {
+    .submit = fake_submit,
+    .reap = fake_reap,
+    .set_irq = fake_set_irq,
+    .alive = fake_alive,
+};
+
+TEST(blk_timeout_and_failed_device)
+{
+	struct blk_dev *d = kzalloc(sizeof(*d));
+	uint8_t *buf = kmalloc(BLK_MAX_BYTES);
+	ASSERT(d && buf);
+	d->info = (struct blk_info){.name = "fake0",
+				    .kind = "fake",
+				    .block_size = 512,
+				    .blocks = 4096,
+				    .max_cmd_bytes = 65536};
+	d->ops = &fake_ops;
+	fake.finish = -1;
+	fake.dead = false;
+	ASSERT_EQ(blk_queues_alloc(d, 1, 4), 0);
+	struct blk_queue *q = blk_queue(d, 0);
+	struct blk_queue_stats st;
+
+	/* More commands than the queue has slots: refused, not retried for
+	 * ever. */
+	struct blk_req big = {.op = BLK_READ, .len = BLK_MAX_BYTES, .buf = buf};
+	EXPECT_EQ(blk_submit(q, &big), -EINVAL);
+
+	struct blk_req r = {
+	    .op = BLK_READ, .off = 512, .len = 4096, .buf = buf};
+	ASSERT_EQ(blk_submit(q, &r), 0);
+	blk_watchdog_check(d, time_ns());
+	EXPECT_EQ(r.status, BLK_PENDING);
+	blk_watchdog_check(d, time_ns() + BLK_TIMEOUT_NS + 1);
+	EXPECT_EQ(r.status, -ETIMEDOUT);
+	blk_queue_stats(d, 0, &st);
+	EXPECT_EQ(st.timeouts, 1);
+	EXPECT_EQ(st.inflight, 1); /* the device still has the slot */
+	/* Its late completion frees the slot and touches nothing else. */
+	r.status = 7;
+	fake.finish = 0;
+	EXPECT_EQ(blk_poll(q), 1);
+	EXPECT_EQ(r.status, 7);
+	blk_queue_stats(d, 0, &st);
+	EXPECT_EQ(st.inflight, 0);
+
+	/* A controller that fails cancels what is in flight and refuses
+	 * more. */
+	struct blk_req w = {.op = BLK_WRITE, .off = 0, .len = 8192, .buf = buf};
+	ASSERT_EQ(blk_submit(q, &w), 0);
+	fake.dead = true;
+	blk_watchdog_check(d, time_ns());
+	EXPECT_EQ(w.status, -ECANCELED);
+	EXPECT_EQ(blk_submit(q, &w), -EIO);
+	kfree(buf); /* the fake device and its queue stay: never registered */
 }

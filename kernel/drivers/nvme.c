@@ -385,8 +385,6 @@ static int io_queues_setup(struct nvme_ctrl *c)
 	int msix = pci_msix_enable(c->pci);
 	if (msix > 1 && want > (unsigned)msix - 1)
 		want = (unsigned)msix - 1; /* entry 0 is the admin queue's */
-	if (want > CAP_MQES(c->cap))
-		want = 1;
 	unsigned n = set_queue_count(c, want);
 	uint16_t size = IO_DEPTH;
 	if (CAP_MQES(c->cap) < size)
