@@ -83,7 +83,7 @@ struct blk_queue_stats {
 	unsigned depth;	    /* commands in flight at most */
 	unsigned inflight;
 	uint64_t submitted, completed, errors, timeouts; /* requests */
-	uint64_t irqs;	      /* interrupts taken */
+	uint64_t irqs;					 /* interrupts taken */
 	uint64_t reaped_irq;  /* device commands completed by the handler */
 	uint64_t reaped_poll; /* ... by blk_poll() */
 	uint64_t parked;      /* sync waits that parked */
