@@ -9,6 +9,7 @@
 #   make bench-boot boot-time benchmark against the Linux baseline guest
 #   make bench-vm   vm areas: presence check and page faults against Linux
 #   make fuzz       every fuzz target for FUZZ_SECONDS each (clang, libFuzzer)
+#   make bench-io   random 4 KiB disk I/O against Linux's io_uring
 #   make format / make lint
 
 CC      ?= gcc
@@ -43,7 +44,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps fuzz
+.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps fuzz
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -147,6 +148,9 @@ bench-vm: deps all
 
 bench-sched: deps all
 	$(V)bench/sched/run
+
+bench-io: deps all
+	$(V)bench/io/run
 
 bench-snapshot: deps all
 	$(V)tools/deps plot

@@ -21,6 +21,7 @@
 #define EDEADLK 35
 #define ENOSYS 38
 #define EMSGSIZE 90
+#define EOPNOTSUPP 95
 #define EADDRINUSE 98
 #define ENETUNREACH 101
 #define ECONNABORTED 103
@@ -31,5 +32,6 @@
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
 #define EHOSTUNREACH 113
+#define ECANCELED 125
 
 #endif

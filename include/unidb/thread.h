@@ -87,6 +87,10 @@ void thread_set_local(void *p);
 enum sched_idle_mode { SCHED_IDLE_HALT, SCHED_IDLE_POLL };
 int sched_set_idle_mode(unsigned cpu, enum sched_idle_mode mode);
 
+/* Nanoseconds core cpu has spent in its idle loop (polling for work or
+ * halted) since boot; busy time is the rest. O(1), any context. */
+uint64_t sched_idle_ns(unsigned cpu);
+
 /* What sched_threads() reports of one thread. */
 struct thread_info {
 	uint64_t id;

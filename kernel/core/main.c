@@ -25,6 +25,7 @@
 #include "core/console.h"
 #include "core/stack_protector.h"
 #include "drivers/acpi.h"
+#include "drivers/nvme.h"
 #include "drivers/pci.h"
 #include "drivers/virtio.h"
 #include "mm/frame.h"
@@ -271,6 +272,7 @@ void kmain(uint32_t start_info)
 	print_summary();
 	pci_init(cmdline); /* both take their words out of the command line */
 	virtio_init(cmdline);
+	nvme_init();
 
 	poweroff(command_run(cmdline));
 }

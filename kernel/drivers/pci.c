@@ -309,6 +309,13 @@ int pci_msix_route(struct pci_dev *d, unsigned entry, unsigned cpu,
 	return vec;
 }
 
+void pci_msix_mask(struct pci_dev *d, unsigned entry, bool masked)
+{
+	if (d->msix_table && entry < d->msix_entries)
+		d->msix_table[entry * MSIX_ENTRY_WORDS + 3] =
+		    masked ? MSIX_VECTOR_MASKED : 0;
+}
+
 /* ---- enumeration ------------------------------------------------------------
  */
 

@@ -93,4 +93,9 @@ int pci_msix_enable(struct pci_dev *d);
 int pci_msix_route(struct pci_dev *d, unsigned entry, unsigned cpu,
 		   irqvec_fn fn, void *arg);
 
+/* Masks (true) or unmasks table entry `entry` (a routed one); an
+ * interrupt raised while masked is delivered at the unmask (PCI Local Bus
+ * 3.0, 6.8.3.4). Any context. */
+void pci_msix_mask(struct pci_dev *d, unsigned entry, bool masked);
+
 #endif

@@ -23,6 +23,9 @@ void virtio_device_found(struct virtio_dev *d)
 	case VIRTIO_ID_NET:
 		err = virtio_net_probe(d);
 		break;
+	case VIRTIO_ID_BLOCK:
+		err = virtio_blk_probe(d);
+		break;
 	default:
 		printk("virtio: %s: device type %u, no driver\n", d->name,
 		       d->type);

@@ -21,6 +21,7 @@
 
 /* Device types (virtio 1.2, 5). */
 #define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
 
 /* Device status (virtio 1.2, 2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
@@ -108,6 +109,7 @@ static inline void virtio_notify(struct virtio_dev *d, unsigned q)
 void virtio_pci_probe(void);
 void virtio_mmio_probe(char *cmdline);
 int virtio_net_probe(struct virtio_dev *d);
+int virtio_blk_probe(struct virtio_dev *d);
 
 /* Parses a virtio_mmio.device value, <size>@<addr>:<irq>. 0 or -EINVAL. */
 int virtio_mmio_parse(const char *s, uint64_t *size, uint64_t *addr,

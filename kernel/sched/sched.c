@@ -144,6 +144,17 @@ static inline void irq_set(bool on, uint64_t want)
 		irq_disable();
 }
 
+/* Time the idle thread held the core (sched_idle_ns). Under rq->lock. */
+static void idle_account(struct rq *rq, struct thread *prev,
+			 struct thread *next)
+{
+	uint64_t now = time_ns();
+	if (prev == rq->idle)
+		rq->idle_ns += now - rq->idle_since;
+	if (next == rq->idle)
+		rq->idle_since = now;
+}
+
 static inline __attribute__((always_inline)) void switch_once(bool irq_on,
 								    uint64_t irq)
 {
@@ -177,6 +188,7 @@ static inline __attribute__((always_inline)) void switch_once(bool irq_on,
 	rq->nr_switches++;
 	if (prev == rq->idle) /* only the idle thread enters the idle TLB state */
 		tlb_leave_idle();
+	idle_account(rq, prev, next);
 	rq->curr = next;
 	rq->last = prev;
 	rq->last_irq_on = irq_on;
@@ -568,6 +580,17 @@ void sched_irq_exit(const struct trap_frame *f)
 		rq->preemptions++;
 	}
 	schedule(0); /* iretq restores the interrupted IF */
+}
+
+uint64_t sched_idle_ns(unsigned cpu)
+{
+	if (cpu >= cpu_count())
+		return 0;
+	const struct rq *rq = &runqueues[cpu];
+	uint64_t since = rq->idle_since, ns = rq->idle_ns;
+	/* An idle stretch in progress counts up to now (racy by one switch:
+	 * good enough for a report). */
+	return rq->curr == rq->idle && since ? ns + (time_ns() - since) : ns;
 }
 
 int sched_set_idle_mode(unsigned cpu, enum sched_idle_mode mode)

@@ -78,6 +78,7 @@ struct rq {
 	uint64_t timer_at;	/* LAPIC timer deadline; UINT64_MAX: none */
 	uint64_t steals;	/* threads this core took from others */
 	uint64_t preemptions;
+	volatile uint64_t idle_ns, idle_since; /* idle thread's time on the core */
 };
 
 extern struct rq runqueues[];

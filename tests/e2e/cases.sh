@@ -336,6 +336,40 @@ case_snapshot_model_reproduces_a_round() {
 	expect_line 'copy 121 ms \(model 121\), keep 0\.753 \(model 0\.753\); 0\.8 needs c <= 1\.9[0-9] or F <= 3\.0[0-9]$'
 }
 
+case_disk_data_survives_reboot() {
+	local img
+	img=$(mktemp /tmp/unidb-e2e-disk.XXXXXX) && rm -f "$img"
+	boot 2 "blk write 4242 3145728" --disk "$img:16M"
+	expect_status 0
+	expect_line '^blk: nvme0: pattern 4242 written over 3145728 bytes'
+	boot 1 "blk check 4242 3145728" --disk "$img" --disk-if virtio
+	expect_status 0
+	expect_line '^blk: vblk0: pattern 4242 verified over 3145728 bytes'
+	boot 1 "blk check 4243" --disk "$img"
+	expect_status 1
+	expect_line '^blk: nvme0: pattern 4243 differs at byte 0'
+	rm -f "$img"
+}
+
+case_disk_too_small_or_unusable_is_reported() {
+	local img dir
+	img=$(mktemp /tmp/unidb-e2e-disk.XXXXXX)
+	boot 1 "blk check 1" --disk "$img" # 0 bytes
+	expect_status 1
+	expect_line '^nvme: nvme0: namespace 1 inactive or unusable \(size 0'
+	expect_line '^blk: no block device'
+	truncate -s 4096 "$img"
+	boot 1 "blk check 1" --disk "$img" --disk-if virtio
+	expect_status 1
+	expect_line '^blk: vblk0: pattern of 1048576 bytes does not fit \(8 blocks of 512\)'
+	rm -f "$img"
+	dir=$(mktemp -d /tmp/unidb-e2e-disk.XXXXXX)
+	boot 1 "blk" --disk "$dir"
+	expect_status 2
+	expect_line "^tools/run: disk file '$dir' is not a readable and writable file"
+	rmdir "$dir"
+}
+
 for c in $(declare -F | awk '$3 ~ /^case_/ { print $3 }'); do
 	name=${c#case_}
 	[[ "$name" == *"$filter"* ]] || continue

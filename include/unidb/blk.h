@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* blk.h: block devices (NVMe, virtio-blk) with per-core queues.
+ *
+ * A device has one or more queues, normally one per core (cores share
+ * when the device grants fewer; blk_queue_of() picks the calling core's).
+ * The database submits straight into the device's own submission ring
+ * and reaps its completion ring: there is no second queue in between.
+ *
+ * Requests are asynchronous: blk_submit() starts one and returns at once;
+ * the request completes later, when its queue is reaped, either by the
+ * queue's interrupt handler (interrupt context, on the queue's core) or by
+ * whoever calls blk_poll() on the queue. Completion stores the result in
+ * req->status and then calls req->done(req) if set; done must be short
+ * and must not sleep (waking a thread is fine). Without done, the owner
+ * may reuse req as soon as status is no longer BLK_PENDING; with done,
+ * only once done has been called. blk_rw_sync() wraps this
+ * for a thread that just waits.
+ *
+ * Buffers: in the direct map (the heap: kmalloc, frame memory) or in a vm
+ * area (vm.h); not on a thread stack. Pages of a vm area are faulted in
+ * and translated at submit; the area must not be unmapped or snapshotted
+ * while the request is in flight. A buffer must be 4-byte aligned; offset
+ * and length are bytes, multiples of the device's block size.
+ *
+ * Queue modes, switchable at run time (blk_set_mode, command `blk mode`):
+ *   BLK_IRQ      the queue's interrupt is on; waiters park.
+ *   BLK_POLL     the interrupt is off; completions come only from
+ *                blk_poll(), which waiters call between yields (burns the
+ *                core, lowest latency on real hardware).
+ *   BLK_ADAPTIVE (default) the interrupt is on; a waiter polls for up to
+ *                the queue's spin interval (BLK_SPIN_NS_DEFAULT) first and
+ *                parks only if the request has not completed by then.
+ *
+ * Errors are negative errno.h codes, in return values and req->status. */
+#ifndef UNIDB_BLK_H
+#define UNIDB_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct blk_dev;
+struct blk_queue;
+
+enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_WRITE_ZEROES };
+enum blk_mode { BLK_ADAPTIVE, BLK_IRQ, BLK_POLL };
+
+#define BLK_MAX_BYTES (1u << 20) /* largest request; split into commands */
+#define BLK_SPIN_NS_DEFAULT 50000
+#define BLK_PENDING 1 /* req->status while in flight */
+
+struct blk_req {
+	/* Set by the caller. */
+	enum blk_op op;
+	uint64_t off; /* bytes from the start of the device */
+	uint32_t len; /* bytes; 0 for BLK_FLUSH */
+	void *buf;    /* len bytes; none for FLUSH and WRITE_ZEROES */
+	void (*done)(struct blk_req *req); /* may be NULL */
+	void *arg;			   /* for done */
+	/* Result: BLK_PENDING, then 0 or a negative error. */
+	volatile int status;
+	/* The block layer's. */
+	uint16_t parts_left;
+	int err; /* first error of its commands */
+	struct blk_req *next;
+};
+
+struct blk_info {
+	char name[16];	     /* "nvme0", "vblk0" */
+	const char *kind;    /* "nvme", "virtio-blk" */
+	char where[32];	     /* "pci 00:04.0", "mmio 0xfeb00e00" */
+	uint32_t block_size; /* bytes */
+	uint64_t blocks;
+	uint32_t max_cmd_bytes; /* one device command; larger are split */
+	unsigned nqueues;
+	bool flush; /* has a volatile cache that FLUSH writes back */
+	bool write_zeroes;
+};
+
+struct blk_queue_stats {
+	unsigned cpu;	    /* interrupts go to this core */
+	enum blk_mode mode; /* as set */
+	bool has_irq;	    /* false: completions only by polling */
+	unsigned depth;	    /* commands in flight at most */
+	unsigned inflight;
+	uint64_t submitted, completed, errors, timeouts; /* requests */
+	uint64_t irqs;					 /* interrupts taken */
+	uint64_t reaped_irq;  /* device commands completed by the handler */
+	uint64_t reaped_poll; /* ... by blk_poll() */
+	uint64_t parked;      /* sync waits that parked */
+};
+
+/* Number of block devices found at boot. O(1). */
+unsigned blk_count(void);
+
+/* Device `index` (0..blk_count()-1), or NULL. O(1). */
+struct blk_dev *blk_open(unsigned index);
+
+/* Fills *info. O(1). */
+void blk_info(const struct blk_dev *dev, struct blk_info *info);
+
+/* Queue `index` (taken modulo the device's queue count). O(1). */
+struct blk_queue *blk_queue(struct blk_dev *dev, unsigned index);
+
+/* The calling core's queue. O(1). */
+struct blk_queue *blk_queue_of(struct blk_dev *dev);
+
+/* Starts req on queue q. Returns 0 (req->status is BLK_PENDING until it
+ * completes), or without starting it: -EINVAL (offset or length not a
+ * multiple of the block size, length 0 or above BLK_MAX_BYTES, buffer not
+ * 4-byte aligned, unknown op), -ERANGE (beyond the end of the device),
+ * -EFAULT (buffer neither in the direct map nor in a vm area),
+ * -EOPNOTSUPP (write-zeroes the device lacks), -EAGAIN (queue full: poll
+ * or wait for a completion and retry), -EIO (the device failed). Never
+ * sleeps; touching vm-area pages may take page faults. O(pages + commands);
+ * one queue spinlock, held with interrupts off. */
+int blk_submit(struct blk_queue *q, struct blk_req *req);
+
+/* Reaps q's completion ring: completes finished requests (status, then
+ * done) on the calling core. Returns how many commands it took. Never
+ * sleeps; any context but interrupt handlers of other queues. O(found). */
+unsigned blk_poll(struct blk_queue *q);
+
+/* Waits for req (submitted on q): polls q, yielding the core between
+ * passes, until req has completed. Returns req->status. May sleep (it
+ * yields). For a thread that should park instead, see blk_rw_sync(). */
+int blk_wait(struct blk_queue *q, struct blk_req *req);
+
+/* Submits and waits, on the calling core's queue, retrying while the
+ * queue is full; waits as the queue's mode says (poll, park until the
+ * interrupt, or spin first and then park). Returns 0 or a negative error as
+ * blk_submit or the device reports (-EIO for media or transfer errors,
+ * -ETIMEDOUT after the command timeout, -ECANCELED if the controller failed
+ * meanwhile). May sleep. */
+int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
+		uint32_t len);
+
+/* Sets the mode of queue `queue` of dev (-1: every queue). Takes effect
+ * for the next wait; the interrupt is switched at once. Returns 0 or
+ * -EINVAL. Any thread context. */
+int blk_set_mode(struct blk_dev *dev, int queue, enum blk_mode mode);
+
+/* ADAPTIVE's spin interval for every queue of dev. */
+void blk_set_spin_ns(struct blk_dev *dev, uint64_t ns);
+
+/* Snapshot of queue `queue`'s counters. 0 or -EINVAL. O(1). */
+int blk_queue_stats(struct blk_dev *dev, unsigned queue,
+		    struct blk_queue_stats *st);
+
+#endif
