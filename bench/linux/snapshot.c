@@ -232,7 +232,7 @@ static void child_scan(void)
 		sched_yield();
 	uint64_t cut[WL_TAG_THREADS], c = 0;
 	sh->bad = wl_check_cut(area, area_words, nthreads, sh->before,
-			       sh->after, cut);
+			       sh->after, sh->ctr, cut);
 	for (unsigned i = 0; i < nthreads; i++)
 		c += cut[i];
 	sh->cut = c;

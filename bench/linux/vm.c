@@ -162,7 +162,9 @@ static uint64_t bench_fault(uint64_t pages, unsigned nthreads)
 	if (base)
 		munmap(base, pages * PAGE);
 	if (!ok) {
-		printf("vm: fault with %u threads failed\n", nthreads);
+		printf("vm: fault with %u threads: check FAIL or no memory (every "
+		       "page: its number + 1, then 511 zero words)\n",
+		       nthreads);
 		return 0;
 	}
 	printf("fault: %u threads, %lu pages, %lu ns summed\n", nthreads,

@@ -16,11 +16,12 @@
  * must equal the source at one cut, i.e. hold for each thread exactly its
  * updates 1..c_t, with done_before_t <= c_t <= started_after_t (the counts
  * read just before creation began and just after it returned). It replays
- * each thread's updates from WL_CHECK_BACK before done_before_t up to
- * WL_CHECK_AHEAD past started_after_t: c_t is the last update whose tag the
- * snapshot holds; every earlier update must be there (or overwritten by a
- * later update of the same thread, or by another thread's update made
- * before that thread's cut), no later one may be. */
+ * each thread's updates from WL_CHECK_BACK before done_before_t up to its
+ * count when the check starts: c_t is the last update in (done_before_t,
+ * started_after_t] whose tag the snapshot holds; every earlier update must
+ * be there (or overwritten by a later update of the same thread, or by
+ * another thread's), no later one may be (so none made after creation
+ * returned, during the scan or before the check, leaked in). */
 #ifndef BENCH_SNAPSHOT_WORKLOAD_H
 #define BENCH_SNAPSHOT_WORKLOAD_H
 
@@ -39,10 +40,9 @@
 #define WL_WARMUP_JOBS 6
 #define WL_WARMUP_MS 500
 
-/* How far the self-check replays before the cut's earliest and after its
- * latest possible point (updates per thread). */
+/* How far the self-check replays before the cut's earliest possible
+ * point (updates per thread). */
 #define WL_CHECK_BACK 4096
-#define WL_CHECK_AHEAD 4096
 /* A tag: the thread (1..63) in the low 6 bits, the update number modulo
  * 2^26 above it; never 0, so a never-written word holds no tag. */
 #define WL_TAG_THREADS 63
@@ -137,11 +137,13 @@ static inline bool wl_tag_at_least(uint32_t tag, unsigned t, uint64_t s)
 /* The point-in-time self-check of a snapshot `w` of nwords words, written
  * by n threads (0..n-1; threads with no updates are skipped) whose counts
  * were before[t] (done, read before creation began) and after[t] (started,
- * read after it returned). Fills cut[t] (the c_t found). Returns the number
- * of violations (0 = the snapshot is the source at one cut). */
+ * read after it returned); c[] (at most WL_TAG_THREADS) are the threads'
+ * counters, read again now. Fills cut[t] (the c_t found). Returns the
+ * number of violations (0 = the snapshot is the source at one cut). */
 static inline uint64_t wl_check_cut(const uint32_t *w, uint64_t nwords,
 				    unsigned n, const uint64_t *before,
-				    const uint64_t *after, uint64_t *cut)
+				    const uint64_t *after,
+				    const struct wl_counter *ctr, uint64_t *cut)
 {
 	uint64_t bad = 0;
 
@@ -170,8 +172,9 @@ static inline uint64_t wl_check_cut(const uint32_t *w, uint64_t nwords,
 			bad++;
 		}
 		/* No update after the cut is (none after `after` started
-		 * before creation returned). */
-		for (s = c + 1; s <= after[t] + WL_CHECK_AHEAD; s++)
+		 * before creation returned), up to the thread's count now. */
+		uint64_t now = __atomic_load_n(&ctr[t].started, __ATOMIC_SEQ_CST);
+		for (s = c + 1; s <= now; s++)
 			bad += w[wl_word(seed, s, nwords)] == wl_tag(t, s);
 	}
 	return bad;

@@ -56,8 +56,11 @@ static void handoff_give(struct pingpong *p, struct semaphore *s,
  * last write, seen in order); then this side writes the next one. */
 static void handoff_check(struct pingpong *p, unsigned long want)
 {
-	if (__atomic_load_n(&p->seq, __ATOMIC_ACQUIRE) != want)
-		__atomic_fetch_add(&p->bad, 1, __ATOMIC_RELAXED);
+	unsigned long seen = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+	/* The first bad one is reported at once: a lost hand-off may also
+	 * leave a thread waiting for good (then the watchdog ends the run). */
+	if (seen != want && !__atomic_fetch_add(&p->bad, 1, __ATOMIC_RELAXED))
+		printk("bench sched: check FAIL: hand-off %lu found %lu\n", want, seen);
 	__atomic_store_n(&p->seq, want + 1, __ATOMIC_RELEASE);
 }
 

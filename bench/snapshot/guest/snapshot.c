@@ -143,7 +143,8 @@ static bool job(const char *tag, struct vm_area *area, const struct variant *v,
 	uint64_t u3 = updates(false), t3 = time_ns();
 	/* The point-in-time check, not timed: destroy starts after it. */
 	uint64_t bad = wl_check_cut(vm_area_base(snap), oltp.nwords,
-				    oltp.threads, before, after, cut);
+				    oltp.threads, before, after, oltp.count,
+				    cut);
 	uint64_t u3c = updates(false), t3c = time_ns();
 	int err = vm_snapshot_destroy(snap, v->destroy);
 	oltp.refresh = false;

@@ -123,7 +123,9 @@ static uint64_t bench_fault(uint64_t pages, unsigned nthreads)
 	if (a)
 		vm_area_destroy(a);
 	if (!ok) {
-		printk("bench vm: fault with %u threads failed\n", nthreads);
+		printk("bench vm: fault with %u threads: check FAIL or no memory "
+		       "(every page: its number + 1, then 511 zero words)\n",
+		       nthreads);
 		return 0;
 	}
 	printk("fault: %u threads, %lu pages, %lu ns summed\n", nthreads,
