@@ -87,7 +87,8 @@ static void handoff_check(struct pingpong *p, unsigned long want)
 	/* The first bad one is reported at once: a lost hand-off may also
 	 * leave a thread waiting for good (then the watchdog ends the run). */
 	if (seen != want && !__atomic_fetch_add(&p->bad, 1, __ATOMIC_RELAXED))
-		printf("sched: check FAIL: hand-off %lu found %lu\n", want, seen);
+		printf("sched: check FAIL: hand-off %lu found %lu\n", want,
+		       seen);
 	__atomic_store_n(&p->seq, want + 1, __ATOMIC_RELEASE);
 }
 

@@ -100,7 +100,8 @@ static uint64_t bench_present(uint64_t checks)
 	uint64_t seq = rnd_state;
 	uint64_t t0 = now_ns();
 	for (uint64_t i = 0; i < checks; i++)
-		answer[i] = present(fd, base + present_pick(&rnd_state, touched) * PAGE);
+		answer[i] = present(
+		    fd, base + present_pick(&rnd_state, touched) * PAGE);
 	uint64_t ns = now_ns() - t0;
 	/* Same probes again: every answer against the reference. */
 	for (uint64_t i = 0; i < checks; i++) {
@@ -189,7 +190,8 @@ int main(int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!checks || checks > PRESENT_MAX_CHECKS || ncpu < 1 || ncpu > MAX_THREADS ||
+	if (!checks || checks > PRESENT_MAX_CHECKS || ncpu < 1 ||
+	    ncpu > MAX_THREADS ||
 	    pages < (uint64_t)ncpu) {
 		printf("vm: bad arguments\n");
 		return 1;

@@ -153,7 +153,7 @@ static inline uint64_t wl_check_cut(const uint32_t *w, uint64_t nwords,
 		if (!after[t])
 			continue;
 		lo = before[t] > WL_CHECK_BACK ? before[t] - WL_CHECK_BACK : 0;
-		/* c_t: the last update in (before, after] the snapshot holds. */
+		/* c_t: the last update in (before, after] it holds. */
 		for (s = after[t]; s > before[t]; s--)
 			if (w[wl_word(seed, s, nwords)] == wl_tag(t, s)) {
 				c = s;
@@ -173,7 +173,8 @@ static inline uint64_t wl_check_cut(const uint32_t *w, uint64_t nwords,
 		}
 		/* No update after the cut is (none after `after` started
 		 * before creation returned), up to the thread's count now. */
-		uint64_t now = __atomic_load_n(&ctr[t].started, __ATOMIC_SEQ_CST);
+		uint64_t now =
+		    __atomic_load_n(&ctr[t].started, __ATOMIC_SEQ_CST);
 		for (s = c + 1; s <= now; s++)
 			bad += w[wl_word(seed, s, nwords)] == wl_tag(t, s);
 	}

@@ -67,7 +67,8 @@ static uint64_t bench_present(uint64_t checks)
 	uint64_t seq = rnd_state;
 	uint64_t t0 = time_ns();
 	for (uint64_t i = 0; i < checks; i++)
-		answer[i] = vm_is_present(base + present_pick(&rnd_state, touched) * PAGE);
+		answer[i] = vm_is_present(
+		    base + present_pick(&rnd_state, touched) * PAGE);
 	uint64_t ns = time_ns() - t0;
 	/* Same sequence again, checked against the reference. */
 	/* Same probes again: every answer against the reference. */
