@@ -53,19 +53,25 @@ struct wl_counter {
 	uint64_t started, done;
 } __attribute__((aligned(64)));
 
+static inline uint64_t wl_mix(uint64_t z) /* splitmix64's finalizer */
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Mixed, so that no thread's sequence is another's shifted by a few
+ * updates (seeds that are multiples of the step would be). */
 static inline uint64_t wl_seed(unsigned thread)
 {
-	return 0x9e3779b97f4a7c15ULL * (thread + 1);
+	return wl_mix(0x9e3779b97f4a7c15ULL * (thread + 1));
 }
 
 /* splitmix64 of (thread seed, update number), then a multiply-shift into
  * [0, n) (no division): the word update s of a thread writes. */
 static inline uint64_t wl_word(uint64_t seed, uint64_t s, uint64_t n)
 {
-	uint64_t z = seed + s * 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
+	uint64_t z = wl_mix(seed + s * 0x9e3779b97f4a7c15ULL);
 	return (uint64_t)(((unsigned __int128)z * n) >> 64);
 }
 
