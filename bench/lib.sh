@@ -16,6 +16,9 @@
 # console line matching a regex (QEMU start -> line read), see below.
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The one baseline configuration of every comparison (read it).
+# shellcheck source=linux/baseline.conf
+. "$BENCH_ROOT/bench/linux/baseline.conf"
 BENCH_LOGDIR=""
 declare -ga BENCH_SYSTEMS=()
 declare -gA BENCH_VALUES=() # [system,run] -> value
@@ -40,12 +43,58 @@ bench_accel() {
 }
 
 # bench_linux_guest: build (if needed) the Linux guest; sets BENCH_LINUX_ARGS
-# (the tools/run options that boot it) and BENCH_LINUX_CMDLINE.
+# (the tools/run options that boot it) and BENCH_LINUX_CMDLINE: the baseline
+# of bench/linux/baseline.conf (vmlinux through PVH, tuned command line).
+# BENCH_LINUX_DEFAULT_ARGS / _CMDLINE: Debian's defaults (bzImage, no tuning)
+# for runners that report a second Linux column.
 bench_linux_guest() {
+	local initrd=$BENCH_ROOT/build/linux/initramfs.cpio.gz
 	"$BENCH_ROOT/tools/linux-guest" >&2
 	BENCH_LINUX_CMDLINE=$("$BENCH_ROOT/tools/linux-guest" --print-cmdline)
-	BENCH_LINUX_ARGS=(--kernel "$BENCH_ROOT/build/linux/vmlinuz"
-		--initrd "$BENCH_ROOT/build/linux/initramfs.cpio.gz")
+	BENCH_LINUX_DEFAULT_CMDLINE=$("$BENCH_ROOT/tools/linux-guest" --print-cmdline-default)
+	BENCH_LINUX_ARGS=(--kernel "$BENCH_ROOT/build/linux/$BASELINE_LINUX_IMAGE" --initrd "$initrd")
+	BENCH_LINUX_DEFAULT_ARGS=(--kernel "$BENCH_ROOT/build/linux/$BASELINE_LINUX_DEFAULT_IMAGE"
+		--initrd "$initrd")
+}
+
+# bench_hw_args [boot]: the baseline's virtual hardware options for tools/run,
+# identical for both sides (the caller adds --machine/--smp/--mem/--accel):
+# sets BENCH_HW. "boot": the boot benchmark's variant (no preallocation).
+bench_hw_args() {
+	BENCH_HW=(--cpu "$BASELINE_CPU")
+	if [[ "${1:-}" == boot ]]; then
+		((BASELINE_PREALLOC_BOOT)) && BENCH_HW+=(--prealloc)
+	else
+		((BASELINE_PREALLOC)) && BENCH_HW+=(--prealloc)
+	fi
+	return 0
+}
+
+# bench_qemu_cmd LABEL [tools/run args...]: the exact QEMU command tools/run
+# would start for these arguments; logged, and kept for bench_csv_meta.
+declare -ga BENCH_CMDS=()
+bench_qemu_cmd() {
+	local label=$1 cmd
+	shift
+	cmd=$("$BENCH_ROOT/tools/run" --dry-run "$@") || bench_die "tools/run --dry-run failed"
+	BENCH_CMDS+=("$label: $cmd")
+	bench_log "qemu $label: $cmd"
+}
+
+# bench_csv_meta: comment lines (starting with '#') for the head of a CSV:
+# the QEMU command of each side, the host and its load when the runs ended.
+bench_csv_meta() {
+	local c
+	for c in "${BENCH_CMDS[@]}"; do echo "# qemu $c"; done
+	echo "# host: $(nproc) cpus, $(uname -r), qemu $(qemu-system-x86_64 --version | head -n1 | awk '{ print $4 }')"
+	echo "# load (uptime at the end): $(uptime | sed 's/.*load average/load average/')"
+	echo "# baseline: bench/linux/baseline.conf (cpu=$BASELINE_CPU prealloc=$BASELINE_PREALLOC linux=$BASELINE_LINUX_IMAGE tuning='$BASELINE_LINUX_TUNING')"
+}
+
+# bench_range NUMBER...: "min-max" of the numbers.
+bench_range() {
+	printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+		END { if (NR == 0) exit 1; printf "%s-%s\n", lo, hi }'
 }
 
 # bench_boot_once REGEX LOG [tools/run args...]
@@ -126,6 +175,11 @@ bench_median_of() {
 	bench_median $(bench_values_of "$1")
 }
 
+bench_range_of() {
+	# shellcheck disable=SC2046
+	bench_range $(bench_values_of "$1")
+}
+
 # bench_table UNIT: runs as rows, systems as columns, then the medians.
 bench_table() {
 	local unit=$1 r sys
@@ -141,6 +195,9 @@ bench_table() {
 		printf '%-8s' median
 		for sys in "${BENCH_SYSTEMS[@]}"; do printf ' %14s' "$(bench_median_of "$sys")"; done
 		printf '\n'
+		printf '%-8s' min-max
+		for sys in "${BENCH_SYSTEMS[@]}"; do printf ' %14s' "$(bench_range_of "$sys")"; done
+		printf '\n'
 	}
 }
 
@@ -150,6 +207,7 @@ bench_table() {
 bench_csv() {
 	local file=$1 header=$2 extra=$3 r sys
 	{
+		bench_csv_meta
 		echo "$header"
 		for ((r = 1; r <= BENCH_RUNS; r++)); do
 			for sys in "${BENCH_SYSTEMS[@]}"; do

@@ -31,6 +31,10 @@ struct pingpong {
 	sem_t ping, pong;
 	int token[2]; /* park tokens of pinger, ponger */
 	unsigned rounds;
+	/* Self-check: the hand-off number; ping makes it odd, pong even. A
+	 * side that wakes up and does not find the number the other side
+	 * just wrote counts a bad hand-off. */
+	unsigned long seq, bad, pings, pongs;
 	int cpu[2];
 	bool park;
 };
@@ -75,12 +79,27 @@ static void pin(int cpu)
 	}
 }
 
+/* The hand-off self-check: the number must be want (the other side's
+ * last write, seen in order); then this side writes the next one. */
+static void handoff_check(struct pingpong *p, unsigned long want)
+{
+	unsigned long seen = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+	/* The first bad one is reported at once: a lost hand-off may also
+	 * leave a thread waiting for good (then the watchdog ends the run). */
+	if (seen != want && !__atomic_fetch_add(&p->bad, 1, __ATOMIC_RELAXED))
+		printf("sched: check FAIL: hand-off %lu found %lu\n", want,
+		       seen);
+	__atomic_store_n(&p->seq, want + 1, __ATOMIC_RELEASE);
+}
+
 static void *ponger(void *arg)
 {
 	struct pingpong *p = arg;
 	pin(p->cpu[1]);
 	for (unsigned i = 0; i < p->rounds; i++) {
 		handoff_wait(p, &p->ping, &p->token[1]);
+		handoff_check(p, 2 * i + 1);
+		p->pongs++;
 		handoff_give(p, &p->pong, &p->token[0]);
 	}
 	return NULL;
@@ -91,9 +110,12 @@ static void *pinger(void *arg)
 	struct pingpong *p = arg;
 	pin(p->cpu[0]);
 	for (unsigned i = 0; i < p->rounds; i++) {
+		handoff_check(p, 2 * i);
+		p->pings++;
 		handoff_give(p, &p->ping, &p->token[1]);
 		handoff_wait(p, &p->pong, &p->token[0]);
 	}
+	handoff_check(p, 2 * (unsigned long)p->rounds);
 	return NULL;
 }
 
@@ -110,16 +132,29 @@ static uint64_t pingpong_ns(int a, int b, unsigned rounds, bool park)
 		return 0;
 	pthread_join(x, NULL);
 	pthread_join(y, NULL);
-	return (now_ns() - t0) / rounds;
+	uint64_t ns = (now_ns() - t0) / rounds;
+	/* Counts exact: every round handed over both ways, in order. */
+	if (p.bad || p.pings != rounds || p.pongs != rounds ||
+	    p.seq != 2 * (unsigned long)rounds + 1) {
+		printf("sched: check FAIL: %lu hand-offs out of order, %lu "
+		       "pings, %lu pongs of %u rounds, last %lu\n",
+		       p.bad, p.pings, p.pongs, rounds, p.seq);
+		return 0;
+	}
+	return ns ? ns : 1;
 }
+
+static unsigned long spawned_ran;
 
 static void *nothing(void *arg)
 {
+	__atomic_fetch_add(&spawned_ran, 1, __ATOMIC_RELAXED);
 	return arg;
 }
 
 static uint64_t spawn_ns(unsigned n)
 {
+	spawned_ran = 0;
 	uint64_t t0 = now_ns();
 	for (unsigned i = 0; i < n; i++) {
 		pthread_t t;
@@ -127,7 +162,13 @@ static uint64_t spawn_ns(unsigned n)
 			return 0;
 		pthread_join(t, NULL);
 	}
-	return (now_ns() - t0) / n;
+	uint64_t ns = (now_ns() - t0) / n;
+	if (spawned_ran != n) { /* every thread ran exactly once */
+		printf("sched: check FAIL: %lu of %u spawned threads ran\n",
+		       spawned_ran, n);
+		return 0;
+	}
+	return ns ? ns : 1;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -158,7 +199,8 @@ int main(int argc, char **argv)
 		wk[r] = pingpong_ns(0, 1, rounds / 4, true);
 		sp[r] = spawn_ns(rounds / 20);
 		if (!sw[r] || !ss[r] || !wk[r] || !sp[r]) {
-			fprintf(stderr, "sched: thread creation failed\n");
+			fprintf(stderr, "sched: thread creation or self-check "
+					"failed\n");
 			return 1;
 		}
 		printf("run %d: switch %lu ns (semaphores %lu ns), wake round "
@@ -167,7 +209,7 @@ int main(int argc, char **argv)
 		       (unsigned long)wk[r], (unsigned long)sp[r]);
 	}
 	printf("RESULT bench=sched system=linux switch_ns=%lu switch_sem_ns=%lu "
-	       "wake_ns=%lu spawn_ns=%lu\n",
+	       "wake_ns=%lu spawn_ns=%lu check=ok\n",
 	       (unsigned long)median(sw), (unsigned long)median(ss),
 	       (unsigned long)median(wk), (unsigned long)median(sp));
 	return 0;

@@ -21,18 +21,20 @@
  * the main thread sleeps P s (idle phase), then runs the OLAP job:
  *   copy     the time fork() takes in the parent
  *   scan     the child sums all 32-bit words of its copy (timed by the child)
- *   destroy  from the child's scan-end timestamp (passed through a shared
- *            page) to the parent's waitpid() returning
+ *   destroy  from the end of the child's self-check (its timestamp passed
+ *            through a shared page) to the parent's waitpid() returning
  * OLTP updates per second are taken per phase from the thread counters
  * (the child reads them at its scan start and end; they live in a
  * MAP_SHARED page, which fork does not make copy-on-write, so counting
- * never faults). Self-check (wl_check): the updates done before fork()
- * <= sum <= the updates started when it returned. A failing round exits 1.
+ * never faults). Self-check (wl_check_cut, in the child after its scan,
+ * not timed): the copy must be the source at one point in time between
+ * fork()'s start and its return. A failing round exits 1.
  *
  * Output, a line per round and a summary (medians of rounds 2..R, or of
  * round 1 if R == 1; gibps = S in GiB / phase seconds):
  *   ROUND variant=fork round=r copy_ms= scan_ms= destroy_ms= oltp_idle=
- *         oltp_copy= oltp_scan= oltp_destroy= sum= before= after= check=ok|FAIL
+ *         oltp_copy= oltp_scan= oltp_destroy= sum= before= cut= after= bad=
+ *         check=ok|FAIL
  * (warm-up jobs print the same line tagged WARMUP instead of ROUND)
  *   SUMMARY variant=fork size_bytes= threads= rounds= copy_gibps= scan_gibps=
  *         destroy_gibps= oltp_idle= oltp_copy= oltp_scan= oltp_destroy=
@@ -65,6 +67,12 @@ struct shared {
 	uint32_t stop;
 	uint64_t scan_start_ns, scan_end_ns, scan_start_ops, scan_end_ops;
 	uint64_t sum;
+	/* The point-in-time check (child): counts read by the parent just
+	 * before fork() (before) and when it returned (after, valid once
+	 * after_ready is set), the child's result, its end. */
+	uint64_t before[WL_TAG_THREADS], after[WL_TAG_THREADS];
+	uint32_t after_ready;
+	uint64_t bad, cut, check_end_ns, check_end_ops;
 	struct wl_counter ctr[MAX_THREADS];
 };
 
@@ -112,11 +120,10 @@ static uint64_t ops_total(bool in_flight)
 static void *oltp(void *arg)
 {
 	unsigned id = (unsigned)(uintptr_t)arg;
-	uint64_t x = wl_seed(id);
 
 	pin((int)((id + 1) % (unsigned)ncpus));
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED))
-		wl_batch(area, area_words, &x, &sh->ctr[id], NULL);
+		wl_batch(area, area_words, id, &sh->ctr[id], NULL);
 	return NULL;
 }
 
@@ -219,6 +226,18 @@ static void child_scan(void)
 	uint64_t t = now_ns();
 	sh->scan_end_ops = ops_total(false);
 	sh->sum = s;
+	/* The point-in-time check on this copy, not timed: destroy is
+	 * measured from its end. */
+	while (!__atomic_load_n(&sh->after_ready, __ATOMIC_ACQUIRE))
+		sched_yield();
+	uint64_t cut[WL_TAG_THREADS], c = 0;
+	sh->bad = wl_check_cut(area, area_words, nthreads, sh->before,
+			       sh->after, sh->ctr, cut);
+	for (unsigned i = 0; i < nthreads; i++)
+		c += cut[i];
+	sh->cut = c;
+	sh->check_end_ops = ops_total(false);
+	sh->check_end_ns = now_ns();
 	__atomic_store_n(&sh->scan_end_ns, t, __ATOMIC_RELEASE);
 	_exit(0);
 }
@@ -234,11 +253,15 @@ static bool job(const char *tag, unsigned k, double period, struct round *q)
 	while (nanosleep(&p, &p) && errno == EINTR)
 		;
 	__atomic_store_n(&sh->scan_end_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->after_ready, 0, __ATOMIC_RELAXED);
 	uint64_t before = ops_total(false), t0 = now_ns();
+	wl_counts(sh->ctr, nthreads, false, sh->before);
 	pid_t pid = fork();
 	if (pid == 0)
 		child_scan();
 	uint64_t t1 = now_ns(), after = ops_total(true);
+	wl_counts(sh->ctr, nthreads, true, sh->after);
+	__atomic_store_n(&sh->after_ready, 1, __ATOMIC_RELEASE);
 	if (pid < 0)
 		die("fork");
 	int st;
@@ -251,27 +274,29 @@ static bool job(const char *tag, unsigned k, double period, struct round *q)
 		fprintf(stderr, "snapshot: scan child failed (status %#x)\n", st);
 		exit(1);
 	}
-	uint64_t ts = sh->scan_start_ns, sum = sh->sum;
+	uint64_t ts = sh->scan_start_ns, sum = sh->sum, tc = sh->check_end_ns;
 	q->copy_ms = (double)(t1 - t0) / 1e6;
 	q->scan_ms = (double)(te - ts) / 1e6;
-	q->destroy_ms = (double)(t3 - te) / 1e6;
+	q->destroy_ms = (double)(t3 - tc) / 1e6;
 	q->oltp_idle = rate(before - o_idle, t0 - ts_idle);
 	q->oltp_copy = rate(after - before, t1 - t0);
 	q->oltp_scan = rate(sh->scan_end_ops - sh->scan_start_ops, te - ts);
-	q->oltp_destroy = rate(o3 - sh->scan_end_ops, t3 - te);
-	bool good = wl_check(sum, before, after);
+	q->oltp_destroy = rate(o3 - sh->check_end_ops, t3 - tc);
+	bool good = sh->bad == 0;
 	printf("%s variant=fork round=%u copy_ms=%.3f scan_ms=%.3f "
 	       "destroy_ms=%.3f oltp_idle=%.0f oltp_copy=%.0f oltp_scan=%.0f "
-	       "oltp_destroy=%.0f sum=%llu before=%llu after=%llu check=%s\n",
+	       "oltp_destroy=%.0f sum=%llu before=%llu cut=%llu after=%llu "
+	       "bad=%llu check=%s\n",
 	       tag, k, q->copy_ms, q->scan_ms, q->destroy_ms, q->oltp_idle,
 	       q->oltp_copy, q->oltp_scan, q->oltp_destroy,
 	       (unsigned long long)sum, (unsigned long long)before,
-	       (unsigned long long)after, good ? "ok" : "FAIL");
+	       (unsigned long long)sh->cut, (unsigned long long)after,
+	       (unsigned long long)sh->bad, good ? "ok" : "FAIL");
 	if (!good)
 		fprintf(stderr,
-			"snapshot: %s %u: snapshot sum %llu not in [%llu, %llu]\n",
-			tag, k, (unsigned long long)sum,
-			(unsigned long long)before, (unsigned long long)after);
+			"snapshot: %s %u: the copy is not the source at one "
+			"point in time: %llu updates wrong\n",
+			tag, k, (unsigned long long)sh->bad);
 	return good;
 }
 
@@ -310,13 +335,13 @@ int main(int argc, char **argv)
 		ncpus = 1;
 	if (threads < 0)
 		threads = ncpus > 1 ? ncpus - 1 : 1;
-	if (threads < 1 || threads > MAX_THREADS || rounds < 1 ||
+	if (threads < 1 || threads > WL_TAG_THREADS || rounds < 1 ||
 	    rounds > MAX_ROUNDS || warmup > MAX_ROUNDS || period < 0 ||
 	    size % PAGE) {
 		fprintf(stderr,
 			"snapshot: bad arguments (threads 1..%d, rounds "
 			"1..%d, warmup 0..%d, size a multiple of 4 KiB)\n",
-			MAX_THREADS, MAX_ROUNDS, MAX_ROUNDS);
+			WL_TAG_THREADS, MAX_ROUNDS, MAX_ROUNDS);
 		return 2;
 	}
 	nthreads = (unsigned)threads;

@@ -28,6 +28,10 @@ struct pingpong {
 	struct thread *pinger, *ponger;
 	volatile int started;
 	unsigned rounds;
+	/* Self-check: the hand-off number; ping makes it odd, pong even. A
+	 * side that wakes up and does not find the number the other side
+	 * just wrote counts a bad hand-off. */
+	unsigned long seq, bad, pings, pongs;
 	bool park;
 };
 
@@ -48,11 +52,26 @@ static void handoff_give(struct pingpong *p, struct semaphore *s,
 		semaphore_up(s);
 }
 
+/* The hand-off self-check: the number must be want (the other side's
+ * last write, seen in order); then this side writes the next one. */
+static void handoff_check(struct pingpong *p, unsigned long want)
+{
+	unsigned long seen = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+	/* The first bad one is reported at once: a lost hand-off may also
+	 * leave a thread waiting for good (then the watchdog ends the run). */
+	if (seen != want && !__atomic_fetch_add(&p->bad, 1, __ATOMIC_RELAXED))
+		printk("bench sched: check FAIL: hand-off %lu found %lu\n",
+		       want, seen);
+	__atomic_store_n(&p->seq, want + 1, __ATOMIC_RELEASE);
+}
+
 static void ponger(void *arg)
 {
 	struct pingpong *p = arg;
 	for (unsigned i = 0; i < p->rounds; i++) {
 		handoff_wait(p, &p->ping);
+		handoff_check(p, 2 * i + 1);
+		p->pongs++;
 		handoff_give(p, &p->pong, p->pinger);
 	}
 }
@@ -63,9 +82,12 @@ static void pinger(void *arg)
 	while (!__atomic_load_n(&p->started, __ATOMIC_ACQUIRE))
 		thread_yield(); /* until both thread pointers are known */
 	for (unsigned i = 0; i < p->rounds; i++) {
+		handoff_check(p, 2 * i);
+		p->pings++;
 		handoff_give(p, &p->ping, p->ponger);
 		handoff_wait(p, &p->pong);
 	}
+	handoff_check(p, 2 * (unsigned long)p->rounds);
 }
 
 /* ns per round trip of a ping-pong between cores a and b. */
@@ -84,15 +106,28 @@ static uint64_t pingpong_ns(int a, int b, unsigned rounds, bool park)
 	__atomic_store_n(&p.started, 1, __ATOMIC_RELEASE);
 	thread_join(p.pinger);
 	thread_join(p.ponger);
-	return (time_ns() - t0) / rounds;
+	uint64_t ns = (time_ns() - t0) / rounds;
+	/* Counts exact: every round handed over both ways, in order. */
+	if (p.bad || p.pings != rounds || p.pongs != rounds ||
+	    p.seq != 2 * (unsigned long)rounds + 1) {
+		printk("bench sched: check FAIL: %lu hand-offs out of order, "
+		       "%lu pings, %lu pongs of %u rounds, last %lu\n",
+		       p.bad, p.pings, p.pongs, rounds, p.seq);
+		return 0;
+	}
+	return ns ? ns : 1;
 }
+
+static unsigned long spawned_ran;
 
 static void nothing(void *arg)
 {
+	__atomic_fetch_add(&spawned_ran, 1, __ATOMIC_RELAXED);
 }
 
 static uint64_t spawn_ns(unsigned n)
 {
+	spawned_ran = 0;
 	uint64_t t0 = time_ns();
 	for (unsigned i = 0; i < n; i++) {
 		struct thread *t = thread_create("spawned", nothing, NULL, NULL);
@@ -100,7 +135,13 @@ static uint64_t spawn_ns(unsigned n)
 			return 0;
 		thread_join(t);
 	}
-	return (time_ns() - t0) / n;
+	uint64_t ns = (time_ns() - t0) / n;
+	if (spawned_ran != n) { /* every thread ran exactly once */
+		printk("bench sched: check FAIL: %lu of %u spawned threads "
+		       "ran\n", spawned_ran, n);
+		return 0;
+	}
+	return ns ? ns : 1;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -134,7 +175,8 @@ static int bench_sched(int argc, char **argv)
 		wk[r] = pingpong_ns(0, 1, rounds / 4, true);
 		sp[r] = spawn_ns(rounds / 20);
 		if (!sw[r] || !ss[r] || !wk[r] || !sp[r]) {
-			printk("bench sched: thread creation failed\n");
+			printk("bench sched: thread creation or self-check "
+			       "failed\n");
 			return 1;
 		}
 		printk("run %d: switch %lu ns (semaphores %lu ns), wake round "
@@ -142,8 +184,9 @@ static int bench_sched(int argc, char **argv)
 		       r, sw[r], ss[r], wk[r], sp[r]);
 	}
 	printk("RESULT bench=sched system=unidb switch_ns=%lu switch_sem_ns=%lu "
-	       "wake_ns=%lu spawn_ns=%lu\n",
-	       median(sw), median(ss), median(wk), median(sp));
+	       "wake_ns=%lu spawn_ns=%lu check=ok idle=%s\n",
+	       median(sw), median(ss), median(wk), median(sp),
+	       poll ? "poll" : "halt");
 	return 0;
 }
 BENCH(sched, "[rounds [poll]]  thread switch, cross-core wake-up, spawn",

@@ -8,8 +8,9 @@
  * and count their updates. Every period the boot core runs the OLAP job:
  * vm_snapshot() (copy phase), sum every word of the snapshot (scan phase),
  * vm_snapshot_destroy() (destroy phase). A round passes its self-check
- * when the snapshot's sum lies between the update counts read just before
- * and just after the snapshot was created. Each variant first runs
+ * when the snapshot equals the source at one point in time between the
+ * start and the end of vm_snapshot() (wl_check_cut in ../workload.h; run
+ * between scan and destroy, not timed). Each variant first runs
  * --warmup unmeasured jobs (WARMUP lines; default and reason in
  * ../workload.h). The output format is shared with bench/linux/snapshot.c
  * (fork()) and read by bench/snapshot/run.
@@ -73,6 +74,7 @@ struct oltp {
 	uint64_t nwords;
 	volatile bool stop;
 	volatile bool refresh; /* a reader-variant snapshot exists */
+	unsigned threads;
 	struct wl_counter count[MAX_CPUS];
 };
 
@@ -88,13 +90,13 @@ static void refresh(const void *addr)
 	vm_refresh(addr);
 }
 
+/* arg: the worker's number, 0..threads-1 (its counter and tag). */
 static void oltp_worker(void *arg)
 {
-	unsigned me = cpu_id();
-	uint64_t x = wl_seed(me);
+	unsigned me = (unsigned)(uintptr_t)arg;
 
 	while (!oltp.stop) {
-		wl_batch(oltp.words, oltp.nwords, &x, &oltp.count[me],
+		wl_batch(oltp.words, oltp.nwords, me, &oltp.count[me],
 			 oltp.refresh ? refresh : NULL);
 		vm_snapshot_help();
 	}
@@ -102,7 +104,7 @@ static void oltp_worker(void *arg)
 
 static uint64_t updates(bool started)
 {
-	return wl_total(oltp.count, MAX_CPUS, started);
+	return wl_total(oltp.count, oltp.threads, started);
 }
 
 static uint64_t per_second(uint64_t n, uint64_t ns)
@@ -125,18 +127,25 @@ static bool job(const char *tag, struct vm_area *area, const struct variant *v,
 	thread_sleep_ns(period_ns);
 	uint64_t u1 = updates(false), t1 = time_ns();
 	struct vm_stats st0, st1;
+	static uint64_t before[MAX_CPUS], after[MAX_CPUS], cut[MAX_CPUS];
 	vm_stats(&st0);
 
 	oltp.refresh = v->create & VM_SNAP_READER;
+	wl_counts(oltp.count, oltp.threads, false, before);
 	struct vm_area *snap = vm_snapshot(area, v->create);
 	uint64_t u2 = updates(false), t2 = time_ns();
-	uint64_t started = updates(true);
+	wl_counts(oltp.count, oltp.threads, true, after);
 	if (!snap) {
 		printk("bench snapshot: vm_snapshot failed\n");
 		return false;
 	}
 	uint64_t sum = wl_sum(vm_area_base(snap), oltp.nwords);
 	uint64_t u3 = updates(false), t3 = time_ns();
+	/* The point-in-time check, not timed: destroy starts after it. */
+	uint64_t bad = wl_check_cut(vm_area_base(snap), oltp.nwords,
+				    oltp.threads, before, after, oltp.count,
+				    cut);
+	uint64_t u3c = updates(false), t3c = time_ns();
 	int err = vm_snapshot_destroy(snap, v->destroy);
 	oltp.refresh = false;
 	uint64_t u4 = updates(false), t4 = time_ns();
@@ -149,23 +158,26 @@ static bool job(const char *tag, struct vm_area *area, const struct variant *v,
 	*ps = (struct phase_stats){
 	    .copy_ns = t2 - t1,
 	    .scan_ns = t3 - t2,
-	    .destroy_ns = t4 - t3,
+	    .destroy_ns = t4 - t3c,
 	    .idle = per_second(u1 - u0, t1 - t0),
 	    .copy = per_second(u2 - u1, t2 - t1),
 	    .scan = per_second(u3 - u2, t3 - t2),
-	    .destroy = per_second(u4 - u3, t4 - t3),
+	    .destroy = per_second(u4 - u3c, t4 - t3c),
 	};
-	bool ok = wl_check(sum, u1, started);
+	uint64_t b = 0, c = 0, a = 0;
+	for (unsigned i = 0; i < oltp.threads; i++)
+		b += before[i], c += cut[i], a += after[i];
+	bool ok = bad == 0;
 	printk("%s variant=%s round=%d", tag, v->name, r);
 	print_ms("copy_ms", ps->copy_ns);
 	print_ms("scan_ms", ps->scan_ns);
 	print_ms("destroy_ms", ps->destroy_ns);
 	printk(" oltp_idle=%lu oltp_copy=%lu oltp_scan=%lu oltp_destroy=%lu "
-	       "fault_copies=%lu ahead_copies=%lu sum=%lu before=%lu after=%lu "
-	       "check=%s\n",
+	       "fault_copies=%lu ahead_copies=%lu sum=%lu before=%lu cut=%lu "
+	       "after=%lu bad=%lu check=%s\n",
 	       ps->idle, ps->copy, ps->scan, ps->destroy,
 	       st1.cow_copies - st0.cow_copies,
-	       st1.ahead_copies - st0.ahead_copies, sum, u1, started,
+	       st1.ahead_copies - st0.ahead_copies, sum, b, c, a, bad,
 	       ok ? "ok" : "FAIL");
 	return ok;
 }
@@ -282,7 +294,7 @@ static int bench_snapshot(int argc, char **argv)
 	}
 	if (!size || size % 4096 || !period_ns || rounds < 1 ||
 	    rounds > ROUNDS_MAX || warmup < 0 || warmup > ROUNDS_MAX ||
-	    threads < 1 || threads >= MAX_CPUS) {
+	    threads < 1 || threads >= MAX_CPUS || threads > WL_TAG_THREADS) {
 		printk("bench snapshot: bad arguments (--size S[KMG] "
 		       "--threads N --period SEC --rounds 1..%d --warmup 0..%d "
 		       "--variant V)\n",
@@ -297,14 +309,16 @@ static int bench_snapshot(int argc, char **argv)
 		return 1;
 	}
 	oltp = (struct oltp){.words = vm_area_base(area),
-			     .nwords = size / sizeof(uint32_t)};
+			     .nwords = size / sizeof(uint32_t),
+			     .threads = threads};
 	for (unsigned i = 0; i < threads; i++) {
 		/* Core 0 runs the OLAP side; with one core everything
 		 * shares it. */
 		struct thread_attr a = {
 		    .cpu = cpu_count() > 1 ? (int)(1 + i % (cpu_count() - 1))
 					   : 0};
-		t[i] = thread_create("oltp", oltp_worker, NULL, &a);
+		t[i] = thread_create("oltp", oltp_worker, (void *)(uintptr_t)i,
+				     &a);
 		if (!t[i])
 			return 1;
 	}
