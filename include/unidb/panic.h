@@ -17,7 +17,9 @@ void panic(const char *fmt, ...)
 	} while (0)
 
 /* Ends the VM with `status` as the exit status of tools/run (QEMU's
- * isa-debug-exit). Never returns; if no such device exists, halts. */
+ * isa-debug-exit). Without that device (other hypervisors) it prints the
+ * status and powers off through ACPI S5, an i8042 reset or a triple
+ * fault (kernel/drivers/power.c). Never returns. */
 void poweroff(int status) __attribute__((noreturn));
 
 #define POWEROFF_OK 0

@@ -8,6 +8,7 @@
 #include <unidb/thread.h>
 
 #include "core/boot.h"
+#include "drivers/power.h"
 
 #define ARGS_MAX 32
 
@@ -47,6 +48,11 @@ int command_run(char *cmdline)
 		usage();
 		return 0;
 	}
+	return command_run_argv(argc, argv);
+}
+
+int command_run_argv(int argc, char **argv)
+{
 	for (const struct command *c = __commands_start; c < __commands_end;
 	     c++)
 		if (!strcmp(c->name, argv[0]))
@@ -56,11 +62,35 @@ int command_run(char *cmdline)
 	return POWEROFF_FAIL;
 }
 
+/* With a way named, power off by that way alone, skipping QEMU's
+ * isa-debug-exit: the way other hypervisors end the VM, tested under
+ * QEMU (tests/e2e/cases.sh). */
 static int cmd_poweroff(int argc, char **argv)
 {
-	return 0;
+	static const struct {
+		const char *name;
+		unsigned way;
+	} ways[] = {{"acpi", POWER_ACPI},
+		    {"i8042", POWER_I8042},
+		    {"acpi-reset", POWER_ACPI_RESET},
+		    {"triple-fault", POWER_TRIPLE_FAULT}};
+
+	if (argc < 2)
+		return 0;
+	for (unsigned i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+		if (!strcmp(argv[1], ways[i].name)) {
+			printk("poweroff: by %s alone\n", ways[i].name);
+			power_off_by(ways[i].way);
+		}
+	printk("poweroff: unknown way '%s' (acpi, i8042, acpi-reset, "
+	       "triple-fault)\n",
+	       argv[1]);
+	return POWEROFF_FAIL;
 }
-COMMAND(poweroff, "power off at once (boot benchmark)", cmd_poweroff);
+COMMAND(poweroff,
+	"[acpi|i8042|acpi-reset|triple-fault]  power off at once (boot "
+	"benchmark); by one way alone if named",
+	cmd_poweroff);
 
 static int cmd_help(int argc, char **argv)
 {

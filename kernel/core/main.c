@@ -13,6 +13,7 @@
 #include <unidb/time.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/layout.h"
@@ -22,7 +23,10 @@
 #include "arch/x86_64/x86.h"
 #include "core/boot.h"
 #include "core/console.h"
+#include "core/stack_protector.h"
 #include "drivers/acpi.h"
+#include "drivers/pci.h"
+#include "drivers/virtio.h"
 #include "mm/frame.h"
 #include "mm/vm_internal.h"
 #include "sched/sched.h"
@@ -103,6 +107,25 @@ static void map_memory(void)
 	direct_map_done();
 }
 
+/* paging.c takes its early page tables from just past the image before
+ * any memory map is read. Every VMM has RAM from 1 MiB up well past it;
+ * confirm that instead of assuming, since a table in a hole would be
+ * lost writes (or device registers). */
+static void check_early_tables_in_ram(void)
+{
+	paddr_t end = early_alloc_end ? early_alloc_end : KERNEL_PHYS;
+
+	for (unsigned i = 0; i < memmap_n; i++) {
+		const struct hvm_memmap_entry *e = &memmap[i];
+		if (e->type == MEM_RAM && e->addr <= KERNEL_PHYS &&
+		    e->addr + e->size >= end)
+			return;
+	}
+	panic("boot: the image and early page tables [%#lx, %#lx) are not "
+	      "in one RAM range of the memory map",
+	      (uint64_t)KERNEL_PHYS, (uint64_t)end);
+}
+
 /* Everything below early_alloc_end (low memory, the image, boot page
  * tables) stays out of the frame allocator. */
 static void init_frames(void)
@@ -155,11 +178,30 @@ static void print_summary(void)
 	frame_stats(&fs);
 	printk("unidb: memory %lu MiB usable, %lu MiB free for frames\n",
 	       boot_info.ram_bytes >> 20, (fs.free * 4096) >> 20);
-	printk("unidb: clock tsc %lu.%03lu GHz (calibrated against the PIT), "
-	       "lapic timer %lu MHz\n",
-	       hz / 1000000000, hz / 1000000 % 1000, lapic_timer_hz() / 1000000);
+	printk("unidb: clock tsc %lu.%03lu GHz (from %s), lapic timer %lu "
+	       "MHz\n",
+	       hz / 1000000000, hz / 1000000 % 1000, time_source(),
+	       lapic_timer_hz() / 1000000);
+	if (!time_tsc_invariant())
+		printk("unidb: warning: CPUID 0x80000007 does not promise an "
+		       "invariant TSC; time_ns() assumes one\n");
+	printk("unidb: local apic in %s mode\n",
+	       lapic_x2apic() ? "x2APIC" : "xAPIC");
+	printk("unidb: APIC ids");
+	for (unsigned i = 0; i < cpu_count() && i < 16; i++)
+		printk(" %u", cpus[i]->apic_id);
+	printk("%s\n", cpu_count() > 16 ? " ..." : "");
+	printk("unidb: %u cpus listed by %s; power-off by %s\n", acpi.ncpus,
+	       acpi.source,
+	       acpi.has_s5 ? (acpi.sleep_ctl.address ? "ACPI S5 (sleep control)"
+						     : "ACPI S5 (PM1 control)")
+			   : "i8042 reset");
 	printk("unidb: hypervisor %s\n",
 	       boot_info.hypervisor[0] ? boot_info.hypervisor : "none");
+	printk("unidb: protection %s, stack canary from %s\n",
+	       paging_nx() ? "W^X (code read-only, data no-execute)"
+			   : "code read-only (no NX: data executable)",
+	       stack_guard_source);
 	printk("unidb: ready (%u cpus) in %lu.%03lu ms\n", cpu_count(),
 	       boot_info.ready_ns / 1000000, boot_info.ready_ns / 1000 % 1000);
 }
@@ -169,29 +211,48 @@ static void reload_cr3(void *unused)
 	write_cr3(read_cr3());
 }
 
+/* The boot core's full APIC ID (x2APIC IDs need more than 8 bits). */
+static uint32_t boot_apic_id(void)
+{
+	uint32_t max[4], l1[4], l0b[4] = {0}, l1f[4] = {0};
+
+	cpuid(0, 0, max);
+	cpuid(1, 0, l1);
+	if (max[0] >= 0xb)
+		cpuid(0xb, 0, l0b);
+	if (max[0] >= 0x1f)
+		cpuid(0x1f, 0, l1f);
+	return cpuid_apic_id(max[0], l1, l0b, l1f);
+}
+
 void kmain(uint32_t start_info)
 {
 	uint64_t tsc0 = rdtsc();
-	uint32_t r[4];
 
 	console_init();
 	trap_init();
-	cpuid(1, 0, r);
 	cpu0.thread_name = "main";
-	cpu_init(&cpu0, 0, r[1] >> 24); /* initial APIC id */
+	cpu_init(&cpu0, 0, boot_apic_id());
 
 	read_start_info(start_info);
+	paging_init();
 	map_memory();
+	paging_protect_kernel();
 	int err = acpi_init(rsdp, cpu0.apic_id);
 	if (err)
-		printk("acpi: no usable MADT (%d); running on one cpu\n", err);
+		printk("acpi: no usable MADT or MP table (%d); running on one "
+		       "cpu\n",
+		       err);
+	check_early_tables_in_ram();
 	init_frames();
 	heap_init();
+	acpi_power_init();
 
 	lapic_init();
 	ioapic_init();
 	if (time_init(tsc0))
-		panic("no PIT to calibrate the TSC against");
+		panic("no clock to take the TSC frequency from (no CPUID "
+		      "0x40000010, kvmclock, CPUID 0x15 or PIT)");
 	lapic_timer_calibrate();
 	irq_set_handler(VEC_SPURIOUS, spurious_irq);
 	cpu_calls_init();
@@ -208,6 +269,8 @@ void kmain(uint32_t start_info)
 	job_workers_start();
 	boot_info.ready_ns = time_ns();
 	print_summary();
+	pci_init(cmdline); /* both take their words out of the command line */
+	virtio_init(cmdline);
 
 	poweroff(command_run(cmdline));
 }

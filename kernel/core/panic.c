@@ -18,12 +18,16 @@
 #include "core/console.h"
 #include "core/ksyms.h"
 #include "core/panic.h"
+#include <unidb/time.h>
 
 #define BACKTRACE_MAX 32	/* lines printed */
 #define BACKTRACE_WALK 4096 /* frames followed */
+#define STOP_WAIT_NS 1000000000UL /* for the other cores to park */
+#define STOP_WAIT_TSC (1UL << 32) /* the same, before the clock runs */
 
 static int panic_cpu = -1;
 static unsigned cpus_parked;
+static bool parked[MAX_CPUS]; /* counted once, however a core gets here */
 extern char __kernel_start[], __kernel_end[];
 
 bool panic_active(void)
@@ -33,7 +37,13 @@ bool panic_active(void)
 
 void panic_park(void)
 {
-	__atomic_fetch_add(&cpus_parked, 1, __ATOMIC_RELEASE);
+	unsigned me = cpus[0] ? cpu_id() : 0;
+
+	/* A core that lost the panic race parks here, then takes the stop
+	 * NMI and comes here again: count it once. */
+	if (me < MAX_CPUS && !__atomic_exchange_n(&parked[me], true,
+						  __ATOMIC_ACQ_REL))
+		__atomic_fetch_add(&cpus_parked, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		irq_disable();
 		halt();
@@ -54,16 +64,16 @@ void panic_enter(void)
 		poweroff(POWEROFF_PANIC);
 	}
 	console_take_over(me);
-	unsigned others = cpu_count() > 1 ? cpu_count() - 1 : 0;
-	if (others) {
-		arch_stop_other_cpus();
-		/* Bounded: a core that does not answer must not hide the
-		 * report. */
-		for (long i = 0; i < 100000000 &&
-				 __atomic_load_n(&cpus_parked, __ATOMIC_ACQUIRE) <
-				     others;
-		     i++)
-			cpu_relax();
+	unsigned others = cpus[0] ? arch_stop_other_cpus() : 0;
+	/* Bounded by time: a core that does not answer must not hide the
+	 * report. Before the clock is calibrated, by TSC cycles. */
+	bool clock = time_tsc_hz() != 0;
+	uint64_t t0 = clock ? time_ns() : rdtsc();
+	while (__atomic_load_n(&cpus_parked, __ATOMIC_ACQUIRE) < others) {
+		uint64_t waited = clock ? time_ns() - t0 : rdtsc() - t0;
+		if (waited > (clock ? STOP_WAIT_NS : STOP_WAIT_TSC))
+			break;
+		cpu_relax();
 	}
 }
 
@@ -142,16 +152,4 @@ void panic(const char *fmt, ...)
 here:
 	panic_backtrace((uint64_t)&&here, (uint64_t)__builtin_frame_address(0));
 	poweroff(POWEROFF_PANIC);
-}
-
-void poweroff(int status)
-{
-	/* QEMU isa-debug-exit at port 0xf4 (tools/run adds it): the VM
-	 * exits with (status << 1) | 1, which tools/run maps back. */
-	outb(0xf4, (uint8_t)status);
-	printk("poweroff: no isa-debug-exit device; halting\n");
-	for (;;) {
-		irq_disable();
-		halt();
-	}
 }

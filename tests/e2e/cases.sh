@@ -76,6 +76,77 @@ case_stack_overflow_names_thread() {
 	expect_line ' recurse\+0x'
 }
 
+# W^X (kernel/arch/x86_64/paging.c) and the stack protector: each
+# violation ends in the panic report, with the reason stated.
+X='ffffffff8[0-9a-f]{7}'
+expect_protection_fault() { # kind error-code reason region
+	boot 1 "crash $1"
+	expect_status 3
+	expect_line "^PANIC: #PF page fault \(vector 14, error code $2\)"
+	expect_line "^faulting address \(CR2\): 0x[0-9a-f]{16} \([a-z ]+, protection violation\)\$"
+	expect_line "^reason: $3\$"
+	expect_line "^address in: $4"
+}
+
+case_write_to_kernel_text_faults() {
+	expect_protection_fault write-text 0x3 'write to read-only page' \
+		'kernel code \(crash_write_text\+0x0\)$'
+	expect_line '^error code: P=1 W/R=1 U/S=0 RSVD=0 I/D=0$'
+	expect_line "^  #0  $X crash_write_text\+0x"
+}
+
+case_write_to_kernel_rodata_faults() {
+	expect_protection_fault write-rodata 0x3 'write to read-only page' \
+		'kernel read-only data$'
+	expect_line "^  #0  $X crash_write_rodata\+0x"
+}
+
+case_write_to_text_through_direct_map_faults() {
+	expect_protection_fault write-alias 0x3 'write to read-only page' \
+		'direct map'
+	expect_line "^  #0  $X crash_write_alias\+0x"
+}
+
+case_jump_into_heap_faults() {
+	expect_protection_fault exec-heap 0x11 \
+		'instruction fetch from non-executable page' 'direct map'
+	expect_line '^error code: P=1 W/R=0 U/S=0 RSVD=0 I/D=1$'
+	expect_line "^jumped to from: $X call_data\+0x"
+	expect_line "^  #[0-9]+ +$X crash_exec_heap\+0x"
+}
+
+case_jump_into_stack_faults() {
+	expect_protection_fault exec-stack 0x11 \
+		'instruction fetch from non-executable page' 'thread stacks$'
+	expect_line '^cpu 0, thread stackexec$'
+	expect_line "^  #[0-9]+ +$X crash_exec_stack\+0x"
+}
+
+case_smashed_stack_names_function() {
+	boot 1 "crash smash"
+	expect_status 3
+	expect_line '^PANIC: stack smashing detected in crash_smash_stack \(its stack canary was overwritten; caught at '"$X"' crash_smash_stack\+0x[0-9a-f]+\)$'
+	expect_line "^  #[0-9]+ +$X __stack_chk_fail\+0x"
+	expect_line "^  #[0-9]+ +$X crash_smash_stack\+0x"
+	expect_line "^  #[0-9]+ +$X cmd_crash\+0x"
+}
+
+# The boot summary names the protection and the canary's source; without
+# RDRAND the canary comes from the TSC, without NX only writes are
+# caught (a jump into data runs, and the crash command says so).
+case_protection_degrades_without_rdrand_or_nx() {
+	boot 1 "" -- -cpu max,-rdrand
+	expect_status 0
+	expect_line '^unidb: protection W\^X \(code read-only, data no-execute\), stack canary from TSC$'
+	boot 1 "crash exec-heap" -- -cpu max,-nx
+	expect_status 1
+	expect_line '^unidb: protection code read-only \(no NX: data executable\), stack canary from (RDRAND|TSC)$'
+	expect_line '^crash: exec-heap did not crash$'
+	boot 1 "crash write-text" -- -cpu max,-nx
+	expect_status 3
+	expect_line '^reason: write to read-only page$'
+}
+
 case_lock_order_inversion_detected() {
 	boot 1 "crash lockorder"
 	expect_status 3
@@ -139,7 +210,113 @@ case_boot_shows_cpus_memory_clock() {
 		expect_line '^unidb: ready \(4 cpus\) in [0-9]+\.[0-9]{3} ms'
 		expect_line '^unidb: memory 511 MiB usable'
 		expect_line '^unidb: clock tsc [0-9]+\.[0-9]{3} GHz'
+		expect_line '^unidb: protection W\^X \(code read-only, data no-execute\), stack canary from RDRAND$'
 	done
+}
+
+# ---- portability boot matrix (issue 17; docs/hypervisors.md) ----------------
+# Each boot is short: "poweroff", or the port_ tests (~0.3 s in the guest).
+
+# No PIT (QEMU's minimal microvm; Cloud Hypervisor has none either): the
+# clock comes from elsewhere and the run ends with its status.
+case_microvm_without_pit_boots_and_powers_off() {
+	boot 4 "poweroff" --machine microvm -- -M microvm,pit=off
+	expect_status 0
+	expect_line '^unidb: ready \(4 cpus\) in [0-9]+\.[0-9]{3} ms'
+	expect_line '^unidb: clock tsc [0-9]+\.[0-9]{3} GHz \(from the TCG APIC timer\)'
+}
+
+case_clock_summary_names_its_source() {
+	boot 1 "poweroff"
+	expect_status 0
+	expect_line '^unidb: clock tsc [0-9]+\.[0-9]{3} GHz \(from the PIT\)'
+}
+
+# Without ACPI the CPUs come from the MP table (SeaBIOS on pc lists one
+# processor per package; qboot on microvm lists each).
+case_no_acpi_brings_up_cpus_from_mp_table() {
+	for m in pc microvm; do
+		boot 4 "test port_" --machine "$m" -- -M "$m,acpi=off"
+		expect_status 0
+		expect_line '^unidb: ready \(4 cpus\)'
+		expect_line '^unidb: 4 cpus listed by MP table'
+		expect_line '^6 passed, 0 failed'
+	done
+}
+
+# Without NX (qemu64 without nx: no EFER.NXE), unidb still boots and
+# passes its port tests; only the execute protection is gone.
+case_cpu_without_nx_boots_with_write_protection_only() {
+	boot 2 "test port_" -- -cpu qemu64,-nx
+	expect_status 0
+	expect_line '^unidb: protection code read-only \(no NX: data executable\)'
+	expect_line '^[1-9][0-9]* passed, 0 failed'
+}
+
+case_reserved_bit_fault_is_named() {
+	boot 1 "crash rsvd"
+	expect_status 3
+	expect_line '^faulting address \(CR2\): 0x[0-9a-f]+ \(read, reserved bit set in a page-table entry\)'
+}
+
+case_cpu_models_pass_port_tests() {
+	for cpu in Skylake-Server EPYC qemu64; do
+		boot 2 "test port_" -- -cpu "$cpu"
+		expect_status 0
+		expect_line '^6 passed, 0 failed'
+	done
+}
+
+# maxcpus above smp: the MADT lists the absent ones as not enabled.
+case_maxcpus_above_smp_starts_the_present() {
+	boot 2 "test port_" -- -smp 2,maxcpus=4
+	expect_status 0
+	expect_line '^unidb: ready \(2 cpus\)'
+	expect_line '^6 passed, 0 failed'
+}
+
+# 3 cores a socket take 2 ID bits: APIC IDs 0 1 2 4.
+case_apic_id_gaps() {
+	boot 4 "test port_" -- -smp 4,sockets=2,cores=3,maxcpus=6
+	expect_status 0
+	expect_line '^unidb: APIC ids 0 1 2 4$'
+	expect_line '^unidb: ready \(4 cpus\)'
+	expect_line '^6 passed, 0 failed'
+}
+
+# The ways other hypervisors end a VM, each alone (QEMU exits 0 on them
+# with -no-reboot: tools/run's status 2). A way that fails says so.
+case_poweroff_ways_without_debug_exit() {
+	local m w
+	for m in q35 microvm; do
+		boot 1 "poweroff acpi" --machine "$m"
+		expect_status 2
+		expect_line '^unidb: .*power-off by ACPI S5'
+		expect_line '^poweroff: by acpi alone'
+	done
+	for w in i8042 triple-fault; do
+		boot 1 "poweroff $w"
+		expect_status 2
+		expect_line "^poweroff: by $w alone"
+	done
+	grep -q 'did not stop the machine' <<<"$out" &&
+		why=${why:-"a way did not stop the machine"}
+}
+
+# No isa-debug-exit at all (QEMU started without tools/run's device): a
+# panic still ends the VM, through ACPI S5, after naming its status.
+case_panic_without_debug_exit_powers_off() {
+	local cmd
+	cmd=$(tools/run --dry-run --smp 1 --mem 512M --append "crash bug" |
+		sed 's/ -device isa-debug-exit,iobase=0xf4,iosize=0x04//')
+	out=$(timeout 120 bash -c "$cmd" 2>&1)
+	rc=$?
+	out=${out//$'\r'/}
+	expect_status 0
+	expect_line '^PANIC: BUG_ON'
+	expect_line '^poweroff: exit status 3 \(no isa-debug-exit device\)'
+	grep -q 'did not stop the machine' <<<"$out" &&
+		why=${why:-"ACPI S5 did not stop the machine"}
 }
 
 # No boot: a round measured under TCG, which the model must reproduce.

@@ -14,12 +14,15 @@
 #define PTE_W 0x2
 #define PTE_PS 0x80		/* Intel SDM 3A, 4.5: PDE maps a 2 MiB page */
 #define CR0_PE 0x1
+#define CR0_MP 0x2
+#define CR0_ET 0x10
 #define CR0_WP 0x10000
 #define CR0_PG 0x80000000
 #define CR4_PAE 0x20
 #define MSR_EFER 0xc0000080
 #define EFER_LME 0x100
 #define EFER_NXE 0x800
+#define CPUID_NX_BIT 20		/* CPUID 0x80000001 EDX */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
 	.section .note.Xen, "a"
@@ -48,17 +51,32 @@ pvh_start32:
 	rep stosb
 	movl $PHYS(boot_stack_top), %esp
 
-	movl %cr4, %eax
+	/* EFER.NXE only if the CPU has NX: setting it otherwise faults
+	 * under KVM (no IDT yet: a silent triple fault) and is ignored by
+	 * TCG. Without NX, pte_nx is 0 and data stays executable (the boot
+	 * summary says so). */
+	movl $EFER_LME, %edi
+	movl $0x80000000, %eax
+	cpuid
+	cmpl $0x80000001, %eax
+	jb 1f
+	movl $0x80000001, %eax
+	cpuid
+	btl $CPUID_NX_BIT, %edx
+	jnc 1f
+	orl $EFER_NXE, %edi
+1:	movl %cr4, %eax
 	orl $CR4_PAE, %eax
 	movl %eax, %cr4
 	movl $PHYS(boot_pml4), %eax
 	movl %eax, %cr3
 	movl $MSR_EFER, %ecx
 	rdmsr
-	orl $(EFER_LME | EFER_NXE), %eax
+	orl %edi, %eax
 	wrmsr
-	movl %cr0, %eax
-	orl $(CR0_PG | CR0_PE | CR0_WP), %eax
+	/* CR0 written outright: the PVH ABI fixes only PE and PG, and a
+	 * VMM may leave CD/NW (caches off) set. */
+	movl $(CR0_PG | CR0_PE | CR0_WP | CR0_MP | CR0_ET), %eax
 	movl %eax, %cr0
 
 	lgdt PHYS(boot_gdt_desc)
@@ -83,7 +101,11 @@ start64:
 	lgdt boot_gdt_desc64
 	movabsq $boot_stack_top, %rsp
 	xorl %ebp, %ebp		/* terminates backtraces */
-	movl %esi, %edi
+	/* The stack canary before any C function that checks it runs
+	 * (core/stack_protector.c); %r12 is callee-saved. */
+	movl %esi, %r12d
+	call stack_guard_init
+	movl %r12d, %edi
 	call kmain
 1:	cli
 	hlt

@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
 #include "mm/vm_internal.h"
 #include "sched/sched.h"
@@ -30,7 +31,9 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-static struct idt_gate idt[256] __attribute__((aligned(16)));
+/* Filled by trap_init() before the image is protected, read only after:
+ * a stray write cannot redirect an exception. */
+static struct idt_gate idt[256] __attribute__((aligned(16))) __ro_after_init;
 static irq_handler_t irq_handlers[256];
 extern const char trap_stub_table_start[];
 

@@ -56,6 +56,7 @@ struct cpu {
 
 	volatile uint64_t timer_ticks; /* LAPIC timer interrupts taken */
 	uint64_t stack_top;	       /* boot stack of an AP */
+	uint64_t entry_frame; /* an AP's first C frame (alignment check) */
 
 	uint64_t gdt[6];
 	struct tss tss;
@@ -117,6 +118,9 @@ void cpu_set_online(struct cpu *c);
  * core once one of them panics. */
 void trap_fatal(struct trap_frame *f) __attribute__((noreturn));
 void panic_nmi(struct trap_frame *f);
-void arch_stop_other_cpus(void);
+/* NMIs that came while no panic was active (ignored). */
+unsigned nmi_ignored_count(void);
+/* Sends the stop NMI to every other online core; returns how many. */
+unsigned arch_stop_other_cpus(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unidb/errno.h>
 #include <unidb/spinlock.h>
 
+#include "arch/x86_64/apic_encode.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/paging.h"
@@ -80,6 +81,10 @@ int ioapic_route_isa(unsigned isa_irq, unsigned vector, unsigned cpu)
 	unsigned pin = acpi.isa_gsi[isa_irq] - acpi.ioapic_gsi_base;
 	if (pin >= ioapic_pins)
 		return -ENODEV;
+	uint32_t hi;
+	/* An RTE names 8 bits of destination (no interrupt remapping). */
+	if (xapic_dest(cpus[cpu]->apic_id, &hi))
+		return -ERANGE;
 	uint32_t lo = vector;
 	if ((acpi.isa_flags[isa_irq] & INTI_POLARITY_LOW) == INTI_POLARITY_LOW)
 		lo |= RTE_ACTIVE_LOW;
@@ -87,8 +92,23 @@ int ioapic_route_isa(unsigned isa_irq, unsigned vector, unsigned cpu)
 	    INTI_TRIGGER_LEVEL)
 		lo |= RTE_LEVEL;
 	spin_lock(&ioapic_lock);
-	wr(IOAPIC_REDTBL(pin) + 1, cpus[cpu]->apic_id << 24);
+	wr(IOAPIC_REDTBL(pin) + 1, hi);
 	wr(IOAPIC_REDTBL(pin), lo);
+	spin_unlock(&ioapic_lock);
+	return 0;
+}
+
+int ioapic_route_gsi(unsigned gsi, unsigned vector, unsigned cpu)
+{
+	unsigned pin = gsi - acpi.ioapic_gsi_base;
+	if (!ioapic || gsi < acpi.ioapic_gsi_base || pin >= ioapic_pins)
+		return -ENODEV;
+	uint32_t hi;
+	if (xapic_dest(cpus[cpu]->apic_id, &hi))
+		return -ERANGE;
+	spin_lock(&ioapic_lock);
+	wr(IOAPIC_REDTBL(pin) + 1, hi);
+	wr(IOAPIC_REDTBL(pin), vector | RTE_LEVEL);
 	spin_unlock(&ioapic_lock);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef ARCH_PAGING_H
 #define ARCH_PAGING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,12 @@
  * and must not be given to the frame allocator. */
 extern paddr_t early_alloc_end;
 
+/* Variables written once early in kmain(), before paging_protect_kernel()
+ * maps their section read only (linker.ld). */
+#define __ro_after_init __attribute__((section(".data.ro_after_init")))
+
+/* Reads CPU paging features (1 GiB pages, NX: sets pte_nx). Boot, first. */
+void paging_init(void);
 /* Maps [start, end) into the direct map (2 MiB or 1 GiB pages); parts
  * already mapped stay as they are. Boot only, before other cores run. */
 void direct_map_add(paddr_t start, paddr_t end);
@@ -19,8 +26,29 @@ void direct_map_add(paddr_t start, paddr_t end);
 void direct_map_done(void);
 /* From now on page tables come from frame_alloc(). */
 void paging_frames_ready(void);
-/* Removes the boot identity map of the first 1 GiB (after SMP start-up),
- * so that a NULL dereference faults. Caller flushes other cores. */
+/* W^X for the kernel image (linker.ld): code read + execute, read-only
+ * data read only, data read + write and no execute, at KERNEL_VMA and in
+ * the direct map; the identity map keeps only the AP trampoline's page
+ * (read, write, execute: AP start-up only); CR0.WP on. After
+ * direct_map_done(), before paging_frames_ready() and before other cores
+ * run. */
+void paging_protect_kernel(void);
+/* Whether the CPU enforces no-execute (EFER.NXE): without it, W^X is only
+ * write protection. */
+bool paging_nx(void);
+/* The rights of va in the kernel's tables as the MMU combines them:
+ * PTE_P, PTE_W if writable at every level, PTE_NX_BIT if no-execute at
+ * any; 0 if not mapped. For tests and reports. */
+uint64_t paging_rights(uint64_t va);
+
+/* The page-fault panic report's explanation: the reason (write to a
+ * read-only page, fetch from a no-execute page, ...), the error code's
+ * bits, the region of cr2 and, for a jump into data, the caller. */
+void paging_explain_fault(uint64_t cr2, uint64_t err, uint64_t rip,
+			  uint64_t rsp);
+
+/* Removes what is left of the boot identity map (the AP trampoline's
+ * page) after SMP start-up. Caller flushes other cores. */
 void paging_drop_identity(void);
 
 /* Maps one 4 KiB page of the kernel's higher half (e.g. thread stacks in

@@ -12,8 +12,21 @@
 #define PTE_D (1UL << 6)   /* dirty */
 #define PTE_PS (1UL << 7)  /* PDPTE: 1 GiB page, PDE: 2 MiB page */
 #define PTE_G (1UL << 8)   /* global */
-#define PTE_NX (1UL << 63) /* no execute (EFER.NXE is set at boot) */
+/* No execute; a reserved bit unless EFER.NXE is on. */
+#define PTE_NX_BIT (1UL << 63)
 #define PTE_ADDR 0x000ffffffffff000UL
+
+/* PTE_NX is the no-execute bit if EFER.NXE is on, else 0: on a CPU
+ * without NX the bit is reserved and would fault (W^X then degrades to
+ * write protection only). paging_init() sets pte_nx before the first page
+ * table is written; host unit tests see the constant. */
+#ifdef UNIDB_HOST
+#define PTE_NX PTE_NX_BIT
+#else
+#include <stdint.h>
+extern uint64_t pte_nx;
+#define PTE_NX pte_nx
+#endif
 
 #define PT_SHIFT(level) (12 + 9 * ((level) - 1)) /* level 1 = PT .. 4 */
 #define PT_INDEX(va, level) (((va) >> PT_SHIFT(level)) & 511)

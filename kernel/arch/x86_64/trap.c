@@ -7,6 +7,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
 #include "core/panic.h"
 #include "sched/sched.h"
@@ -37,7 +38,15 @@ static const char *const exception_names[32] = {
 
 #define PF_PRESENT 1u
 #define PF_WRITE 2u
+#define PF_RSVD 8u /* a paging-structure entry has a reserved bit set */
 #define PF_FETCH 16u
+
+static const char *pf_kind(uint64_t error)
+{
+	if (error & PF_RSVD)
+		return "reserved bit set in a page-table entry";
+	return error & PF_PRESENT ? "protection violation" : "page not present";
+}
 
 static void print_cause(const struct trap_frame *f)
 {
@@ -51,12 +60,12 @@ static void print_cause(const struct trap_frame *f)
 	if (f->vector == 14) {
 		uint64_t cr2 = read_cr2();
 		printk("faulting address (CR2): 0x%016lx (%s, %s)%s\n", cr2,
-		       f->error & PF_FETCH	? "instruction fetch"
+		       f->error & PF_FETCH   ? "instruction fetch"
 		       : f->error & PF_WRITE ? "write"
-					      : "read",
-		       f->error & PF_PRESENT ? "protection violation"
-					     : "page not present",
+					     : "read",
+		       pf_kind(f->error),
 		       cr2 < 4096 ? " -- NULL pointer dereference" : "");
+		paging_explain_fault(cr2, f->error, f->rip, f->rsp);
 	}
 }
 
@@ -99,14 +108,38 @@ void trap_fatal(struct trap_frame *f)
 	poweroff(POWEROFF_PANIC);
 }
 
+static unsigned nmis_ignored;
+
+/* The NMI that stops a core during a panic parks it; any other NMI (a
+ * hypervisor's or firmware's watchdog, a host's `nmi` request) is
+ * counted and ignored, as on Linux. No printk here: the NMI may have
+ * interrupted this core inside printk, holding the console lock. */
 void panic_nmi(struct trap_frame *f)
 {
 	if (panic_active())
 		panic_park();
-	trap_fatal(f);
+	__atomic_fetch_add(&nmis_ignored, 1, __ATOMIC_RELAXED);
 }
 
-void arch_stop_other_cpus(void)
+unsigned nmi_ignored_count(void)
 {
-	lapic_send_nmi_all_but_self();
+	return __atomic_load_n(&nmis_ignored, __ATOMIC_RELAXED);
+}
+
+/* Only cores that are online have an IDT: an NMI to one still starting
+ * (or one left out) would triple-fault it, and to a core held in INIT it
+ * is lost; neither would ever park. */
+unsigned arch_stop_other_cpus(void)
+{
+	unsigned me = cpu_id(), sent = 0;
+
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct cpu *c = cpus[i];
+		if (i == me || !c ||
+		    !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+			continue;
+		if (lapic_send_nmi(c->apic_id) == 0)
+			sent++;
+	}
+	return sent;
 }

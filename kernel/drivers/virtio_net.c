@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: MIT */
+/* virtio_net.c: the virtio network device driver (virtio 1.2, 5.1).
+ *
+ * One RX/TX queue pair per core, up to what the device offers
+ * (VIRTIO_NET_F_MQ; the control queue tells the device how many pairs we
+ * use). RX queue i is serviced by thread "vnetN-rxi", pinned to core i,
+ * woken by the queue's MSI-X interrupt aimed at that core (netdev.h has
+ * the modes). RX buffers are allocated once and handed back to the
+ * device after the stack's input() returns, so the hot path allocates
+ * nothing. TX copies each frame into a per-slot buffer of its queue;
+ * descriptors are reclaimed lazily by the next xmit on that queue.
+ *
+ * Locking: an RX queue (its virtq, buffers and rx counters) belongs to its
+ * thread; irqs is written by the interrupt handler only. A TX queue is
+ * under its spinlock (xmit may come from any core). Mode fields are
+ * written by netdev_set_mode() and read by the thread (single words). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unidb/command.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/netdev.h>
+#include <unidb/printk.h>
+#include <unidb/spinlock.h>
+#include <unidb/thread.h>
+#include <unidb/time.h>
+
+#include "arch/x86_64/paging.h"
+#include "drivers/virtio.h"
+#include "net/netif.h"
+
+/* netif.h's errors; kept here until include/unidb/errno.h has them. */
+#ifndef EMSGSIZE
+#define EMSGSIZE 90
+#endif
+#ifndef ENOBUFS
+#define ENOBUFS 105
+#endif
+
+/* Feature bits (5.1.3). */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MTU 3
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_CTRL_VQ 17
+#define VIRTIO_NET_F_MQ 22
+
+/* struct virtio_net_config (5.1.4). */
+#define CFG_MAC 0
+#define CFG_MAX_PAIRS 8
+#define CFG_MTU 10
+
+/* struct virtio_net_hdr (5.1.6); num_buffers is there with VERSION_1. */
+struct vnet_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+#define HDR_F_NEEDS_CSUM 1
+#define HDR_F_DATA_VALID 2
+
+/* Control queue (5.1.6.5): class, command, data, then the device's ack. */
+#define CTRL_MQ 4
+#define CTRL_MQ_VQ_PAIRS_SET 0
+#define CTRL_OK 0
+
+#define ETH_HLEN 14
+#define VLAN_SLACK 4
+#define RING_MAX 256	       /* entries per queue we ask for */
+#define RX_BUDGET 64	       /* frames per pass before the next yield */
+#define NOIRQ_SLEEP_NS 1000000 /* without an interrupt: look every 1 ms */
+#define CTRL_TIMEOUT_NS 5000000000ull
+
+struct vnet;
+
+struct vnet_rxq {
+	struct vnet *n;
+	unsigned index, cpu, vqi;
+	struct virtq vq;
+	struct thread *thread;
+	uint8_t **bufs;
+	volatile enum netdev_mode mode;
+	volatile bool polling;
+	bool has_irq;
+	uint64_t last_rx_ns;
+	volatile uint64_t rx_packets, rx_bytes, rx_drops, polls;
+	volatile uint64_t irqs;
+};
+
+struct vnet_txq {
+	struct spinlock lock; /* everything below */
+	unsigned vqi;
+	struct virtq vq;
+	uint8_t *bufs;	/* slots of slot_size bytes: header + frame */
+	uint16_t *free; /* free slot numbers, nfree of them */
+	uint16_t nfree;
+	volatile uint64_t tx_packets, tx_bytes, tx_drops;
+};
+
+struct vnet {
+	struct netif nif;
+	struct virtio_dev *d;
+	unsigned npairs, max_pairs;
+	uint32_t frame_max; /* mtu + Ethernet header */
+	uint32_t rx_buf_size, tx_slot_size;
+	volatile uint64_t idle_ns;
+	struct vnet_rxq *rx;
+	struct vnet_txq *tx;
+	struct virtq ctrl; /* exists if has_ctrl; used at set-up only */
+	bool has_ctrl;
+};
+
+static unsigned vnet_count;
+static const struct netif_ops vnet_ops;
+
+/* ---- checksums ------------------------------------------------------------
+ */
+
+/* RFC 1071 Internet checksum of p[start, len), stored at start + off. */
+static void csum_fill(uint8_t *p, size_t len, unsigned start, unsigned off)
+{
+	uint32_t sum = 0;
+	size_t i = start;
+
+	for (; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (i < len)
+		sum += (uint32_t)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	uint16_t c = (uint16_t)~sum;
+	p[start + off] = c >> 8;
+	p[start + off + 1] = c & 0xff;
+}
+
+static bool csum_range_ok(size_t len, unsigned start, unsigned off)
+{
+	return start < len && (size_t)start + off + 2 <= len;
+}
+
+/* ---- RX
+ * ----------------------------------------------------------------------- */
+
+static void rx_frame(struct vnet_rxq *r, uint8_t *buf, uint32_t len)
+{
+	struct vnet *n = r->n;
+	struct vnet_hdr *h = (struct vnet_hdr *)buf;
+	uint8_t *frame = buf + sizeof(*h);
+	unsigned flags = 0;
+
+	if (len < sizeof(*h) + ETH_HLEN ||
+	    len > sizeof(*h) + n->frame_max + VLAN_SLACK) {
+		r->rx_drops++;
+		return;
+	}
+	size_t flen = len - sizeof(*h);
+	if (h->flags & HDR_F_NEEDS_CSUM) {
+		/* The host left the checksum to us (a partial one from a
+		 * local sender): complete it; the data is then trusted. */
+		if (!csum_range_ok(flen, h->csum_start, h->csum_offset)) {
+			r->rx_drops++;
+			return;
+		}
+		csum_fill(frame, flen, h->csum_start, h->csum_offset);
+		flags |= NETIF_RX_CSUM_OK;
+	} else if (h->flags & HDR_F_DATA_VALID) {
+		flags |= NETIF_RX_CSUM_OK;
+	}
+	void (*input)(struct netif *, unsigned, const void *, size_t,
+		      unsigned) =
+	    __atomic_load_n(&n->nif.input, __ATOMIC_ACQUIRE);
+	if (!input) {
+		r->rx_drops++;
+		return;
+	}
+	input(&n->nif, r->index, frame, flen, flags);
+	r->rx_packets++;
+	r->rx_bytes += flen;
+}
+
+static int rx_post(struct vnet_rxq *r, uint8_t *buf)
+{
+	struct virtq_buf b = {virt_to_phys(buf), r->n->rx_buf_size};
+	return virtq_add(&r->vq, &b, 0, 1, buf);
+}
+
+/* Takes up to RX_BUDGET frames and gives their buffers straight back. */
+static unsigned rx_pass(struct vnet_rxq *r)
+{
+	unsigned n = 0;
+	uint32_t len;
+	uint8_t *buf;
+
+	while (n < RX_BUDGET && (buf = virtq_get_used(&r->vq, &len))) {
+		rx_frame(r, buf, len);
+		/* Cannot fail: the buffer's descriptor just came back. */
+		rx_post(r, buf);
+		n++;
+	}
+	if (n && virtq_publish(&r->vq))
+		virtio_notify(r->n->d, r->vqi);
+	return n;
+}
+
+static void rx_irq(void *arg)
+{
+	struct vnet_rxq *r = arg;
+	struct thread *t = __atomic_load_n(&r->thread, __ATOMIC_ACQUIRE);
+
+	r->irqs++;
+	if (t) /* else not started yet: its first pass takes the frames */
+		thread_unpark(t);
+}
+
+static bool want_poll(struct vnet_rxq *r, uint64_t now)
+{
+	switch (r->mode) {
+	case NETDEV_POLL:
+		return true;
+	case NETDEV_IRQ:
+		return false;
+	default:
+		return now - r->last_rx_ns < r->n->idle_ns;
+	}
+}
+
+static void rx_thread(void *arg)
+{
+	struct vnet_rxq *r = arg;
+
+	for (;;) {
+		uint64_t now = time_ns();
+		if (rx_pass(r))
+			r->last_rx_ns = now;
+		if (want_poll(r, now)) {
+			if (!r->polling) {
+				virtq_irq_off(&r->vq);
+				r->polling = true;
+			}
+			r->polls++;
+			thread_yield();
+			continue;
+		}
+		r->polling = false;
+		if (!r->has_irq) {
+			thread_sleep_ns(NOIRQ_SLEEP_NS);
+			continue;
+		}
+		if (!virtq_irq_on(&r->vq))
+			continue; /* frames came in meanwhile */
+		thread_park();
+	}
+}
+
+/* ---- TX ---------------------------------------------------------------------
+ */
+
+static void tx_reclaim(struct vnet_txq *t)
+{
+	uint32_t len;
+	void *cookie;
+
+	while ((cookie = virtq_get_used(&t->vq, &len)))
+		t->free[t->nfree++] = (uint16_t)((uintptr_t)cookie - 1);
+}
+
+static int vnet_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
+{
+	struct vnet *n = nif->priv;
+
+	if (q >= n->npairs || tx->len < ETH_HLEN)
+		return -EINVAL;
+	if (tx->len > n->frame_max)
+		return -EMSGSIZE;
+	if (tx->csum_partial &&
+	    !csum_range_ok(tx->len, tx->csum_start, tx->csum_offset))
+		return -EINVAL;
+	struct vnet_txq *t = &n->tx[q];
+	spin_lock(&t->lock);
+	tx_reclaim(t);
+	if (!t->nfree) {
+		t->tx_drops++;
+		spin_unlock(&t->lock);
+		return -ENOBUFS;
+	}
+	uint16_t slot = t->free[--t->nfree];
+	uint8_t *p = t->bufs + (size_t)slot * n->tx_slot_size;
+	struct vnet_hdr *h = (struct vnet_hdr *)p;
+	memset(h, 0, sizeof(*h));
+	memcpy(p + sizeof(*h), tx->frame, tx->len);
+	if (tx->csum_partial) {
+		if (n->nif.features & NETIF_F_TX_CSUM) {
+			h->flags = HDR_F_NEEDS_CSUM;
+			h->csum_start = tx->csum_start;
+			h->csum_offset = tx->csum_offset;
+		} else {
+			csum_fill(p + sizeof(*h), tx->len, tx->csum_start,
+				  tx->csum_offset);
+		}
+	}
+	struct virtq_buf b = {virt_to_phys(p), sizeof(*h) + tx->len};
+	virtq_add(&t->vq, &b, 1, 0, (void *)(uintptr_t)(slot + 1));
+	if (virtq_publish(&t->vq))
+		virtio_notify(n->d, t->vqi);
+	t->tx_packets++;
+	t->tx_bytes += tx->len;
+	spin_unlock(&t->lock);
+	return 0;
+}
+
+static const struct netif_ops vnet_ops = {.xmit = vnet_xmit};
+
+/* ---- set-up
+ * ------------------------------------------------------------------ */
+
+static int rxq_setup(struct vnet *n, unsigned i)
+{
+	struct vnet_rxq *r = &n->rx[i];
+	r->n = n;
+	r->index = i;
+	r->cpu = i % cpu_count();
+	r->vqi = 2 * i;
+	r->mode = NETDEV_ADAPTIVE;
+	int err = virtio_queue_create(n->d, r->vqi, RING_MAX, &r->vq, r->cpu,
+				      rx_irq, r);
+	if (err == -ENOSPC || err == -ENODEV) {
+		/* No interrupt for this queue: poll it on a timer. */
+		err = virtio_queue_create(n->d, r->vqi, RING_MAX, &r->vq,
+					  r->cpu, NULL, NULL);
+	} else if (!err) {
+		r->has_irq = true;
+	}
+	if (err)
+		return err;
+	r->bufs = kcalloc(r->vq.size, sizeof(*r->bufs));
+	if (!r->bufs)
+		return -ENOMEM;
+	for (unsigned k = 0; k < r->vq.size; k++) {
+		r->bufs[k] = kmalloc(n->rx_buf_size);
+		if (!r->bufs[k] || rx_post(r, r->bufs[k]))
+			return -ENOMEM;
+	}
+	virtq_publish(&r->vq); /* the notification follows DRIVER_OK */
+	return 0;
+}
+
+static int txq_setup(struct vnet *n, unsigned i)
+{
+	struct vnet_txq *t = &n->tx[i];
+	t->lock = (struct spinlock)SPINLOCK_INIT;
+	t->vqi = 2 * i + 1;
+	int err =
+	    virtio_queue_create(n->d, t->vqi, RING_MAX, &t->vq, 0, NULL, NULL);
+	if (err)
+		return err;
+	t->bufs = kmalloc((size_t)t->vq.size * n->tx_slot_size);
+	t->free = kcalloc(t->vq.size, sizeof(*t->free));
+	if (!t->bufs || !t->free)
+		return -ENOMEM;
+	for (unsigned k = 0; k < t->vq.size; k++)
+		t->free[k] = (uint16_t)k;
+	t->nfree = t->vq.size;
+	virtq_irq_off(&t->vq); /* reclaimed by xmit, never by interrupt */
+	return 0;
+}
+
+/* Tells the device to use n->npairs pairs (5.1.6.5.5), after DRIVER_OK;
+ * polls for the answer (boot only). Returns 0, -EIO if refused, or
+ * -ETIMEDOUT. */
+static int set_pairs(struct vnet *n)
+{
+	struct ctrl_mq {
+		uint8_t class, cmd;
+		uint16_t pairs;
+		uint8_t ack;
+	} __attribute__((packed)) *c = kmalloc(sizeof(struct ctrl_mq));
+	if (!c)
+		return -ENOMEM;
+	*c = (struct ctrl_mq){CTRL_MQ, CTRL_MQ_VQ_PAIRS_SET,
+			      (uint16_t)n->npairs, 0xff};
+	paddr_t pa = virt_to_phys(c);
+	struct virtq_buf b[3] = {{pa, 2}, {pa + 2, 2}, {pa + 4, 1}};
+	int err = virtq_add(&n->ctrl, b, 2, 1, c);
+	if (err) {
+		kfree(c);
+		return err;
+	}
+	if (virtq_publish(&n->ctrl))
+		virtio_notify(n->d, 2 * n->max_pairs);
+	uint64_t t0 = time_ns();
+	uint32_t len;
+	while (!virtq_get_used(&n->ctrl, &len)) {
+		if (time_ns() - t0 > CTRL_TIMEOUT_NS)
+			return -ETIMEDOUT; /* c stays with the device */
+		thread_yield();
+	}
+	err = c->ack == CTRL_OK ? 0 : -EIO;
+	kfree(c);
+	return err;
+}
+
+static void read_config(struct vnet *n)
+{
+	struct virtio_dev *d = n->d;
+	uint16_t mtu = 1500;
+
+	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_MAC)) {
+		for (unsigned i = 0; i < 6; i++)
+			n->nif.mac[i] =
+			    (uint8_t)d->t->config_read(d, CFG_MAC + i, 1);
+	} else {
+		/* A locally administered address of our own. */
+		uint64_t x = time_ns() * 0x9e3779b97f4a7c15ull;
+		n->nif.mac[0] = 0x02;
+		for (unsigned i = 1; i < 6; i++)
+			n->nif.mac[i] = (uint8_t)(x >> (8 * i));
+	}
+	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_MTU))
+		mtu = (uint16_t)d->t->config_read(d, CFG_MTU, 2);
+	if (mtu < 68)
+		mtu = 68; /* RFC 791: every host takes 68-byte datagrams */
+	n->nif.mtu = mtu;
+	n->max_pairs = 1;
+	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_MQ))
+		n->max_pairs = d->t->config_read(d, CFG_MAX_PAIRS, 2);
+	if (n->max_pairs < 1)
+		n->max_pairs = 1;
+}
+
+/* Pairs to use: one per core, within what the device and its interrupt
+ * vectors allow (each RX queue wants its own). */
+static unsigned pick_pairs(struct vnet *n)
+{
+	unsigned p = n->max_pairs, irqs = n->d->t->queue_irqs(n->d);
+
+	if (!n->has_ctrl)
+		p = 1; /* without the control queue only pair 0 runs */
+	if (p > cpu_count())
+		p = cpu_count();
+	if (p > NETIF_MAX_QUEUES)
+		p = NETIF_MAX_QUEUES;
+	if (irqs && p > irqs)
+		p = irqs;
+	return p;
+}
+
+static int queues_setup(struct vnet *n)
+{
+	n->rx = kcalloc(n->npairs, sizeof(*n->rx));
+	n->tx = kcalloc(n->npairs, sizeof(*n->tx));
+	if (!n->rx || !n->tx)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n->npairs; i++) {
+		int err = rxq_setup(n, i);
+		if (!err)
+			err = txq_setup(n, i);
+		if (err)
+			return err;
+	}
+	if (n->has_ctrl)
+		return virtio_queue_create(n->d, 2 * n->max_pairs, 64, &n->ctrl,
+					   0, NULL, NULL);
+	return 0;
+}
+
+static int threads_start(struct vnet *n)
+{
+	for (unsigned i = 0; i < n->npairs; i++) {
+		struct vnet_rxq *r = &n->rx[i];
+		char name[24];
+		struct thread_attr a = {.cpu = (int)r->cpu};
+		snprintf(name, sizeof(name), "%s-rx%u", n->nif.name, i);
+		struct thread *t = thread_create(name, rx_thread, r, &a);
+		if (!t)
+			return -ENOMEM;
+		thread_detach(t);
+		__atomic_store_n(&r->thread, t, __ATOMIC_RELEASE);
+		virtio_notify(n->d, r->vqi); /* buffers are there */
+	}
+	return 0;
+}
+
+static uint64_t wanted_features(void)
+{
+	return VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+	       VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+	       VIRTIO_BIT(VIRTIO_NET_F_MTU) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
+	       VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MQ);
+}
+
+static void print_device(const struct vnet *n)
+{
+	const uint8_t *m = n->nif.mac;
+	printk("virtio-net: %s at %s, mac %02x:%02x:%02x:%02x:%02x:%02x, "
+	       "mtu %u, %u of %u queue pairs%s%s%s\n",
+	       n->nif.name, n->d->name, m[0], m[1], m[2], m[3], m[4], m[5],
+	       n->nif.mtu, n->npairs, n->max_pairs,
+	       n->nif.features & NETIF_F_TX_CSUM ? ", tx-csum" : "",
+	       n->nif.features & NETIF_F_RX_CSUM ? ", rx-csum" : "",
+	       n->rx[0].has_irq ? "" : ", no interrupts (timed polls)");
+}
+
+int virtio_net_probe(struct virtio_dev *d)
+{
+	struct vnet *n = kzalloc(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->d = d;
+	n->idle_ns = NETDEV_IDLE_NS_DEFAULT;
+	int err = virtio_negotiate(d, wanted_features());
+	if (err)
+		return err;
+	read_config(n);
+	n->has_ctrl = (d->features & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ)) &&
+		      (d->features & VIRTIO_BIT(VIRTIO_NET_F_MQ));
+	n->npairs = pick_pairs(n);
+	n->frame_max = n->nif.mtu + ETH_HLEN;
+	n->rx_buf_size = sizeof(struct vnet_hdr) + n->frame_max + VLAN_SLACK;
+	if (n->rx_buf_size <= 2048)
+		n->rx_buf_size = 2048; /* aligned block: never crosses a page */
+	n->tx_slot_size = (sizeof(struct vnet_hdr) + n->frame_max + 63) & ~63u;
+	snprintf(n->nif.name, sizeof(n->nif.name), "eth%u", vnet_count);
+	n->nif.nqueues = n->npairs;
+	n->nif.ops = &vnet_ops;
+	n->nif.priv = n;
+	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_CSUM))
+		n->nif.features |= NETIF_F_TX_CSUM;
+	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
+		n->nif.features |= NETIF_F_RX_CSUM;
+	err = queues_setup(n);
+	if (err) {
+		virtio_fail(d);
+		return err; /* what was allocated stays: boot-time, rare */
+	}
+	virtio_driver_ok(d);
+	if (n->npairs > 1 && (err = set_pairs(n))) {
+		printk("virtio-net: %s: device refused %u queue pairs (%d); "
+		       "using 1\n",
+		       d->name, n->npairs, err);
+		n->npairs = n->nif.nqueues = 1;
+	}
+	err = threads_start(n);
+	if (err)
+		return err;
+	vnet_count++;
+	print_device(n);
+	return netif_register(&n->nif);
+}
+
+/* ---- netdev.h ---------------------------------------------------------------
+ */
+
+static struct vnet *vnet_get(unsigned ifindex)
+{
+	struct netif *nif = netif_get(ifindex);
+	return nif && nif->ops == &vnet_ops ? nif->priv : NULL;
+}
+
+int netdev_set_mode(unsigned ifindex, int queue, enum netdev_mode mode)
+{
+	struct vnet *n = vnet_get(ifindex);
+	if (!n)
+		return -ENODEV;
+	if ((queue >= 0 && (unsigned)queue >= n->npairs) || queue < -1 ||
+	    mode > NETDEV_POLL)
+		return -EINVAL;
+	for (unsigned i = 0; i < n->npairs; i++) {
+		if (queue >= 0 && (unsigned)queue != i)
+			continue;
+		n->rx[i].mode = mode;
+		thread_unpark(n->rx[i].thread);
+	}
+	return 0;
+}
+
+int netdev_set_idle_ns(unsigned ifindex, uint64_t ns)
+{
+	struct vnet *n = vnet_get(ifindex);
+	if (!n)
+		return -ENODEV;
+	n->idle_ns = ns;
+	return 0;
+}
+
+int netdev_queue_stats(unsigned ifindex, unsigned queue,
+		       struct netdev_queue_stats *st)
+{
+	struct vnet *n = vnet_get(ifindex);
+	if (!n)
+		return -ENODEV;
+	if (queue >= n->npairs)
+		return -EINVAL;
+	const struct vnet_rxq *r = &n->rx[queue];
+	const struct vnet_txq *t = &n->tx[queue];
+	*st = (struct netdev_queue_stats){
+	    .cpu = r->cpu,
+	    .mode = r->mode,
+	    .polling = r->polling,
+	    .has_irq = r->has_irq,
+	    .rx_packets = r->rx_packets,
+	    .rx_bytes = r->rx_bytes,
+	    .rx_drops = r->rx_drops,
+	    .tx_packets = t->tx_packets,
+	    .tx_bytes = t->tx_bytes,
+	    .tx_drops = t->tx_drops,
+	    .irqs = r->irqs,
+	    .polls = r->polls,
+	};
+	return 0;
+}
+
+/* ---- the `net` command
+ * ---------------------------------------------------------- */
+
+static const char *const mode_names[] = {"adaptive", "irq", "poll"};
+
+static void print_queues(unsigned ifindex)
+{
+	struct vnet *n = vnet_get(ifindex);
+	struct netdev_queue_stats st;
+
+	print_device(n);
+	printk("  q cpu mode     now   rx_pkts   rx_bytes rx_drop   tx_pkts   "
+	       "tx_bytes tx_drop     irqs     polls\n");
+	for (unsigned q = 0; q < n->npairs; q++) {
+		netdev_queue_stats(ifindex, q, &st);
+		printk("%3u %3u %-8s %-4s %9lu %10lu %7lu %9lu %10lu %7lu %8lu "
+		       "%9lu\n",
+		       q, st.cpu, mode_names[st.mode],
+		       st.polling   ? "poll"
+		       : st.has_irq ? "irq"
+				    : "tick",
+		       st.rx_packets, st.rx_bytes, st.rx_drops, st.tx_packets,
+		       st.tx_bytes, st.tx_drops, st.irqs, st.polls);
+	}
+}
+
+static int parse_mode(const char *s)
+{
+	for (int m = 0; m <= NETDEV_POLL; m++)
+		if (!strcmp(s, mode_names[m]))
+			return m;
+	return -EINVAL;
+}
+
+static int net_usage(void)
+{
+	printk("net: usage: net [mode adaptive|irq|poll [queue]] [idle US] "
+	       "[sleep S]\n");
+	return 1;
+}
+
+/* Words are applied in order: "net mode poll sleep 5" polls for 5 s and
+ * then prints the counters. */
+static int cmd_net(int argc, char **argv)
+{
+	if (!netif_get(0)) {
+		printk("net: no network device\n");
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "mode") && i + 1 < argc) {
+			int m = parse_mode(argv[++i]), q = -1;
+			if (i + 1 < argc && argv[i + 1][0] >= '0' &&
+			    argv[i + 1][0] <= '9')
+				q = (int)strtol(argv[++i], NULL, 10);
+			if (m < 0 || netdev_set_mode(0, q, (enum netdev_mode)m))
+				return net_usage();
+		} else if (!strcmp(argv[i], "idle") && i + 1 < argc) {
+			netdev_set_idle_ns(0,
+					   strtoul(argv[++i], NULL, 10) * 1000);
+		} else if (!strcmp(argv[i], "sleep") && i + 1 < argc) {
+			thread_sleep_ns(strtoul(argv[++i], NULL, 10) *
+					1000000000ull);
+		} else {
+			return net_usage();
+		}
+	}
+	for (unsigned i = 0; vnet_get(i); i++)
+		print_queues(i);
+	return 0;
+}
+COMMAND(net,
+	"[mode adaptive|irq|poll [q]] [idle US] [sleep S]  queues, counters",
+	cmd_net);

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* netif.h: the boundary between a network device driver and the stack.
+ *
+ * A driver (kernel/drivers/virtio_net.c) fills a struct netif and registers
+ * it; the stack (kernel/net/) attaches to it by setting `input` and `stack`
+ * and then sends frames through ops->xmit. Nothing else crosses the
+ * boundary, so the stack also runs on the host over a fake netif in tests.
+ *
+ * Frames are Ethernet II frames without the FCS. Queues: the driver offers
+ * nqueues RX/TX pairs; RX queue q is serviced on one core, and the stack
+ * sends a flow's frames on the TX queue of the same index, so a connection
+ * stays on one core when the device hashes flows to queues. */
+#ifndef UNIDB_NET_NETIF_H
+#define UNIDB_NET_NETIF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NETIF_MAX_QUEUES 64
+
+/* Features a device offers (netif.features). */
+#define NETIF_F_TX_CSUM (1u << 0) /* may send with csum_partial set */
+#define NETIF_F_RX_CSUM (1u << 1) /* may deliver with NETIF_RX_CSUM_OK */
+
+/* Flags a driver passes with a received frame. */
+#define NETIF_RX_CSUM_OK (1u << 0) /* L4 checksum verified by the device */
+
+/* One frame to send. If csum_partial, the device computes the Internet
+ * checksum over bytes [csum_start, len) and stores it at csum_start +
+ * csum_offset; the stack has put the pseudo-header sum there (as Linux's
+ * CHECKSUM_PARTIAL / virtio's VIRTIO_NET_HDR_F_NEEDS_CSUM). */
+struct netif_tx {
+	const void *frame;
+	size_t len;
+	bool csum_partial;
+	uint16_t csum_start, csum_offset;
+};
+
+struct netif;
+
+struct netif_ops {
+	/* Queues one frame on TX queue q (q < nqueues). The frame is copied
+	 * before the call returns; the caller keeps its buffer. Returns 0,
+	 * -ENOBUFS when the ring is full (the stack drops or retries later),
+	 * -EMSGSIZE when len > mtu + 14. Never sleeps; callable with
+	 * preemption disabled. */
+	int (*xmit)(struct netif *nif, unsigned q, const struct netif_tx *tx);
+};
+
+struct netif {
+	char name[16];
+	uint8_t mac[6];
+	uint16_t mtu; /* IP MTU: a frame holds at most mtu + 14 bytes */
+	unsigned nqueues;
+	uint32_t features;
+	const struct netif_ops *ops;
+	void *priv; /* the driver's */
+
+	/* Set by the stack before it starts the device's queues: called for
+	 * every received frame, in thread context (the RX queue's service
+	 * thread), one call at a time per queue. frame is valid only during
+	 * the call. */
+	void (*input)(struct netif *nif, unsigned q, const void *frame,
+		      size_t len, unsigned flags);
+	void *stack; /* the stack's */
+};
+
+/* Kernel side only (kernel/net/netif.c): the registry of devices. */
+int netif_register(struct netif *nif); /* 0 or -ENOSPC */
+struct netif *netif_get(unsigned index); /* NULL past the last */
+
+#endif
