@@ -123,8 +123,8 @@ bench-snapshot: deps all
 	$(V)tools/deps plot
 	$(V)bench/snapshot/run $(if $(FULL),--full)
 
-# Not in `make test`: booting the 118 MB PostgreSQL guest alone takes ~50 s
-# under TCG on a loaded host (docs/launcher.md).
+# Not in `make test`: the first build downloads ~30 MB of .debs and needs
+# root or sudo; a run takes ~50 s under TCG on a loaded host (docs/launcher.md).
 .PHONY: pg-guest
 pg-guest: deps
 	$(V)bench/pg/guest
