@@ -123,7 +123,7 @@ bench-snapshot: deps all
 	$(V)tools/deps plot
 	$(V)bench/snapshot/run $(if $(FULL),--full)
 
-# Not in `make test`: the first build downloads ~30 MB of .debs and needs
+# Not in `make test`: the first build downloads ~40 MB of .debs and needs
 # root or sudo; a run takes ~50 s under TCG on a loaded host (docs/launcher.md).
 .PHONY: pg-guest
 pg-guest: deps
