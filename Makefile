@@ -10,6 +10,7 @@
 #   make bench-vm   vm areas: presence check and page faults against Linux
 #   make fuzz       every fuzz target for FUZZ_SECONDS each (clang, libFuzzer)
 #   make bench-io   random 4 KiB disk I/O against Linux's io_uring
+#   make pg-guest   the PostgreSQL 15 peer in the Linux guest, end to end
 #   make format / make lint
 
 CC      ?= gcc
@@ -155,6 +156,12 @@ bench-io: deps all
 bench-snapshot: deps all
 	$(V)tools/deps plot
 	$(V)bench/snapshot/run $(if $(FULL),--full)
+
+# Not in `make test`: the first build downloads ~40 MB of .debs and needs
+# root or sudo; a run takes ~50 s under TCG on a loaded host (docs/launcher.md).
+.PHONY: pg-guest
+pg-guest: deps
+	$(V)bench/pg/guest
 
 format:
 	$(V)clang-format -i $$(git ls-files '*.c' '*.h')
