@@ -39,6 +39,7 @@ KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
 .PHONY: all run test unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps
+.PHONY: host sql-expected
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -88,6 +89,25 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 
+# ---- the database engine on the host ---------------------------------------
+# db/ with the host shim (tests/unit/db_host.c) and POSIX sockets: a
+# PostgreSQL-protocol server for psql and the SQL regression tests, built
+# with the sanitizers like the unit tests.
+DB_SRC := $(sort $(wildcard db/*.c db/*/*.c))
+$(BUILD)/host/unidb-pg: $(DB_SRC) $(wildcard db/*.h db/*/*.h) \
+		tools/host/unidb-pg.c tests/unit/db_host.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(V)$(CC) $(UNIT_CFLAGS) -o $@ tools/host/unidb-pg.c tests/unit/db_host.c \
+		$(DB_SRC)
+
+host: $(BUILD)/host/unidb-pg
+
+# Regenerates tests/sql/expected/*.out with PostgreSQL 15 (needs the server
+# package; see tests/sql/expected-from-postgres).
+sql-expected:
+	$(V)tests/sql/expected-from-postgres
+
 # ---- running ---------------------------------------------------------------
 deps:
 	$(V)tools/deps
@@ -98,7 +118,7 @@ run: deps all
 debug: deps all
 	$(V)tools/run --gdb $(RUNFLAGS)
 
-test: deps all unit
+test: deps all unit host
 	$(V)tests/run
 
 bench-boot: deps all

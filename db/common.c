@@ -165,6 +165,7 @@ static int db_verr(struct db_error *e, int pos, const char *code,
 	e->code[5] = 0;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	e->detail[0] = 0;
+	e->hint = NULL;
 	e->position = pos;
 	return -EINVAL;
 }

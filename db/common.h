@@ -65,6 +65,7 @@ struct db_error {
 	char code[6]; /* SQLSTATE, "" when no error */
 	char msg[DB_MSG_MAX];
 	char detail[DB_MSG_MAX];
+	const char *hint; /* a constant string, or NULL */
 	int position; /* 1-based character in the statement, 0: none */
 	bool fatal;   /* the session must end after reporting it */
 };

@@ -200,22 +200,22 @@ int project(struct exec_ctx *x, struct expr **exprs, int n,
 
 static int check_create(struct exec_ctx *x, struct stmt *st)
 {
-	int i, k, npk = 0;
+	int i, k, npk = 0, second = -1;
 
 	for (i = 0; i < st->ncols; i++) {
 		for (k = 0; k < i; k++)
 			if (!strcmp(st->cols[i].name, st->cols[k].name))
-				return db_err_pos(x->err,
-						  sql_char_pos(x->query,
-							       st->cols[i].pos),
-						  "42701",
+				return db_err(x->err, "42701",
 						  "column \"%s\" specified more "
 						  "than once",
 						  st->cols[i].name);
-		npk += st->cols[i].primary_key;
+		if (st->cols[i].primary_key && npk++ == 1)
+			second = st->cols[i].pk_pos;
 	}
-	if (npk + (st->npk > 0) > 1)
-		return db_err(x->err, "42P16",
+	if (st->npk && npk++ == 1)
+		second = st->pk_clause_pos;
+	if (npk > 1)
+		return db_err_pos(x->err, sql_char_pos(x->query, second), "42P16",
 			      "multiple primary keys for table \"%s\" are not "
 			      "allowed",
 			      st->table);
@@ -246,7 +246,7 @@ static int create_pk(struct exec_ctx *x, struct stmt *st, struct table *t)
 				break;
 		if (k == t->ncols)
 			return db_err_pos(x->err,
-					  sql_char_pos(x->query, st->pk_pos[i]),
+					  sql_char_pos(x->query, st->pk_clause_pos),
 					  "42703",
 					  "column \"%s\" named in key does not "
 					  "exist",

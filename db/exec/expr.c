@@ -102,11 +102,15 @@ int coerce(struct bind_ctx *b, struct expr **ep, struct sql_type t,
 				    cast_exists(e->type.id, t.id, kind))) {
 		if (!cast_exists(e->type.id, t.id, kind))
 			goto mismatch;
+		bool literal = e->type.id == TYPE_UNKNOWN;
+
+		/* PostgreSQL converts an untyped literal while parsing (the
+		 * error has a position); other casts and length checks
+		 * (22001) run at execution, without one. */
 		if (datum_cast(b->x->a, &e->val, t, kind, &e->val, b->x->err) < 0)
-			/* a length check (22001) runs at execution in
-			 * PostgreSQL and has no position */
-			return strcmp(b->x->err->code, "22001") ? err_at(b, e)
-								 : -EINVAL;
+			return literal && strcmp(b->x->err->code, "22001")
+				       ? err_at(b, e)
+				       : -EINVAL;
 		e->type = t;
 		return 0;
 	}
@@ -125,6 +129,9 @@ mismatch:
 			   "type %s",
 			   column, type_display(t, t1, sizeof(t1)),
 			   type_display(e->type, t2, sizeof(t2)));
+	if (column)
+		b->x->err->hint = "You will need to rewrite or cast the "
+				  "expression.";
 	else
 		db_err_pos(b->x->err, pos_of(b->x, e), "42804",
 			   "cannot cast type %s to %s", tname(e->type),
@@ -147,20 +154,35 @@ static const char *op_name(int op)
 	return names[op] ? names[op] : "?";
 }
 
+static int no_operator_msg(struct bind_ctx *b, struct expr *e, char *t1,
+			   char *t2);
+
+#define HINT_CASTS(what)                                                      \
+	"No " what " matches the given name and argument types. You might "  \
+	"need to add explicit type casts."
+
 static int no_operator(struct bind_ctx *b, struct expr *e)
 {
 	char t1[64], t2[64];
 
+	b->x->err->hint = NULL;
+	no_operator_msg(b, e, t1, t2);
+	b->x->err->hint = HINT_CASTS("operator");
+	return -EINVAL;
+}
+
+static int no_operator_msg(struct bind_ctx *b, struct expr *e, char *t1,
+			   char *t2)
+{
 	if (!e->l || e->kind == EX_UNOP)
 		return db_err_pos(b->x->err, pos_of(b->x, e), "42883",
 				  "operator does not exist: %s %s",
 				  op_name(e->op),
-				  type_display(e->l->type, t1, sizeof(t1)));
+				  type_display(e->l->type, t1, 64));
 	return db_err_pos(b->x->err, pos_of(b->x, e), "42883",
 			  "operator does not exist: %s %s %s",
-			  type_display(e->l->type, t1, sizeof(t1)),
-			  op_name(e->op),
-			  type_display(e->r->type, t2, sizeof(t2)));
+			  type_display(e->l->type, t1, 64), op_name(e->op),
+			  type_display(e->r->type, t2, 64));
 }
 
 /* Brings two operands to a common comparable type: an unknown side takes
@@ -252,6 +274,7 @@ static int nargs_error(struct bind_ctx *b, struct expr *e)
 	db_err_pos(b->x->err, pos_of(b->x, e), "42883",
 		   "function %s(%s) does not exist", e->name,
 		   sb.p && !sb.oom ? sb.p : "");
+	b->x->err->hint = HINT_CASTS("function");
 	sb_free(&sb);
 	return -EINVAL;
 }
@@ -562,9 +585,11 @@ int bind_expr(struct bind_ctx *b, struct expr **ep)
 		if ((!type_is_text(e->l->type.id) && e->l->type.id != TYPE_NULL) ||
 		    (!type_is_text(e->r->type.id) && e->r->type.id != TYPE_NULL)) {
 			e->op = OP_NONE;
-			return db_err_pos(b->x->err, pos_of(b->x, e), "42883",
-					  "operator does not exist: %s ~~ %s",
-					  tname(e->l->type), tname(e->r->type));
+			db_err_pos(b->x->err, pos_of(b->x, e), "42883",
+				   "operator does not exist: %s ~~ %s",
+				   tname(e->l->type), tname(e->r->type));
+			b->x->err->hint = HINT_CASTS("operator");
+			return -EINVAL;
 		}
 		if (coerce(b, &e->l, ty(TYPE_TEXT), CAST_IMPLICIT, NULL) < 0 ||
 		    coerce(b, &e->r, ty(TYPE_TEXT), CAST_IMPLICIT, NULL) < 0)

@@ -114,9 +114,7 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 			const char *b = f->alias ? f->alias : f->table;
 
 			if (a && b && !strcmp(a, b))
-				return db_err_pos(x->err,
-						  sql_char_pos(x->query, f->pos),
-						  "42712",
+				return db_err(x->err, "42712",
 						  "table name \"%s\" specified "
 						  "more than once",
 						  b);

@@ -142,6 +142,7 @@ struct column_def {
 	int pos;
 	struct sql_type type;
 	bool not_null, primary_key;
+	int pk_pos;	      /* where PRIMARY KEY was written */
 	struct expr *def;     /* DEFAULT expression, or NULL */
 	const char *def_src;  /* its text, kept by the catalog */
 	size_t def_len;
@@ -181,6 +182,7 @@ struct stmt {
 	int nnames;
 	const char **pk;
 	int *pk_pos;
+	int pk_clause_pos; /* CREATE TABLE's PRIMARY KEY (...) */
 	int npk;
 	struct expr ***rows; /* INSERT VALUES: nrows lists of rowlen */
 	int *row_len;

@@ -977,7 +977,9 @@ static int parse_column_def(struct parser *p, struct stmt *st)
 			c.not_null = true;
 		} else if (accept_kw(p, "null")) {
 			c.not_null = false;
-		} else if (accept_kw(p, "primary")) {
+		} else if (peek_kw(p, "primary")) {
+			c.pk_pos = cur(p)->pos;
+			p->i++;
 			if (expect_kw(p, "key") < 0)
 				return -EINVAL;
 			c.primary_key = c.not_null = true;
@@ -1013,7 +1015,9 @@ static int parse_create(struct parser *p, struct stmt *st)
 	    expect_punct(p, '(') < 0)
 		return -EINVAL;
 	do {
-		if (accept_kw(p, "primary")) {
+		if (peek_kw(p, "primary")) {
+			st->pk_clause_pos = cur(p)->pos;
+			p->i++;
 			if (expect_kw(p, "key") < 0 || expect_punct(p, '(') < 0 ||
 			    parse_name_list(p, &st->pk, &st->pk_pos, &st->npk) < 0 ||
 			    expect_punct(p, ')') < 0)

@@ -259,6 +259,12 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		*out = datum_null(t.id);
 		return 0;
 	}
+	if (d->type == t.id && t.id != TYPE_VARCHAR) {
+		*out = *d;
+		return 0;
+	}
+	if (d->type == TYPE_UNKNOWN && t.id == TYPE_VARCHAR)
+		return varchar_fit(d, t, kind == CAST_EXPLICIT, out, err);
 	if (d->type == TYPE_UNKNOWN || (type_is_text(d->type) &&
 					!type_is_text(t.id)))
 		return datum_in(t, d->s, d->len, out, err);

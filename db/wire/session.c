@@ -122,6 +122,10 @@ static void send_error(struct session *s, const struct db_error *e,
 		sb_putc(&s->out, 'D');
 		pg_put_str(&s->out, e->detail);
 	}
+	if (e->hint) {
+		sb_putc(&s->out, 'H');
+		pg_put_str(&s->out, e->hint);
+	}
 	if (e->position > 0) {
 		snprintf(pos, sizeof(pos), "%d", e->position);
 		sb_putc(&s->out, 'P');
