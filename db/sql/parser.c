@@ -23,8 +23,14 @@ struct parser {
 	size_t qlen;
 	struct token *t;
 	int n, i;
+	int depth; /* nesting of expressions and subqueries */
 	struct db_error *err;
 };
+
+/* Nesting limit: parsing, binding and evaluation recurse once per level,
+ * and a connection's kernel thread has a small stack. PostgreSQL's
+ * equivalent is max_stack_depth (54001). */
+#define SQL_MAX_DEPTH 100
 
 /* Words that cannot be used as a bare alias (PostgreSQL's reserved
  * keywords that matter for the grammar parsed here). */
@@ -445,7 +451,13 @@ static struct expr *parse_unary(struct parser *p)
 		bool neg = is_op(t, "-");
 
 		p->i++;
+		if (++p->depth > SQL_MAX_DEPTH) {
+			db_err_pos(p->err, sql_char_pos(p->q, t->pos), "54001",
+				   "stack depth limit exceeded");
+			return NULL;
+		}
 		e = parse_unary(p);
+		p->depth--;
 		if (!e || !neg)
 			return e;
 		/* PostgreSQL folds a minus into a numeric constant. */
@@ -638,8 +650,14 @@ static struct expr *parse_not(struct parser *p)
 
 		p->i++;
 		e = new_expr(p, EX_UNOP, pos);
+		if (++p->depth > SQL_MAX_DEPTH) {
+			db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+				   "stack depth limit exceeded");
+			return NULL;
+		}
 		if (!e || !(e->l = parse_not(p)))
 			return NULL;
+		p->depth--;
 		e->op = OP_NOT;
 		return e;
 	}
@@ -661,8 +679,15 @@ static struct expr *parse_and(struct parser *p)
 
 static struct expr *parse_expr(struct parser *p)
 {
-	struct expr *e = parse_and(p);
+	struct expr *e;
 
+	if (++p->depth > SQL_MAX_DEPTH) {
+		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "54001",
+			   "stack depth limit exceeded");
+		return NULL;
+	}
+	e = parse_and(p);
+	p->depth--;
 	while (e && peek_kw(p, "or")) {
 		int pos = cur(p)->pos;
 
@@ -719,8 +744,12 @@ static int parse_from_item(struct parser *p, struct from_item *f)
 		if (!peek_kw(p, "select"))
 			return syntax_error(p);
 		p->i++;
+		if (++p->depth > SQL_MAX_DEPTH)
+			return db_err_pos(p->err, sql_char_pos(p->q, f->pos),
+					  "54001", "stack depth limit exceeded");
 		if (!(f->sub = parse_select(p)) || expect_punct(p, ')') < 0)
 			return -EINVAL;
+		p->depth--;
 		if (parse_alias(p, &f->alias) < 0)
 			return -EINVAL;
 		if (!f->alias)

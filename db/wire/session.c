@@ -365,6 +365,13 @@ static void free_stmt(struct session *s, struct prepared *ps)
 	kfree(ps);
 }
 
+static void portal_destroy(struct portal *po)
+{
+	arena_free(&po->a);
+	kfree(po->name);
+	kfree(po);
+}
+
 static void free_portal(struct session *s, struct portal *po)
 {
 	struct portal **pp;
@@ -374,9 +381,7 @@ static void free_portal(struct session *s, struct portal *po)
 			*pp = po->next;
 			break;
 		}
-	arena_free(&po->a);
-	kfree(po->name);
-	kfree(po);
+	portal_destroy(po);
 }
 
 static char *heap_str(const char *s)
@@ -592,9 +597,7 @@ static int msg_bind(struct session *s, struct pg_reader *r,
 			rc = -EINVAL;
 	}
 	if (rc < 0) {
-		s->portals = po; /* free_portal unlinks it */
-		po->next = NULL;
-		free_portal(s, po);
+		portal_destroy(po);
 		return rc;
 	}
 	if (old)
