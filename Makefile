@@ -39,7 +39,7 @@ KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
 .PHONY: all run test unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot deps
-.PHONY: host sql-expected
+.PHONY: host sql-expected fuzz
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -93,7 +93,7 @@ unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 # db/ with the host shim (tests/unit/db_host.c) and POSIX sockets: a
 # PostgreSQL-protocol server for psql and the SQL regression tests, built
 # with the sanitizers like the unit tests.
-DB_SRC := $(sort $(wildcard db/*.c db/*/*.c))
+DB_SRC := $(filter-out %_test.c,$(sort $(wildcard db/*.c db/*/*.c)))
 $(BUILD)/host/unidb-pg: $(DB_SRC) $(wildcard db/*.h db/*/*.h) \
 		tools/host/unidb-pg.c tests/unit/db_host.c
 	@mkdir -p $(dir $@)
@@ -102,6 +102,19 @@ $(BUILD)/host/unidb-pg: $(DB_SRC) $(wildcard db/*.h db/*/*.h) \
 		$(DB_SRC)
 
 host: $(BUILD)/host/unidb-pg
+
+# libFuzzer targets for the protocol decoder and the SQL parser (clang):
+# build/fuzz/fuzz_wire, build/fuzz/fuzz_sql (see tests/fuzz/*.c).
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iinclude -Ikernel -DUNIDB_HOST
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(DB_SRC) $(wildcard db/*.h db/*/*.h) \
+		tests/unit/db_host.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(V)clang $(FUZZ_CFLAGS) -o $@ $< tests/unit/db_host.c $(DB_SRC)
+
+fuzz: $(BUILD)/fuzz/fuzz_wire $(BUILD)/fuzz/fuzz_sql
 
 # Regenerates tests/sql/expected/*.out with PostgreSQL 15 (needs the server
 # package; see tests/sql/expected-from-postgres).
