@@ -400,6 +400,78 @@ static bool pk_key(struct exec_ctx *x, struct table *t, const struct expr *w,
 	return true;
 }
 
+/* Bounds on a one-column primary key from WHERE conjuncts "pk op v",
+ * "v op pk" and "pk BETWEEN v AND w" (v, w constants or parameters). */
+struct pk_range {
+	struct datum lo, hi;
+	bool has_lo, has_hi;
+};
+
+static bool bound_value(struct exec_ctx *x, const struct expr *v,
+			const struct expr *col, struct datum *out)
+{
+	struct eval_env env = {0};
+
+	if (v->kind != EX_CONST && v->kind != EX_PARAM &&
+	    !(v->kind == EX_CAST &&
+	      (v->l->kind == EX_CONST || v->l->kind == EX_PARAM)))
+		return false;
+	if (eval(x, v, &env, out) < 0) {
+		x->err->code[0] = 0;
+		return false;
+	}
+	return !out->null && type_is_text(out->type) == type_is_text(col->type.id);
+}
+
+static void narrow(struct pk_range *r, const struct datum *v, bool upper)
+{
+	if (upper && (!r->has_hi || datum_cmp(v, &r->hi) < 0))
+		r->hi = *v, r->has_hi = true;
+	if (!upper && (!r->has_lo || datum_cmp(v, &r->lo) > 0))
+		r->lo = *v, r->has_lo = true;
+}
+
+static void pk_range(struct exec_ctx *x, int slot, const struct expr *w,
+		     struct pk_range *r)
+{
+	const struct expr *c, *v;
+	struct datum d, d2;
+	int op;
+
+	if (!w)
+		return;
+	if (w->kind == EX_BINOP && w->op == OP_AND) {
+		pk_range(x, slot, w->l, r);
+		pk_range(x, slot, w->r, r);
+		return;
+	}
+	if (w->kind == EX_BETWEEN && !w->negated && w->x->kind == EX_COLUMN &&
+	    w->x->slot == slot && bound_value(x, w->l, w->x, &d) &&
+	    bound_value(x, w->r, w->x, &d2)) {
+		narrow(r, &d, false);
+		narrow(r, &d2, true);
+		return;
+	}
+	if (w->kind != EX_BINOP || w->op < OP_EQ || w->op > OP_GE ||
+	    w->op == OP_NE)
+		return;
+	op = w->op;
+	c = w->l, v = w->r;
+	if (c->kind != EX_COLUMN) { /* v op col: mirror the operator */
+		c = w->r, v = w->l;
+		op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE
+		   : op == OP_GT ? OP_LT : op == OP_GE ? OP_LE : op;
+	}
+	if (c->kind != EX_COLUMN || c->slot != slot || !bound_value(x, v, c, &d))
+		return;
+	/* Bounds are inclusive; the filter still removes the equal key of a
+	 * strict comparison. */
+	if (op == OP_EQ || op == OP_GT || op == OP_GE)
+		narrow(r, &d, false);
+	if (op == OP_EQ || op == OP_LT || op == OP_LE)
+		narrow(r, &d, true);
+}
+
 static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
 {
 	struct table *t = q->src[0].table;
@@ -411,6 +483,24 @@ static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
 		int64_t r = table_pk_lookup(t, key);
 
 		return r < 0 ? 0 : batch_add(x, out, table_row(t, (uint64_t)r)->vals);
+	}
+	if (t->npk == 1 && q->s->nfrom == 1) {
+		struct pk_range r = {0};
+
+		pk_range(x, t->pk[0], q->s->where, &r);
+		if (r.has_lo || r.has_hi) {
+			struct btree_iter it;
+			const struct datum *key;
+
+			btree_seek(&t->pk_index, r.has_lo ? &r.lo : NULL, &it);
+			while (btree_next(&it, &key, &id)) {
+				if (r.has_hi && datum_cmp(key, &r.hi) > 0)
+					break;
+				if (batch_add(x, out, table_row(t, id)->vals) < 0)
+					return -EINVAL;
+			}
+			return 0;
+		}
 	}
 	for (id = 0; id < t->nslots; id++) {
 		struct row *r = table_row(t, id);

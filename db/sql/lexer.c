@@ -253,18 +253,14 @@ static void lex_op(struct lexer *lx, struct token *t)
 		}
 		/* PostgreSQL: a multi-character operator may not end in + or -
 		 * unless it contains one of ~ ! @ # % ^ & | ` ? ("a<-1"). */
-		while (lx->i - s > 1 && (lx->q[lx->i - 1] == '+' ||
-					 lx->q[lx->i - 1] == '-')) {
-			size_t k;
-			bool special = false;
+		size_t k;
+		bool special = false;
 
-			for (k = s; k < lx->i; k++)
-				if (strchr("~!@#%^&|`?", lx->q[k]))
-					special = true;
-			if (special)
-				break;
+		for (k = s; k < lx->i && !special; k++)
+			special = strchr("~!@#%^&|`?", lx->q[k]) != NULL;
+		while (!special && lx->i - s > 1 &&
+		       (lx->q[lx->i - 1] == '+' || lx->q[lx->i - 1] == '-'))
 			lx->i--;
-		}
 	}
 	t->text = lx->q + s;
 	t->len = lx->i - s;

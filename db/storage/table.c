@@ -87,10 +87,9 @@ void table_truncate(struct table *t)
 		kfree(t->chunks[c]);
 	}
 	kfree(t->chunks);
-	kfree(t->pk_index.slots);
+	btree_free(&t->pk_index);
 	t->chunks = NULL;
 	t->nchunks = t->nslots = t->nlive = 0;
-	memset(&t->pk_index, 0, sizeof(t->pk_index));
 }
 
 void table_free(struct table *t)
@@ -114,7 +113,7 @@ struct row *table_row(const struct table *t, uint64_t rowid)
 }
 
 /* One heap block: header, datums, then the string bytes they point to. */
-static struct row *row_build(const struct datum *vals, int n)
+struct row *row_copy(const struct datum *vals, int n)
 {
 	size_t size = sizeof(struct row) + sizeof(struct datum) * (size_t)n;
 	struct row *r;
@@ -141,93 +140,19 @@ static struct row *row_build(const struct datum *vals, int n)
 	return r;
 }
 
-static uint64_t key_hash(const struct table *t, const struct datum *vals,
-			 bool row_layout)
-{
-	uint64_t h = 0;
-	int k;
-
-	for (k = 0; k < t->npk; k++)
-		h = h * 31 + datum_hash(&vals[row_layout ? t->pk[k] : k]);
-	return h ^ (h >> 31);
-}
-
-/* Whether row r has key (npk datums, or a full row if row_layout). */
-static bool key_match(const struct table *t, const struct row *r,
-		      const struct datum *key, bool row_layout)
+/* The primary-key columns of a full row, in pk order. */
+static void pk_of(const struct table *t, const struct datum *vals,
+		  struct datum *key)
 {
 	int k;
 
 	for (k = 0; k < t->npk; k++)
-		if (!datum_eq(&r->vals[t->pk[k]],
-			      &key[row_layout ? t->pk[k] : k]))
-			return false;
-	return true;
-}
-
-/* Slot of key's entry, or of the first free/tombstone slot for it
- * (*found tells which). Requires cap > used. */
-static uint64_t pk_probe(const struct table *t, const struct datum *key,
-			 bool row_layout, bool *found)
-{
-	const struct pk_index *ix = &t->pk_index;
-	uint64_t mask = ix->cap - 1, i = key_hash(t, key, row_layout) & mask;
-	uint64_t free_slot = UINT64_MAX;
-
-	for (;; i = (i + 1) & mask) {
-		uint64_t s = ix->slots[i];
-
-		if (s == 0) {
-			*found = false;
-			return free_slot != UINT64_MAX ? free_slot : i;
-		}
-		if (s == 1) {
-			if (free_slot == UINT64_MAX)
-				free_slot = i;
-			continue;
-		}
-		if (key_match(t, table_row(t, s - 2), key, row_layout)) {
-			*found = true;
-			return i;
-		}
-	}
-}
-
-static int pk_grow(struct table *t)
-{
-	struct pk_index old = t->pk_index, *ix = &t->pk_index;
-	uint64_t i;
-	bool found;
-
-	ix->cap = old.cap ? old.cap * 2 : 64;
-	while (old.cap && ix->cap / 4 > old.used)
-		ix->cap /= 2; /* mostly tombstones: rehash at the same size */
-	ix->slots = kcalloc(ix->cap, sizeof(uint64_t));
-	if (!ix->slots) {
-		*ix = old;
-		return -ENOMEM;
-	}
-	ix->used = 0;
-	for (i = 0; i < old.cap; i++) {
-		if (old.slots[i] < 2)
-			continue;
-		ix->slots[pk_probe(t, table_row(t, old.slots[i] - 2)->vals, true,
-				   &found)] = old.slots[i];
-		ix->used++;
-	}
-	kfree(old.slots);
-	return 0;
+		key[k] = vals[t->pk[k]];
 }
 
 int64_t table_pk_lookup(const struct table *t, const struct datum *key)
 {
-	uint64_t i;
-	bool found;
-
-	if (!t->npk || !t->pk_index.cap)
-		return -1;
-	i = pk_probe(t, key, false, &found);
-	return found ? (int64_t)(t->pk_index.slots[i] - 2) : -1;
+	return t->npk ? btree_lookup(&t->pk_index, key) : -1;
 }
 
 static int dup_key(const struct table *t, const struct datum *vals,
@@ -257,32 +182,28 @@ static int dup_key(const struct table *t, const struct datum *vals,
 static int pk_add(struct table *t, const struct datum *vals, uint64_t rowid,
 		  struct db_error *err)
 {
-	uint64_t i;
-	bool found;
+	struct datum key[TABLE_MAX_PK];
+	int r;
 
 	if (!t->npk)
 		return 0;
-	if ((t->pk_index.used + 1) * 2 > t->pk_index.cap && pk_grow(t) < 0)
-		return db_err_oom(err);
-	i = pk_probe(t, vals, true, &found);
-	if (found)
+	if (!t->pk_index.nkey)
+		btree_init(&t->pk_index, t->npk);
+	pk_of(t, vals, key);
+	r = btree_insert(&t->pk_index, key, rowid);
+	if (r == -EEXIST)
 		return dup_key(t, vals, err);
-	if (t->pk_index.slots[i] == 0)
-		t->pk_index.used++;
-	t->pk_index.slots[i] = rowid + 2;
-	return 0;
+	return r < 0 ? db_err_oom(err) : 0;
 }
 
 static void pk_remove(struct table *t, const struct row *r)
 {
-	uint64_t i;
-	bool found;
+	struct datum key[TABLE_MAX_PK];
 
 	if (!t->npk)
 		return;
-	i = pk_probe(t, r->vals, true, &found);
-	if (found)
-		t->pk_index.slots[i] = 1;
+	pk_of(t, r->vals, key);
+	btree_delete(&t->pk_index, key);
 }
 
 static int grow_chunks(struct table *t)
@@ -310,11 +231,9 @@ int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 
 	if (id == t->nchunks * TABLE_CHUNK_ROWS && grow_chunks(t) < 0)
 		return db_err_oom(err);
-	r = row_build(vals, t->ncols);
+	r = row_copy(vals, t->ncols);
 	if (!r)
 		return db_err_oom(err);
-	/* The index compares through table_row(), so the slot is filled
-	 * first and emptied again on a duplicate. */
 	t->chunks[id / TABLE_CHUNK_ROWS][id % TABLE_CHUNK_ROWS] = r;
 	t->nslots++;
 	if (pk_add(t, r->vals, id, err) < 0) {
@@ -331,7 +250,12 @@ int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 static bool key_changed(const struct table *t, const struct row *r,
 			const struct datum *vals)
 {
-	return t->npk && !key_match(t, r, vals, true);
+	int k;
+
+	for (k = 0; k < t->npk; k++)
+		if (!datum_eq(&r->vals[t->pk[k]], &vals[t->pk[k]]))
+			return true;
+	return false;
 }
 
 int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
@@ -339,7 +263,7 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 {
 	struct row **slot = &t->chunks[rowid / TABLE_CHUNK_ROWS]
 				      [rowid % TABLE_CHUNK_ROWS];
-	struct row *old = *slot, *r = row_build(vals, t->ncols);
+	struct row *old = *slot, *r = row_copy(vals, t->ncols);
 
 	if (!r)
 		return db_err_oom(err);
@@ -347,8 +271,10 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 		pk_remove(t, old);
 		*slot = r;
 		if (pk_add(t, r->vals, rowid, err) < 0) {
+			struct db_error ignored;
+
 			*slot = old;
-			pk_add(t, old->vals, rowid, err);
+			pk_add(t, old->vals, rowid, &ignored);
 			kfree(r);
 			return -EINVAL;
 		}

@@ -9,10 +9,9 @@
  * one heap block holding its datums and their string bytes, so a row is
  * copied or freed as a whole.
  *
- * The primary key (one or more columns) has a hash index from key to rowid
- * (open addressing, linear probing, tombstones on delete, grown at 50%
- * load). It enforces uniqueness (23505) and answers equality lookups.
- * Ordered (range) indexes are not written yet.
+ * The primary key (one or more columns) has an ordered index (a B+-tree,
+ * btree.h) from key to rowid. It enforces uniqueness (23505) and answers
+ * equality lookups and range scans in key order.
  *
  * Locking: one rwlock for the whole catalog (struct db.lock): statements
  * that only read take it shared, all others exclusive. This is the first
@@ -29,6 +28,7 @@
 
 #include "../common.h"
 #include "../sql/value.h"
+#include "btree.h"
 
 #define TABLE_CHUNK_ROWS 1024
 #define TABLE_MAX_COLUMNS 256
@@ -49,12 +49,6 @@ struct column {
 	uint32_t def_len;
 };
 
-struct pk_index {
-	uint64_t *slots; /* 0: empty, 1: tombstone, else rowid + 2 */
-	uint64_t cap;	 /* power of two */
-	uint64_t used;	 /* live + tombstones */
-};
-
 struct table {
 	char name[64];
 	uint32_t oid;
@@ -64,7 +58,7 @@ struct table {
 	int pk[TABLE_MAX_PK]; /* column numbers of the primary key */
 	struct row ***chunks; /* chunks[c][i], NULL: free slot */
 	uint64_t nchunks, nslots, nlive;
-	struct pk_index pk_index;
+	struct btree pk_index; /* key: the pk columns in pk[] order */
 };
 
 struct db {
@@ -101,5 +95,7 @@ void table_truncate(struct table *t);
 struct row *table_row(const struct table *t, uint64_t rowid);
 /* Rowid of the row whose primary key equals key (npk datums), or -1. */
 int64_t table_pk_lookup(const struct table *t, const struct datum *key);
+/* A copy of n datums and their bytes in one heap block (NULL: no memory). */
+struct row *row_copy(const struct datum *vals, int n);
 
 #endif
