@@ -309,39 +309,48 @@ int exec_insert(struct exec_ctx *x, struct stmt *st, struct result *res)
 	return 0;
 }
 
-/* Rows of t matching WHERE (all without one), as rowids. */
+struct match {
+	struct exec_ctx *x;
+	struct table *t;
+	const struct expr *where;
+	uint64_t *ids, n, cap;
+};
+
+static int collect(void *ctx, uint64_t id)
+{
+	struct match *m = ctx;
+	struct eval_env env = {.row = table_row(m->t, id)->vals};
+	bool ok = true;
+
+	if (m->where && eval_cond(m->x, m->where, &env, &ok) < 0)
+		return -EINVAL;
+	if (!ok)
+		return 0;
+	if (m->n == m->cap) {
+		uint64_t cap = m->cap ? m->cap * 2 : 16;
+		uint64_t *ids = arena_alloc(m->x->a, sizeof(*ids) * cap);
+
+		if (!ids)
+			return db_err_oom(m->x->err);
+		if (m->n)
+			memcpy(ids, m->ids, sizeof(*ids) * m->n);
+		m->ids = ids;
+		m->cap = cap;
+	}
+	m->ids[m->n++] = id;
+	return 0;
+}
+
+/* Rows of t matching WHERE (all without one), as rowids in scan order. */
 static int matching(struct exec_ctx *x, struct table *t, struct expr *where,
 		    uint64_t **ids, uint64_t *n)
 {
-	struct eval_env env = {0};
-	uint64_t id, cap = 16;
-	bool ok = true;
+	struct match m = {.x = x, .t = t, .where = where};
 
-	*n = 0;
-	*ids = arena_alloc(x->a, sizeof(**ids) * cap);
-	if (!*ids)
-		return db_err_oom(x->err);
-	for (id = 0; id < t->nslots; id++) {
-		struct row *r = table_row(t, id);
-
-		if (!r)
-			continue;
-		env.row = r->vals;
-		if (where && eval_cond(x, where, &env, &ok) < 0)
-			return -EINVAL;
-		if (!ok)
-			continue;
-		if (*n == cap) {
-			uint64_t *m = arena_alloc(x->a, sizeof(*m) * cap * 2);
-
-			if (!m)
-				return db_err_oom(x->err);
-			memcpy(m, *ids, sizeof(*m) * cap);
-			*ids = m;
-			cap *= 2;
-		}
-		(*ids)[(*n)++] = id;
-	}
+	if (table_scan(x, t, where, collect, &m) < 0)
+		return -EINVAL;
+	*ids = m.ids;
+	*n = m.n;
 	return 0;
 }
 

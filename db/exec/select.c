@@ -472,43 +472,62 @@ static void pk_range(struct exec_ctx *x, int slot, const struct expr *w,
 		narrow(r, &d, true);
 }
 
-static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
+int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
+	       int (*emit)(void *ctx, uint64_t rowid), void *ctx)
 {
-	struct table *t = q->src[0].table;
 	struct datum key[TABLE_MAX_PK];
 	bool have[TABLE_MAX_PK] = {false};
 	uint64_t id;
 
-	if (t->npk && q->s->nfrom == 1 && pk_key(x, t, q->s->where, key, have)) {
+	if (t->npk && pk_key(x, t, where, key, have)) {
 		int64_t r = table_pk_lookup(t, key);
 
-		return r < 0 ? 0 : batch_add(x, out, table_row(t, (uint64_t)r)->vals);
+		return r < 0 ? 0 : emit(ctx, (uint64_t)r);
 	}
-	if (t->npk == 1 && q->s->nfrom == 1) {
+	if (t->npk == 1) {
 		struct pk_range r = {0};
 
-		pk_range(x, t->pk[0], q->s->where, &r);
+		pk_range(x, t->pk[0], where, &r);
 		if (r.has_lo || r.has_hi) {
 			struct btree_iter it;
-			const struct datum *key;
+			const struct datum *k;
 
 			btree_seek(&t->pk_index, r.has_lo ? &r.lo : NULL, &it);
-			while (btree_next(&it, &key, &id)) {
-				if (r.has_hi && datum_cmp(key, &r.hi) > 0)
+			while (btree_next(&it, &k, &id)) {
+				if (r.has_hi && datum_cmp(k, &r.hi) > 0)
 					break;
-				if (batch_add(x, out, table_row(t, id)->vals) < 0)
+				if (emit(ctx, id) < 0)
 					return -EINVAL;
 			}
 			return 0;
 		}
 	}
-	for (id = 0; id < t->nslots; id++) {
-		struct row *r = table_row(t, id);
-
-		if (r && batch_add(x, out, r->vals) < 0)
+	for (id = 0; id < t->nslots; id++)
+		if (table_row(t, id) && emit(ctx, id) < 0)
 			return -EINVAL;
-	}
 	return 0;
+}
+
+struct batch_sink {
+	struct exec_ctx *x;
+	struct table *t;
+	struct batch *out;
+};
+
+static int add_stored_row(void *ctx, uint64_t id)
+{
+	struct batch_sink *s = ctx;
+
+	return batch_add(s->x, s->out, table_row(s->t, id)->vals);
+}
+
+static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
+{
+	struct batch_sink s = {x, q->src[0].table, out};
+
+	return table_scan(x, q->src[0].table,
+			  q->s->nfrom == 1 ? q->s->where : NULL, add_stored_row,
+			  &s);
 }
 
 static int scan_src(struct exec_ctx *x, struct sel *q, int i,
