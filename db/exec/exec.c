@@ -331,6 +331,24 @@ static int exec_drop(struct exec_ctx *x, struct stmt *st, struct result *res)
 	return 0;
 }
 
+static int exec_truncate(struct exec_ctx *x, struct stmt *st,
+			 struct result *res)
+{
+	int i;
+
+	snprintf(res->tag, sizeof(res->tag), "TRUNCATE TABLE");
+	for (i = 0; i < st->nnames; i++)
+		if (!db_find_table(x->db, st->names[i])) /* no position here */
+			return db_err(x->err, "42P01",
+				      "relation \"%s\" does not exist",
+				      st->names[i]);
+	if (x->describe_only)
+		return 0;
+	for (i = 0; i < st->nnames; i++)
+		table_truncate(db_find_table(x->db, st->names[i]));
+	return 0;
+}
+
 /* ---- SET / SHOW ---------------------------------------------------------- */
 
 static const struct setting defaults[] = {
@@ -444,6 +462,8 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 	case ST_SET:
 	case ST_SHOW:
 		return exec_set(x, st, res);
+	case ST_TRUNCATE:
+		return exec_truncate(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

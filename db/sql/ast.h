@@ -164,6 +164,7 @@ enum stmt_kind {
 	ST_DROP_TABLE,
 	ST_SET,
 	ST_SHOW,
+	ST_TRUNCATE,
 };
 
 struct stmt {
@@ -176,7 +177,7 @@ struct stmt {
 	bool if_exists;	    /* DROP ... IF EXISTS, CREATE ... IF NOT EXISTS */
 	struct column_def *cols; /* CREATE TABLE */
 	int ncols;
-	const char **names; /* DROP TABLE list, INSERT column list,
+	const char **names; /* DROP/TRUNCATE TABLE list, INSERT column list,
 			       CREATE TABLE's PRIMARY KEY (...) list */
 	int *name_pos;
 	int nnames;

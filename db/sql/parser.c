@@ -1086,6 +1086,23 @@ static int parse_drop(struct parser *p, struct stmt *st)
 	return parse_name_list(p, &st->names, &st->name_pos, &st->nnames);
 }
 
+/* TRUNCATE [TABLE] a, b [RESTART IDENTITY | CONTINUE IDENTITY]
+ * [CASCADE | RESTRICT] (identity and cascade have nothing to act on). */
+static int parse_truncate(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_TRUNCATE;
+	accept_kw(p, "table");
+	if (parse_name_list(p, &st->names, &st->name_pos, &st->nnames) < 0)
+		return -EINVAL;
+	if (accept_kw(p, "restart") || accept_kw(p, "continue")) {
+		if (expect_kw(p, "identity") < 0)
+			return -EINVAL;
+	}
+	if (!accept_kw(p, "cascade"))
+		accept_kw(p, "restrict");
+	return 0;
+}
+
 /* SET name {TO | =} value | SET name TO DEFAULT; SHOW name. */
 static int parse_set(struct parser *p, struct stmt *st, bool show)
 {
@@ -1149,6 +1166,8 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 		return parse_set(p, st, false);
 	if (is_kw(t, "show"))
 		return parse_set(p, st, true);
+	if (is_kw(t, "truncate"))
+		return parse_truncate(p, st);
 	p->i--;
 	return syntax_error(p);
 }

@@ -397,7 +397,7 @@ static char *heap_str(const char *s)
 static bool is_utility(const struct stmt *st)
 {
 	return st->kind == ST_CREATE_TABLE || st->kind == ST_DROP_TABLE ||
-	       st->kind == ST_SET;
+	       st->kind == ST_SET || st->kind == ST_TRUNCATE;
 }
 
 /* Parses and binds ps's query once: errors, inferred parameter types and

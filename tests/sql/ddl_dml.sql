@@ -57,6 +57,12 @@ CREATE TABLE pair (a int, b text, c boolean, PRIMARY KEY (a, b)) WITH (fillfacto
 INSERT INTO pair VALUES (1, 'x', true), (1, 'y', false), (2, 'x', NULL);
 INSERT INTO pair VALUES (1, 'y', true);
 SELECT * FROM pair ORDER BY a, b;
+TRUNCATE pair;
+SELECT count(*) FROM pair;
+INSERT INTO pair VALUES (1, 'x', true);
+TRUNCATE TABLE pair, items RESTART IDENTITY;
+TRUNCATE pair, nosuch;
+SELECT count(*) FROM pair;
 DROP TABLE items, pair;
 DROP TABLE items;
 DROP TABLE IF EXISTS items;
