@@ -45,7 +45,8 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps fuzz
+.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps
+.PHONY: host sql-expected fuzz
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -95,30 +96,59 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 
-# ---- fuzzing (clang + libFuzzer; `make test` replays the corpus with gcc) ---
-# Each tests/fuzz/<t>.c is a target; new inputs go to build/fuzz/corpus/<t>,
-# seeded from the checked-in tests/fuzz/corpus/<t>.
-FUZZ_TARGETS := $(basename $(notdir $(filter-out tests/fuzz/replay.c,\
-	$(wildcard tests/fuzz/*.c))))
+# ---- the database engine on the host ---------------------------------------
+# db/ with the host shim (tests/unit/db_host.c) and POSIX sockets: a
+# PostgreSQL-protocol server for psql and the SQL regression tests, built
+# with the sanitizers like the unit tests.
+DB_SRC := $(filter-out %_test.c,$(sort $(wildcard db/*.c db/*/*.c)))
+$(BUILD)/host/unidb-pg: $(DB_SRC) $(wildcard db/*.h db/*/*.h) \
+		tools/host/unidb-pg.c tests/unit/db_host.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(V)$(CC) $(UNIT_CFLAGS) -o $@ tools/host/unidb-pg.c tests/unit/db_host.c \
+		$(DB_SRC)
+
+host: $(BUILD)/host/unidb-pg
+
+# Regenerates tests/sql/expected/*.out with PostgreSQL 15 (needs the server
+# package; see tests/sql/expected-from-postgres).
+sql-expected:
+	$(V)tests/sql/expected-from-postgres
+
+# ---- fuzzing (clang + libFuzzer; `make test` replays the net corpus) -------
+# Each tests/fuzz/<t>.c is a target over the network stack (FUZZ_NET) or the
+# database engine (FUZZ_DB); new inputs go to build/fuzz/corpus/<t>, seeded
+# from the checked-in tests/fuzz/corpus/<t> and with tests/fuzz/<t>.dict
+# where there are.
+FUZZ_NET := net_frames tcp_segs
+FUZZ_DB := fuzz_wire fuzz_sql
+FUZZ_TARGETS := $(FUZZ_NET) $(FUZZ_DB)
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Wall -Wno-unused-parameter -Iinclude \
-	-Ikernel -Itests/unit -DUNIDB_HOST -pthread
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(NET_SRCS) \
-		$(wildcard kernel/net/*.h) tests/unit/net_host.h
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wextra -Wno-unused-parameter \
+	-Iinclude -Ikernel -Itests/unit -DUNIDB_HOST -pthread
+$(FUZZ_NET:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h \
+		$(NET_SRCS) $(wildcard kernel/net/*.h) tests/unit/net_host.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(V)clang $(FUZZ_CFLAGS) -o $@ $< $(NET_SRCS)
+$(FUZZ_DB:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c $(DB_SRC) \
+		$(wildcard db/*.h db/*/*.h) tests/unit/db_host.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(V)clang $(FUZZ_CFLAGS) -o $@ $< tests/unit/db_host.c $(DB_SRC)
 
 fuzz:
 	$(V)tools/deps fuzz
 	$(V)$(MAKE) -s $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
 	$(V)for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus/$$t && \
+		seeds=$$(test -d tests/fuzz/corpus/$$t && echo tests/fuzz/corpus/$$t); \
+		dict=$$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict); \
 		echo "  FUZZ    $$t for $(FUZZ_SECONDS) s" && \
 		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-			-rss_limit_mb=4096 -print_final_stats=1 \
-			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+			-rss_limit_mb=4096 -print_final_stats=1 $$dict \
+			$(BUILD)/fuzz/corpus/$$t $$seeds \
 			> $(BUILD)/fuzz/$$t.log 2>&1 \
 		|| { tail -n 60 $(BUILD)/fuzz/$$t.log; exit 1; }; \
 		grep -E '^stat::number_of_executed_units|^Done' $(BUILD)/fuzz/$$t.log; \
@@ -134,7 +164,7 @@ run: deps all
 debug: deps all
 	$(V)tools/run --gdb $(RUNFLAGS)
 
-test: deps all unit
+test: deps all unit host
 	$(V)tests/run
 
 # The stress tests under delay injection for STRESS_MINUTES (default 30).

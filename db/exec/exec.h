@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* exec.h: binding, planning and execution of parsed statements.
+ *
+ * A statement runs in three steps, all in the statement's arena:
+ *  1. bind: names are resolved against the catalog and the FROM scope
+ *     (42P01, 42703, 42702), expression types are computed, literals and
+ *     parameters of unknown type are coerced to the type their context
+ *     needs (PostgreSQL's rules for the types unidb has), aggregates are
+ *     collected (42803 for a column neither grouped nor aggregated);
+ *  2. plan: the access path for each table (a primary-key lookup when
+ *     the WHERE clause fixes every key column with an equality to a
+ *     constant or parameter, else a scan), a hash join for an equality ON
+ *     between the two sides, a nested loop otherwise;
+ *  3. run: operators pass batches of rows (arrays of datum pointers) from
+ *     the scans through joins, the filter, hash aggregation, projection,
+ *     DISTINCT (hashing), ORDER BY (merge sort) and LIMIT/OFFSET; the
+ *     result is materialized for the wire layer, which sends it, or a part
+ *     of it per Execute.
+ *
+ * Writes are atomic per statement: INSERT/UPDATE compute and check every
+ * new row first and undo the rows already applied if a later one fails
+ * (23505), so a failed statement leaves no trace.
+ *
+ * The caller holds db->lock (shared for SELECT/SHOW, exclusive else). */
+#ifndef DB_EXEC_EXEC_H
+#define DB_EXEC_EXEC_H
+
+#include "../common.h"
+#include "../sql/ast.h"
+#include "../storage/table.h"
+
+struct result_col {
+	const char *name;
+	struct sql_type type;
+	uint32_t table_oid;
+	int16_t attnum;
+};
+
+struct result {
+	int ncols; /* 0 and cols NULL: the statement returns no rows */
+	bool has_rows; /* sends RowDescription (SELECT, RETURNING, SHOW) */
+	struct result_col *cols;
+	struct datum **rows;
+	uint64_t nrows, cap;
+	char tag[64]; /* CommandComplete tag */
+};
+
+#define SETTING_MAX 32
+
+struct setting {
+	char name[64];
+	char value[128];
+};
+
+/* Per-session state the executor reads: parameters of the statement,
+ * settings, notices produced. */
+struct exec_ctx {
+	struct db *db;
+	struct arena *a;
+	struct db_error *err;
+	const char *query; /* text positions refer to */
+	const struct datum *params; /* Bind values; NULL when describing */
+	int nparams;
+	struct sql_type *ptypes; /* parameter types: given, then inferred */
+	int nptypes;
+	struct strbuf *notices; /* NUL-separated notice messages */
+	struct setting *settings;
+	int *nsettings;
+	const char *user, *database;
+	bool describe_only; /* bind and describe, do not run */
+};
+
+/* Runs (or, with describe_only, only binds) one statement. */
+int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res);
+
+/* Whether st changes data or the catalog (takes db->lock exclusively). */
+bool stmt_writes(const struct stmt *st);
+
+/* Settings known to SHOW and reported at startup. */
+void settings_init(struct setting *s, int *n, const char *app_name);
+const char *setting_get(struct setting *s, int n, const char *name);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* expr.h: binding and evaluation of expressions (db/exec internal).
+ *
+ * A scope is the row an expression sees: the columns of the FROM items
+ * side by side. Binding resolves each column reference to its index in
+ * that row (EX_COLUMN.slot), gives every node its result type and inserts
+ * casts where PostgreSQL coerces implicitly. Aggregate calls are collected
+ * into a list and their slot indexes the current group's results.
+ * Evaluation follows SQL's three-valued logic (AND/OR with NULL, NULL
+ * comparisons yield NULL). */
+#ifndef DB_EXEC_EXPR_H
+#define DB_EXEC_EXPR_H
+
+#include "exec.h"
+
+struct scope_col {
+	const char *table; /* alias or table name */
+	const char *name;
+	struct sql_type type;
+	uint32_t table_oid;
+	int16_t attnum;
+};
+
+struct scope {
+	struct scope_col *cols;
+	int n;
+};
+
+struct bind_ctx {
+	struct exec_ctx *x;
+	struct scope *sc;
+	struct expr **aggs; /* aggregate calls found, NULL: not allowed */
+	int naggs, aggcap;
+	bool allow_agg;
+	const char *agg_forbidden; /* "WHERE", "JOIN conditions", ... */
+	bool in_agg;
+};
+
+struct eval_env {
+	const struct datum *row;
+	const struct datum *aggs; /* the current group's aggregate values */
+};
+
+int bind_expr(struct bind_ctx *b, struct expr **ep);
+/* bind_expr, then require boolean (42804 "argument of WHERE must be type
+ * boolean, not type integer"). */
+int bind_bool(struct bind_ctx *b, struct expr **ep, const char *what);
+/* Coerces a bound expression to t (assignment or implicit context);
+ * 42804 with PostgreSQL's message if no such cast exists. */
+int coerce(struct bind_ctx *b, struct expr **ep, struct sql_type t,
+	   enum cast_kind kind, const char *column);
+
+int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
+	 struct datum *out);
+/* Evaluates a boolean condition: true only if non-NULL and true. */
+int eval_cond(struct exec_ctx *x, const struct expr *e,
+	      const struct eval_env *env, bool *out);
+
+/* The column name PostgreSQL gives an unnamed select-list item. */
+const char *expr_colname(const struct expr *e);
+bool expr_has_agg(const struct expr *e);
+/* avg()'s result as PostgreSQL's numeric division prints it. */
+int numeric_avg(struct arena *a, __int128 sum, int64_t count,
+		struct datum *out, struct db_error *err);
+
+#endif

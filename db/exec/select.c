@@ -1,0 +1,1030 @@
+/* SPDX-License-Identifier: MIT */
+/* select.c: SELECT: bind, plan the access paths, run the operators.
+ *
+ * Operators work on batches: a batch is an array of row pointers (each
+ * row an array of datums as wide as the scope). The scan hands out the
+ * stored rows themselves (no copy; the caller holds the catalog lock);
+ * joins build concatenated rows in the arena. Then: filter, hash
+ * aggregation (groups keyed by the GROUP BY values, NULLs in one group),
+ * HAVING, projection, DISTINCT by hashing, a stable merge sort on the
+ * ORDER BY keys (NULLs sort as larger than any value, as in PostgreSQL),
+ * OFFSET and LIMIT. */
+#include <stdio.h>
+#include <string.h>
+#include <unidb/errno.h>
+
+#include "internal.h"
+
+struct batch {
+	const struct datum **rows;
+	uint64_t n, cap;
+};
+
+static int batch_add(struct exec_ctx *x, struct batch *b, const struct datum *r)
+{
+	if (b->n == b->cap) {
+		uint64_t cap = b->cap ? b->cap * 2 : 64;
+		const struct datum **n = arena_alloc(x->a, sizeof(*n) * cap);
+
+		if (!n)
+			return db_err_oom(x->err);
+		if (b->n)
+			memcpy(n, b->rows, sizeof(*n) * b->n);
+		b->rows = n;
+		b->cap = cap;
+	}
+	b->rows[b->n++] = r;
+	return 0;
+}
+
+struct from_src {
+	struct table *table; /* or NULL: rows below */
+	struct result sub;
+	int first, width; /* columns in the scope */
+};
+
+/* One SELECT's bound form. */
+struct sel {
+	struct select *s;
+	struct scope sc;
+	struct from_src *src;
+	struct bind_ctx b;
+	struct expr **tl; /* bound select list (stars expanded) */
+	int ntl;
+	struct expr **order; /* bound ORDER BY keys */
+	int *order_out;	     /* >= 0: output column instead of order[i] */
+	bool grouped;
+	int64_t limit, offset;
+};
+
+static int scope_add(struct exec_ctx *x, struct scope *sc,
+		     const struct scope *more)
+{
+	struct scope_col *c = arena_alloc(x->a, sizeof(*c) *
+						    (size_t)(sc->n + more->n + 1));
+
+	if (!c)
+		return db_err_oom(x->err);
+	if (sc->n)
+		memcpy(c, sc->cols, sizeof(*c) * (size_t)sc->n);
+	memcpy(c + sc->n, more->cols, sizeof(*c) * (size_t)more->n);
+	sc->cols = c;
+	sc->n += more->n;
+	return 0;
+}
+
+static int bind_from(struct exec_ctx *x, struct sel *q)
+{
+	struct select *s = q->s;
+	int i, k;
+
+	q->src = arena_alloc(x->a, sizeof(*q->src) * (size_t)(s->nfrom + 1));
+	if (!q->src)
+		return db_err_oom(x->err);
+	for (i = 0; i < s->nfrom; i++) {
+		struct from_item *f = &s->from[i];
+		struct scope one = {0};
+
+		q->src[i].first = q->sc.n;
+		if (f->table) {
+			q->src[i].table = db_find_table(x->db, f->table);
+			if (!q->src[i].table)
+				return no_relation(x, f->table, f->pos);
+			if (scope_of_table(x, q->src[i].table,
+					   f->alias ? f->alias : f->table,
+					   &one) < 0)
+				return -EINVAL;
+		} else {
+			if (exec_select(x, f->sub, &q->src[i].sub) < 0)
+				return -EINVAL;
+			one.n = q->src[i].sub.ncols;
+			one.cols = arena_alloc(x->a, sizeof(*one.cols) *
+							     (size_t)(one.n + 1));
+			if (!one.cols)
+				return db_err_oom(x->err);
+			for (k = 0; k < one.n; k++) {
+				one.cols[k].table = f->alias;
+				one.cols[k].name = q->src[i].sub.cols[k].name;
+				one.cols[k].type = q->src[i].sub.cols[k].type;
+			}
+		}
+		for (k = 0; k < i; k++) {
+			const char *a = s->from[k].alias ? s->from[k].alias
+							 : s->from[k].table;
+			const char *b = f->alias ? f->alias : f->table;
+
+			if (a && b && !strcmp(a, b))
+				return db_err(x->err, "42712",
+						  "table name \"%s\" specified "
+						  "more than once",
+						  b);
+		}
+		q->src[i].width = one.n;
+		if (scope_add(x, &q->sc, &one) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* GROUP BY 1 / GROUP BY alias: the select-list expression. */
+static struct expr *output_ref(struct sel *q, struct expr *e, bool by_alias)
+{
+	int i;
+
+	if (e->kind == EX_CONST && type_is_int(e->val.type) && !e->val.null &&
+	    e->val.i >= 1 && e->val.i <= q->s->ntargets)
+		return q->s->targets[e->val.i - 1].e;
+	if (by_alias && e->kind == EX_COLUMN && !e->qual)
+		for (i = 0; i < q->s->ntargets; i++)
+			if (q->s->targets[i].alias &&
+			    !strcmp(q->s->targets[i].alias, e->name))
+				return q->s->targets[i].e;
+	return NULL;
+}
+
+static bool in_scope(struct sel *q, const struct expr *e)
+{
+	int i;
+
+	for (i = 0; i < q->sc.n; i++)
+		if (!strcmp(q->sc.cols[i].name, e->name))
+			return true;
+	return false;
+}
+
+/* Whether every column outside aggregates is one of the grouped ones. */
+static int check_grouped(struct exec_ctx *x, struct sel *q,
+			 const struct expr *e, const bool *grouped_col)
+{
+	int i;
+
+	if (!e)
+		return 0;
+	if (e->kind == EX_FUNC && e->agg)
+		return 0;
+	if (e->kind == EX_COLUMN && !grouped_col[e->slot])
+		return db_err_pos(x->err, sql_char_pos(x->query, e->pos),
+				  "42803",
+				  "column \"%s.%s\" must appear in the GROUP BY "
+				  "clause or be used in an aggregate function",
+				  q->sc.cols[e->slot].table, e->name);
+	if (check_grouped(x, q, e->l, grouped_col) < 0 ||
+	    check_grouped(x, q, e->r, grouped_col) < 0 ||
+	    check_grouped(x, q, e->x, grouped_col) < 0)
+		return -EINVAL;
+	for (i = 0; i < e->nargs; i++)
+		if (check_grouped(x, q, e->args[i], grouped_col) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static void mark_cols(const struct expr *e, bool *grouped_col)
+{
+	int i;
+
+	if (!e)
+		return;
+	if (e->kind == EX_COLUMN)
+		grouped_col[e->slot] = true;
+	mark_cols(e->l, grouped_col);
+	mark_cols(e->r, grouped_col);
+	mark_cols(e->x, grouped_col);
+	for (i = 0; i < e->nargs; i++)
+		mark_cols(e->args[i], grouped_col);
+}
+
+static int bind_group(struct exec_ctx *x, struct sel *q)
+{
+	struct select *s = q->s;
+	bool *gc;
+	int i;
+
+	q->b.agg_forbidden = "GROUP BY";
+	for (i = 0; i < s->ngroup; i++) {
+		struct expr *o = output_ref(q, s->group[i], false);
+
+		if (!o && s->group[i]->kind == EX_COLUMN && !s->group[i]->qual &&
+		    !in_scope(q, s->group[i]))
+			o = output_ref(q, s->group[i], true);
+		if (o)
+			s->group[i] = o; /* already bound with the targets */
+		else if (bind_expr(&(struct bind_ctx){.x = x, .sc = &q->sc,
+						      .agg_forbidden =
+							  "GROUP BY"},
+				   &s->group[i]) < 0)
+			return -EINVAL;
+		if (expr_has_agg(s->group[i]))
+			return db_err_pos(x->err,
+					  sql_char_pos(x->query, s->group[i]->pos),
+					  "42803",
+					  "aggregate functions are not allowed "
+					  "in GROUP BY");
+	}
+	q->grouped = s->ngroup > 0 || q->b.naggs > 0;
+	if (!q->grouped)
+		return 0;
+	gc = arena_alloc(x->a, (size_t)q->sc.n + 1);
+	if (!gc)
+		return db_err_oom(x->err);
+	for (i = 0; i < s->ngroup; i++)
+		mark_cols(s->group[i], gc);
+	for (i = 0; i < q->ntl; i++)
+		if (check_grouped(x, q, q->tl[i], gc) < 0)
+			return -EINVAL;
+	if (check_grouped(x, q, s->having, gc) < 0)
+		return -EINVAL;
+	for (i = 0; i < s->norder; i++)
+		if (q->order_out[i] < 0 &&
+		    check_grouped(x, q, q->order[i], gc) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int bind_order(struct exec_ctx *x, struct sel *q, struct result *res)
+{
+	struct select *s = q->s;
+	int i, k;
+
+	q->order = arena_alloc(x->a, sizeof(*q->order) * (size_t)(s->norder + 1));
+	q->order_out = arena_alloc(x->a, sizeof(int) * (size_t)(s->norder + 1));
+	if (!q->order || !q->order_out)
+		return db_err_oom(x->err);
+	for (i = 0; i < s->norder; i++) {
+		struct expr *e = s->order[i].e;
+
+		q->order_out[i] = -1;
+		if (e->kind == EX_CONST && type_is_int(e->val.type)) {
+			if (e->val.i < 1 || e->val.i > q->ntl)
+				return db_err_pos(x->err,
+						  sql_char_pos(x->query, e->pos),
+						  "42P10",
+						  "ORDER BY position %lld is not "
+						  "in select list",
+						  (long long)e->val.i);
+			q->order_out[i] = (int)e->val.i - 1;
+			continue;
+		}
+		if (e->kind == EX_COLUMN && !e->qual)
+			for (k = 0; k < q->ntl; k++)
+				if (!strcmp(res->cols[k].name, e->name)) {
+					q->order_out[i] = k;
+					break;
+				}
+		if (q->order_out[i] >= 0)
+			continue;
+		if (bind_expr(&q->b, &e) < 0)
+			return -EINVAL;
+		q->order[i] = e;
+		if (s->distinct) {
+			for (k = 0; k < q->ntl; k++)
+				if (q->tl[k]->kind == EX_COLUMN &&
+				    e->kind == EX_COLUMN &&
+				    q->tl[k]->slot == e->slot)
+					q->order_out[i] = k;
+			if (q->order_out[i] < 0)
+				return db_err_pos(x->err,
+						  sql_char_pos(x->query, e->pos),
+						  "42P10",
+						  "for SELECT DISTINCT, ORDER BY "
+						  "expressions must appear in "
+						  "select list");
+		}
+	}
+	return 0;
+}
+
+static int bind_limit(struct exec_ctx *x, struct expr *e, const char *what,
+		      int64_t *out)
+{
+	struct bind_ctx b = {.x = x, .agg_forbidden = what};
+	struct eval_env env = {0};
+	struct datum d;
+
+	*out = -1;
+	if (!e)
+		return 0;
+	if (bind_expr(&b, &e) < 0 ||
+	    coerce(&b, &e, (struct sql_type){TYPE_INT8, -1}, CAST_IMPLICIT,
+		   NULL) < 0)
+		return -EINVAL;
+	if (x->describe_only)
+		return 0;
+	if (eval(x, e, &env, &d) < 0)
+		return -EINVAL;
+	if (d.null)
+		return 0;
+	if (d.i < 0)
+		return db_err(x->err, what[0] == 'L' ? "2201W" : "2201X",
+			      "%s must not be negative", what);
+	*out = d.i;
+	return 0;
+}
+
+static int bind_select(struct exec_ctx *x, struct sel *q, struct result *res)
+{
+	struct select *s = q->s;
+	struct bind_ctx on = {.x = x, .sc = &q->sc,
+			      .agg_forbidden = "JOIN conditions"};
+	int i;
+
+	if (bind_from(x, q) < 0)
+		return -EINVAL;
+	for (i = 1; i < s->nfrom; i++)
+		if (s->from[i].on &&
+		    bind_bool(&on, &s->from[i].on, "JOIN/ON") < 0)
+			return -EINVAL;
+	if (s->where) {
+		struct bind_ctx w = {.x = x, .sc = &q->sc,
+				     .agg_forbidden = "WHERE"};
+
+		if (bind_bool(&w, &s->where, "WHERE") < 0)
+			return -EINVAL;
+	}
+	q->b.x = x;
+	q->b.sc = &q->sc;
+	q->b.allow_agg = true; /* collected into q->b.aggs */
+	if (bind_targets(&q->b, s->targets, s->ntargets, res, &q->tl,
+			 &q->ntl) < 0)
+		return -EINVAL;
+	if (s->having && bind_bool(&q->b, &s->having, "HAVING") < 0)
+		return -EINVAL;
+	if (bind_order(x, q, res) < 0 || bind_group(x, q) < 0)
+		return -EINVAL;
+	if (s->having && !q->grouped)
+		q->grouped = true;
+	if (bind_limit(x, s->limit, "LIMIT", &q->limit) < 0 ||
+	    bind_limit(x, s->offset, "OFFSET", &q->offset) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- scans and joins ---------------------------------------------------- */
+
+/* A primary-key lookup key from WHERE conjuncts "pkcol = const|param". */
+static bool pk_key(struct exec_ctx *x, struct table *t, const struct expr *w,
+		   struct datum *key, bool *have)
+{
+	const struct expr *c, *v;
+	struct eval_env env = {0};
+	int k;
+
+	if (!w)
+		return false;
+	if (w->kind == EX_BINOP && w->op == OP_AND) {
+		pk_key(x, t, w->l, key, have);
+		pk_key(x, t, w->r, key, have);
+	} else if (w->kind == EX_BINOP && w->op == OP_EQ) {
+		c = w->l->kind == EX_COLUMN ? w->l : w->r;
+		v = c == w->l ? w->r : w->l;
+		if (c->kind != EX_COLUMN ||
+		    (v->kind != EX_CONST && v->kind != EX_PARAM &&
+		     !(v->kind == EX_CAST && (v->l->kind == EX_CONST ||
+					      v->l->kind == EX_PARAM))))
+			return false;
+		for (k = 0; k < t->npk; k++) {
+			if (t->pk[k] != c->slot || have[k])
+				continue;
+			if (eval(x, v, &env, &key[k]) < 0) {
+				x->err->code[0] = 0;
+				return false;
+			}
+			if (key[k].null || type_is_text(key[k].type) !=
+						   type_is_text(c->type.id))
+				return false;
+			have[k] = true;
+		}
+	}
+	for (k = 0; k < t->npk; k++)
+		if (!have[k])
+			return false;
+	return true;
+}
+
+/* Bounds on a one-column primary key from WHERE conjuncts "pk op v",
+ * "v op pk" and "pk BETWEEN v AND w" (v, w constants or parameters). */
+struct pk_range {
+	struct datum lo, hi;
+	bool has_lo, has_hi;
+};
+
+static bool bound_value(struct exec_ctx *x, const struct expr *v,
+			const struct expr *col, struct datum *out)
+{
+	struct eval_env env = {0};
+
+	if (v->kind != EX_CONST && v->kind != EX_PARAM &&
+	    !(v->kind == EX_CAST &&
+	      (v->l->kind == EX_CONST || v->l->kind == EX_PARAM)))
+		return false;
+	if (eval(x, v, &env, out) < 0) {
+		x->err->code[0] = 0;
+		return false;
+	}
+	return !out->null && type_is_text(out->type) == type_is_text(col->type.id);
+}
+
+static void narrow(struct pk_range *r, const struct datum *v, bool upper)
+{
+	if (upper && (!r->has_hi || datum_cmp(v, &r->hi) < 0))
+		r->hi = *v, r->has_hi = true;
+	if (!upper && (!r->has_lo || datum_cmp(v, &r->lo) > 0))
+		r->lo = *v, r->has_lo = true;
+}
+
+static void pk_range(struct exec_ctx *x, int slot, const struct expr *w,
+		     struct pk_range *r)
+{
+	const struct expr *c, *v;
+	struct datum d, d2;
+	int op;
+
+	if (!w)
+		return;
+	if (w->kind == EX_BINOP && w->op == OP_AND) {
+		pk_range(x, slot, w->l, r);
+		pk_range(x, slot, w->r, r);
+		return;
+	}
+	if (w->kind == EX_BETWEEN && !w->negated && w->x->kind == EX_COLUMN &&
+	    w->x->slot == slot && bound_value(x, w->l, w->x, &d) &&
+	    bound_value(x, w->r, w->x, &d2)) {
+		narrow(r, &d, false);
+		narrow(r, &d2, true);
+		return;
+	}
+	if (w->kind != EX_BINOP || w->op < OP_EQ || w->op > OP_GE ||
+	    w->op == OP_NE)
+		return;
+	op = w->op;
+	c = w->l, v = w->r;
+	if (c->kind != EX_COLUMN) { /* v op col: mirror the operator */
+		c = w->r, v = w->l;
+		op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE
+		   : op == OP_GT ? OP_LT : op == OP_GE ? OP_LE : op;
+	}
+	if (c->kind != EX_COLUMN || c->slot != slot || !bound_value(x, v, c, &d))
+		return;
+	/* Bounds are inclusive; the filter still removes the equal key of a
+	 * strict comparison. */
+	if (op == OP_EQ || op == OP_GT || op == OP_GE)
+		narrow(r, &d, false);
+	if (op == OP_EQ || op == OP_LT || op == OP_LE)
+		narrow(r, &d, true);
+}
+
+int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
+	       int (*emit)(void *ctx, uint64_t rowid), void *ctx)
+{
+	struct datum key[TABLE_MAX_PK];
+	bool have[TABLE_MAX_PK] = {false};
+	uint64_t id;
+
+	if (t->npk && pk_key(x, t, where, key, have)) {
+		int64_t r = table_pk_lookup(t, key);
+
+		return r < 0 ? 0 : emit(ctx, (uint64_t)r);
+	}
+	if (t->npk == 1) {
+		struct pk_range r = {0};
+
+		pk_range(x, t->pk[0], where, &r);
+		if (r.has_lo || r.has_hi) {
+			struct btree_iter it;
+			const struct datum *k;
+
+			btree_seek(&t->pk_index, r.has_lo ? &r.lo : NULL, &it);
+			while (btree_next(&it, &k, &id)) {
+				if (r.has_hi && datum_cmp(k, &r.hi) > 0)
+					break;
+				if (emit(ctx, id) < 0)
+					return -EINVAL;
+			}
+			return 0;
+		}
+	}
+	for (id = 0; id < t->nslots; id++)
+		if (table_row(t, id) && emit(ctx, id) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+struct batch_sink {
+	struct exec_ctx *x;
+	struct table *t;
+	struct batch *out;
+};
+
+static int add_stored_row(void *ctx, uint64_t id)
+{
+	struct batch_sink *s = ctx;
+
+	return batch_add(s->x, s->out, table_row(s->t, id)->vals);
+}
+
+static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
+{
+	struct batch_sink s = {x, q->src[0].table, out};
+
+	return table_scan(x, q->src[0].table,
+			  q->s->nfrom == 1 ? q->s->where : NULL, add_stored_row,
+			  &s);
+}
+
+static int scan_src(struct exec_ctx *x, struct sel *q, int i,
+		    struct batch *out)
+{
+	uint64_t k;
+
+	if (q->src[i].table && i == 0)
+		return scan_table(x, q, out);
+	if (q->src[i].table) {
+		struct table *t = q->src[i].table;
+
+		for (k = 0; k < t->nslots; k++) {
+			struct row *r = table_row(t, k);
+
+			if (r && batch_add(x, out, r->vals) < 0)
+				return -EINVAL;
+		}
+		return 0;
+	}
+	for (k = 0; k < q->src[i].sub.nrows; k++)
+		if (batch_add(x, out, q->src[i].sub.rows[k]) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static struct datum *concat_row(struct exec_ctx *x, const struct datum *l,
+				int lw, const struct datum *r, int rw)
+{
+	struct datum *row = arena_alloc(x->a, sizeof(*row) * (size_t)(lw + rw + 1));
+	int k;
+
+	if (!row) {
+		db_err_oom(x->err);
+		return NULL;
+	}
+	memcpy(row, l, sizeof(*row) * (size_t)lw);
+	if (r)
+		memcpy(row + lw, r, sizeof(*row) * (size_t)rw);
+	else
+		for (k = 0; k < rw; k++)
+			row[lw + k] = datum_null(TYPE_NULL);
+	return row;
+}
+
+/* "left.col = right.col": the two slots, for a hash join. */
+static bool equi_on(const struct expr *on, int lw, int *ls, int *rs)
+{
+	if (!on || on->kind != EX_BINOP || on->op != OP_EQ ||
+	    on->l->kind != EX_COLUMN || on->r->kind != EX_COLUMN)
+		return false;
+	*ls = on->l->slot;
+	*rs = on->r->slot;
+	if (*ls >= lw && *rs < lw) {
+		int t = *ls;
+
+		*ls = *rs;
+		*rs = t;
+	}
+	return *ls < lw && *rs >= lw &&
+	       type_is_text(on->l->type.id) == type_is_text(on->r->type.id);
+}
+
+static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
+		struct batch *out)
+{
+	struct from_item *f = &q->s->from[i];
+	int lw = q->src[i].first, rw = q->src[i].width, ls, rs;
+	struct batch right = {0};
+	struct htab h;
+	struct eval_env env = {0};
+	uint64_t a, c;
+
+	if (scan_src(x, q, i, &right) < 0)
+		return -EINVAL;
+	bool hashed = equi_on(f->on, lw, &ls, &rs);
+
+	if (hashed) {
+		if (htab_init(&h, x->a, 1) < 0)
+			return db_err_oom(x->err);
+		for (c = 0; c < right.n; c++) {
+			const struct datum *k = &right.rows[c][rs - lw];
+			struct hentry *e;
+			struct batch *list;
+
+			if (k->null)
+				continue;
+			e = htab_get(&h, k, true, NULL);
+			if (!e)
+				return db_err_oom(x->err);
+			if (!e->val && !(e->val = arena_alloc(x->a, sizeof(*list))))
+				return db_err_oom(x->err);
+			if (batch_add(x, e->val, right.rows[c]) < 0)
+				return -EINVAL;
+		}
+	}
+	for (a = 0; a < left->n; a++) {
+		bool matched = false;
+		struct batch *cand = &right;
+
+		if (hashed) {
+			struct hentry *e = left->rows[a][ls].null
+						   ? NULL
+						   : htab_get(&h, &left->rows[a][ls],
+							      false, NULL);
+			static struct batch none;
+
+			cand = e ? e->val : &none;
+		}
+		for (c = 0; c < cand->n; c++) {
+			struct datum *row = concat_row(x, left->rows[a], lw,
+						       cand->rows[c], rw);
+			bool ok = true;
+
+			if (!row)
+				return -EINVAL;
+			env.row = row;
+			if (f->on && eval_cond(x, f->on, &env, &ok) < 0)
+				return -EINVAL;
+			if (!ok)
+				continue;
+			matched = true;
+			if (batch_add(x, out, row) < 0)
+				return -EINVAL;
+		}
+		if (!matched && f->join == JOIN_LEFT) {
+			struct datum *row = concat_row(x, left->rows[a], lw, NULL,
+						       rw);
+
+			if (!row || batch_add(x, out, row) < 0)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int produce_rows(struct exec_ctx *x, struct sel *q, struct batch *out)
+{
+	struct batch cur = {0}, next;
+	struct eval_env env = {0};
+	uint64_t k;
+	int i;
+	bool ok;
+
+	if (q->s->nfrom == 0) {
+		static const struct datum empty[1];
+
+		if (batch_add(x, &cur, empty) < 0)
+			return -EINVAL;
+	} else if (scan_src(x, q, 0, &cur) < 0) {
+		return -EINVAL;
+	}
+	for (i = 1; i < q->s->nfrom; i++) {
+		memset(&next, 0, sizeof(next));
+		if (join(x, q, i, &cur, &next) < 0)
+			return -EINVAL;
+		cur = next;
+	}
+	if (!q->s->where) {
+		*out = cur;
+		return 0;
+	}
+	for (k = 0; k < cur.n; k++) {
+		env.row = cur.rows[k];
+		if (eval_cond(x, q->s->where, &env, &ok) < 0)
+			return -EINVAL;
+		if (ok && batch_add(x, out, cur.rows[k]) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- aggregation --------------------------------------------------------- */
+
+struct agg_state {
+	int64_t count;
+	__int128 sum;
+	struct datum best; /* min/max */
+	struct htab *seen; /* DISTINCT */
+};
+
+struct group {
+	const struct datum *rep; /* a row of the group (grouped columns) */
+	struct agg_state *st;
+	struct datum *vals;	 /* final aggregate values */
+};
+
+static int agg_step(struct exec_ctx *x, struct sel *q, struct group *g,
+		    const struct datum *row)
+{
+	struct eval_env env = {.row = row};
+	int i;
+
+	for (i = 0; i < q->b.naggs; i++) {
+		struct expr *e = q->b.aggs[i];
+		struct agg_state *s = &g->st[i];
+		struct datum v;
+		bool added;
+
+		if (e->star) {
+			s->count++;
+			continue;
+		}
+		if (eval(x, e->args[0], &env, &v) < 0)
+			return -EINVAL;
+		if (v.null)
+			continue;
+		if (e->distinct) {
+			struct datum *copy = arena_alloc(x->a, sizeof(*copy));
+
+			if (!copy)
+				return db_err_oom(x->err);
+			*copy = v;
+			if (!s->seen) {
+				s->seen = arena_alloc(x->a, sizeof(*s->seen));
+				if (!s->seen || htab_init(s->seen, x->a, 1) < 0)
+					return db_err_oom(x->err);
+			}
+			if (!htab_get(s->seen, copy, true, &added))
+				return db_err_oom(x->err);
+			if (!added)
+				continue;
+		}
+		s->count++;
+		if (e->agg == AGG_SUM || e->agg == AGG_AVG)
+			s->sum += v.i;
+		if ((e->agg == AGG_MIN || e->agg == AGG_MAX) &&
+		    (s->count == 1 ||
+		     (datum_cmp(&v, &s->best) < 0) == (e->agg == AGG_MIN)))
+			s->best = v;
+	}
+	return 0;
+}
+
+static int agg_final(struct exec_ctx *x, struct sel *q, struct group *g)
+{
+	int i;
+
+	g->vals = arena_alloc(x->a, sizeof(*g->vals) * (size_t)(q->b.naggs + 1));
+	if (!g->vals)
+		return db_err_oom(x->err);
+	for (i = 0; i < q->b.naggs; i++) {
+		struct expr *e = q->b.aggs[i];
+		struct agg_state *s = &g->st[i];
+		struct datum *v = &g->vals[i];
+		char buf[48];
+		struct strbuf sb = STRBUF_INIT;
+
+		if (e->agg == AGG_COUNT) {
+			*v = datum_int(TYPE_INT8, s->count);
+		} else if (s->count == 0) {
+			*v = datum_null(e->type.id);
+		} else if (e->agg == AGG_AVG) {
+			if (numeric_avg(x->a, s->sum, s->count, v, x->err) < 0)
+				return -EINVAL;
+		} else if (e->agg == AGG_SUM && e->type.id == TYPE_NUMERIC) {
+			unsigned __int128 u = s->sum < 0 ? -(unsigned __int128)s->sum
+							  : (unsigned __int128)s->sum;
+			int n = 0;
+			char *p;
+
+			do {
+				buf[n++] = (char)('0' + (int)db_udiv128(&u, 10));
+			} while (u);
+			if (s->sum < 0)
+				buf[n++] = '-';
+			p = arena_alloc(x->a, (size_t)n);
+			if (!p)
+				return db_err_oom(x->err);
+			for (int k = 0; k < n; k++)
+				p[k] = buf[n - 1 - k];
+			*v = datum_str(TYPE_NUMERIC, p, (uint32_t)n);
+		} else if (e->agg == AGG_SUM) {
+			if (int_check(TYPE_INT8, s->sum, x->err) < 0)
+				return -EINVAL;
+			*v = datum_int(TYPE_INT8, (int64_t)s->sum);
+		} else {
+			*v = s->best;
+		}
+		sb_free(&sb);
+	}
+	return 0;
+}
+
+static int aggregate(struct exec_ctx *x, struct sel *q, struct batch *in,
+		     struct group **out, uint64_t *nout)
+{
+	struct select *s = q->s;
+	struct htab h;
+	struct group *gs = NULL;
+	uint64_t k, n = 0, cap = 0;
+	int i;
+
+	if (htab_init(&h, x->a, s->ngroup) < 0)
+		return db_err_oom(x->err);
+	for (k = 0; k < in->n || (k == 0 && s->ngroup == 0); k++) {
+		struct datum *key = arena_alloc(x->a, sizeof(*key) *
+							      (size_t)(s->ngroup + 1));
+		struct eval_env env = {.row = k < in->n ? in->rows[k] : NULL};
+		struct hentry *e;
+		bool added;
+
+		if (!key)
+			return db_err_oom(x->err);
+		for (i = 0; i < s->ngroup; i++)
+			if (eval(x, s->group[i], &env, &key[i]) < 0)
+				return -EINVAL;
+		e = htab_get(&h, key, true, &added);
+		if (!e)
+			return db_err_oom(x->err);
+		if (added) {
+			if (n == cap) {
+				struct group *ng;
+
+				cap = cap ? cap * 2 : 16;
+				ng = arena_alloc(x->a, sizeof(*ng) * cap);
+				if (!ng)
+					return db_err_oom(x->err);
+				if (n)
+					memcpy(ng, gs, sizeof(*ng) * n);
+				gs = ng;
+			}
+			gs[n].rep = env.row;
+			gs[n].st = arena_alloc(x->a, sizeof(struct agg_state) *
+							     (size_t)(q->b.naggs + 1));
+			if (!gs[n].st)
+				return db_err_oom(x->err);
+			e->val = (void *)(uintptr_t)(n + 1);
+			n++;
+		}
+		if (k < in->n &&
+		    agg_step(x, q, &gs[(uintptr_t)e->val - 1], in->rows[k]) < 0)
+			return -EINVAL;
+	}
+	for (k = 0; k < n; k++)
+		if (agg_final(x, q, &gs[k]) < 0)
+			return -EINVAL;
+	*out = gs;
+	*nout = n;
+	return 0;
+}
+
+/* ---- projection, DISTINCT, ORDER BY, LIMIT ------------------------------ */
+
+struct out_row {
+	struct datum *vals; /* the select list */
+	struct datum *keys; /* ORDER BY keys */
+};
+
+static int order_cmp(const struct sel *q, const struct out_row *a,
+		     const struct out_row *b)
+{
+	int i;
+
+	for (i = 0; i < q->s->norder; i++) {
+		const struct order_item *o = &q->s->order[i];
+		const struct datum *x = &a->keys[i], *y = &b->keys[i];
+		bool nf = o->nulls_first < 0 ? o->desc : o->nulls_first;
+		int c;
+
+		if (x->null || y->null) {
+			if (x->null && y->null)
+				continue;
+			return x->null == nf ? -1 : 1;
+		}
+		c = datum_cmp(x, y);
+		if (c)
+			return o->desc ? -c : c;
+	}
+	return 0;
+}
+
+/* Stable merge sort of n rows (tmp: scratch of n). */
+static void merge_sort(const struct sel *q, struct out_row *v,
+		       struct out_row *tmp, uint64_t n)
+{
+	uint64_t m = n / 2, i = 0, j = m, k = 0;
+
+	if (n < 2)
+		return;
+	merge_sort(q, v, tmp, m);
+	merge_sort(q, v + m, tmp, n - m);
+	while (i < m && j < n)
+		tmp[k++] = order_cmp(q, &v[j], &v[i]) < 0 ? v[j++] : v[i++];
+	while (i < m)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, sizeof(*v) * n);
+}
+
+static int emit(struct exec_ctx *x, struct sel *q, const struct eval_env *env,
+		struct out_row *o)
+{
+	int i;
+
+	if (project(x, q->tl, q->ntl, env, &o->vals) < 0)
+		return -EINVAL;
+	o->keys = arena_alloc(x->a, sizeof(*o->keys) * (size_t)(q->s->norder + 1));
+	if (!o->keys)
+		return db_err_oom(x->err);
+	for (i = 0; i < q->s->norder; i++) {
+		if (q->order_out[i] >= 0)
+			o->keys[i] = o->vals[q->order_out[i]];
+		else if (eval(x, q->order[i], env, &o->keys[i]) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int finish(struct exec_ctx *x, struct sel *q, struct out_row *rows,
+		  uint64_t n, struct result *res)
+{
+	uint64_t k, start, end;
+	struct out_row *tmp;
+
+	if (q->s->distinct) {
+		struct htab h;
+		uint64_t m = 0;
+		bool added;
+
+		if (htab_init(&h, x->a, q->ntl) < 0)
+			return db_err_oom(x->err);
+		for (k = 0; k < n; k++) {
+			if (!htab_get(&h, rows[k].vals, true, &added))
+				return db_err_oom(x->err);
+			if (added)
+				rows[m++] = rows[k];
+		}
+		n = m;
+	}
+	if (q->s->norder) {
+		tmp = arena_alloc(x->a, sizeof(*tmp) * (n + 1));
+		if (!tmp)
+			return db_err_oom(x->err);
+		merge_sort(q, rows, tmp, n);
+	}
+	start = q->offset > 0 ? (uint64_t)q->offset : 0;
+	end = q->limit >= 0 ? start + (uint64_t)q->limit : n;
+	for (k = start; k < n && k < end; k++)
+		if (datums_own(x, rows[k].vals, q->ntl) < 0 ||
+		    result_add(x, res, rows[k].vals) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
+{
+	struct batch in = {0};
+	struct out_row *rows;
+	struct group *groups = NULL;
+	uint64_t n = 0, k, ng = 0;
+	struct eval_env env = {0};
+	bool ok = true;
+
+	if (produce_rows(x, q, &in) < 0)
+		return -EINVAL;
+	if (!q->grouped) {
+		rows = arena_alloc(x->a, sizeof(*rows) * (in.n + 1));
+		if (!rows)
+			return db_err_oom(x->err);
+		for (k = 0; k < in.n; k++) {
+			env.row = in.rows[k];
+			if (emit(x, q, &env, &rows[n++]) < 0)
+				return -EINVAL;
+		}
+		return finish(x, q, rows, n, res);
+	}
+	if (aggregate(x, q, &in, &groups, &ng) < 0)
+		return -EINVAL;
+	rows = arena_alloc(x->a, sizeof(*rows) * (ng + 1));
+	if (!rows)
+		return db_err_oom(x->err);
+	for (k = 0; k < ng; k++) {
+		env.row = groups[k].rep;
+		env.aggs = groups[k].vals;
+		if (q->s->having && eval_cond(x, q->s->having, &env, &ok) < 0)
+			return -EINVAL;
+		if (ok && emit(x, q, &env, &rows[n++]) < 0)
+			return -EINVAL;
+	}
+	return finish(x, q, rows, n, res);
+}
+
+int exec_select(struct exec_ctx *x, struct select *s, struct result *res)
+{
+	struct sel q = {.s = s};
+
+	memset(res, 0, sizeof(*res));
+	res->has_rows = true;
+	if (bind_select(x, &q, res) < 0)
+		return -EINVAL;
+	if (x->describe_only)
+		return 0;
+	if (run_select(x, &q, res) < 0)
+		return -EINVAL;
+	snprintf(res->tag, sizeof(res->tag), "SELECT %llu",
+		 (unsigned long long)res->nrows);
+	return 0;
+}

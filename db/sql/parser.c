@@ -1,0 +1,1214 @@
+/* SPDX-License-Identifier: MIT */
+/* parser.c: recursive-descent SQL parser (tokens -> struct stmt).
+ *
+ * One function per grammar rule; expressions by precedence levels, lowest
+ * first, as PostgreSQL's gram.y orders them:
+ *   OR < AND < NOT < IS < comparison < BETWEEN/IN/LIKE < other operators
+ *   (||) < + - < * / % < unary minus < ::
+ * Keywords are identifiers compared case-insensitively (the lexer already
+ * folded them); a reserved word cannot be a bare column alias or a table
+ * alias, which is how "select 1 frm t" fails at "t" as in PostgreSQL.
+ *
+ * Every syntax error is 42601 "syntax error at or near \"TOKEN\"" (the
+ * token's original text) or "... at end of input", positioned at the token,
+ * as PostgreSQL reports it. */
+#include <string.h>
+#include <unidb/errno.h>
+
+#include "ast.h"
+
+struct parser {
+	struct arena *a;
+	const char *q;
+	size_t qlen;
+	struct token *t;
+	int n, i;
+	int depth; /* nesting of expressions and subqueries */
+	struct db_error *err;
+};
+
+/* Nesting limit: parsing, binding and evaluation recurse once per level,
+ * and a connection's kernel thread has a small stack. PostgreSQL's
+ * equivalent is max_stack_depth (54001). */
+#define SQL_MAX_DEPTH 100
+
+/* Words that cannot be used as a bare alias (PostgreSQL's reserved
+ * keywords that matter for the grammar parsed here). */
+static const char *const reserved[] = {
+	"all", "and", "any", "as", "asc", "between", "by", "case", "cast",
+	"create", "cross", "default", "delete", "desc", "distinct", "drop",
+	"else", "end", "except", "false", "fetch", "for", "from", "full",
+	"group", "having", "in", "inner", "insert", "intersect", "into", "is",
+	"join", "left", "like", "limit", "not", "null", "nulls", "offset",
+	"on", "or", "order", "outer", "returning", "right", "select", "set",
+	"table", "then", "true", "union", "update", "using", "values", "when",
+	"where", "window", "with", NULL};
+
+static struct token *cur(struct parser *p)
+{
+	return &p->t[p->i];
+}
+
+static bool is_kw(struct token *t, const char *kw)
+{
+	return t->kind == TOK_IDENT && strcmp(t->text, kw) == 0;
+}
+
+static bool peek_kw(struct parser *p, const char *kw)
+{
+	return is_kw(cur(p), kw);
+}
+
+static bool accept_kw(struct parser *p, const char *kw)
+{
+	if (!peek_kw(p, kw))
+		return false;
+	p->i++;
+	return true;
+}
+
+static bool is_punct(struct token *t, char c)
+{
+	return t->kind == TOK_PUNCT && t->text[0] == c;
+}
+
+static bool accept_punct(struct parser *p, char c)
+{
+	if (!is_punct(cur(p), c))
+		return false;
+	p->i++;
+	return true;
+}
+
+static bool is_op(struct token *t, const char *op)
+{
+	return t->kind == TOK_OP && t->len == strlen(op) &&
+	       memcmp(t->text, op, t->len) == 0;
+}
+
+static bool accept_op(struct parser *p, const char *op)
+{
+	if (!is_op(cur(p), op))
+		return false;
+	p->i++;
+	return true;
+}
+
+static bool is_reserved(const char *w)
+{
+	int k;
+
+	for (k = 0; reserved[k]; k++)
+		if (strcmp(reserved[k], w) == 0)
+			return true;
+	return false;
+}
+
+static int syntax_error(struct parser *p)
+{
+	struct token *t = cur(p);
+	int pos = sql_char_pos(p->q, t->pos);
+
+	if (t->kind == TOK_EOF)
+		return db_err_pos(p->err, pos, "42601",
+				  "syntax error at end of input");
+	return db_err_pos(p->err, pos, "42601", "syntax error at or near \"%.*s\"",
+			  t->end - t->pos > 200 ? 200 : t->end - t->pos,
+			  p->q + t->pos);
+}
+
+static int expect_kw(struct parser *p, const char *kw)
+{
+	return accept_kw(p, kw) ? 0 : syntax_error(p);
+}
+
+static int expect_punct(struct parser *p, char c)
+{
+	return accept_punct(p, c) ? 0 : syntax_error(p);
+}
+
+static void *alloc(struct parser *p, size_t n)
+{
+	void *m = arena_alloc(p->a, n);
+
+	if (!m)
+		db_err_oom(p->err);
+	return m;
+}
+
+/* A growable array of pointers-or-structs in the arena. */
+static void *grow(struct parser *p, void *arr, int n, size_t elem)
+{
+	void *m;
+
+	if (n & (n - 1) && n > 4)
+		return arr; /* capacity is the next power of two */
+	m = alloc(p, elem * (size_t)(n < 4 ? 4 : n * 2));
+	if (m && n)
+		memcpy(m, arr, elem * (size_t)n);
+	return m;
+}
+
+#define PUSH(p, arr, n, val)                                                   \
+	({                                                                     \
+		__typeof__(arr) na_ = grow(p, arr, n, sizeof(*(arr)));        \
+		if (na_) {                                                     \
+			na_[n] = (val);                                        \
+			(arr) = na_;                                           \
+			(n)++;                                                 \
+		}                                                              \
+		na_ != NULL;                                                   \
+	})
+
+/* A name: identifier or quoted identifier; reserved words only if quoted
+ * (or allow_reserved, for column labels after AS). */
+static const char *parse_name(struct parser *p, int *pos, bool allow_reserved)
+{
+	struct token *t = cur(p);
+
+	if (t->kind == TOK_QIDENT ||
+	    (t->kind == TOK_IDENT && (allow_reserved || !is_reserved(t->text)))) {
+		p->i++;
+		if (pos)
+			*pos = t->pos;
+		return t->text;
+	}
+	syntax_error(p);
+	return NULL;
+}
+
+static struct expr *new_expr(struct parser *p, int kind, int pos)
+{
+	struct expr *e = alloc(p, sizeof(*e));
+
+	if (e) {
+		e->kind = (uint8_t)kind;
+		e->pos = pos;
+	}
+	return e;
+}
+
+static struct expr *parse_expr(struct parser *p);
+static struct select *parse_select(struct parser *p);
+
+static int parse_type(struct parser *p, struct sql_type *t)
+{
+	struct token *tk = cur(p);
+	int pos = tk->pos;
+	const char *w;
+
+	if (tk->kind != TOK_IDENT && tk->kind != TOK_QIDENT)
+		return syntax_error(p);
+	w = tk->text;
+	p->i++;
+	t->mod = -1;
+	if (!strcmp(w, "int") || !strcmp(w, "integer") || !strcmp(w, "int4"))
+		t->id = TYPE_INT4;
+	else if (!strcmp(w, "smallint") || !strcmp(w, "int2"))
+		t->id = TYPE_INT2;
+	else if (!strcmp(w, "bigint") || !strcmp(w, "int8"))
+		t->id = TYPE_INT8;
+	else if (!strcmp(w, "boolean") || !strcmp(w, "bool"))
+		t->id = TYPE_BOOL;
+	else if (!strcmp(w, "text"))
+		t->id = TYPE_TEXT;
+	else if (!strcmp(w, "varchar") || (!strcmp(w, "character") &&
+					   accept_kw(p, "varying")))
+		t->id = TYPE_VARCHAR;
+	else if (!strcmp(w, "numeric") || !strcmp(w, "decimal") ||
+		 !strcmp(w, "real") || !strcmp(w, "float") ||
+		 !strcmp(w, "float4") || !strcmp(w, "float8") ||
+		 !strcmp(w, "date") || !strcmp(w, "timestamp") ||
+		 !strcmp(w, "char") || !strcmp(w, "character") ||
+		 !strcmp(w, "serial") || !strcmp(w, "bigserial") ||
+		 (!strcmp(w, "double") && accept_kw(p, "precision")))
+		return db_err_pos(p->err, sql_char_pos(p->q, pos), "0A000",
+				  "type \"%s\" is not supported by unidb yet",
+				  w);
+	else
+		return db_err_pos(p->err, sql_char_pos(p->q, pos), "42704",
+				  "type \"%s\" does not exist", w);
+	if (t->id == TYPE_VARCHAR && accept_punct(p, '(')) {
+		tk = cur(p);
+		if (tk->kind != TOK_INT)
+			return syntax_error(p);
+		if (tk->ival < 1 || tk->ival > 10485760)
+			return db_err_pos(p->err, sql_char_pos(p->q, tk->pos),
+					  "22023",
+					  "length for type varchar must be at "
+					  "least 1");
+		t->mod = (int32_t)tk->ival;
+		p->i++;
+		return expect_punct(p, ')');
+	}
+	return 0;
+}
+
+static struct expr *parse_case(struct parser *p, int pos)
+{
+	struct expr *e = new_expr(p, EX_CASE, pos), *w;
+
+	if (!e)
+		return NULL;
+	if (!peek_kw(p, "when") && !(e->x = parse_expr(p)))
+		return NULL;
+	if (!peek_kw(p, "when")) {
+		syntax_error(p);
+		return NULL;
+	}
+	while (accept_kw(p, "when")) {
+		if (!(w = parse_expr(p)) || !PUSH(p, e->args, e->nargs, w))
+			return NULL;
+		if (expect_kw(p, "then") < 0)
+			return NULL;
+		if (!(w = parse_expr(p)) || !PUSH(p, e->args, e->nargs, w))
+			return NULL;
+	}
+	if (accept_kw(p, "else") && !(e->r = parse_expr(p)))
+		return NULL;
+	return expect_kw(p, "end") < 0 ? NULL : e;
+}
+
+static struct expr *parse_func(struct parser *p, const char *name, int pos)
+{
+	struct expr *e = new_expr(p, EX_FUNC, pos), *a;
+
+	if (!e)
+		return NULL;
+	e->name = name;
+	p->i++; /* '(' */
+	if (accept_op(p, "*")) {
+		e->star = true;
+		return expect_punct(p, ')') < 0 ? NULL : e;
+	}
+	if (accept_kw(p, "distinct"))
+		e->distinct = true;
+	else
+		accept_kw(p, "all");
+	if (accept_punct(p, ')'))
+		return e;
+	do {
+		if (!(a = parse_expr(p)) || !PUSH(p, e->args, e->nargs, a))
+			return NULL;
+	} while (accept_punct(p, ','));
+	return expect_punct(p, ')') < 0 ? NULL : e;
+}
+
+static struct expr *parse_const(struct parser *p, struct datum d, int pos)
+{
+	struct expr *e = new_expr(p, EX_CONST, pos);
+
+	if (e)
+		e->val = d;
+	p->i++;
+	return e;
+}
+
+/* Identifier-led primaries: keywords with meaning, functions, columns. */
+static struct expr *parse_ident_primary(struct parser *p)
+{
+	struct token *t = cur(p);
+	int pos = t->pos;
+	struct expr *e;
+
+	if (t->kind == TOK_IDENT) {
+		if (is_kw(t, "null"))
+			return parse_const(p, datum_null(TYPE_NULL), pos);
+		if (is_kw(t, "true"))
+			return parse_const(p, datum_bool(true), pos);
+		if (is_kw(t, "false"))
+			return parse_const(p, datum_bool(false), pos);
+		if (is_kw(t, "case")) {
+			p->i++;
+			return parse_case(p, pos);
+		}
+		if (is_kw(t, "cast")) {
+			p->i++;
+			if (expect_punct(p, '(') < 0 ||
+			    !(e = new_expr(p, EX_CAST, pos)) ||
+			    !(e->l = parse_expr(p)) || expect_kw(p, "as") < 0 ||
+			    parse_type(p, &e->type) < 0 ||
+			    expect_punct(p, ')') < 0)
+				return NULL;
+			return e;
+		}
+		if (is_reserved(t->text) && !is_punct(&p->t[p->i + 1], '(')) {
+			syntax_error(p);
+			return NULL;
+		}
+	}
+	p->i++;
+	if (t->kind == TOK_IDENT && is_punct(cur(p), '('))
+		return parse_func(p, t->text, pos);
+	e = new_expr(p, EX_COLUMN, pos);
+	if (!e)
+		return NULL;
+	e->name = t->text;
+	if (accept_punct(p, '.')) {
+		e->qual = e->name;
+		if (accept_op(p, "*")) {
+			e->kind = EX_STAR;
+			return e;
+		}
+		if (!(e->name = parse_name(p, NULL, true)))
+			return NULL;
+	}
+	return e;
+}
+
+static struct expr *parse_primary(struct parser *p)
+{
+	struct token *t = cur(p);
+	struct expr *e;
+
+	switch (t->kind) {
+	case TOK_INT:
+		return parse_const(p,
+				   datum_int(t->ival > INT32_MAX ? TYPE_INT8
+								 : TYPE_INT4,
+					     t->ival),
+				   t->pos);
+	case TOK_NUM:
+		db_err_pos(p->err, sql_char_pos(p->q, t->pos), "0A000",
+			   "numeric constants are not supported by unidb yet");
+		return NULL;
+	case TOK_STRING:
+		return parse_const(p,
+				   datum_str(TYPE_UNKNOWN, t->text,
+					     (uint32_t)t->len),
+				   t->pos);
+	case TOK_PARAM:
+		if (t->ival < 1 || t->ival > 65535) {
+			db_err_pos(p->err, sql_char_pos(p->q, t->pos), "42P02",
+				   "there is no parameter $%lld",
+				   (long long)t->ival);
+			return NULL;
+		}
+		if ((e = new_expr(p, EX_PARAM, t->pos)))
+			e->slot = (int)t->ival - 1;
+		p->i++;
+		return e;
+	case TOK_IDENT:
+	case TOK_QIDENT:
+		return parse_ident_primary(p);
+	case TOK_PUNCT:
+		if (is_punct(t, '(')) {
+			p->i++;
+			if (peek_kw(p, "select")) {
+				db_err_pos(p->err, sql_char_pos(p->q, t->pos),
+					   "0A000",
+					   "subqueries in expressions are not "
+					   "supported by unidb yet");
+				return NULL;
+			}
+			e = parse_expr(p);
+			if (!e || expect_punct(p, ')') < 0)
+				return NULL;
+			return e;
+		}
+		break;
+	default:
+		break;
+	}
+	syntax_error(p);
+	return NULL;
+}
+
+static struct expr *parse_cast_expr(struct parser *p)
+{
+	struct expr *e = parse_primary(p), *c;
+
+	while (e && is_op(cur(p), "::")) {
+		c = new_expr(p, EX_CAST, cur(p)->pos);
+		p->i++;
+		if (!c || parse_type(p, &c->type) < 0)
+			return NULL;
+		c->l = e;
+		e = c;
+	}
+	return e;
+}
+
+static struct expr *binop(struct parser *p, int op, struct expr *l,
+			  struct expr *r, int pos)
+{
+	struct expr *e;
+
+	if (!l || !r || !(e = new_expr(p, EX_BINOP, pos)))
+		return NULL;
+	e->op = (uint8_t)op;
+	e->l = l;
+	e->r = r;
+	return e;
+}
+
+static struct expr *parse_unary(struct parser *p)
+{
+	struct token *t = cur(p);
+	struct expr *e;
+
+	if (is_op(t, "-") || is_op(t, "+")) {
+		bool neg = is_op(t, "-");
+
+		p->i++;
+		if (++p->depth > SQL_MAX_DEPTH) {
+			db_err_pos(p->err, sql_char_pos(p->q, t->pos), "54001",
+				   "stack depth limit exceeded");
+			return NULL;
+		}
+		e = parse_unary(p);
+		p->depth--;
+		if (!e || !neg)
+			return e;
+		/* PostgreSQL folds a minus into a numeric constant. */
+		if (e->kind == EX_CONST && type_is_int(e->val.type) &&
+		    !e->val.null) {
+			e->val.i = -e->val.i;
+			if (e->val.i == INT32_MIN)
+				e->val.type = TYPE_INT4;
+			e->pos = t->pos;
+			return e;
+		}
+		struct expr *u = new_expr(p, EX_UNOP, t->pos);
+
+		if (u) {
+			u->op = OP_NEG;
+			u->l = e;
+		}
+		return u;
+	}
+	return parse_cast_expr(p);
+}
+
+static struct expr *parse_mul(struct parser *p)
+{
+	struct expr *e = parse_unary(p);
+
+	for (;;) {
+		struct token *t = cur(p);
+		int op = is_op(t, "*") ? OP_MUL : is_op(t, "/") ? OP_DIV
+				: is_op(t, "%")		       ? OP_MOD
+							       : OP_NONE;
+		if (!e || op == OP_NONE)
+			return e;
+		p->i++;
+		e = binop(p, op, e, parse_unary(p), t->pos);
+	}
+}
+
+static struct expr *parse_add(struct parser *p)
+{
+	struct expr *e = parse_mul(p);
+
+	for (;;) {
+		struct token *t = cur(p);
+		int op = is_op(t, "+") ? OP_ADD : is_op(t, "-") ? OP_SUB
+								: OP_NONE;
+		if (!e || op == OP_NONE)
+			return e;
+		p->i++;
+		e = binop(p, op, e, parse_mul(p), t->pos);
+	}
+}
+
+static struct expr *parse_other(struct parser *p)
+{
+	struct expr *e = parse_add(p);
+
+	while (e && is_op(cur(p), "||")) {
+		int pos = cur(p)->pos;
+
+		p->i++;
+		e = binop(p, OP_CONCAT, e, parse_add(p), pos);
+	}
+	return e;
+}
+
+static struct expr *parse_in_list(struct parser *p, struct expr *l, int pos)
+{
+	struct expr *e = new_expr(p, EX_IN, pos), *a;
+
+	if (!e || expect_punct(p, '(') < 0)
+		return NULL;
+	if (peek_kw(p, "select")) {
+		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
+			   "IN (SELECT ...) is not supported by unidb yet");
+		return NULL;
+	}
+	e->l = l;
+	do {
+		if (!(a = parse_expr(p)) || !PUSH(p, e->args, e->nargs, a))
+			return NULL;
+	} while (accept_punct(p, ','));
+	return expect_punct(p, ')') < 0 ? NULL : e;
+}
+
+/* BETWEEN, IN, LIKE, each optionally negated. */
+static struct expr *parse_pattern(struct parser *p)
+{
+	struct expr *e = parse_other(p), *n;
+	bool neg;
+	int pos;
+
+	while (e) {
+		int save = p->i;
+
+		pos = cur(p)->pos;
+		neg = accept_kw(p, "not");
+		if (accept_kw(p, "between")) {
+			if (!(n = new_expr(p, EX_BETWEEN, pos)))
+				return NULL;
+			n->x = e;
+			if (!(n->l = parse_other(p)) || expect_kw(p, "and") < 0 ||
+			    !(n->r = parse_other(p)))
+				return NULL;
+		} else if (accept_kw(p, "in")) {
+			n = parse_in_list(p, e, pos);
+		} else if (accept_kw(p, "like")) {
+			if (!(n = new_expr(p, EX_LIKE, pos)) ||
+			    !(n->r = parse_other(p)))
+				return NULL;
+			n->l = e;
+		} else {
+			p->i = save;
+			return e;
+		}
+		if (!n)
+			return NULL;
+		n->negated = neg;
+		e = n;
+	}
+	return e;
+}
+
+static struct expr *parse_cmp(struct parser *p)
+{
+	static const struct {
+		const char *op;
+		int code;
+	} ops[] = {{"=", OP_EQ},  {"<>", OP_NE}, {"!=", OP_NE}, {"<", OP_LT},
+		   {"<=", OP_LE}, {">", OP_GT},	 {">=", OP_GE}};
+	struct expr *e = parse_pattern(p);
+	unsigned k;
+
+	if (!e)
+		return NULL;
+	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		struct token *t = cur(p);
+
+		if (is_op(t, ops[k].op)) {
+			p->i++;
+			return binop(p, ops[k].code, e, parse_pattern(p),
+				     t->pos);
+		}
+	}
+	if (cur(p)->kind == TOK_OP && !is_op(cur(p), "::")) {
+		struct token *t = cur(p);
+
+		db_err_pos(p->err, sql_char_pos(p->q, t->pos), "42883",
+			   "operator does not exist: %.*s", (int)t->len,
+			   t->text);
+		return NULL;
+	}
+	return e;
+}
+
+static struct expr *parse_is(struct parser *p)
+{
+	struct expr *e = parse_cmp(p), *n;
+
+	while (e && peek_kw(p, "is")) {
+		int pos = cur(p)->pos;
+
+		p->i++;
+		n = new_expr(p, EX_ISNULL, pos);
+		if (!n)
+			return NULL;
+		n->l = e;
+		n->negated = accept_kw(p, "not");
+		if (accept_kw(p, "true")) {
+			n->kind = EX_ISBOOL;
+			n->val = datum_bool(true);
+		} else if (accept_kw(p, "false")) {
+			n->kind = EX_ISBOOL;
+			n->val = datum_bool(false);
+		} else if (!accept_kw(p, "null")) {
+			syntax_error(p);
+			return NULL;
+		}
+		e = n;
+	}
+	return e;
+}
+
+static struct expr *parse_not(struct parser *p)
+{
+	struct expr *e;
+
+	if (peek_kw(p, "not")) {
+		int pos = cur(p)->pos;
+
+		p->i++;
+		e = new_expr(p, EX_UNOP, pos);
+		if (++p->depth > SQL_MAX_DEPTH) {
+			db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+				   "stack depth limit exceeded");
+			return NULL;
+		}
+		if (!e || !(e->l = parse_not(p)))
+			return NULL;
+		p->depth--;
+		e->op = OP_NOT;
+		return e;
+	}
+	return parse_is(p);
+}
+
+static struct expr *parse_and(struct parser *p)
+{
+	struct expr *e = parse_not(p);
+
+	while (e && peek_kw(p, "and")) {
+		int pos = cur(p)->pos;
+
+		p->i++;
+		e = binop(p, OP_AND, e, parse_not(p), pos);
+	}
+	return e;
+}
+
+static struct expr *parse_expr(struct parser *p)
+{
+	struct expr *e;
+
+	if (++p->depth > SQL_MAX_DEPTH) {
+		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "54001",
+			   "stack depth limit exceeded");
+		return NULL;
+	}
+	e = parse_and(p);
+	p->depth--;
+	while (e && peek_kw(p, "or")) {
+		int pos = cur(p)->pos;
+
+		p->i++;
+		e = binop(p, OP_OR, e, parse_and(p), pos);
+	}
+	return e;
+}
+
+/* [AS] alias: with AS any word; without, only a non-reserved one. */
+static int parse_alias(struct parser *p, const char **alias)
+{
+	struct token *t = cur(p);
+
+	*alias = NULL;
+	if (accept_kw(p, "as")) {
+		*alias = parse_name(p, NULL, true);
+		return *alias ? 0 : -EINVAL;
+	}
+	if (t->kind == TOK_QIDENT ||
+	    (t->kind == TOK_IDENT && !is_reserved(t->text))) {
+		*alias = t->text;
+		p->i++;
+	}
+	return 0;
+}
+
+static int parse_targets(struct parser *p, struct target **out, int *n)
+{
+	do {
+		struct target tg = {0};
+		struct token *t = cur(p);
+
+		if (is_op(t, "*")) {
+			tg.e = new_expr(p, EX_STAR, t->pos);
+			p->i++;
+		} else {
+			tg.e = parse_expr(p);
+			if (tg.e && parse_alias(p, &tg.alias) < 0)
+				return -EINVAL;
+		}
+		if (!tg.e || !PUSH(p, *out, *n, tg))
+			return -EINVAL;
+	} while (accept_punct(p, ','));
+	return 0;
+}
+
+static int parse_from_item(struct parser *p, struct from_item *f)
+{
+	struct token *t = cur(p);
+
+	f->pos = t->pos;
+	if (accept_punct(p, '(')) {
+		if (!peek_kw(p, "select"))
+			return syntax_error(p);
+		p->i++;
+		if (++p->depth > SQL_MAX_DEPTH)
+			return db_err_pos(p->err, sql_char_pos(p->q, f->pos),
+					  "54001", "stack depth limit exceeded");
+		if (!(f->sub = parse_select(p)) || expect_punct(p, ')') < 0)
+			return -EINVAL;
+		p->depth--;
+		if (parse_alias(p, &f->alias) < 0)
+			return -EINVAL;
+		if (!f->alias)
+			return db_err_pos(p->err, sql_char_pos(p->q, f->pos),
+					  "42601",
+					  "subquery in FROM must have an "
+					  "alias");
+		return 0;
+	}
+	if (!(f->table = parse_name(p, NULL, false)))
+		return -EINVAL;
+	if (accept_punct(p, '.')) { /* schema.table: public and pg_catalog */
+		if (!(f->table = parse_name(p, NULL, true)))
+			return -EINVAL;
+	}
+	return parse_alias(p, &f->alias);
+}
+
+static int parse_from(struct parser *p, struct select *s)
+{
+	struct from_item f = {0};
+
+	if (parse_from_item(p, &f) < 0 || !PUSH(p, s->from, s->nfrom, f))
+		return -EINVAL;
+	for (;;) {
+		memset(&f, 0, sizeof(f));
+		if (accept_punct(p, ',')) {
+			f.join = JOIN_CROSS;
+		} else if (accept_kw(p, "cross")) {
+			if (expect_kw(p, "join") < 0)
+				return -EINVAL;
+			f.join = JOIN_CROSS;
+		} else if (accept_kw(p, "join") ||
+			   (accept_kw(p, "inner") && expect_kw(p, "join") == 0)) {
+			f.join = JOIN_INNER;
+		} else if (accept_kw(p, "left")) {
+			accept_kw(p, "outer");
+			if (expect_kw(p, "join") < 0)
+				return -EINVAL;
+			f.join = JOIN_LEFT;
+		} else {
+			return p->err->code[0] ? -EINVAL : 0;
+		}
+		if (parse_from_item(p, &f) < 0)
+			return -EINVAL;
+		if (f.join != JOIN_CROSS &&
+		    (expect_kw(p, "on") < 0 || !(f.on = parse_expr(p))))
+			return -EINVAL;
+		if (!PUSH(p, s->from, s->nfrom, f))
+			return -EINVAL;
+	}
+}
+
+static int parse_order(struct parser *p, struct select *s)
+{
+	do {
+		struct order_item o = {.nulls_first = -1};
+
+		if (!(o.e = parse_expr(p)))
+			return -EINVAL;
+		if (accept_kw(p, "desc"))
+			o.desc = true;
+		else
+			accept_kw(p, "asc");
+		if (accept_kw(p, "nulls")) {
+			if (accept_kw(p, "first"))
+				o.nulls_first = 1;
+			else if (accept_kw(p, "last"))
+				o.nulls_first = 0;
+			else
+				return syntax_error(p);
+		}
+		if (!PUSH(p, s->order, s->norder, o))
+			return -EINVAL;
+	} while (accept_punct(p, ','));
+	return 0;
+}
+
+/* After SELECT. */
+static struct select *parse_select(struct parser *p)
+{
+	struct select *s = alloc(p, sizeof(*s));
+	struct expr *e;
+
+	if (!s)
+		return NULL;
+	if (accept_kw(p, "distinct"))
+		s->distinct = true;
+	else
+		accept_kw(p, "all");
+	if (parse_targets(p, &s->targets, &s->ntargets) < 0)
+		return NULL;
+	if (accept_kw(p, "from") && parse_from(p, s) < 0)
+		return NULL;
+	if (accept_kw(p, "where") && !(s->where = parse_expr(p)))
+		return NULL;
+	if (accept_kw(p, "group")) {
+		if (expect_kw(p, "by") < 0)
+			return NULL;
+		do {
+			if (!(e = parse_expr(p)) ||
+			    !PUSH(p, s->group, s->ngroup, e))
+				return NULL;
+		} while (accept_punct(p, ','));
+	}
+	if (accept_kw(p, "having") && !(s->having = parse_expr(p)))
+		return NULL;
+	if (accept_kw(p, "order") &&
+	    (expect_kw(p, "by") < 0 || parse_order(p, s) < 0))
+		return NULL;
+	for (;;) {
+		if (accept_kw(p, "limit")) {
+			if (accept_kw(p, "all"))
+				continue;
+			if (!(s->limit = parse_expr(p)))
+				return NULL;
+		} else if (accept_kw(p, "offset")) {
+			if (!(s->offset = parse_expr(p)))
+				return NULL;
+			if (!accept_kw(p, "rows"))
+				accept_kw(p, "row");
+		} else {
+			break;
+		}
+	}
+	if (peek_kw(p, "union") || peek_kw(p, "intersect") ||
+	    peek_kw(p, "except")) {
+		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
+			   "%s is not supported by unidb yet", cur(p)->text);
+		return NULL;
+	}
+	return s;
+}
+
+static int parse_returning(struct parser *p, struct stmt *st)
+{
+	if (!accept_kw(p, "returning"))
+		return 0;
+	return parse_targets(p, &st->returning, &st->nreturning);
+}
+
+static int parse_name_list(struct parser *p, const char ***names, int **pos,
+			   int *n)
+{
+	int k;
+
+	do {
+		const char *nm = parse_name(p, &k, false);
+
+		if (!nm || !PUSH(p, *names, *n, nm))
+			return -EINVAL;
+		(*n)--;
+		if (!PUSH(p, *pos, *n, k))
+			return -EINVAL;
+	} while (accept_punct(p, ','));
+	return 0;
+}
+
+static int parse_values(struct parser *p, struct stmt *st)
+{
+	do {
+		struct expr **row = NULL, *e;
+		int len = 0;
+
+		if (expect_punct(p, '(') < 0)
+			return -EINVAL;
+		do {
+			struct token *t = cur(p);
+
+			if (is_kw(t, "default")) {
+				e = new_expr(p, EX_CONST, t->pos);
+				if (!e)
+					return -EINVAL;
+				e->star = true; /* DEFAULT marker */
+				p->i++;
+			} else if (!(e = parse_expr(p))) {
+				return -EINVAL;
+			}
+			if (!PUSH(p, row, len, e))
+				return -EINVAL;
+		} while (accept_punct(p, ','));
+		if (expect_punct(p, ')') < 0 || !PUSH(p, st->rows, st->nrows, row))
+			return -EINVAL;
+		st->nrows--;
+		if (!PUSH(p, st->row_len, st->nrows, len))
+			return -EINVAL;
+	} while (accept_punct(p, ','));
+	return 0;
+}
+
+static int parse_insert(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_INSERT;
+	if (expect_kw(p, "into") < 0 ||
+	    !(st->table = parse_name(p, &st->table_pos, false)))
+		return -EINVAL;
+	if (accept_punct(p, '(') &&
+	    (parse_name_list(p, &st->names, &st->name_pos, &st->nnames) < 0 ||
+	     expect_punct(p, ')') < 0))
+		return -EINVAL;
+	if (accept_kw(p, "values")) {
+		if (parse_values(p, st) < 0)
+			return -EINVAL;
+	} else if (accept_kw(p, "select")) {
+		if (!(st->select = parse_select(p)))
+			return -EINVAL;
+	} else {
+		return syntax_error(p);
+	}
+	return parse_returning(p, st);
+}
+
+static int parse_update(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_UPDATE;
+	if (!(st->table = parse_name(p, &st->table_pos, false)) ||
+	    expect_kw(p, "set") < 0)
+		return -EINVAL;
+	do {
+		struct set_item si = {0};
+
+		if (!(si.column = parse_name(p, &si.pos, false)) ||
+		    (!accept_op(p, "=") && syntax_error(p)) ||
+		    !(si.e = parse_expr(p)) || !PUSH(p, st->sets, st->nsets, si))
+			return -EINVAL;
+	} while (accept_punct(p, ','));
+	if (accept_kw(p, "where") && !(st->where = parse_expr(p)))
+		return -EINVAL;
+	return parse_returning(p, st);
+}
+
+static int parse_delete(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_DELETE;
+	if (expect_kw(p, "from") < 0 ||
+	    !(st->table = parse_name(p, &st->table_pos, false)))
+		return -EINVAL;
+	if (accept_kw(p, "where") && !(st->where = parse_expr(p)))
+		return -EINVAL;
+	return parse_returning(p, st);
+}
+
+static int parse_column_def(struct parser *p, struct stmt *st)
+{
+	struct column_def c = {0};
+
+	if (!(c.name = parse_name(p, &c.pos, false)) ||
+	    parse_type(p, &c.type) < 0)
+		return -EINVAL;
+	for (;;) {
+		if (accept_kw(p, "not")) {
+			if (expect_kw(p, "null") < 0)
+				return -EINVAL;
+			c.not_null = true;
+		} else if (accept_kw(p, "null")) {
+			c.not_null = false;
+		} else if (peek_kw(p, "primary")) {
+			c.pk_pos = cur(p)->pos;
+			p->i++;
+			if (expect_kw(p, "key") < 0)
+				return -EINVAL;
+			c.primary_key = c.not_null = true;
+		} else if (accept_kw(p, "default")) {
+			int start = cur(p)->pos;
+
+			if (!(c.def = parse_expr(p)))
+				return -EINVAL;
+			c.def_src = p->q + start;
+			c.def_len = (size_t)(p->t[p->i - 1].end - start);
+		} else {
+			break;
+		}
+	}
+	return PUSH(p, st->cols, st->ncols, c) ? 0 : -EINVAL;
+}
+
+static int parse_create(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_CREATE_TABLE;
+	if (!peek_kw(p, "table")) {
+		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
+			   "only CREATE TABLE is supported by unidb yet");
+		return -EINVAL;
+	}
+	p->i++;
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "not") < 0 || expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		st->if_exists = true;
+	}
+	if (!(st->table = parse_name(p, &st->table_pos, false)) ||
+	    expect_punct(p, '(') < 0)
+		return -EINVAL;
+	do {
+		if (peek_kw(p, "primary")) {
+			st->pk_clause_pos = cur(p)->pos;
+			p->i++;
+			if (expect_kw(p, "key") < 0 || expect_punct(p, '(') < 0 ||
+			    parse_name_list(p, &st->pk, &st->pk_pos, &st->npk) < 0 ||
+			    expect_punct(p, ')') < 0)
+				return -EINVAL;
+		} else if (parse_column_def(p, st) < 0) {
+			return -EINVAL;
+		}
+	} while (accept_punct(p, ','));
+	if (expect_punct(p, ')') < 0)
+		return -EINVAL;
+	if (accept_kw(p, "with")) { /* storage parameters: accepted, unused */
+		if (expect_punct(p, '(') < 0)
+			return -EINVAL;
+		while (!accept_punct(p, ')')) {
+			if (cur(p)->kind == TOK_EOF)
+				return syntax_error(p);
+			p->i++;
+		}
+	}
+	return 0;
+}
+
+static int parse_drop(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_DROP_TABLE;
+	if (!peek_kw(p, "table")) {
+		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
+			   "only DROP TABLE is supported by unidb yet");
+		return -EINVAL;
+	}
+	p->i++;
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		st->if_exists = true;
+	}
+	return parse_name_list(p, &st->names, &st->name_pos, &st->nnames);
+}
+
+/* TRUNCATE [TABLE] a, b [RESTART IDENTITY | CONTINUE IDENTITY]
+ * [CASCADE | RESTRICT] (identity and cascade have nothing to act on). */
+static int parse_truncate(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_TRUNCATE;
+	accept_kw(p, "table");
+	if (parse_name_list(p, &st->names, &st->name_pos, &st->nnames) < 0)
+		return -EINVAL;
+	if (accept_kw(p, "restart") || accept_kw(p, "continue")) {
+		if (expect_kw(p, "identity") < 0)
+			return -EINVAL;
+	}
+	if (!accept_kw(p, "cascade"))
+		accept_kw(p, "restrict");
+	return 0;
+}
+
+/* SET name {TO | =} value | SET name TO DEFAULT; SHOW name. */
+static int parse_set(struct parser *p, struct stmt *st, bool show)
+{
+	struct token *t;
+
+	st->kind = show ? ST_SHOW : ST_SET;
+	if (!show) {
+		accept_kw(p, "session");
+		accept_kw(p, "local");
+	}
+	if (!(st->setting = parse_name(p, NULL, true)))
+		return -EINVAL;
+	if (show)
+		return 0;
+	if (!accept_kw(p, "to") && !accept_op(p, "="))
+		return syntax_error(p);
+	t = cur(p);
+	if (is_kw(t, "default")) {
+		p->i++;
+		return 0;
+	}
+	if (t->kind != TOK_IDENT && t->kind != TOK_STRING &&
+	    t->kind != TOK_INT && t->kind != TOK_QIDENT && t->kind != TOK_NUM)
+		return syntax_error(p);
+	st->value = arena_strndup(p->a, t->kind == TOK_STRING ||
+					       t->kind == TOK_QIDENT ||
+					       t->kind == TOK_IDENT
+					   ? t->text
+					   : p->q + t->pos,
+				  t->kind == TOK_STRING || t->kind == TOK_QIDENT ||
+					  t->kind == TOK_IDENT
+				      ? t->len
+				      : (size_t)(t->end - t->pos));
+	p->i++;
+	return st->value ? 0 : db_err_oom(p->err);
+}
+
+static int parse_stmt(struct parser *p, struct stmt *st)
+{
+	struct token *t = cur(p);
+
+	st->pos = t->pos;
+	if (t->kind != TOK_IDENT)
+		return syntax_error(p);
+	p->i++;
+	if (is_kw(t, "select")) {
+		st->kind = ST_SELECT;
+		return (st->select = parse_select(p)) ? 0 : -EINVAL;
+	}
+	if (is_kw(t, "insert"))
+		return parse_insert(p, st);
+	if (is_kw(t, "update"))
+		return parse_update(p, st);
+	if (is_kw(t, "delete"))
+		return parse_delete(p, st);
+	if (is_kw(t, "create"))
+		return parse_create(p, st);
+	if (is_kw(t, "drop"))
+		return parse_drop(p, st);
+	if (is_kw(t, "set"))
+		return parse_set(p, st, false);
+	if (is_kw(t, "show"))
+		return parse_set(p, st, true);
+	if (is_kw(t, "truncate"))
+		return parse_truncate(p, st);
+	p->i--;
+	return syntax_error(p);
+}
+
+int sql_parse(struct arena *a, const char *q, size_t n, struct stmt ***out,
+	      int *nout, struct db_error *err)
+{
+	struct parser p = {.a = a, .q = q, .qlen = n, .err = err};
+	struct stmt **list = NULL, *st;
+	int count = 0;
+
+	err->code[0] = 0;
+	if (sql_lex(a, q, n, &p.t, &p.n, err) < 0)
+		return -EINVAL;
+	while (cur(&p)->kind != TOK_EOF) {
+		if (accept_punct(&p, ';'))
+			continue;
+		st = alloc(&p, sizeof(*st));
+		if (!st || parse_stmt(&p, st) < 0)
+			return -EINVAL;
+		st->end = p.t[p.i - 1].end;
+		if (!accept_punct(&p, ';') && cur(&p)->kind != TOK_EOF)
+			return syntax_error(&p);
+		if (!PUSH(&p, list, count, st))
+			return -EINVAL;
+	}
+	*out = list;
+	*nout = count;
+	return 0;
+}
+
+int sql_parse_expr(struct arena *a, const char *q, size_t n,
+		   struct expr **out, struct db_error *err)
+{
+	struct parser p = {.a = a, .q = q, .qlen = n, .err = err};
+
+	err->code[0] = 0;
+	if (sql_lex(a, q, n, &p.t, &p.n, err) < 0)
+		return -EINVAL;
+	*out = parse_expr(&p);
+	if (!*out)
+		return -EINVAL;
+	return cur(&p)->kind == TOK_EOF ? 0 : syntax_error(&p);
+}

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/* value.c: SQL types, input/output, casts and comparison (see value.h).
+ *
+ * Integer arithmetic elsewhere is done in __int128 and narrowed through
+ * int_check(), so that every overflow is caught in one place with the
+ * message PostgreSQL prints ("integer out of range"). */
+#include "value.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unidb/errno.h>
+
+static const struct type_info types[TYPE_COUNT] = {
+	[TYPE_NULL] = {"unknown", "unknown", 705, -2},
+	[TYPE_BOOL] = {"boolean", "bool", 16, 1},
+	[TYPE_INT2] = {"smallint", "int2", 21, 2},
+	[TYPE_INT4] = {"integer", "int4", 23, 4},
+	[TYPE_INT8] = {"bigint", "int8", 20, 8},
+	[TYPE_TEXT] = {"text", "text", 25, -1},
+	[TYPE_VARCHAR] = {"character varying", "varchar", 1043, -1},
+	[TYPE_UNKNOWN] = {"unknown", "unknown", 705, -2},
+	[TYPE_NUMERIC] = {"numeric", "numeric", 1700, -1},
+};
+
+const struct type_info *type_info(unsigned id)
+{
+	return &types[id < TYPE_COUNT ? id : TYPE_NULL];
+}
+
+bool type_is_int(unsigned id)
+{
+	return id == TYPE_INT2 || id == TYPE_INT4 || id == TYPE_INT8;
+}
+
+bool type_is_text(unsigned id)
+{
+	return id == TYPE_TEXT || id == TYPE_VARCHAR || id == TYPE_UNKNOWN;
+}
+
+const char *type_display(struct sql_type t, char *buf, size_t size)
+{
+	if (t.id == TYPE_VARCHAR && t.mod >= 0)
+		snprintf(buf, size, "character varying(%d)", (int)t.mod);
+	else
+		snprintf(buf, size, "%s", type_info(t.id)->name);
+	return buf;
+}
+
+int32_t type_wire_mod(struct sql_type t)
+{
+	return t.id == TYPE_VARCHAR && t.mod >= 0 ? t.mod + 4 : -1;
+}
+
+int int_check(unsigned type, __int128 v, struct db_error *err)
+{
+	int64_t lo = LLONG_MIN, hi = LLONG_MAX;
+
+	if (type == TYPE_INT2)
+		lo = SHRT_MIN, hi = SHRT_MAX;
+	else if (type == TYPE_INT4)
+		lo = INT_MIN, hi = INT_MAX;
+	if (v >= lo && v <= hi)
+		return 0;
+	return db_err(err, "22003", "%s out of range", type_info(type)->name);
+}
+
+void datum_out(struct strbuf *sb, const struct datum *d)
+{
+	if (d->null)
+		return;
+	switch (d->type) {
+	case TYPE_BOOL:
+		sb_putc(sb, d->i ? 't' : 'f');
+		break;
+	case TYPE_INT2:
+	case TYPE_INT4:
+	case TYPE_INT8:
+		sb_printf(sb, "%lld", (long long)d->i);
+		break;
+	default:
+		sb_put(sb, d->s, d->len);
+	}
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && isspace((unsigned char)**s))
+		(*s)++, (*n)--;
+	while (*n && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
+static int bad_syntax(struct db_error *err, unsigned type, const char *s,
+		      size_t n)
+{
+	return db_err(err, "22P02", "invalid input syntax for type %s: \"%.*s\"",
+		      type_info(type)->name, (int)(n > 200 ? 200 : n), s);
+}
+
+static int int_in(unsigned type, const char *s0, size_t n0, struct datum *out,
+		  struct db_error *err)
+{
+	const char *s = s0;
+	size_t n = n0, i = 0;
+	bool neg = false;
+	__int128 v = 0;
+
+	trim(&s, &n);
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	if (i == n)
+		return bad_syntax(err, type, s0, n0);
+	for (; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return bad_syntax(err, type, s0, n0);
+		if (v < ((__int128)1 << 80))
+			v = v * 10 + (s[i] - '0');
+	}
+	if (neg)
+		v = -v;
+	if (int_check(type, v, err) < 0)
+		return db_err(err, "22003",
+			      "value \"%.*s\" is out of range for type %s",
+			      (int)(n0 > 200 ? 200 : n0), s0,
+			      type_info(type)->name);
+	*out = datum_int(type, (int64_t)v);
+	return 0;
+}
+
+/* PostgreSQL's boolin: any unambiguous prefix of true/false/yes/no, on/off
+ * (at least two letters), 1/0, case-insensitive, blanks around. */
+static int bool_in(const char *s0, size_t n0, struct datum *out,
+		   struct db_error *err)
+{
+	static const struct {
+		const char *word;
+		size_t min;
+		bool val;
+	} words[] = {{"true", 1, true},	 {"false", 1, false}, {"yes", 1, true},
+		     {"no", 1, false},	 {"on", 2, true},     {"off", 2, false},
+		     {"1", 1, true},	 {"0", 1, false}};
+	const char *s = s0;
+	size_t n = n0, i;
+
+	trim(&s, &n);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t wl = strlen(words[i].word), k;
+
+		if (n < words[i].min || n > wl)
+			continue;
+		for (k = 0; k < n; k++)
+			if (tolower((unsigned char)s[k]) != words[i].word[k])
+				break;
+		if (k == n) {
+			*out = datum_bool(words[i].val);
+			return 0;
+		}
+	}
+	return bad_syntax(err, TYPE_BOOL, s0, n0);
+}
+
+static int varchar_fit(const struct datum *d, struct sql_type t, bool explicit,
+		       struct datum *out, struct db_error *err);
+
+int datum_in(struct sql_type t, const char *s, size_t n, struct datum *out,
+	     struct db_error *err)
+{
+	struct datum d;
+
+	switch (t.id) {
+	case TYPE_BOOL:
+		return bool_in(s, n, out, err);
+	case TYPE_INT2:
+	case TYPE_INT4:
+	case TYPE_INT8:
+		return int_in(t.id, s, n, out, err);
+	case TYPE_VARCHAR:
+		d = datum_str(TYPE_VARCHAR, s, (uint32_t)n);
+		return varchar_fit(&d, t, false, out, err);
+	default:
+		*out = datum_str(t.id == TYPE_NULL ? TYPE_TEXT : t.id, s,
+				 (uint32_t)n);
+		return 0;
+	}
+}
+
+/* Characters (UTF-8 code points) in s[0..n). */
+static size_t utf8_chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* Byte length of the first k characters of s[0..n). */
+static size_t utf8_prefix(const char *s, size_t n, size_t k)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && c++ == k)
+			return i;
+	}
+	return n;
+}
+
+/* varchar(n): an explicit cast truncates; an assignment fails unless the
+ * excess is blanks (PostgreSQL's varchar semantics). */
+static int varchar_fit(const struct datum *d, struct sql_type t, bool explicit,
+		       struct datum *out, struct db_error *err)
+{
+	size_t keep, i;
+	char tn[64];
+
+	*out = *d;
+	out->type = TYPE_VARCHAR;
+	if (d->null || t.mod < 0 || utf8_chars(d->s, d->len) <= (size_t)t.mod)
+		return 0;
+	keep = utf8_prefix(d->s, d->len, (size_t)t.mod);
+	if (!explicit) {
+		for (i = keep; i < d->len; i++)
+			if (d->s[i] != ' ')
+				return db_err(err, "22001",
+					      "value too long for type %s",
+					      type_display(t, tn, sizeof(tn)));
+	}
+	out->len = (uint32_t)keep;
+	return 0;
+}
+
+bool cast_exists(unsigned from, unsigned to, enum cast_kind kind)
+{
+	if (from == to || from == TYPE_NULL || from == TYPE_UNKNOWN)
+		return true;
+	if (type_is_int(from) && type_is_int(to))
+		return true;
+	if (type_is_text(to))
+		return kind != CAST_IMPLICIT || type_is_text(from);
+	if (type_is_text(from))
+		return kind == CAST_EXPLICIT;
+	/* boolean <-> integer: explicit only, and only with integer. */
+	if ((from == TYPE_BOOL && to == TYPE_INT4) ||
+	    (from == TYPE_INT4 && to == TYPE_BOOL))
+		return kind == CAST_EXPLICIT;
+	return false;
+}
+
+int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
+	       enum cast_kind kind, struct datum *out, struct db_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+
+	if (d->null) {
+		*out = datum_null(t.id);
+		return 0;
+	}
+	if (d->type == t.id && t.id != TYPE_VARCHAR) {
+		*out = *d;
+		return 0;
+	}
+	if (d->type == TYPE_UNKNOWN && t.id == TYPE_VARCHAR)
+		return varchar_fit(d, t, kind == CAST_EXPLICIT, out, err);
+	if (d->type == TYPE_UNKNOWN || (type_is_text(d->type) &&
+					!type_is_text(t.id)))
+		return datum_in(t, d->s, d->len, out, err);
+	if (t.id == TYPE_VARCHAR && type_is_text(d->type))
+		return varchar_fit(d, t, kind == CAST_EXPLICIT, out, err);
+	if (type_is_text(t.id) && type_is_text(d->type)) {
+		*out = *d;
+		out->type = t.id;
+		return 0;
+	}
+	if (type_is_int(d->type) && type_is_int(t.id)) {
+		if (int_check(t.id, d->i, err) < 0)
+			return -EINVAL;
+		*out = datum_int(t.id, d->i);
+		return 0;
+	}
+	if (d->type == TYPE_BOOL && t.id == TYPE_INT4) {
+		*out = datum_int(TYPE_INT4, d->i);
+		return 0;
+	}
+	if (type_is_int(d->type) && t.id == TYPE_BOOL) {
+		*out = datum_bool(d->i != 0);
+		return 0;
+	}
+	if (type_is_text(t.id)) {
+		datum_out(&sb, d);
+		s = sb.oom ? NULL : arena_strndup(a, sb.p, sb.len);
+		sb_free(&sb);
+		if (!s)
+			return db_err_oom(err);
+		*out = datum_str(TYPE_TEXT, s, (uint32_t)strlen(s));
+		return t.id == TYPE_VARCHAR ? varchar_fit(out, t, true, out, err)
+					    : 0;
+	}
+	return db_err(err, "42846", "cannot cast type %s to %s",
+		      type_info(d->type)->name, type_info(t.id)->name);
+}
+
+/* Decimal strings ("-12.50"): sign, then integer digits, then the rest. */
+static int numeric_cmp(const struct datum *a, const struct datum *b)
+{
+	bool na = a->len && a->s[0] == '-', nb = b->len && b->s[0] == '-';
+	const char *pa = a->s + na, *pb = b->s + nb;
+	size_t la = a->len - na, lb = b->len - nb, ia = 0, ib = 0, k;
+	int c = 0;
+
+	if (na != nb)
+		return na ? -1 : 1;
+	while (ia < la && pa[ia] != '.')
+		ia++;
+	while (ib < lb && pb[ib] != '.')
+		ib++;
+	if (ia != ib) {
+		c = ia < ib ? -1 : 1;
+	} else {
+		for (k = 0; !c && (k < la || k < lb); k++) {
+			char ca = k < la ? pa[k] : '0', cb = k < lb ? pb[k] : '0';
+
+			if (ca == '.' || cb == '.')
+				continue;
+			c = ca < cb ? -1 : ca > cb;
+		}
+	}
+	return na ? -c : c;
+}
+
+int datum_cmp(const struct datum *a, const struct datum *b)
+{
+	size_t n;
+	int c;
+
+	if (a->type == TYPE_NUMERIC && b->type == TYPE_NUMERIC)
+		return numeric_cmp(a, b);
+
+	if (type_is_text(a->type) || type_is_text(b->type)) {
+		n = a->len < b->len ? a->len : b->len;
+		c = memcmp(a->s, b->s, n);
+		if (c)
+			return c < 0 ? -1 : 1;
+		return a->len < b->len ? -1 : a->len > b->len;
+	}
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+bool datum_eq(const struct datum *a, const struct datum *b)
+{
+	return datum_cmp(a, b) == 0;
+}
+
+uint64_t datum_hash(const struct datum *d)
+{
+	uint64_t h = 1469598103934665603ull;
+	uint32_t i;
+
+	if (d->null)
+		return 0x9e3779b97f4a7c15ull;
+	if (!type_is_text(d->type)) {
+		h = (uint64_t)d->i * 0x9e3779b97f4a7c15ull;
+		return h ^ (h >> 29);
+	}
+	for (i = 0; i < d->len; i++)
+		h = (h ^ (unsigned char)d->s[i]) * 1099511628211ull;
+	return h;
+}

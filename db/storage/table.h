@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* table.h: the catalog, tables and their primary-key index.
+ *
+ * A table is a chunked heap: rows are appended to fixed-size chunks of
+ * TABLE_CHUNK_ROWS row slots, and a row is addressed by its slot number
+ * (rowid = chunk * TABLE_CHUNK_ROWS + index). Slots never move, so indexes
+ * store rowids; a deleted row leaves an empty slot. An update replaces the
+ * row in its slot (in place from the index's point of view). Each row is
+ * one heap block holding its datums and their string bytes, so a row is
+ * copied or freed as a whole.
+ *
+ * The primary key (one or more columns) has an ordered index (a B+-tree,
+ * btree.h) from key to rowid. It enforces uniqueness (23505) and answers
+ * equality lookups and range scans in key order.
+ *
+ * Locking: one rwlock for the whole catalog (struct db.lock): statements
+ * that only read take it shared, all others exclusive. This is the first
+ * step; row locks and transactions come with issue 13.
+ *
+ * Later: chunks and rows move into vm areas so that a vm snapshot of a
+ * table is a consistent copy for analytics (DESIGN.md section 4). */
+#ifndef DB_STORAGE_TABLE_H
+#define DB_STORAGE_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <unidb/sync.h>
+
+#include "../common.h"
+#include "../sql/value.h"
+#include "btree.h"
+
+#define TABLE_CHUNK_ROWS 1024
+#define TABLE_MAX_COLUMNS 256
+#define TABLE_MAX_PK 16
+#define CATALOG_MAX_TABLES 1024
+
+struct row {
+	uint32_t size; /* bytes of this block */
+	uint16_t ncols;
+	struct datum vals[];
+};
+
+struct column {
+	char name[64];
+	struct sql_type type;
+	bool not_null;
+	char *def_src; /* DEFAULT expression text (heap), or NULL */
+	uint32_t def_len;
+};
+
+struct table {
+	char name[64];
+	uint32_t oid;
+	int ncols;
+	struct column *cols;
+	int npk;
+	int pk[TABLE_MAX_PK]; /* column numbers of the primary key */
+	struct row ***chunks; /* chunks[c][i], NULL: free slot */
+	uint64_t nchunks, nslots, nlive;
+	struct btree pk_index; /* key: the pk columns in pk[] order */
+};
+
+struct db {
+	struct rwlock lock; /* protects everything below and every table */
+	struct table *tables[CATALOG_MAX_TABLES];
+	int ntables;
+	uint32_t next_oid;
+};
+
+void db_init(struct db *db);
+void db_destroy(struct db *db);
+
+struct table *db_find_table(struct db *db, const char *name);
+/* Adds t (taken over; freed by the catalog). 42P07 if the name exists. */
+int db_add_table(struct db *db, struct table *t, struct db_error *err);
+/* Removes and frees the table. */
+void db_drop_table(struct db *db, struct table *t);
+
+struct table *table_new(const char *name, int ncols);
+void table_free(struct table *t);
+
+/* Stores a copy of vals (t->ncols datums, already of the column types)
+ * in a new slot; *rowid gets the slot. 23505 on a duplicate primary key,
+ * 53200 if out of memory. */
+int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
+		 struct db_error *err);
+/* Replaces the row at rowid by a copy of vals (23505 if the new key
+ * exists in another row). */
+int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
+		 struct db_error *err);
+void table_delete(struct table *t, uint64_t rowid);
+void table_truncate(struct table *t);
+/* The row at rowid, or NULL for a free or out-of-range slot. */
+struct row *table_row(const struct table *t, uint64_t rowid);
+/* Rowid of the row whose primary key equals key (npk datums), or -1. */
+int64_t table_pk_lookup(const struct table *t, const struct datum *key);
+/* A copy of n datums and their bytes in one heap block (NULL: no memory). */
+struct row *row_copy(const struct datum *vals, int n);
+
+#endif

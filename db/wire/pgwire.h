@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* pgwire.h: a PostgreSQL protocol v3 session over any byte stream.
+ *
+ * The transport is two callbacks, so the same session code runs over the
+ * host's POSIX sockets (tools/unidb-pg) and, in the guest, over the
+ * kernel's TCP sockets (<unidb/net.h>): one thread per connection calls
+ * pg_session_run() and returns when the client leaves or breaks the
+ * protocol.
+ *
+ * What the session does (PostgreSQL documentation, chapter 55):
+ *  - startup: SSLRequest and GSSENCRequest are answered 'N' (no
+ *    encryption), protocol 3.0 only (else FATAL 0A000), startup
+ *    parameters (user required, database defaults to user), trust
+ *    authentication, ParameterStatus for the settings clients read,
+ *    BackendKeyData, ReadyForQuery;
+ *  - simple query: every statement of the message in order, each with its
+ *    RowDescription/DataRows/CommandComplete, the first error ends the
+ *    message; an empty query gives EmptyQueryResponse;
+ *  - extended query: Parse/Bind/Describe/Execute/Sync/Close/Flush with
+ *    named and unnamed statements and portals, parameter types given or
+ *    inferred from their use, text and binary parameters and results,
+ *    Execute row limits with PortalSuspended; after an error every message
+ *    up to Sync is skipped, as PostgreSQL does;
+ *  - ErrorResponse with SQLSTATE, message, detail and position;
+ *    NoticeResponse; ReadyForQuery with status 'I' (no transactions yet);
+ *  - a message longer than PG_MSG_MAX, a malformed or unknown message
+ *    gets FATAL 08P01 and the connection is closed.
+ * Nothing a client sends can crash the server: every length is checked,
+ * every allocation can fail into an error. */
+#ifndef DB_WIRE_PGWIRE_H
+#define DB_WIRE_PGWIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+struct pg_io {
+	void *ctx;
+	/* Reads up to n bytes: > 0 bytes read, 0 at end of stream, < 0 error.
+	 * May block. */
+	long (*read)(void *ctx, void *buf, size_t n);
+	/* Writes all n bytes; < 0 on error. May block. */
+	long (*write)(void *ctx, const void *buf, size_t n);
+};
+
+/* Serves one client until it terminates or fails. pid and secret are
+ * sent in BackendKeyData. Returns 0 after Terminate or end of stream,
+ * < 0 (-EIO, -EINVAL for a protocol violation) otherwise. */
+int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
+		   int32_t secret);
+
+#endif

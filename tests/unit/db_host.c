@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* db_host.c: host stand-ins for the parts of include/unidb/ that db/ uses.
+ *
+ * kmalloc and friends are malloc (with kmalloc's size limit, so a db/
+ * path that would fail in the kernel fails here too); the reader-writer
+ * lock is built from one pthread mutex and condition variable. Used by the
+ * db unit tests and by the host server build/host/unidb-pg. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unidb/heap.h>
+#include <unidb/sync.h>
+
+void *kmalloc(size_t size)
+{
+	return size > KMALLOC_MAX ? NULL : malloc(size ? size : 1);
+}
+
+void *kzalloc(size_t size)
+{
+	return size > KMALLOC_MAX ? NULL : calloc(1, size ? size : 1);
+}
+
+void *kcalloc(size_t n, size_t size)
+{
+	if (size && n > KMALLOC_MAX / size)
+		return NULL;
+	return kzalloc(n * size);
+}
+
+void *krealloc(void *p, size_t size)
+{
+	if (size == 0) {
+		free(p);
+		return NULL;
+	}
+	return size > KMALLOC_MAX ? NULL : realloc(p, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+static pthread_mutex_t rw_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t rw_cond = PTHREAD_COND_INITIALIZER;
+
+void rwlock_init(struct rwlock *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void rwlock_read_lock(struct rwlock *l)
+{
+	pthread_mutex_lock(&rw_mutex);
+	while (l->writer || l->writers_waiting)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	l->readers++;
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+void rwlock_read_unlock(struct rwlock *l)
+{
+	pthread_mutex_lock(&rw_mutex);
+	if (--l->readers == 0)
+		pthread_cond_broadcast(&rw_cond);
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+void rwlock_write_lock(struct rwlock *l)
+{
+	pthread_mutex_lock(&rw_mutex);
+	l->writers_waiting++;
+	while (l->writer || l->readers)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	l->writers_waiting--;
+	l->writer = true;
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+void rwlock_write_unlock(struct rwlock *l)
+{
+	pthread_mutex_lock(&rw_mutex);
+	l->writer = false;
+	pthread_cond_broadcast(&rw_cond);
+	pthread_mutex_unlock(&rw_mutex);
+}

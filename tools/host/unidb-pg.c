@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* unidb-pg.c: unidb's database engine (db/) as a host program, serving the
+ * PostgreSQL protocol on a POSIX TCP socket, one thread per connection.
+ *
+ * This is the host transport for db/wire: the engine is the same portable
+ * code the unikernel links; only this file (sockets, pthreads) and the
+ * shim tests/unit/db_host.c (heap, locks) are host-specific. It lets psql
+ * and the SQL regression tests run against the engine before the guest
+ * has a TCP stack.
+ *
+ * Usage: unidb-pg [--port N] [--max-connections N]
+ * Prints "unidb: database ready on port N" once it accepts connections. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../db/storage/table.h"
+#include "../../db/wire/pgwire.h"
+
+static struct db the_db;
+static int max_conns = 100, nconns;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct conn {
+	int fd;
+	int32_t pid;
+};
+
+static long sock_read(void *ctx, void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	ssize_t r;
+
+	do
+		r = read(c->fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -EIO : (long)r;
+}
+
+static long sock_write(void *ctx, const void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	const char *p = buf;
+
+	while (n) {
+		ssize_t r = write(c->fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -EIO;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* FATAL 53300 without a session: the startup packet is read and dropped. */
+static void too_many(int fd)
+{
+	static const char msg[] = "SFATAL\0VFATAL\0C53300\0"
+				  "Msorry, too many clients already\0";
+	unsigned char out[5 + sizeof(msg) + 1];
+	uint32_t len = 4 + sizeof(msg) + 1;
+
+	out[0] = 'E';
+	out[1] = (unsigned char)(len >> 24);
+	out[2] = (unsigned char)(len >> 16);
+	out[3] = (unsigned char)(len >> 8);
+	out[4] = (unsigned char)len;
+	memcpy(out + 5, msg, sizeof(msg));
+	out[5 + sizeof(msg)] = 0;
+	if (write(fd, out, sizeof(out)) < 0)
+		return;
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct pg_io io = {c, sock_read, sock_write};
+
+	pg_session_run(&the_db, &io, c->pid, (int32_t)random());
+	close(c->fd);
+	free(c);
+	pthread_mutex_lock(&conns_lock);
+	nconns--;
+	pthread_mutex_unlock(&conns_lock);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	int port = 5432, fd, one = 1, i;
+	int32_t next_pid = 1000;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--port") && i + 1 < argc)
+			port = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--max-connections") && i + 1 < argc)
+			max_conns = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: %s [--port N] [--max-connections N]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	db_init(&the_db);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 64) < 0) {
+		perror("unidb-pg: listen");
+		return 1;
+	}
+	printf("unidb: database ready on port %d\n", port);
+	fflush(stdout);
+	for (;;) {
+		int cfd = accept(fd, NULL, NULL);
+		struct conn *c;
+		pthread_t t;
+
+		if (cfd < 0)
+			continue;
+		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		pthread_mutex_lock(&conns_lock);
+		if (nconns >= max_conns) {
+			pthread_mutex_unlock(&conns_lock);
+			too_many(cfd);
+			close(cfd);
+			continue;
+		}
+		nconns++;
+		pthread_mutex_unlock(&conns_lock);
+		c = malloc(sizeof(*c));
+		if (!c) {
+			close(cfd);
+			continue;
+		}
+		c->fd = cfd;
+		c->pid = next_pid++;
+		if (pthread_create(&t, NULL, conn_main, c) != 0) {
+			close(cfd);
+			free(c);
+			continue;
+		}
+		pthread_detach(t);
+	}
+}
