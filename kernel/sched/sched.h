@@ -163,6 +163,19 @@ static inline void fpu_restore_control(const struct thread *t)
 	__asm__ volatile("ldmxcsr %0; fldcw %1" ::"m"(t->mxcsr), "m"(t->fcw));
 }
 
+/* On a voluntary resume the registers hold the control words of the
+ * thread that ran before; loading is dearer than looking (under TCG
+ * ldmxcsr recomputes the emulated FP status), and they usually agree. */
+static inline void fpu_resume_control(const struct thread *t)
+{
+	uint32_t mxcsr;
+	uint16_t fcw;
+
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+	if (mxcsr != t->mxcsr || fcw != t->fcw)
+		fpu_restore_control(t);
+}
+
 /* stack.c: a thread's memory is one mapped slot in KSTACK_BASE..:
  * [guard page][stack ... ][struct thread, FPU area]. */
 struct stack {
