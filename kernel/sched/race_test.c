@@ -258,12 +258,12 @@ TEST(sched_second_thread_queued_on_idle_core_gets_slice)
 	struct thread_attr far = {.cpu = (int)cpu_count() - 1};
 	unsigned starved = 0;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		struct starve s = {.deadline = time_ns() + 5 * SEC};
 		thread_sleep_ns(5 * MS); /* the far core goes idle */
 		/* The far core, woken by the first, finds work and pauses
 		 * before it switches: both are queued on an idle core. */
-		struct delay_config old = widen("sched.idle.found_work", 2000,
+		struct delay_config old = widen("sched.idle.found_work", 4000,
 						1000);
 		struct thread *a = thread_create("spinner",
 						 spin_until_other_ran, &s, &far);
