@@ -386,6 +386,7 @@ void thread_park(void)
 		/* Pairs with the fence in thread_unpark(): either it sees us
 		 * blocked, or we see its token. */
 		memory_fence();
+		DELAY_POINT("sched.park.blocked");
 		enum thread_state blocked = THREAD_BLOCKED;
 		if (__atomic_load_n(&me->park_token, __ATOMIC_RELAXED) &&
 		    __atomic_compare_exchange_n(&me->state, &blocked,
@@ -405,6 +406,7 @@ void thread_unpark(struct thread *t)
 {
 	__atomic_store_n(&t->park_token, true, __ATOMIC_RELEASE);
 	memory_fence();
+	DELAY_POINT("sched.unpark.token");
 	if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_BLOCKED)
 		wake(t);
 }
