@@ -168,20 +168,35 @@ TEST(job_widens_when_cores_free_up)
 struct prio {
 	uint64_t low_done_when_high_done;
 	uint64_t high_items;
+	uint64_t low_items;	  /* done so far (atomic) */
+	volatile bool high_started;
 	struct job *low;
 };
 
-static void low_range(void *arg, uint64_t begin, uint64_t end)
+static void spin_items(uint64_t begin, uint64_t end)
 {
 	for (uint64_t i = begin; i < end; i++)
 		for (volatile int k = 0; k < 200; k++)
 			;
 }
 
+/* Once 1000 items are done, the low job waits for the high one to
+ * start: however late this test's thread gets to run (an oversubscribed
+ * host), the low job cannot be finished by then. */
+static void low_range(void *arg, uint64_t begin, uint64_t end)
+{
+	struct prio *p = arg;
+	while (!p->high_started &&
+	       __atomic_load_n(&p->low_items, __ATOMIC_RELAXED) >= 1000)
+		cpu_relax();
+	spin_items(begin, end);
+	__atomic_fetch_add(&p->low_items, end - begin, __ATOMIC_RELAXED);
+}
+
 static void high_range(void *arg, uint64_t begin, uint64_t end)
 {
 	struct prio *p = arg;
-	low_range(arg, begin, end);
+	spin_items(begin, end);
 	__atomic_fetch_add(&p->high_items, end - begin, __ATOMIC_RELAXED);
 }
 
@@ -197,12 +212,13 @@ TEST(job_higher_priority_takes_workers)
 	struct job_stats lo, hi;
 
 	p = (struct prio){0};
-	p.low = job_start("low", 300000, low_range, 0, 0, 0);
+	p.low = job_start("low", 300000, low_range, 0, &p, 0);
 	ASSERT(p.low);
-	while (job_progress(p.low) < 1000)
+	while (__atomic_load_n(&p.low_items, __ATOMIC_RELAXED) < 1000)
 		thread_sleep_ns(1000000);
 	struct job *h = job_start("high", 50000, high_range, high_finish, &p,
 				  10);
+	p.high_started = true; /* h exists: its workers leave the low job */
 	ASSERT(h);
 	job_wait(h, &hi);
 	job_wait(p.low, &lo);
