@@ -65,5 +65,5 @@ static int cmd_test(int argc, char **argv)
 	printk("%u passed, %u failed\n", passed, failed);
 	return failed || !passed ? 1 : 0;
 }
-COMMAND(test, "[filter ...]  run the in-guest tests whose name contains a filter",
+COMMAND(test, "[filter] ...  run the in-guest tests whose name contains a filter",
 	cmd_test);
