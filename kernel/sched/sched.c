@@ -215,7 +215,7 @@ static inline __attribute__((always_inline)) void switch_once(bool irq_on,
 	if (prev->fpu_full)
 		fpu_restore_full(prev);
 	else
-		fpu_resume_control(prev);
+		fpu_resume_control(prev, rq->last);
 	finish_switch(rq->last);
 }
 
