@@ -35,7 +35,7 @@ static uint64_t rnd(uint64_t *s)
 
 /* ---- 1, 2: sleeps woken early, timers that fire on another core ---- */
 
-#define SLEEPERS 4
+#define SLEEPERS 8
 #define UNPARKERS 2
 
 struct sleep_storm {
@@ -161,7 +161,7 @@ TEST(sched_sleep_timer_not_used_after_early_wake)
 TEST(sched_sleep_wakeup_not_lost_after_migration)
 {
 	static struct sleep_storm s;
-	struct delay_config old = widen("sched.sleep.recheck", 300, 1000);
+	struct delay_config old = widen("sched.sleep.recheck", 1000, 1000);
 	unsigned lost = sleep_storm(&s, 3000);
 	delay_set(&old);
 	EXPECT(s.sleeps > 0);
