@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /* Upper bound on cores; per-core arrays are sized by it. */
-#define MAX_CPUS 64
+#define MAX_CPUS 256
 
 /* Index (0..cpu_count()-1) of the calling core. O(1), one %gs load.
  * The caller must not migrate while it uses the value (preemption

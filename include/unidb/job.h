@@ -28,7 +28,8 @@ struct job_stats {
 	uint64_t morsel_min;   /* smallest and largest range, in items */
 	uint64_t morsel_max;
 	unsigned workers_max;  /* most workers at the same time */
-	uint64_t cpu_mask;     /* cores that processed at least one morsel */
+	uint64_t cpu_mask;     /* cores 0-63 that processed a morsel (bit n:
+				* core n; cores from 64 on are not shown) */
 	uint64_t ns;	       /* from start to the last item done */
 };
 

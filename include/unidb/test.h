@@ -3,8 +3,8 @@
  *
  * TEST(name) { ... } registers a test through the linker section
  * .unidb_tests; no central list exists. The kernel command line
- * "test [filter]" runs every test whose name contains filter, on the boot
- * core, one after the other. Each prints "PASS name" or "FAIL name" after
+ * "test [filter ...]" runs every test whose name contains one of the
+ * filters (all tests without one), on the boot core, one after the other. Each prints "PASS name" or "FAIL name" after
  * the lines of its failed checks; the run ends with "N passed, N failed"
  * and powers off with status 0 if none failed, else 1.
  *

@@ -30,8 +30,11 @@ void timer_init(struct timer *t, void (*fn)(struct timer *t), void *arg);
  * core); callable with preemption disabled and from interrupt handlers. */
 void timer_start(struct timer *t, uint64_t delay_ns, uint64_t period_ns);
 
-/* Disarms t; returns whether it was armed. A callback already running on
- * another core is not waited for. O(1). */
+/* Disarms t; returns whether it was armed. A callback of t already
+ * running on another core is waited for, so t's memory may be reused on
+ * return (the caller must not hold a lock the callback takes). Called
+ * from t's own callback, it does not wait for itself. O(1) plus the wait.
+ * Interrupts are disabled while it waits. */
 bool timer_cancel(struct timer *t);
 
 #endif

@@ -31,14 +31,25 @@ bool test_check_eq(long long a, long long b, const char *file, int line,
 	return a == b;
 }
 
+/* No filter selects every test; else a test runs if its name contains
+ * any of them. */
+static bool selected(const char *name, int nfilters, char **filters)
+{
+	if (!nfilters)
+		return true;
+	for (int i = 0; i < nfilters; i++)
+		if (strstr(name, filters[i]))
+			return true;
+	return false;
+}
+
 static int cmd_test(int argc, char **argv)
 {
-	const char *filter = argc > 1 ? argv[1] : "";
 	unsigned passed = 0, failed = 0;
 
 	printk("test: running on %u cpus\n", cpu_count());
 	for (const struct test *t = __tests_start; t < __tests_end; t++) {
-		if (!strstr(t->name, filter))
+		if (!selected(t->name, argc - 1, argv + 1))
 			continue;
 		failed_checks = 0;
 		uint64_t t0 = time_ns();
@@ -54,5 +65,5 @@ static int cmd_test(int argc, char **argv)
 	printk("%u passed, %u failed\n", passed, failed);
 	return failed || !passed ? 1 : 0;
 }
-COMMAND(test, "[filter]  run the in-guest tests whose name contains filter",
+COMMAND(test, "[filter] ...  run the in-guest tests whose name contains a filter",
 	cmd_test);

@@ -142,8 +142,10 @@ static void work_on(struct job *j)
 		__atomic_store_n(&j->ns_per_kitem, old ? (3 * old + c) / 4 : c,
 				 __ATOMIC_RELAXED);
 		__atomic_fetch_add(&j->stats.morsels, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_or(&j->stats.cpu_mask, 1UL << cpu_id(),
-				  __ATOMIC_RELAXED);
+		unsigned me = cpu_id(); /* the worker is pinned */
+		if (me < 64)
+			__atomic_fetch_or(&j->stats.cpu_mask, 1UL << me,
+					  __ATOMIC_RELAXED);
 		atomic_min(&j->stats.morsel_min, end - begin);
 		atomic_max(&j->stats.morsel_max, end - begin);
 		if (__atomic_add_fetch(&j->done, end - begin, __ATOMIC_ACQ_REL) ==

@@ -33,6 +33,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "mm/frame.h"
 #include "mm/tlb.h"
 #include "sched/sched.h"
@@ -85,26 +86,38 @@ void preempt_resched(void)
 		sched_switch(false, irq);
 }
 
-/* Returns whether a timer deadline of rq was set (the caller programs
- * the timer, on rq's core). */
+/* Queues t on rq (its lock held). Time slices start once a thread waits
+ * for another: one queued behind a running thread, or the second queued
+ * on an idle core (the first will run). Returns whether a deadline of rq
+ * was set (rq's core must program its timer). */
 static inline bool enqueue(struct rq *rq, struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&rq->queue, &t->rq_node);
-	rq->nr_queued++;
-	/* The tick of rq's core may look at nr_queued and slice_end between
-	 * any two lines here (rq's own core takes the lock with interrupts
-	 * enabled): counted first, so it keeps a slice it sees waited for. */
-	__asm__ volatile("" ::: "memory");
-	if (rq->curr == rq->idle ||
+	unsigned queued = ++rq->nr_queued;
+	/* rq's tick clears slice_end and balance_at without the lock (it
+	 * is an interrupt): it clears, then looks at nr_queued; we count,
+	 * then look at the deadlines, so one of the two sees the other
+	 * (slice_next(), balance()). The tick of this core comes between
+	 * two lines here, so the compiler's order is enough; another core's
+	 * needs a fence. */
+	if (rq != this_rq())
+		memory_fence();
+	else
+		__asm__ volatile("" ::: "memory");
+	DELAY_POINT("sched.enqueue.counted");
+	/* The thread to run next is not waiting: the one the idle core
+	 * will pick, or the running one putting itself back. */
+	bool next_queued = rq->curr == rq->idle || rq->curr == t;
+	if (queued == (unsigned)next_queued ||
 	    (rq->slice_end && (t->pinned >= 0 || rq->balance_at)))
 		return false;
 	/* Someone waits for the running thread now: time slices matter,
 	 * and an unpinned waiter may go to an idle core. */
 	uint64_t now = time_ns();
 	if (!rq->slice_end) {
-		rq->slice_end = now + SCHED_SLICE_NS;
 		rq->slice_switches = rq->nr_switches;
+		rq->slice_end = now + SCHED_SLICE_NS;
 	}
 	if (t->pinned < 0 && !rq->balance_at)
 		rq->balance_at = now + BALANCE_DELAY_NS;
@@ -125,12 +138,18 @@ static struct thread *dequeue(struct rq *rq)
 static void finish_switch(struct thread *prev)
 {
 	struct rq *rq = this_rq();
+	/* Read while prev is still ours: once on_cpu is clear and the lock
+	 * released, another core may run it (a yielded thread is stolen), to
+	 * its end, and reap it there. A thread that was dead here can be
+	 * switched to by no one, so it is reaped here and only here. */
+	bool dead = prev->state == THREAD_DEAD;
 
 	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	/* No switch from here: the caller is in the middle of one (see
 	 * sched_switch() for what it does with flags set meanwhile). */
 	spin_release(&rq->lock);
-	if (prev->state == THREAD_DEAD)
+	DELAY_POINT("sched.finish_switch.unlocked");
+	if (dead)
 		thread_reap(prev);
 	preempt_enable_no_resched();
 }
@@ -144,10 +163,14 @@ static inline void irq_set(bool on, uint64_t want)
 		irq_disable();
 }
 
-/* Time the idle thread held the core (sched_idle_ns). Under rq->lock. */
+/* Time the idle thread held the core (sched_idle_ns). Under rq->lock.
+ * The clock is read only when idle is involved: a switch between two
+ * threads reads none. */
 static void idle_account(struct rq *rq, struct thread *prev,
 			 struct thread *next)
 {
+	if (prev != rq->idle && next != rq->idle)
+		return;
 	uint64_t now = time_ns();
 	if (prev == rq->idle)
 		rq->idle_ns += now - rq->idle_since;
@@ -196,20 +219,19 @@ static inline __attribute__((always_inline)) void switch_once(bool irq_on,
 	this_cpu()->thread_name = next->name;
 	if (!prev->fpu_full)
 		fpu_save_control(prev);
-	uint32_t mxcsr = prev->mxcsr;
-	uint16_t fcw = prev->fcw;
 
 	switch_stack(&prev->rsp, next->rsp);
 
 	/* Now running as prev again, maybe on another core; the thread we
 	 * came from is in this core's rq->last, and left the interrupt
-	 * flag as rq->last_irq_on says. */
+	 * flag as rq->last_irq_on says, and its control words in the
+	 * registers. */
 	rq = this_rq();
 	irq_set(rq->last_irq_on, irq);
 	if (prev->fpu_full)
 		fpu_restore_full(prev);
-	else if (prev->mxcsr != mxcsr || prev->fcw != fcw)
-		fpu_restore_control(prev);
+	else
+		fpu_resume_control(prev, rq->last);
 	finish_switch(rq->last);
 }
 
@@ -277,6 +299,18 @@ static void wake_defer(struct thread *t)
 	this_cpu()->wake_pending = true;
 }
 
+/* One %gs-relative load: exact even if the thread moves to another core
+ * right after it (this_cpu()->irq_depth, two loads, could read the core
+ * it just left, maybe inside a handler). */
+static inline bool in_interrupt(void)
+{
+	unsigned depth;
+	__asm__ volatile("movl %%gs:%c1, %0"
+			 : "=r"(depth)
+			 : "i"(offsetof(struct cpu, irq_depth)));
+	return depth;
+}
+
 static bool claim(struct thread *t)
 {
 	enum thread_state blocked = THREAD_BLOCKED;
@@ -288,15 +322,19 @@ static bool claim(struct thread *t)
 /* Queues a claimed thread and tells its core. */
 static inline __attribute__((always_inline)) void wake_enqueue(struct thread *t)
 {
-	unsigned me = cpu_id();
 	unsigned cpu = t->pinned >= 0 ? (unsigned)t->pinned : t->cpu;
 	struct rq *rq = &runqueues[cpu];
 
 	spin_lock(&rq->lock);
+	/* Preemption stays disabled to the end: read before, `me` could
+	 * name a core the waker has since left, and a halted target would
+	 * get no IPI. */
+	unsigned me = cpu_id();
 	t->cpu = cpu;
 	bool deadline = enqueue(rq, t);
 	bool idle = rq->curr == rq->idle;
-	spin_unlock(&rq->lock);
+	spin_release(&rq->lock);
+	DELAY_POINT("sched.wake_enqueue.unlocked");
 	if (cpu == me) {
 		if (idle)
 			this_cpu()->need_resched = true;
@@ -305,10 +343,12 @@ static inline __attribute__((always_inline)) void wake_enqueue(struct thread *t)
 	} else {
 		memory_fence();
 		/* An idle core that polls sees the queue by itself; one in
-		 * hlt, or running a thread, needs to be told. */
-		if (!idle || rq->idle_halted)
+		 * hlt, or running a thread, or that must program a new
+		 * deadline, needs to be told. */
+		if (!idle || deadline || rq->idle_halted)
 			kick(cpu);
 	}
+	preempt_enable();
 }
 
 /* Interrupts off, no spinlock held: queues what handlers woke. An
@@ -333,7 +373,7 @@ static inline __attribute__((always_inline)) bool wake(struct thread *t)
 	 * whose compare-and-swap succeeds queues the thread. */
 	if (!claim(t))
 		return false;
-	if (this_cpu()->irq_depth)
+	if (in_interrupt())
 		wake_defer(t);
 	else
 		wake_enqueue(t);
@@ -362,6 +402,7 @@ void thread_park(void)
 		/* Pairs with the fence in thread_unpark(): either it sees us
 		 * blocked, or we see its token. */
 		memory_fence();
+		DELAY_POINT("sched.park.blocked");
 		enum thread_state blocked = THREAD_BLOCKED;
 		if (__atomic_load_n(&me->park_token, __ATOMIC_RELAXED) &&
 		    __atomic_compare_exchange_n(&me->state, &blocked,
@@ -381,6 +422,7 @@ void thread_unpark(struct thread *t)
 {
 	__atomic_store_n(&t->park_token, true, __ATOMIC_RELEASE);
 	memory_fence();
+	DELAY_POINT("sched.unpark.token");
 	if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_BLOCKED)
 		wake(t);
 }
@@ -445,6 +487,7 @@ __attribute__((noreturn)) static void idle_loop(void)
 	for (;;) {
 		uint64_t f = irq_save();
 		if (idle_work(rq) || steal(rq) || job_idle()) {
+			DELAY_POINT("sched.idle.found_work");
 			schedule(f);
 			continue;
 		}
@@ -452,13 +495,13 @@ __attribute__((noreturn)) static void idle_loop(void)
 		 * often woken a moment later, and waking a halted core costs
 		 * an IPI and the VMM's wake-up of the vCPU (tens of us). */
 		irq_restore(f);
-		uint64_t until = rq->idle_mode == SCHED_IDLE_POLL
-				     ? UINT64_MAX
-				     : time_ns() + IDLE_POLL_NS;
+		uint64_t until = time_ns() + IDLE_POLL_NS;
 		while (!idle_work(rq) && time_ns() < until)
 			cpu_relax();
 		f = irq_save();
-		if (idle_work(rq)) {
+		/* A polling core looks for threads to steal and jobs to help
+		 * with again, as often as a halting one would stop polling. */
+		if (idle_work(rq) || rq->idle_mode == SCHED_IDLE_POLL) {
 			irq_restore(f);
 			continue;
 		}
@@ -511,7 +554,9 @@ static void balance(struct rq *rq)
 	unsigned me = cpu_id(), n = cpu_count();
 
 	rq->balance_at = 0;
-	if (!rq->nr_queued)
+	memory_fence(); /* cleared, then counted: see enqueue() */
+	DELAY_POINT("sched.balance.cleared");
+	if (!__atomic_load_n(&rq->nr_queued, __ATOMIC_RELAXED))
 		return;
 	for (unsigned i = 1; i < n; i++) {
 		unsigned c = (me + i) % n;
@@ -521,6 +566,23 @@ static void balance(struct rq *rq)
 			return;
 		}
 	}
+}
+
+/* The tick at the end of a slice: starts the next one if a thread waits,
+ * else stops slicing. Another core may queue a thread meanwhile and,
+ * finding the old slice set, leave it to us (we cannot take its lock):
+ * the slice is cleared before the queue is looked at again, so either we
+ * see that thread or it sees no slice and starts one (enqueue()). */
+static void slice_next(struct rq *rq, uint64_t now, bool busy)
+{
+	rq->slice_switches = rq->nr_switches;
+	if (!busy) {
+		__atomic_store_n(&rq->slice_end, 0, __ATOMIC_RELAXED);
+		memory_fence();
+		if (!__atomic_load_n(&rq->nr_queued, __ATOMIC_RELAXED))
+			return;
+	}
+	rq->slice_end = now + SCHED_SLICE_NS;
 }
 
 /* LAPIC timer interrupt. */
@@ -540,8 +602,8 @@ void sched_tick(void)
 		bool busy = rq->curr != rq->idle && rq->nr_queued;
 		if (busy && rq->nr_switches == rq->slice_switches)
 			this_cpu()->need_resched = true;
-		rq->slice_end = busy ? now + SCHED_SLICE_NS : 0;
-		rq->slice_switches = rq->nr_switches;
+		DELAY_POINT("sched.tick.slice");
+		slice_next(rq, now, busy);
 	}
 	sched_program_timer();
 }

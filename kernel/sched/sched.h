@@ -164,6 +164,24 @@ static inline void fpu_restore_control(const struct thread *t)
 	__asm__ volatile("ldmxcsr %0; fldcw %1" ::"m"(t->mxcsr), "m"(t->fcw));
 }
 
+/* On a voluntary resume the registers hold the control words of `last`,
+ * the thread switched away from to resume t: the ones it saved if it
+ * switched voluntarily (nothing has changed them since), else its own
+ * live ones (preempted: saved in full, registers untouched). Reloaded
+ * only if they differ from t's; mostly two loads and a compare. */
+static inline void fpu_resume_control(const struct thread *t,
+				      const struct thread *last)
+{
+	uint32_t mxcsr = last->mxcsr;
+	uint16_t fcw = last->fcw;
+
+	if (last->fpu_full)
+		__asm__ volatile("stmxcsr %0; fnstcw %1"
+				 : "=m"(mxcsr), "=m"(fcw));
+	if (mxcsr != t->mxcsr || fcw != t->fcw)
+		fpu_restore_control(t);
+}
+
 /* stack.c: a thread's memory is one mapped slot in KSTACK_BASE..:
  * [guard page][stack ... ][struct thread, FPU area]. */
 struct stack {

@@ -13,6 +13,7 @@
 #include <unidb/sync.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "sched/sched.h"
 
 struct waiter {
@@ -34,6 +35,7 @@ static void wait_locked(struct waitqueue *wq, const char *reason)
 	list_add_tail(&wq->waiters, &w.node);
 	w.t->state = THREAD_BLOCKED;
 	spin_unlock(&wq->lock);
+	DELAY_POINT("sync.wait.unlocked"); /* a waker may claim us here */
 	sched_block(reason, wq, 0); /* back with interrupts still off */
 	spin_lock(&wq->lock);
 	if (w.node.next != &w.node)

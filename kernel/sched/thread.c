@@ -17,6 +17,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "core/panic.h"
 #include "sched/sched.h"
 
@@ -186,6 +187,14 @@ static void sleep_done(struct timer *tm)
 	sched_wake(tm->arg);
 }
 
+/* Woken by the timer, or early by someone else (thread_unpark wakes any
+ * blocked thread), maybe on another core than the timer's: sleeps on
+ * until the timer has fired. BLOCKED is published before the timer is
+ * looked at, so a timer that fires after the look finds the thread
+ * blocked and wakes it; one that fired before is seen disarmed, and the
+ * thread takes itself back unless its wake-up claimed it first (then the
+ * switch puts it where the wake-up queued it). The timer lives on this
+ * stack: timer_cancel() returns once no core runs its callback. */
 void thread_sleep_ns(uint64_t ns)
 {
 	struct thread *me = thread_current();
@@ -195,11 +204,20 @@ void thread_sleep_ns(uint64_t ns)
 	uint64_t f = irq_save();
 	me->state = THREAD_BLOCKED;
 	timer_start(&tm, ns, 0); /* fires on this core: not before we block */
-	sched_block("sleep", &tm, 0);
-	while (tm.armed) { /* woken by someone else (thread_unpark) */
-		me->state = THREAD_BLOCKED;
+	for (;;) {
 		sched_block("sleep", &tm, 0);
+		me->state = THREAD_BLOCKED;
+		memory_fence();
+		DELAY_POINT("sched.sleep.recheck");
+		enum thread_state blocked = THREAD_BLOCKED;
+		if (!__atomic_load_n(&tm.armed, __ATOMIC_ACQUIRE) &&
+		    __atomic_compare_exchange_n(&me->state, &blocked,
+						THREAD_RUNNING, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			break;
 	}
+	timer_cancel(&tm);
 	irq_restore(f);
 }
 

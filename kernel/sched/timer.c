@@ -2,19 +2,24 @@
 /* timer.c: per-core lists of timers, sorted by deadline.
  *
  * Each core's list has its own lock (taken with interrupts disabled; it
- * is the innermost lock of the scheduler). The LAPIC timer is programmed
+ * is the innermost lock of the scheduler). A callback runs after the lock
+ * is dropped, with the list's `running` naming its timer until it
+ * returns: timer_cancel() waits for that, so a timer's memory (often on
+ * a stack, as thread_sleep_ns()'s) may be reused once it returns. The LAPIC timer is programmed
  * for the earliest of: the first timer, the end of the time slice when
  * another thread waits, and the balance check (sched.c). */
 #include <unidb/time.h>
 #include <unidb/timer.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "sched/sched.h"
 
 struct timer_list {
 	struct spinlock lock;
 	struct list_node head;
 	uint64_t first; /* deadline of the head, UINT64_MAX if empty */
+	struct timer *running; /* whose callback runs now (set under lock) */
 };
 
 static struct timer_list lists[MAX_CPUS];
@@ -76,7 +81,8 @@ void timer_start(struct timer *t, uint64_t delay_ns, uint64_t period_ns)
 bool timer_cancel(struct timer *t)
 {
 	uint64_t f = irq_save();
-	struct timer_list *l = &lists[t->cpu];
+	unsigned cpu = t->cpu;
+	struct timer_list *l = &lists[cpu];
 
 	spin_lock(&l->lock);
 	bool was = t->armed;
@@ -85,7 +91,12 @@ bool timer_cancel(struct timer *t)
 		t->armed = false;
 		update_first(l);
 	}
+	/* A callback of t running on this core is the caller itself (it
+	 * runs in an interrupt on top of whatever ran here). */
+	bool wait = l->running == t && cpu != cpu_id();
 	spin_unlock(&l->lock);
+	while (wait && __atomic_load_n(&l->running, __ATOMIC_ACQUIRE) == t)
+		cpu_relax();
 	irq_restore(f);
 	return was;
 }
@@ -123,7 +134,11 @@ void timer_run_expired(void)
 				t->deadline = now + t->period;
 			insert(l, t);
 		}
+		l->running = t;
 		spin_unlock(&l->lock);
+		DELAY_POINT("timer.run_expired.unlocked");
 		t->fn(t);
+		/* t may be gone from here (see timer_cancel). */
+		__atomic_store_n(&l->running, NULL, __ATOMIC_RELEASE);
 	}
 }

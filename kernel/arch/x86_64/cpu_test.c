@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cpu_test.c: in-guest tests of SMP start-up, cross-core calls and the
  * clock. */
+#include <string.h>
 #include <unidb/test.h>
 #include <unidb/time.h>
 
@@ -29,7 +30,9 @@ static void record_identity(void *arg)
 
 TEST(cpu_call_all_runs_on_every_cpu)
 {
-	unsigned seen[MAX_CPUS] = {0};
+	static unsigned seen[MAX_CPUS];
+
+	memset(seen, 0, sizeof(seen));
 
 	cpu_call_all(record_identity, seen);
 	for (unsigned i = 0; i < cpu_count(); i++)
@@ -48,8 +51,9 @@ TEST(time_is_monotonic_and_delays_at_least)
 	time_delay_ns(2000000);
 	uint64_t dt = time_ns() - t0;
 	EXPECT(dt >= 2000000);
-	/* Generous: TCG may deschedule a vCPU, but not for a second. */
-	EXPECT(dt < 1000000000);
+	/* Generous: TCG on an oversubscribed host may deschedule a vCPU
+	 * for a while, but not for ten seconds. */
+	EXPECT(dt < 10000000000);
 	EXPECT(time_tsc_hz() > 100000000);
 }
 
@@ -61,7 +65,9 @@ static void read_clock(void *arg)
 
 TEST(time_agrees_across_cpus)
 {
-	uint64_t t[MAX_CPUS] = {0};
+	static uint64_t t[MAX_CPUS];
+
+	memset(t, 0, sizeof(t));
 
 	for (unsigned i = 0; i < cpu_count(); i++) {
 		uint64_t before = time_ns();

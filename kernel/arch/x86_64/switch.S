@@ -6,8 +6,11 @@
  * current stack, stores %rsp in *save_rsp, loads new_rsp, pops the same
  * registers and returns on the new stack. Everything else is
  * caller-saved, so a voluntary switch saves nothing more; vector state of
- * a preempted thread is saved separately (fpu.c). Interrupts are disabled
- * by the caller.
+ * a preempted thread is saved separately (fpu.c). Interrupts may be
+ * enabled (a voluntary switch from thread_park() or thread_yield() leaves
+ * them on): the caller holds its run-queue lock with preemption disabled,
+ * and an interrupt taken here, on either stack, neither switches (it sees
+ * the preemption count) nor takes a run-queue lock (sched.c).
  *
  * A new thread's stack (thread.c) holds six zero registers and the
  * address of thread_start, which calls thread_boot() (never returns) with
