@@ -46,6 +46,7 @@
 #include <unidb/vm.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "mm/frame.h"
 #include "mm/tlb.h"
 #include "mm/vm_internal.h"
@@ -147,6 +148,7 @@ static paddr_t frame_for_copy(void)
 	}
 	if (!*b)
 		return frame_alloc(0);
+	DELAY_POINT("snap.frame_for_copy.before_pop");
 	paddr_t pa = (*b)->n ? (*b)->pa[--(*b)->n] : virt_to_phys(*b);
 	if (pa == virt_to_phys(*b))
 		*b = NULL; /* the batch's own frame goes last */
@@ -230,8 +232,13 @@ static void share_leaf(uint64_t *src, uint64_t e, uint64_t *dst)
 	paddr_t pa = e & PTE_ADDR;
 	frame_ref(pa); /* a 2 MiB frame counts on its first 4 KiB frame */
 	__atomic_store_n(dst, pa | PTE_SNAP | (e & PT_HUGE), __ATOMIC_RELEASE);
-	/* The MMU may set A or D meanwhile: a CAS loop keeps them. */
-	while (!__atomic_compare_exchange_n(src, &e, (e & ~PTE_W) | PTE_COW,
+	DELAY_POINT("snap.share_leaf.before_cas");
+	/* The MMU may set A or D meanwhile: a CAS loop keeps them. The
+	 * entry always changes (PTE_SHARE_GEN), even when it was copy-on-write
+	 * already: see PTE_SHARE_GEN. */
+	while (!__atomic_compare_exchange_n(src, &e,
+					    ((e & ~PTE_W) | PTE_COW) ^
+						PTE_SHARE_GEN,
 					    false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE))
 		;
@@ -249,8 +256,10 @@ static int share_table(uint64_t *spde, uint64_t v, uint64_t dva)
 	frame_ref(pt);
 	__atomic_store_n(dpde, pt | PTE_P | PDE_SHARED, __ATOMIC_RELEASE);
 	while (!__atomic_compare_exchange_n(spde, &v,
-					    (v & ~PTE_W) | PDE_SHARED, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+					    ((v & ~PTE_W) | PDE_SHARED) ^
+						PTE_SHARE_GEN,
+					    false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
 		;
 	return 0;
 }
@@ -508,6 +517,29 @@ static void table_release(paddr_t pt, struct freed *f)
 	tlb_defer_free(pt);
 }
 
+/* The snapshot took a private copy of a table it shared with the source,
+ * which keeps the old one: from now on the frames are shared page by page
+ * (the copy holds a reference on each), so the source's leaves become
+ * copy-on-write like an eager snapshot's. Lazy sharing left them writable,
+ * protected by the directory entry alone; once the source sees refcount 1
+ * on the table it restores W there (snap_unshare), and a leaf that still
+ * had W would write straight into a frame the snapshot maps. Done before
+ * the table reference is dropped: until then the source's directory entry
+ * has no W, so no write can pass. */
+static void leaves_cow(uint64_t *t)
+{
+	for (int j = 0; j < 512; j++) {
+		uint64_t e = __atomic_load_n(&t[j], __ATOMIC_ACQUIRE);
+		/* The MMU may set A meanwhile: a CAS loop keeps it. */
+		while ((e & PTE_P) && (e & PTE_W) &&
+		       !__atomic_compare_exchange_n(&t[j], &e,
+						    (e & ~PTE_W) | PTE_COW,
+						    false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE))
+			;
+	}
+}
+
 int snap_unshare(struct vm_area *a, uint64_t addr)
 {
 	uint64_t *pde = pt_entry(&vm_pt, addr, 2, false);
@@ -529,7 +561,7 @@ int snap_unshare(struct vm_area *a, uint64_t addr)
 	paddr_t npa = frame_alloc(0);
 	if (!npa)
 		return -ENOMEM;
-	const uint64_t *ot = phys_to_virt(old);
+	uint64_t *ot = phys_to_virt(old);
 	uint64_t *nt = phys_to_virt(npa);
 	for (int j = 0; j < 512; j++) {
 		uint64_t e = __atomic_load_n(&ot[j], __ATOMIC_ACQUIRE);
@@ -540,6 +572,7 @@ int snap_unshare(struct vm_area *a, uint64_t addr)
 		nt[j] = source ? (e & ~(PTE_W | PTE_A | PTE_D)) | PTE_COW
 			       : e & ~PTE_W;
 	}
+	DELAY_POINT("snap.unshare.before_cas");
 	if (!__atomic_compare_exchange_n(pde, &v, npa | mine, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		for (int j = 0; j < 512; j++) /* another core was first */
@@ -549,6 +582,8 @@ int snap_unshare(struct vm_area *a, uint64_t addr)
 		return 0;
 	}
 	__atomic_fetch_add(&vm_pt.tables_allocated, 1, __ATOMIC_RELAXED);
+	if (!source)
+		leaves_cow(ot);
 	if (frame_unref(old) == 0) /* the other side let go meanwhile */
 		table_release(old, NULL);
 	return 0;
@@ -561,17 +596,6 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 
 	if (flags & VM_SNAP_PARALLEL)
 		help(a); /* creation in progress? share it first */
-	/* Until creation's shootdown, another core may still write the old
-	 * frame through a writable translation: a copy made now could miss
-	 * that write. So the access is retried until creation is over. Not
-	 * by spinning here: interrupts are off, and the creating thread may
-	 * be preempted on this very core; between retries they are on, so
-	 * the timer can switch to it. */
-	if (__atomic_load_n(&a->creating, __ATOMIC_ACQUIRE)) {
-		tlb_poll();
-		cpu_relax();
-		return 0;
-	}
 	if (a->src)
 		return -EFAULT; /* a write to a snapshot */
 	if (snap_unshare(a, addr))
@@ -590,6 +614,21 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	}
 	if (!(e & PTE_COW))
 		return -EFAULT;
+	/* Until creation's shootdown, another core may still write the old
+	 * frame through a writable translation: a copy made now could miss
+	 * that write. So the access is retried until creation is over. Read
+	 * after e: if this creation shared the page, its store of `creating`
+	 * preceded that (acquire pairs with release). Creation that shares
+	 * the page after this point changes the entry (PTE_SHARE_GEN), so the
+	 * compare-and-swap below fails and the access is retried. Not by
+	 * spinning here: interrupts are off, and the creating thread may be
+	 * preempted on this very core; between retries they are on, so the
+	 * timer can switch to it. */
+	if (__atomic_load_n(&a->creating, __ATOMIC_ACQUIRE)) {
+		tlb_poll();
+		cpu_relax();
+		return 0;
+	}
 	/* The snapshot outlives this fault: destroy clears a->snap, then
 	 * waits for every fault in progress (vm_area_remove()) before it
 	 * frees anything. */
@@ -609,6 +648,7 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 			PTE_D;
 
 	if (frame_refcount(old) == 1) { /* the snapshot let go: take over */
+		DELAY_POINT("snap.cow_fault.takeover.before_cas");
 		if (__atomic_compare_exchange_n(pte, &e, old | keep | PTE_W,
 						false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED))
@@ -620,6 +660,7 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	if (!pa)
 		return -ENOMEM;
 	copy_frame(pa, old, FRAME_SIZE << order);
+	DELAY_POINT("snap.cow_fault.copy.before_cas");
 	if (!__atomic_compare_exchange_n(pte, &e, pa | keep | PTE_W, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		frame_unref(pa); /* another core copied first */

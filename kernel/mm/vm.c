@@ -49,6 +49,7 @@
 #include <unidb/vm.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "mm/frame.h"
 #include "mm/pt.h"
 #include "mm/tlb.h"
@@ -382,26 +383,45 @@ struct vm_area *vm_area_create(uint64_t size, unsigned flags)
 struct batch {
 	unsigned n;
 	bool pool; /* to the pool (zeroed) rather than the allocator */
-	paddr_t pa[BATCH];    /* bit 0: a 2 MiB frame */
+	struct batch *more; /* full batches of the same round (kmalloc'd) */
+	paddr_t pa[BATCH];  /* bit 0: a 2 MiB frame */
 	uint64_t va[BATCH];
 };
 
+static void batch_release(struct batch *b);
+
+/* pt_unmap's callback. A pass may meet more leaves than one batch holds:
+ * pages that fault back in during vm_unmap (the caller's race) are met
+ * again by the last pass, which covers the whole range. A full batch moves
+ * to a new block on b->more, all released in one round after the pass.
+ * Releasing on the spot instead would flush in the middle of a table, and
+ * every page refaulted meanwhile behind the pass would be lost with that
+ * table when the pass frees it (seen: thousands of leaked frames); that
+ * is only the fallback when no block can be had. */
 static void batch_leaf(void *arg, uint64_t va, paddr_t pa, uint64_t flags,
 		       int level)
 {
 	struct batch *b = arg;
+	if (b->n == BATCH) {
+		struct batch *full = kmalloc(sizeof(*full));
+		if (full) {
+			memcpy(full, b, sizeof(*full));
+			b->more = full;
+			b->n = 0;
+		} else {
+			batch_release(b);
+		}
+	}
 	b->va[b->n] = va;
 	b->pa[b->n++] = pa | (level > 1);
 }
 
-/* Flushes the batch's pages from every TLB, then frees their frames. */
-static void batch_release(struct batch *b)
+/* Frees the frames of one batch; the caller flushed them. Returns the
+ * 4 KiB frames that left areas. */
+static int64_t batch_free(struct batch *b)
 {
 	int64_t frames = 0;
 
-	if (!b->n)
-		return;
-	tlb_shootdown(b->va, b->n); /* invlpg of a 2 MiB page's start drops it */
 	for (unsigned i = 0; i < b->n; i++) {
 		paddr_t pa = b->pa[i] & ~1UL;
 		if (frame_refcount(pa) > 1) { /* a snapshot still has it */
@@ -422,10 +442,28 @@ static void batch_release(struct batch *b)
 			frames++;
 		}
 	}
+	b->n = 0;
+	return frames;
+}
+
+/* Flushes the batch's pages (and those of its full batches) from every
+ * TLB, then frees their frames. */
+static void batch_release(struct batch *b)
+{
+	if (!b->n && !b->more)
+		return;
+	/* invlpg of a 2 MiB page's start drops it */
+	tlb_shootdown(b->more ? NULL : b->va, b->more ? 0 : b->n);
+	int64_t frames = batch_free(b);
+	while (b->more) {
+		struct batch *full = b->more;
+		b->more = full->more;
+		frames += batch_free(full);
+		kfree(full);
+	}
 	preempt_disable();
 	count_mapped(&vm_cpus[cpu_id()], -frames);
 	preempt_enable();
-	b->n = 0;
 }
 
 /* Removes every page of [va, end), BATCH leaves per shootdown round, then
@@ -437,17 +475,17 @@ static void unmap_range(uint64_t va, uint64_t end, uint64_t page, bool pool)
 	struct batch small;
 	uint64_t start = va, chunk = BATCH * page;
 
-	if (!b) { /* no memory for a batch: go one page at a time */
+	if (!b) /* no memory for a batch */
 		b = &small;
-		chunk = page;
-	}
 	b->n = 0;
 	b->pool = pool;
+	b->more = NULL;
 	for (; va < end; va += chunk) {
 		uint64_t len = end - va < chunk ? end - va : chunk;
 		pt_unmap(&vm_pt, va, len, batch_leaf, b);
 		batch_release(b);
 	}
+	DELAY_POINT("vm.unmap_range.before_tables");
 	uint64_t freed = vm_pt.tables_freed;
 	pt_unmap(&vm_pt, start, end - start, batch_leaf, b);
 	batch_release(b); /* leaves only if the caller raced its own unmap */
@@ -542,7 +580,13 @@ static int protect(struct vm_area *a, uint64_t off, uint64_t len,
 {
 	uint64_t va = a->base + off, npages = len / page_size(a);
 	bool wr = prot & VM_WRITE;
-	long n = pt_protect(&vm_pt, va, len, wr ? PTE_W : 0, wr ? 0 : PTE_W);
+	/* PTE_COW says "read-only only because a snapshot shares the frame,
+	 * a write copies or takes it over". No snapshot exists here
+	 * (frozen()), and from now on the protection is the caller's: the
+	 * mark goes, or the next write would take the page over and set W
+	 * against a read-only request. */
+	long n = pt_protect(&vm_pt, va, len, wr ? PTE_W : 0,
+			   wr ? PTE_COW : PTE_W | PTE_COW);
 
 	if (n < 0)
 		return (int)n;

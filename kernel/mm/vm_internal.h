@@ -19,6 +19,16 @@ struct trap_frame;
  * it points to is shared between a source and its snapshot; the table
  * frame's refcount says by how many. */
 #define PDE_SHARED PTE_COW
+/* Another software bit, flipped by every share of an entry with a new
+ * snapshot (a leaf, or a lazily shared directory entry), so that sharing
+ * always changes the entry even when it was copy-on-write (or shared)
+ * already, left so by a destroyed snapshot. A fault decides from the
+ * entry and the frame's refcount (1: take over, set W) and commits with a
+ * compare-and-swap on the entry; without the flip a creation that took a
+ * new reference between the two would write back the same value and the
+ * fault's CAS would succeed, making a frame the new snapshot shares
+ * writable (issue 16, finding 9). */
+#define PTE_SHARE_GEN (1UL << 10)
 
 struct vm_area {
 	uint64_t base, size; /* immutable; size rounded to the page size */
