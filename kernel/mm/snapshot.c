@@ -87,8 +87,11 @@ static uint64_t copies[MAX_CPUS], takeovers[MAX_CPUS], ahead[MAX_CPUS];
 uint64_t snap_pooled(void)
 {
 	uint64_t n = __atomic_load_n(&pool_frames, __ATOMIC_RELAXED);
-	for (unsigned c = 0; c < MAX_CPUS; c++)
-		n += cache[c] ? cache[c]->n + 1 : 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		const struct batch *b = __atomic_load_n(&cache[c],
+							__ATOMIC_ACQUIRE);
+		n += b ? b->n + 1 : 0; /* exact only while nothing changes */
+	}
 	return n;
 }
 
@@ -108,8 +111,9 @@ void snap_pool_drain(void)
 {
 	uint64_t irq = irq_save();
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
-		struct batch *b = cache[c];
-		cache[c] = NULL;
+		/* An exchange: see frame_for_copy(). */
+		struct batch *b = __atomic_exchange_n(&cache[c], NULL,
+						      __ATOMIC_ACQ_REL);
 		spin_lock(&pool_lock);
 		if (b) {
 			b->next = pool;
@@ -133,25 +137,36 @@ void snap_pool_drain(void)
 	}
 }
 
-/* A frame for a copy (contents undefined, refcount 1). Interrupts off. */
+/* A frame for a copy (contents undefined, refcount 1). Interrupts off.
+ * The core's cached batch is taken out of its slot while frames are
+ * popped from it, and put back after: snap_pool_drain() on another core
+ * empties the slots with an exchange as well, so a batch is either
+ * drained or in use here, never both (a plain load here and a plain store
+ * there let a drain free the batch, and the frame being popped, under
+ * a fault). */
 static paddr_t frame_for_copy(void)
 {
-	struct batch **b = &cache[cpu_id()];
+	struct batch **slot = &cache[cpu_id()];
+	struct batch *b = __atomic_exchange_n(slot, NULL, __ATOMIC_ACQUIRE);
 
-	if (!*b && __atomic_load_n(&pool, __ATOMIC_RELAXED)) {
+	if (!b && __atomic_load_n(&pool, __ATOMIC_RELAXED)) {
 		spin_lock(&pool_lock);
-		if ((*b = pool)) {
-			pool = (*b)->next;
-			pool_frames -= (*b)->n + 1;
+		if ((b = pool)) {
+			pool = b->next;
+			pool_frames -= b->n + 1;
 		}
 		spin_unlock(&pool_lock);
 	}
-	if (!*b)
+	if (!b)
 		return frame_alloc(0);
 	DELAY_POINT("snap.frame_for_copy.before_pop");
-	paddr_t pa = (*b)->n ? (*b)->pa[--(*b)->n] : virt_to_phys(*b);
-	if (pa == virt_to_phys(*b))
-		*b = NULL; /* the batch's own frame goes last */
+	paddr_t pa;
+	if (b->n) {
+		pa = b->pa[--b->n];
+		__atomic_store_n(slot, b, __ATOMIC_RELEASE);
+	} else {
+		pa = virt_to_phys(b); /* the batch's own frame goes last */
+	}
 	frame_ref(pa); /* pooled frames have refcount 0 */
 	return pa;
 }

@@ -524,10 +524,12 @@ int vm_area_destroy(struct vm_area *a)
 	}
 	vm_area_remove(a);
 	unmap_range(a->base, a->base + a->span, page_size(a), false);
+	/* Frames pooled by VM_SNAP_NOFREE were kept for the copy-on-write
+	 * faults of areas with snapshots: they go when such an area does,
+	 * not with every temporary area. */
+	if (a->cow)
+		snap_pool_drain();
 	vm_area_forget(a);
-	/* Frames pooled by VM_SNAP_NOFREE were kept for this area's
-	 * copy-on-write faults. */
-	snap_pool_drain();
 	mutex_unlock(&vm_lock);
 	return 0;
 }
