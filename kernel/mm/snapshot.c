@@ -171,64 +171,96 @@ static paddr_t frame_for_copy(void)
 	return pa;
 }
 
-/* Frames whose last reference was dropped, on their way out. */
+/* Frames whose last reference was dropped, on their way out: listed in
+ * batches, not linked through the frames themselves. Until the shootdown
+ * that follows, a core may still read such a frame through a stale
+ * translation (a page of the source copied by a VM_SNAP_READER fault
+ * keeps its old entry on other cores until they refresh or that
+ * shootdown), and the contract says it then reads the snapshot's value,
+ * so nothing is written into a freed frame before the shootdown: a batch
+ * is a fresh frame from the allocator (only when none is left, the
+ * freed frame itself). Released after the shootdown: to the frame
+ * allocator, or with VM_SNAP_NOFREE the 4 KiB batches whole onto the
+ * pool. */
 struct freed {
-	struct batch *full; /* batches, linked */
-	struct batch *cur;
-	paddr_t list;	    /* without NOFREE: frames linked by first word */
-	paddr_t huge;	    /* 2 MiB frames (never pooled), linked likewise */
-	uint64_t n;	    /* in 4 KiB frames */
+	struct batch *small; /* 4 KiB frames; the first batch is filling */
+	struct batch *huge;  /* 2 MiB frames (never pooled), likewise */
+	uint64_t n;	     /* in 4 KiB frames */
 	bool pool;
 };
 
+/* Destroy: what helpers freed, under pool_lock; the owner takes it over
+ * once they have left (run_work). */
+static struct freed helped;
+
+static void list_add(struct batch **head, paddr_t pa)
+{
+	struct batch *b = *head;
+	if (!b || b->n == BATCH_FRAMES) {
+		paddr_t bpa = frame_alloc(0);
+		struct batch *nb = phys_to_virt(bpa ? bpa : pa);
+		nb->n = 0;
+		nb->next = b;
+		*head = nb;
+		if (!bpa)
+			return; /* out of memory: the frame is the batch */
+		frame_unref(bpa); /* like every frame it lists (pooled: 0) */
+		b = nb;
+	}
+	b->pa[b->n++] = pa;
+}
+
 static void freed_add_huge(struct freed *f, paddr_t pa)
 {
-	*(paddr_t *)phys_to_virt(pa) = f->huge;
-	f->huge = pa;
+	list_add(&f->huge, pa);
 	f->n += 512;
 }
 
 static void freed_add(struct freed *f, paddr_t pa)
 {
+	list_add(&f->small, pa);
 	f->n++;
-	if (!f->pool) {
-		*(paddr_t *)phys_to_virt(pa) = f->list;
-		f->list = pa;
-		return;
-	}
-	if (!f->cur) { /* the frame becomes a batch */
-		f->cur = phys_to_virt(pa);
-		f->cur->n = 0;
-		return;
-	}
-	f->cur->pa[f->cur->n++] = pa;
-	if (f->cur->n == BATCH_FRAMES) {
-		f->cur->next = f->full;
-		f->full = f->cur;
-		f->cur = NULL;
-	}
 }
 
-/* After the shootdown: frees the frames or hands them to the pool. */
+/* Moves a helper's frames to the owner's list (under pool_lock). */
+static void freed_move(struct freed *to, struct freed *from)
+{
+	struct batch **heads[2][2] = {{&from->small, &to->small},
+				      {&from->huge, &to->huge}};
+	for (int i = 0; i < 2; i++) {
+		struct batch *b = *heads[i][0], *last = b;
+		if (!b)
+			continue;
+		while (last->next)
+			last = last->next;
+		last->next = *heads[i][1];
+		*heads[i][1] = b;
+		*heads[i][0] = NULL;
+	}
+	to->n += from->n;
+	from->n = 0;
+}
+
+/* After the shootdown: frees the frames or hands them to the pool. Each
+ * batch's own frame goes with its frames. */
 static void freed_release(struct freed *f)
 {
-	while (f->list) {
-		paddr_t next = *(paddr_t *)phys_to_virt(f->list);
-		frame_free(f->list, 0);
-		f->list = next;
-	}
 	while (f->huge) {
-		paddr_t next = *(paddr_t *)phys_to_virt(f->huge);
-		frame_free(f->huge, FRAME_ORDER_MAX);
-		f->huge = next;
+		struct batch *b = f->huge;
+		f->huge = b->next;
+		for (uint64_t i = 0; i < b->n; i++)
+			frame_free(b->pa[i], FRAME_ORDER_MAX);
+		frame_free(virt_to_phys(b), 0);
 	}
-	if (f->cur) {
-		f->cur->next = f->full;
-		f->full = f->cur;
-	}
-	while (f->full) {
-		struct batch *b = f->full;
-		f->full = b->next;
+	while (f->small) {
+		struct batch *b = f->small;
+		f->small = b->next;
+		if (!f->pool) {
+			for (uint64_t i = 0; i < b->n; i++)
+				frame_free(b->pa[i], 0);
+			frame_free(virt_to_phys(b), 0);
+			continue;
+		}
 		spin_lock(&pool_lock);
 		b->next = pool;
 		pool = b;
@@ -332,7 +364,8 @@ static void do_chunks(struct work *w, struct freed *f)
 }
 
 /* Helps with the published operation, if any. A helper that destroys
- * frees through its own list, released before it leaves. */
+ * collects frames in its own list and hands it to the owner before it
+ * leaves: they may be reused only after the owner's shootdown. */
 static void help(struct vm_area *only_src)
 {
 	if (!__atomic_load_n(&active, __ATOMIC_RELAXED))
@@ -342,9 +375,13 @@ static void help(struct vm_area *only_src)
 	if (w && (!only_src || (w->src == only_src && !w->destroy))) {
 		struct freed f = {.pool = true};
 		do_chunks(w, &f);
-		uint64_t irq = irq_save();
-		freed_release(&f);
-		irq_restore(irq);
+		if (f.n) {
+			uint64_t irq = irq_save();
+			spin_lock(&pool_lock);
+			freed_move(&helped, &f);
+			spin_unlock(&pool_lock);
+			irq_restore(irq);
+		}
 	}
 	__atomic_fetch_sub(&work.helpers, 1, __ATOMIC_RELEASE);
 }
@@ -374,6 +411,8 @@ static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
 	__atomic_store_n(&active, NULL, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&work.helpers, __ATOMIC_SEQ_CST))
 		cpu_relax();
+	if (f)
+		freed_move(f, &helped); /* no helper is left to add */
 	return work.error;
 }
 
@@ -604,7 +643,7 @@ int snap_unshare(struct vm_area *a, uint64_t addr)
 	return 0;
 }
 
-int snap_cow_fault(struct vm_area *a, uint64_t addr)
+int snap_cow_fault(struct vm_area *a, uint64_t addr, paddr_t *late)
 {
 	unsigned flags = __atomic_load_n(&a->cow_flags, __ATOMIC_ACQUIRE);
 	unsigned me = cpu_id();
@@ -684,11 +723,15 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	}
 	copies[me]++;
 	vm_count_frames(1L << order);
-	if (frame_unref(old) == 0) { /* the snapshot went meanwhile */
-		frame_free(old, order);
-		vm_count_frames(-(1L << order));
-	}
+	DELAY_POINT("snap.cow_fault.copy.before_unref");
 	invlpg((void *)addr);
+	if (frame_unref(old) == 0) { /* the snapshot went meanwhile */
+		/* Other cores may still read old through their entry for
+		 * addr: it is freed after the shootdown (vm_fault). */
+		vm_count_frames(-(1L << order));
+		*late = old | huge;
+		return SNAP_FAULT_SHOOTDOWN;
+	}
 	return flags & VM_SNAP_READER ? 0 : SNAP_FAULT_SHOOTDOWN;
 }
 

@@ -276,15 +276,17 @@ static int dir_change(struct vm_area *add, struct vm_area *del)
  * access (this core's TLB held an older, stricter entry), a copy-on-write
  * fault if the page is shared with a snapshot, else real. Returns as
  * snap_cow_fault(). */
-static int fault_present(struct vm_area *a, uint64_t addr, uint64_t error)
+static int fault_present(struct vm_area *a, uint64_t addr, uint64_t error,
+			 paddr_t *late)
 {
 	uint64_t flags;
 
 	if (pt_walk(&vm_pt, addr, NULL, &flags, NULL))
 		return 0; /* unmapped meanwhile: retry, refault if needed */
 	if ((error & PF_W) && !(flags & PTE_W))
-		return flags & PTE_COW || a->cow ? snap_cow_fault(a, addr)
-						  : -EFAULT;
+		return flags & PTE_COW || a->cow
+			   ? snap_cow_fault(a, addr, late)
+			   : -EFAULT;
 	invlpg((const void *)addr);
 	return 0;
 }
@@ -296,13 +298,14 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 	uint64_t irq = irq_save();
 	struct vm_cpu *c = &vm_cpus[cpu_id()];
 	int r = -EFAULT;
+	paddr_t late = 0;
 
 	if (!(c->seq & 1)) { /* not a fault inside the fault path */
 		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		struct vm_area *a = area_find(addr);
 		if (a && (error & PF_P)) {
-			r = fault_present(a, addr, error);
+			r = fault_present(a, addr, error, &late);
 		} else if (a) {
 			/* A page table shared by a lazy snapshot gets a
 			 * private copy before a page is added to it. */
@@ -325,6 +328,8 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 		/* Outside the section: tlb_shootdown() may free tables. */
 		uint64_t va = addr & ~(PT_PAGE - 1);
 		tlb_shootdown(&va, 1);
+		if (late)
+			frame_free(late & ~1UL, late & 1 ? FRAME_ORDER_MAX : 0);
 		r = 0;
 	}
 	irq_restore(irq);

@@ -69,10 +69,12 @@ void vm_count_frames(int64_t frames);
 
 /* snapshot.c: a write fault on a PTE_COW page of area a, interrupts off.
  * Returns 0 (resolved), SNAP_FAULT_SHOOTDOWN (resolved; the caller must
- * flush the page from every core once out of the fault section), or a
- * negative error (the fault is real). */
+ * flush the page from every core once out of the fault section, and then
+ * free *late if it was set: the frame the page left, whose last reference
+ * went; bit 0 set for a 2 MiB frame), or a negative error (the fault is
+ * real). */
 #define SNAP_FAULT_SHOOTDOWN 2
-int snap_cow_fault(struct vm_area *a, uint64_t addr);
+int snap_cow_fault(struct vm_area *a, uint64_t addr, paddr_t *late);
 /* snapshot.c: if the page table that maps addr in area a is shared with a
  * lazy snapshot (or, for a snapshot, with its source), gives a its own
  * copy. Interrupts off. Returns 0, or -ENOMEM. */
