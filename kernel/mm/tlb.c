@@ -165,7 +165,7 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 {
 	/* Taken before the IPIs: these frames were unlinked before now. */
 	paddr_t tables = __atomic_exchange_n(&deferred, 0, __ATOMIC_ACQUIRE);
-	uint64_t sent = 0;
+	uint64_t sent[(MAX_CPUS + 63) / 64] = {0}; /* cores sent an IPI */
 	unsigned nsent = 0;
 
 	if (!va || n > TLB_BATCH)
@@ -186,7 +186,7 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 		if (!tables && !__atomic_load_n(&acked[i].live, __ATOMIC_RELAXED))
 			continue; /* idle: flushes when it leaves idle */
 		lapic_send_ipi(c->apic_id, VEC_TLB);
-		sent |= 1UL << i;
+		sent[i / 64] |= 1UL << (i % 64);
 		nsent++;
 	}
 	flush_local(req_va, n);
@@ -197,7 +197,7 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 	if (acked[me].live)
 		__atomic_store_n(&acked[me].seq, seq, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < MAX_CPUS; i++)
-		if (sent & (1UL << i))
+		if (sent[i / 64] & (1UL << (i % 64)))
 			while (__atomic_load_n(&acked[i].seq,
 					       __ATOMIC_ACQUIRE) != seq)
 				cpu_relax();
