@@ -124,7 +124,7 @@ static uint64_t total(struct writers *ws, bool started)
 TEST(snapshot_sum_within_bounds_under_writers)
 {
 	static struct writers ws;
-	struct thread *t[MAX_CPUS];
+	static struct thread *t[MAX_CPUS];
 	unsigned n = cpu_count();
 	struct vm_area *a = vm_area_create(SIZE, VM_PREFAULT);
 

@@ -174,7 +174,7 @@ static bool round_check(struct stress *st, uint64_t *shadow, unsigned create,
 			struct counts *c)
 {
 	unsigned nw = st->nwriters;
-	unsigned kb[MAX_CPUS], ka[MAX_CPUS];
+	static unsigned kb[MAX_CPUS], ka[MAX_CPUS]; /* main thread only */
 
 	for (unsigned i = 0; i < nw; i++) {
 		st->ws[i].base = st->ws[i].seq + 1;

@@ -214,3 +214,9 @@ void tlb_counts(uint64_t *sd, uint64_t *ip)
 	*sd = __atomic_load_n(&shootdowns, __ATOMIC_RELAXED);
 	*ip = __atomic_load_n(&ipis, __ATOMIC_RELAXED);
 }
+
+bool tlb_core_live(unsigned cpu)
+{
+	return cpu < MAX_CPUS &&
+	       __atomic_load_n(&acked[cpu].live, __ATOMIC_ACQUIRE);
+}
