@@ -116,7 +116,7 @@ TEST(snapshot_takeover_fault_racing_creation)
 {
 	if (cpu_count() < 2)
 		return;
-	enum { PAGES = 32, ROUNDS = 12 };
+	enum { PAGES = 32, ROUNDS = 6 };
 	struct delay_config dc = {.seed = 9, .max_ns = 1000000,
 				  .permille = 1000,
 				  .filter = "snap.cow_fault.takeover"};
@@ -181,7 +181,7 @@ TEST(vm_unmap_with_pages_faulting_back_in)
 	enum { PAGES = 2048 };
 	unsigned n = cpu_count() - 1 < 4 ? cpu_count() - 1 : 4;
 	struct thread *th[4];
-	struct delay_config dc = {.seed = 11, .max_ns = 40000000,
+	struct delay_config dc = {.seed = 11, .max_ns = 30000000,
 				  .permille = 1000,
 				  .filter = "vm.unmap_range.before_tables"};
 	struct vm_stats s0, s1;
@@ -194,7 +194,7 @@ TEST(vm_unmap_with_pages_faulting_back_in)
 		ASSERT((th[i] = thread_create("toucher", touch_all, &t, &at)));
 	}
 	uint64_t smashed = 0;
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 2; round++) {
 		/* Blocks of the batch's size (one frame each) around the
 		 * one vm_unmap will take: a hole in a run of them. */
 		enum { NB = 24 };

@@ -298,7 +298,7 @@ TEST(stress_snapshot_point_in_time)
 {
 	struct counts c = {0};
 	uint64_t t0 = time_ns();
-	stress_snapshots(256 * 1024, 0, 2 * stress_scale, &c);
+	stress_snapshots(256 * 1024, 0, stress_scale, &c);
 	stress_snapshots(4UL << 20, VM_HUGE, stress_scale, &c);
 	uint64_t ms = (time_ns() - t0) / 1000000;
 	printk("stress: snapshots %lu\n", c.snapshots);
@@ -369,7 +369,7 @@ TEST(stress_vm_ranges_racing_faults)
 					      &at)));
 	}
 	uint64_t x = 12345, ops = 0, refused = 0, writable = 0;
-	for (unsigned i = 0; i < 100 * stress_scale; i++) {
+	for (unsigned i = 0; i < 60 * stress_scale; i++) {
 		uint64_t len = 1 + xorshift(&x) % 160;
 		uint64_t off = xorshift(&x) % (VPAGES - len + 1);
 		unsigned op = xorshift(&x) % 4;
