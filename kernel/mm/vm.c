@@ -319,8 +319,15 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 					    &fast);
 			c->faults += !r;
 			c->fast_faults += !r && fast;
-			if (r == 1) /* lost the race, or in the way: which? */
-				r = pt_is_present(&vm_pt, addr) ? 0 : -EFAULT;
+			/* Lost the race, or in the way: which? A 4 KiB
+			 * leaf that was there and is gone again lost a race
+			 * with an unmap: retry (found by
+			 * stress_vm_ranges_racing_faults). */
+			if (r == 1)
+				r = pt_is_present(&vm_pt, addr) ||
+					    !(a->flags & VM_HUGE)
+					? 0
+					: -EFAULT;
 		}
 		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
 	}
