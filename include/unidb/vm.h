@@ -70,7 +70,7 @@ int vm_map(struct vm_area *area, uint64_t offset, uint64_t len, unsigned prot);
 /* Removes every page of the range; a later touch faults in a fresh zeroed
  * page. The frames go to the calling core's pool (zeroed there), which
  * later faults take from; the excess goes back to the frame allocator.
- * O(pages) plus one IPI round (batched: one round per call, or per 256
+ * O(pages) plus one IPI round (batched: one round per call, or per 128
  * pages). May sleep. Errors: -EINVAL as for vm_map(). */
 int vm_unmap(struct vm_area *area, uint64_t offset, uint64_t len);
 

@@ -46,6 +46,7 @@
 #include <unidb/vm.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "mm/frame.h"
 #include "mm/tlb.h"
 #include "mm/vm_internal.h"
@@ -86,8 +87,11 @@ static uint64_t copies[MAX_CPUS], takeovers[MAX_CPUS], ahead[MAX_CPUS];
 uint64_t snap_pooled(void)
 {
 	uint64_t n = __atomic_load_n(&pool_frames, __ATOMIC_RELAXED);
-	for (unsigned c = 0; c < MAX_CPUS; c++)
-		n += cache[c] ? cache[c]->n + 1 : 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		const struct batch *b = __atomic_load_n(&cache[c],
+							__ATOMIC_ACQUIRE);
+		n += b ? b->n + 1 : 0; /* exact only while nothing changes */
+	}
 	return n;
 }
 
@@ -107,8 +111,9 @@ void snap_pool_drain(void)
 {
 	uint64_t irq = irq_save();
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
-		struct batch *b = cache[c];
-		cache[c] = NULL;
+		/* An exchange: see frame_for_copy(). */
+		struct batch *b = __atomic_exchange_n(&cache[c], NULL,
+						      __ATOMIC_ACQ_REL);
 		spin_lock(&pool_lock);
 		if (b) {
 			b->next = pool;
@@ -132,86 +137,130 @@ void snap_pool_drain(void)
 	}
 }
 
-/* A frame for a copy (contents undefined, refcount 1). Interrupts off. */
+/* A frame for a copy (contents undefined, refcount 1). Interrupts off.
+ * The core's cached batch is taken out of its slot while frames are
+ * popped from it, and put back after: snap_pool_drain() on another core
+ * empties the slots with an exchange as well, so a batch is either
+ * drained or in use here, never both (a plain load here and a plain store
+ * there let a drain free the batch, and the frame being popped, under
+ * a fault). */
 static paddr_t frame_for_copy(void)
 {
-	struct batch **b = &cache[cpu_id()];
+	struct batch **slot = &cache[cpu_id()];
+	struct batch *b = __atomic_exchange_n(slot, NULL, __ATOMIC_ACQUIRE);
 
-	if (!*b && __atomic_load_n(&pool, __ATOMIC_RELAXED)) {
+	if (!b && __atomic_load_n(&pool, __ATOMIC_RELAXED)) {
 		spin_lock(&pool_lock);
-		if ((*b = pool)) {
-			pool = (*b)->next;
-			pool_frames -= (*b)->n + 1;
+		if ((b = pool)) {
+			pool = b->next;
+			pool_frames -= b->n + 1;
 		}
 		spin_unlock(&pool_lock);
 	}
-	if (!*b)
+	if (!b)
 		return frame_alloc(0);
-	paddr_t pa = (*b)->n ? (*b)->pa[--(*b)->n] : virt_to_phys(*b);
-	if (pa == virt_to_phys(*b))
-		*b = NULL; /* the batch's own frame goes last */
+	DELAY_POINT("snap.frame_for_copy.before_pop");
+	paddr_t pa;
+	if (b->n) {
+		pa = b->pa[--b->n];
+		__atomic_store_n(slot, b, __ATOMIC_RELEASE);
+	} else {
+		pa = virt_to_phys(b); /* the batch's own frame goes last */
+	}
 	frame_ref(pa); /* pooled frames have refcount 0 */
 	return pa;
 }
 
-/* Frames whose last reference was dropped, on their way out. */
+/* Frames whose last reference was dropped, on their way out: listed in
+ * batches, not linked through the frames themselves. Until the shootdown
+ * that follows, a core may still read such a frame through a stale
+ * translation (a page of the source copied by a VM_SNAP_READER fault
+ * keeps its old entry on other cores until they refresh or that
+ * shootdown), and the contract says it then reads the snapshot's value,
+ * so nothing is written into a freed frame before the shootdown: a batch
+ * is a fresh frame from the allocator (only when none is left, the
+ * freed frame itself). Released after the shootdown: to the frame
+ * allocator, or with VM_SNAP_NOFREE the 4 KiB batches whole onto the
+ * pool. */
 struct freed {
-	struct batch *full; /* batches, linked */
-	struct batch *cur;
-	paddr_t list;	    /* without NOFREE: frames linked by first word */
-	paddr_t huge;	    /* 2 MiB frames (never pooled), linked likewise */
-	uint64_t n;	    /* in 4 KiB frames */
+	struct batch *small; /* 4 KiB frames; the first batch is filling */
+	struct batch *huge;  /* 2 MiB frames (never pooled), likewise */
+	uint64_t n;	     /* in 4 KiB frames */
 	bool pool;
 };
 
+/* Destroy: what helpers freed, under pool_lock; the owner takes it over
+ * once they have left (run_work). */
+static struct freed helped;
+
+static void list_add(struct batch **head, paddr_t pa)
+{
+	struct batch *b = *head;
+	if (!b || b->n == BATCH_FRAMES) {
+		paddr_t bpa = frame_alloc(0);
+		struct batch *nb = phys_to_virt(bpa ? bpa : pa);
+		nb->n = 0;
+		nb->next = b;
+		*head = nb;
+		if (!bpa)
+			return; /* out of memory: the frame is the batch */
+		frame_unref(bpa); /* like every frame it lists (pooled: 0) */
+		b = nb;
+	}
+	b->pa[b->n++] = pa;
+}
+
 static void freed_add_huge(struct freed *f, paddr_t pa)
 {
-	*(paddr_t *)phys_to_virt(pa) = f->huge;
-	f->huge = pa;
+	list_add(&f->huge, pa);
 	f->n += 512;
 }
 
 static void freed_add(struct freed *f, paddr_t pa)
 {
+	list_add(&f->small, pa);
 	f->n++;
-	if (!f->pool) {
-		*(paddr_t *)phys_to_virt(pa) = f->list;
-		f->list = pa;
-		return;
-	}
-	if (!f->cur) { /* the frame becomes a batch */
-		f->cur = phys_to_virt(pa);
-		f->cur->n = 0;
-		return;
-	}
-	f->cur->pa[f->cur->n++] = pa;
-	if (f->cur->n == BATCH_FRAMES) {
-		f->cur->next = f->full;
-		f->full = f->cur;
-		f->cur = NULL;
-	}
 }
 
-/* After the shootdown: frees the frames or hands them to the pool. */
+/* Moves a helper's frames to the owner's list (under pool_lock). */
+static void freed_move(struct freed *to, struct freed *from)
+{
+	struct batch **heads[2][2] = {{&from->small, &to->small},
+				      {&from->huge, &to->huge}};
+	for (int i = 0; i < 2; i++) {
+		struct batch *b = *heads[i][0], *last = b;
+		if (!b)
+			continue;
+		while (last->next)
+			last = last->next;
+		last->next = *heads[i][1];
+		*heads[i][1] = b;
+		*heads[i][0] = NULL;
+	}
+	to->n += from->n;
+	from->n = 0;
+}
+
+/* After the shootdown: frees the frames or hands them to the pool. Each
+ * batch's own frame goes with its frames. */
 static void freed_release(struct freed *f)
 {
-	while (f->list) {
-		paddr_t next = *(paddr_t *)phys_to_virt(f->list);
-		frame_free(f->list, 0);
-		f->list = next;
-	}
 	while (f->huge) {
-		paddr_t next = *(paddr_t *)phys_to_virt(f->huge);
-		frame_free(f->huge, FRAME_ORDER_MAX);
-		f->huge = next;
+		struct batch *b = f->huge;
+		f->huge = b->next;
+		for (uint64_t i = 0; i < b->n; i++)
+			frame_free(b->pa[i], FRAME_ORDER_MAX);
+		frame_free(virt_to_phys(b), 0);
 	}
-	if (f->cur) {
-		f->cur->next = f->full;
-		f->full = f->cur;
-	}
-	while (f->full) {
-		struct batch *b = f->full;
-		f->full = b->next;
+	while (f->small) {
+		struct batch *b = f->small;
+		f->small = b->next;
+		if (!f->pool) {
+			for (uint64_t i = 0; i < b->n; i++)
+				frame_free(b->pa[i], 0);
+			frame_free(virt_to_phys(b), 0);
+			continue;
+		}
 		spin_lock(&pool_lock);
 		b->next = pool;
 		pool = b;
@@ -230,8 +279,13 @@ static void share_leaf(uint64_t *src, uint64_t e, uint64_t *dst)
 	paddr_t pa = e & PTE_ADDR;
 	frame_ref(pa); /* a 2 MiB frame counts on its first 4 KiB frame */
 	__atomic_store_n(dst, pa | PTE_SNAP | (e & PT_HUGE), __ATOMIC_RELEASE);
-	/* The MMU may set A or D meanwhile: a CAS loop keeps them. */
-	while (!__atomic_compare_exchange_n(src, &e, (e & ~PTE_W) | PTE_COW,
+	DELAY_POINT("snap.share_leaf.before_cas");
+	/* The MMU may set A or D meanwhile: a CAS loop keeps them. The
+	 * entry always changes (PTE_SHARE_GEN), even when it was copy-on-write
+	 * already: see PTE_SHARE_GEN. */
+	while (!__atomic_compare_exchange_n(src, &e,
+					    ((e & ~PTE_W) | PTE_COW) ^
+						PTE_SHARE_GEN,
 					    false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE))
 		;
@@ -249,8 +303,10 @@ static int share_table(uint64_t *spde, uint64_t v, uint64_t dva)
 	frame_ref(pt);
 	__atomic_store_n(dpde, pt | PTE_P | PDE_SHARED, __ATOMIC_RELEASE);
 	while (!__atomic_compare_exchange_n(spde, &v,
-					    (v & ~PTE_W) | PDE_SHARED, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+					    ((v & ~PTE_W) | PDE_SHARED) ^
+						PTE_SHARE_GEN,
+					    false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
 		;
 	return 0;
 }
@@ -308,7 +364,8 @@ static void do_chunks(struct work *w, struct freed *f)
 }
 
 /* Helps with the published operation, if any. A helper that destroys
- * frees through its own list, released before it leaves. */
+ * collects frames in its own list and hands it to the owner before it
+ * leaves: they may be reused only after the owner's shootdown. */
 static void help(struct vm_area *only_src)
 {
 	if (!__atomic_load_n(&active, __ATOMIC_RELAXED))
@@ -318,9 +375,13 @@ static void help(struct vm_area *only_src)
 	if (w && (!only_src || (w->src == only_src && !w->destroy))) {
 		struct freed f = {.pool = true};
 		do_chunks(w, &f);
-		uint64_t irq = irq_save();
-		freed_release(&f);
-		irq_restore(irq);
+		if (f.n) {
+			uint64_t irq = irq_save();
+			spin_lock(&pool_lock);
+			freed_move(&helped, &f);
+			spin_unlock(&pool_lock);
+			irq_restore(irq);
+		}
 	}
 	__atomic_fetch_sub(&work.helpers, 1, __ATOMIC_RELEASE);
 }
@@ -350,6 +411,8 @@ static int run_work(struct vm_area *src, struct vm_area *snap, bool destroy,
 	__atomic_store_n(&active, NULL, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&work.helpers, __ATOMIC_SEQ_CST))
 		cpu_relax();
+	if (f)
+		freed_move(f, &helped); /* no helper is left to add */
 	return work.error;
 }
 
@@ -508,6 +571,29 @@ static void table_release(paddr_t pt, struct freed *f)
 	tlb_defer_free(pt);
 }
 
+/* The snapshot took a private copy of a table it shared with the source,
+ * which keeps the old one: from now on the frames are shared page by page
+ * (the copy holds a reference on each), so the source's leaves become
+ * copy-on-write like an eager snapshot's. Lazy sharing left them writable,
+ * protected by the directory entry alone; once the source sees refcount 1
+ * on the table it restores W there (snap_unshare), and a leaf that still
+ * had W would write straight into a frame the snapshot maps. Done before
+ * the table reference is dropped: until then the source's directory entry
+ * has no W, so no write can pass. */
+static void leaves_cow(uint64_t *t)
+{
+	for (int j = 0; j < 512; j++) {
+		uint64_t e = __atomic_load_n(&t[j], __ATOMIC_ACQUIRE);
+		/* The MMU may set A meanwhile: a CAS loop keeps it. */
+		while ((e & PTE_P) && (e & PTE_W) &&
+		       !__atomic_compare_exchange_n(&t[j], &e,
+						    (e & ~PTE_W) | PTE_COW,
+						    false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE))
+			;
+	}
+}
+
 int snap_unshare(struct vm_area *a, uint64_t addr)
 {
 	uint64_t *pde = pt_entry(&vm_pt, addr, 2, false);
@@ -529,7 +615,7 @@ int snap_unshare(struct vm_area *a, uint64_t addr)
 	paddr_t npa = frame_alloc(0);
 	if (!npa)
 		return -ENOMEM;
-	const uint64_t *ot = phys_to_virt(old);
+	uint64_t *ot = phys_to_virt(old);
 	uint64_t *nt = phys_to_virt(npa);
 	for (int j = 0; j < 512; j++) {
 		uint64_t e = __atomic_load_n(&ot[j], __ATOMIC_ACQUIRE);
@@ -540,6 +626,7 @@ int snap_unshare(struct vm_area *a, uint64_t addr)
 		nt[j] = source ? (e & ~(PTE_W | PTE_A | PTE_D)) | PTE_COW
 			       : e & ~PTE_W;
 	}
+	DELAY_POINT("snap.unshare.before_cas");
 	if (!__atomic_compare_exchange_n(pde, &v, npa | mine, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		for (int j = 0; j < 512; j++) /* another core was first */
@@ -549,29 +636,20 @@ int snap_unshare(struct vm_area *a, uint64_t addr)
 		return 0;
 	}
 	__atomic_fetch_add(&vm_pt.tables_allocated, 1, __ATOMIC_RELAXED);
+	if (!source)
+		leaves_cow(ot);
 	if (frame_unref(old) == 0) /* the other side let go meanwhile */
 		table_release(old, NULL);
 	return 0;
 }
 
-int snap_cow_fault(struct vm_area *a, uint64_t addr)
+int snap_cow_fault(struct vm_area *a, uint64_t addr, paddr_t *late)
 {
 	unsigned flags = __atomic_load_n(&a->cow_flags, __ATOMIC_ACQUIRE);
 	unsigned me = cpu_id();
 
 	if (flags & VM_SNAP_PARALLEL)
 		help(a); /* creation in progress? share it first */
-	/* Until creation's shootdown, another core may still write the old
-	 * frame through a writable translation: a copy made now could miss
-	 * that write. So the access is retried until creation is over. Not
-	 * by spinning here: interrupts are off, and the creating thread may
-	 * be preempted on this very core; between retries they are on, so
-	 * the timer can switch to it. */
-	if (__atomic_load_n(&a->creating, __ATOMIC_ACQUIRE)) {
-		tlb_poll();
-		cpu_relax();
-		return 0;
-	}
 	if (a->src)
 		return -EFAULT; /* a write to a snapshot */
 	if (snap_unshare(a, addr))
@@ -590,6 +668,21 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	}
 	if (!(e & PTE_COW))
 		return -EFAULT;
+	/* Until creation's shootdown, another core may still write the old
+	 * frame through a writable translation: a copy made now could miss
+	 * that write. So the access is retried until creation is over. Read
+	 * after e: if this creation shared the page, its store of `creating`
+	 * preceded that (acquire pairs with release). Creation that shares
+	 * the page after this point changes the entry (PTE_SHARE_GEN), so the
+	 * compare-and-swap below fails and the access is retried. Not by
+	 * spinning here: interrupts are off, and the creating thread may be
+	 * preempted on this very core; between retries they are on, so the
+	 * timer can switch to it. */
+	if (__atomic_load_n(&a->creating, __ATOMIC_ACQUIRE)) {
+		tlb_poll();
+		cpu_relax();
+		return 0;
+	}
 	/* The snapshot outlives this fault: destroy clears a->snap, then
 	 * waits for every fault in progress (vm_area_remove()) before it
 	 * frees anything. */
@@ -609,6 +702,7 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 			PTE_D;
 
 	if (frame_refcount(old) == 1) { /* the snapshot let go: take over */
+		DELAY_POINT("snap.cow_fault.takeover.before_cas");
 		if (__atomic_compare_exchange_n(pte, &e, old | keep | PTE_W,
 						false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED))
@@ -620,6 +714,7 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	if (!pa)
 		return -ENOMEM;
 	copy_frame(pa, old, FRAME_SIZE << order);
+	DELAY_POINT("snap.cow_fault.copy.before_cas");
 	if (!__atomic_compare_exchange_n(pte, &e, pa | keep | PTE_W, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		frame_unref(pa); /* another core copied first */
@@ -628,11 +723,15 @@ int snap_cow_fault(struct vm_area *a, uint64_t addr)
 	}
 	copies[me]++;
 	vm_count_frames(1L << order);
-	if (frame_unref(old) == 0) { /* the snapshot went meanwhile */
-		frame_free(old, order);
-		vm_count_frames(-(1L << order));
-	}
+	DELAY_POINT("snap.cow_fault.copy.before_unref");
 	invlpg((void *)addr);
+	if (frame_unref(old) == 0) { /* the snapshot went meanwhile */
+		/* Other cores may still read old through their entry for
+		 * addr: it is freed after the shootdown (vm_fault). */
+		vm_count_frames(-(1L << order));
+		*late = old | huge;
+		return SNAP_FAULT_SHOOTDOWN;
+	}
 	return flags & VM_SNAP_READER ? 0 : SNAP_FAULT_SHOOTDOWN;
 }
 

@@ -165,7 +165,7 @@ void tlb_shootdown(const uint64_t *va, unsigned n)
 {
 	/* Taken before the IPIs: these frames were unlinked before now. */
 	paddr_t tables = __atomic_exchange_n(&deferred, 0, __ATOMIC_ACQUIRE);
-	uint64_t sent[MAX_CPUS / 64] = {0}; /* bit per core */
+	uint64_t sent[(MAX_CPUS + 63) / 64] = {0}; /* cores sent an IPI */
 	unsigned nsent = 0;
 
 	if (!va || n > TLB_BATCH)
@@ -213,4 +213,10 @@ void tlb_counts(uint64_t *sd, uint64_t *ip)
 {
 	*sd = __atomic_load_n(&shootdowns, __ATOMIC_RELAXED);
 	*ip = __atomic_load_n(&ipis, __ATOMIC_RELAXED);
+}
+
+bool tlb_core_live(unsigned cpu)
+{
+	return cpu < MAX_CPUS &&
+	       __atomic_load_n(&acked[cpu].live, __ATOMIC_ACQUIRE);
 }

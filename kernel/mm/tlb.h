@@ -9,6 +9,7 @@
 #ifndef MM_TLB_H
 #define MM_TLB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <unidb/types.h>
 
@@ -50,5 +51,9 @@ void tlb_defer_free(paddr_t pa);
 
 /* Shootdown rounds that sent IPIs, and IPIs sent. */
 void tlb_counts(uint64_t *shootdowns, uint64_t *ipis);
+
+/* Whether core cpu runs threads (shootdowns reach it) rather than idling
+ * (they skip it). A snapshot; for tests. Any context. */
+bool tlb_core_live(unsigned cpu);
 
 #endif

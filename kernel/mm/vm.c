@@ -49,6 +49,7 @@
 #include <unidb/vm.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/delay.h"
 #include "mm/frame.h"
 #include "mm/pt.h"
 #include "mm/tlb.h"
@@ -275,15 +276,17 @@ static int dir_change(struct vm_area *add, struct vm_area *del)
  * access (this core's TLB held an older, stricter entry), a copy-on-write
  * fault if the page is shared with a snapshot, else real. Returns as
  * snap_cow_fault(). */
-static int fault_present(struct vm_area *a, uint64_t addr, uint64_t error)
+static int fault_present(struct vm_area *a, uint64_t addr, uint64_t error,
+			 paddr_t *late)
 {
 	uint64_t flags;
 
 	if (pt_walk(&vm_pt, addr, NULL, &flags, NULL))
 		return 0; /* unmapped meanwhile: retry, refault if needed */
 	if ((error & PF_W) && !(flags & PTE_W))
-		return flags & PTE_COW || a->cow ? snap_cow_fault(a, addr)
-						  : -EFAULT;
+		return flags & PTE_COW || a->cow
+			   ? snap_cow_fault(a, addr, late)
+			   : -EFAULT;
 	invlpg((const void *)addr);
 	return 0;
 }
@@ -295,13 +298,14 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 	uint64_t irq = irq_save();
 	struct vm_cpu *c = &vm_cpus[cpu_id()];
 	int r = -EFAULT;
+	paddr_t late = 0;
 
 	if (!(c->seq & 1)) { /* not a fault inside the fault path */
 		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		struct vm_area *a = area_find(addr);
 		if (a && (error & PF_P)) {
-			r = fault_present(a, addr, error);
+			r = fault_present(a, addr, error, &late);
 		} else if (a) {
 			/* A page table shared by a lazy snapshot gets a
 			 * private copy before a page is added to it. */
@@ -315,8 +319,15 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 					    &fast);
 			c->faults += !r;
 			c->fast_faults += !r && fast;
-			if (r == 1) /* lost the race, or in the way: which? */
-				r = pt_is_present(&vm_pt, addr) ? 0 : -EFAULT;
+			/* Lost the race, or in the way: which? A 4 KiB
+			 * leaf that was there and is gone again lost a race
+			 * with an unmap: retry (found by
+			 * stress_vm_ranges_racing_faults). */
+			if (r == 1)
+				r = pt_is_present(&vm_pt, addr) ||
+					    !(a->flags & VM_HUGE)
+					? 0
+					: -EFAULT;
 		}
 		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
 	}
@@ -324,6 +335,8 @@ int vm_fault(uint64_t addr, uint64_t error, struct trap_frame *f)
 		/* Outside the section: tlb_shootdown() may free tables. */
 		uint64_t va = addr & ~(PT_PAGE - 1);
 		tlb_shootdown(&va, 1);
+		if (late)
+			frame_free(late & ~1UL, late & 1 ? FRAME_ORDER_MAX : 0);
 		r = 0;
 	}
 	irq_restore(irq);
@@ -382,26 +395,45 @@ struct vm_area *vm_area_create(uint64_t size, unsigned flags)
 struct batch {
 	unsigned n;
 	bool pool; /* to the pool (zeroed) rather than the allocator */
-	paddr_t pa[BATCH];    /* bit 0: a 2 MiB frame */
+	struct batch *more; /* full batches of the same round (kmalloc'd) */
+	paddr_t pa[BATCH];  /* bit 0: a 2 MiB frame */
 	uint64_t va[BATCH];
 };
 
+static void batch_release(struct batch *b);
+
+/* pt_unmap's callback. A pass may meet more leaves than one batch holds:
+ * pages that fault back in during vm_unmap (the caller's race) are met
+ * again by the last pass, which covers the whole range. A full batch moves
+ * to a new block on b->more, all released in one round after the pass.
+ * Releasing on the spot instead would flush in the middle of a table, and
+ * every page refaulted meanwhile behind the pass would be lost with that
+ * table when the pass frees it (seen: thousands of leaked frames); that
+ * is only the fallback when no block can be had. */
 static void batch_leaf(void *arg, uint64_t va, paddr_t pa, uint64_t flags,
 		       int level)
 {
 	struct batch *b = arg;
+	if (b->n == BATCH) {
+		struct batch *full = kmalloc(sizeof(*full));
+		if (full) {
+			memcpy(full, b, sizeof(*full));
+			b->more = full;
+			b->n = 0;
+		} else {
+			batch_release(b);
+		}
+	}
 	b->va[b->n] = va;
 	b->pa[b->n++] = pa | (level > 1);
 }
 
-/* Flushes the batch's pages from every TLB, then frees their frames. */
-static void batch_release(struct batch *b)
+/* Frees the frames of one batch; the caller flushed them. Returns the
+ * 4 KiB frames that left areas. */
+static int64_t batch_free(struct batch *b)
 {
 	int64_t frames = 0;
 
-	if (!b->n)
-		return;
-	tlb_shootdown(b->va, b->n); /* invlpg of a 2 MiB page's start drops it */
 	for (unsigned i = 0; i < b->n; i++) {
 		paddr_t pa = b->pa[i] & ~1UL;
 		if (frame_refcount(pa) > 1) { /* a snapshot still has it */
@@ -422,10 +454,28 @@ static void batch_release(struct batch *b)
 			frames++;
 		}
 	}
+	b->n = 0;
+	return frames;
+}
+
+/* Flushes the batch's pages (and those of its full batches) from every
+ * TLB, then frees their frames. */
+static void batch_release(struct batch *b)
+{
+	if (!b->n && !b->more)
+		return;
+	/* invlpg of a 2 MiB page's start drops it */
+	tlb_shootdown(b->more ? NULL : b->va, b->more ? 0 : b->n);
+	int64_t frames = batch_free(b);
+	while (b->more) {
+		struct batch *full = b->more;
+		b->more = full->more;
+		frames += batch_free(full);
+		kfree(full);
+	}
 	preempt_disable();
 	count_mapped(&vm_cpus[cpu_id()], -frames);
 	preempt_enable();
-	b->n = 0;
 }
 
 /* Removes every page of [va, end), BATCH leaves per shootdown round, then
@@ -437,17 +487,17 @@ static void unmap_range(uint64_t va, uint64_t end, uint64_t page, bool pool)
 	struct batch small;
 	uint64_t start = va, chunk = BATCH * page;
 
-	if (!b) { /* no memory for a batch: go one page at a time */
+	if (!b) /* no memory for a batch */
 		b = &small;
-		chunk = page;
-	}
 	b->n = 0;
 	b->pool = pool;
+	b->more = NULL;
 	for (; va < end; va += chunk) {
 		uint64_t len = end - va < chunk ? end - va : chunk;
 		pt_unmap(&vm_pt, va, len, batch_leaf, b);
 		batch_release(b);
 	}
+	DELAY_POINT("vm.unmap_range.before_tables");
 	uint64_t freed = vm_pt.tables_freed;
 	pt_unmap(&vm_pt, start, end - start, batch_leaf, b);
 	batch_release(b); /* leaves only if the caller raced its own unmap */
@@ -486,10 +536,12 @@ int vm_area_destroy(struct vm_area *a)
 	}
 	vm_area_remove(a);
 	unmap_range(a->base, a->base + a->span, page_size(a), false);
+	/* Frames pooled by VM_SNAP_NOFREE were kept for the copy-on-write
+	 * faults of areas with snapshots: they go when such an area does,
+	 * not with every temporary area. */
+	if (a->cow)
+		snap_pool_drain();
 	vm_area_forget(a);
-	/* Frames pooled by VM_SNAP_NOFREE were kept for this area's
-	 * copy-on-write faults. */
-	snap_pool_drain();
 	mutex_unlock(&vm_lock);
 	return 0;
 }
@@ -542,7 +594,13 @@ static int protect(struct vm_area *a, uint64_t off, uint64_t len,
 {
 	uint64_t va = a->base + off, npages = len / page_size(a);
 	bool wr = prot & VM_WRITE;
-	long n = pt_protect(&vm_pt, va, len, wr ? PTE_W : 0, wr ? 0 : PTE_W);
+	/* PTE_COW says "read-only only because a snapshot shares the frame,
+	 * a write copies or takes it over". No snapshot exists here
+	 * (frozen()), and from now on the protection is the caller's: the
+	 * mark goes, or the next write would take the page over and set W
+	 * against a read-only request. */
+	long n = pt_protect(&vm_pt, va, len, wr ? PTE_W : 0,
+			   wr ? PTE_COW : PTE_W | PTE_COW);
 
 	if (n < 0)
 		return (int)n;

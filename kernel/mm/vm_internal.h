@@ -19,6 +19,16 @@ struct trap_frame;
  * it points to is shared between a source and its snapshot; the table
  * frame's refcount says by how many. */
 #define PDE_SHARED PTE_COW
+/* Another software bit, flipped by every share of an entry with a new
+ * snapshot (a leaf, or a lazily shared directory entry), so that sharing
+ * always changes the entry even when it was copy-on-write (or shared)
+ * already, left so by a destroyed snapshot. A fault decides from the
+ * entry and the frame's refcount (1: take over, set W) and commits with a
+ * compare-and-swap on the entry; without the flip a creation that took a
+ * new reference between the two would write back the same value and the
+ * fault's CAS would succeed, making a frame the new snapshot shares
+ * writable (issue 16, finding 9). */
+#define PTE_SHARE_GEN (1UL << 10)
 
 struct vm_area {
 	uint64_t base, size; /* immutable; size rounded to the page size */
@@ -59,10 +69,12 @@ void vm_count_frames(int64_t frames);
 
 /* snapshot.c: a write fault on a PTE_COW page of area a, interrupts off.
  * Returns 0 (resolved), SNAP_FAULT_SHOOTDOWN (resolved; the caller must
- * flush the page from every core once out of the fault section), or a
- * negative error (the fault is real). */
+ * flush the page from every core once out of the fault section, and then
+ * free *late if it was set: the frame the page left, whose last reference
+ * went; bit 0 set for a 2 MiB frame), or a negative error (the fault is
+ * real). */
 #define SNAP_FAULT_SHOOTDOWN 2
-int snap_cow_fault(struct vm_area *a, uint64_t addr);
+int snap_cow_fault(struct vm_area *a, uint64_t addr, paddr_t *late);
 /* snapshot.c: if the page table that maps addr in area a is shared with a
  * lazy snapshot (or, for a snapshot, with its source), gives a its own
  * copy. Interrupts off. Returns 0, or -ENOMEM. */

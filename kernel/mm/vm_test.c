@@ -10,6 +10,7 @@
 #include <unidb/vm.h>
 
 #include "mm/frame.h"
+#include "mm/tlb.h"
 
 #define PAGE 4096UL
 #define MIB2 (2UL << 20)
@@ -344,6 +345,24 @@ static void touch_and_spin(void *arg)
 	}
 }
 
+/* Waits until no core but this one and `except` (-1: none) runs threads.
+ * Not a fixed sleep: an oversubscribed host (-smp 32 on 2 cores) may not
+ * run a vCPU for a long time, and a core counts as live until it reaches
+ * its idle loop. False after about 30 s. */
+static bool others_idle(int except)
+{
+	for (int tries = 0; tries < 30000; tries++) {
+		bool live = false;
+		for (unsigned c = 0; c < cpu_count(); c++)
+			live |= c != cpu_id() && (int)c != except &&
+				tlb_core_live(c);
+		if (!live)
+			return true;
+		thread_sleep_ns(1000000);
+	}
+	return false;
+}
+
 /* Shootdowns go only to cores that may use area translations: idle cores
  * are skipped. */
 TEST(vm_shootdown_skips_idle_cores)
@@ -354,7 +373,7 @@ TEST(vm_shootdown_skips_idle_cores)
 	ASSERT(a);
 	struct vm_stats s0, s1, s2;
 
-	thread_sleep_ns(20000000); /* every other core goes idle */
+	ASSERT(others_idle(-1));
 	vm_stats(&s0);
 	ASSERT_EQ(vm_unmap(a, 0, 4096), 0);
 	vm_stats(&s1);
@@ -366,6 +385,7 @@ TEST(vm_shootdown_skips_idle_cores)
 	ASSERT(th);
 	while (!t.touched)
 		thread_yield();
+	ASSERT(others_idle(at.cpu));
 	ASSERT_EQ(vm_unmap(a, 4096, 4096), 0);
 	vm_stats(&s2);
 	EXPECT_EQ(s2.ipis - s1.ipis, 1); /* just the core that touched it */
@@ -408,7 +428,8 @@ TEST(vm_idle_core_drops_translations_it_missed)
 	struct thread *th = thread_create("sleeper", read_sleep_read, &s, &at);
 	ASSERT(th);
 	semaphore_down(&s.done);
-	thread_sleep_ns(20000000); /* the sleeper's core goes idle */
+	/* The sleeper's core (and every other) goes idle. */
+	ASSERT(others_idle(-1));
 	struct vm_stats s0, s1;
 	vm_stats(&s0);
 	ASSERT_EQ(vm_unmap(a, 0, PAGE), 0);
