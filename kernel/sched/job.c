@@ -193,6 +193,12 @@ void job_workers_start(void)
 		if (!workers[c])
 			panic("job: cannot start the worker of cpu %u", c);
 	}
+	/* Ready means idle: every worker has reached its wait once, so what
+	 * runs after boot (and the threads list) finds them there. */
+	for (unsigned c = 0; c < cpu_count(); c++)
+		while (__atomic_load_n(&workers[c]->state, __ATOMIC_ACQUIRE) !=
+		       THREAD_BLOCKED)
+			thread_yield();
 }
 
 /* From the idle loop, interrupts off: this core has nothing to run. */
