@@ -100,7 +100,8 @@ unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 # db/ with the host shim (tests/unit/db_host.c) and POSIX sockets: a
 # PostgreSQL-protocol server for psql and the SQL regression tests, built
 # with the sanitizers like the unit tests.
-DB_SRC := $(filter-out %_test.c,$(sort $(wildcard db/*.c db/*/*.c)))
+# db/server/ is the guest's transport (<unidb/net.h>); the host has its own.
+DB_SRC := $(filter-out %_test.c db/server/%,$(sort $(wildcard db/*.c db/*/*.c)))
 $(BUILD)/host/unidb-pg: $(DB_SRC) $(wildcard db/*.h db/*/*.h) \
 		tools/host/unidb-pg.c tests/unit/db_host.c
 	@mkdir -p $(dir $@)

@@ -50,4 +50,12 @@ struct pg_io {
 int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
 		   int32_t secret);
 
+/* Turns a client away (e.g. 53300, "sorry, too many clients already"):
+ * reads its startup packet as a session would (SSL and GSSENC requests
+ * answered 'N'), then sends FATAL code with msg. Reading first matters: a
+ * client that is still sending when the server closes gets a reset
+ * instead of the message. Returns -EINVAL once the error is sent, or the
+ * transport's error. */
+int pg_refuse(struct pg_io *io, const char *code, const char *msg);
+
 #endif

@@ -64,6 +64,7 @@ struct session {
 	struct prepared *stmts;
 	struct portal *portals;
 	bool skip_to_sync;
+	const char *refuse_code, *refuse_msg; /* pg_refuse(): FATAL at once */
 };
 
 /* ---- bytes in and out ---------------------------------------------------- */
@@ -841,6 +842,8 @@ static int startup(struct session *s, int32_t pid, int32_t secret)
 	kfree(body);
 	if (rc < 0)
 		return rc;
+	if (s->refuse_code) /* after the packet, as PostgreSQL: no reset */
+		return fatal(s, s->refuse_code, s->refuse_msg);
 	i = (unsigned)pg_begin(&s->out, 'R');
 	pg_put_i32(&s->out, 0); /* AuthenticationOk */
 	pg_end(&s->out, i);
@@ -937,8 +940,8 @@ static int serve(struct session *s)
 	}
 }
 
-int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
-		   int32_t secret)
+static int run(struct db *db, struct pg_io *io, int32_t pid, int32_t secret,
+	       const char *refuse_code, const char *refuse_msg)
 {
 	struct session *s = kzalloc(sizeof(*s));
 	int rc;
@@ -947,6 +950,8 @@ int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
 		return -ENOMEM;
 	s->db = db;
 	s->io = io;
+	s->refuse_code = refuse_code;
+	s->refuse_msg = refuse_msg;
 	rc = startup(s, pid, secret);
 	if (rc == 0 && s->user[0])
 		rc = serve(s);
@@ -958,4 +963,15 @@ int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
 	sb_free(&s->notices);
 	kfree(s);
 	return rc;
+}
+
+int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
+		   int32_t secret)
+{
+	return run(db, io, pid, secret, NULL, NULL);
+}
+
+int pg_refuse(struct pg_io *io, const char *code, const char *msg)
+{
+	return run(NULL, io, 0, 0, code, msg);
 }

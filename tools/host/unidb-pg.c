@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,31 +64,19 @@ static long sock_write(void *ctx, const void *buf, size_t n)
 	return 0;
 }
 
-/* FATAL 53300 without a session: the startup packet is read and dropped. */
-static void too_many(int fd)
-{
-	static const char msg[] = "SFATAL\0VFATAL\0C53300\0"
-				  "Msorry, too many clients already\0";
-	unsigned char out[5 + sizeof(msg) + 1];
-	uint32_t len = 4 + sizeof(msg) + 1;
-
-	out[0] = 'E';
-	out[1] = (unsigned char)(len >> 24);
-	out[2] = (unsigned char)(len >> 16);
-	out[3] = (unsigned char)(len >> 8);
-	out[4] = (unsigned char)len;
-	memcpy(out + 5, msg, sizeof(msg));
-	out[5 + sizeof(msg)] = 0;
-	if (write(fd, out, sizeof(out)) < 0)
-		return;
-}
-
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
 	struct pg_io io = {c, sock_read, sock_write};
+	bool over;
 
-	pg_session_run(&the_db, &io, c->pid, (int32_t)random());
+	pthread_mutex_lock(&conns_lock);
+	over = ++nconns > max_conns;
+	pthread_mutex_unlock(&conns_lock);
+	if (over)
+		pg_refuse(&io, "53300", "sorry, too many clients already");
+	else
+		pg_session_run(&the_db, &io, c->pid, (int32_t)random());
 	close(c->fd);
 	free(c);
 	pthread_mutex_lock(&conns_lock);
@@ -134,15 +123,6 @@ int main(int argc, char **argv)
 		if (cfd < 0)
 			continue;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		pthread_mutex_lock(&conns_lock);
-		if (nconns >= max_conns) {
-			pthread_mutex_unlock(&conns_lock);
-			too_many(cfd);
-			close(cfd);
-			continue;
-		}
-		nconns++;
-		pthread_mutex_unlock(&conns_lock);
 		c = malloc(sizeof(*c));
 		if (!c) {
 			close(cfd);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* server.c: the database server in the guest.
+ *
+ * The command `db [PORT]` (default 5432) listens on the default network
+ * stack and serves every connection with its own thread running db/wire's
+ * session over <unidb/net.h>: the paper's one-thread-per-connection model
+ * with blocking calls (Figure 1a), cheap here because threads and socket
+ * calls are. It is the guest twin of tools/host/unidb-pg.c; only the
+ * transport (this file) differs, the engine is the same code.
+ *
+ * Connections beyond max_connections (100, as PostgreSQL) get FATAL
+ * 53300. Idle connections are probed with TCP keepalive, so a client that
+ * vanished is noticed and its thread ends. The command runs until the
+ * machine is powered off. */
+#include <stdlib.h>
+#include <unidb/command.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/net.h>
+#include <unidb/panic.h>
+#include <unidb/printk.h>
+#include <unidb/thread.h>
+#include <unidb/time.h>
+
+#include "../storage/table.h"
+#include "../wire/pgwire.h"
+
+#define DB_PORT 5432
+#define MAX_CONNECTIONS 100
+#define LISTEN_BACKLOG 128
+#define NET_WAIT_S 30 /* how long boot waits for an address */
+#define KEEPIDLE_S 60
+
+static struct db the_db;
+static int nconns; /* connections being served; atomic */
+
+struct conn {
+	struct net_sock *sock;
+	int32_t pid;
+};
+
+static long conn_read(void *ctx, void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	return net_recv(c->sock, buf, n, NET_FOREVER);
+}
+
+static long conn_write(void *ctx, const void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	long r = net_send(c->sock, buf, n, NET_FOREVER);
+	return r < 0 ? r : 0;
+}
+
+static void conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct pg_io io = {c, conn_read, conn_write};
+
+	if (__atomic_add_fetch(&nconns, 1, __ATOMIC_ACQ_REL) > MAX_CONNECTIONS)
+		pg_refuse(&io, "53300", "sorry, too many clients already");
+	else
+		pg_session_run(&the_db, &io, c->pid, (int32_t)(time_ns() >> 3));
+	__atomic_sub_fetch(&nconns, 1, __ATOMIC_ACQ_REL);
+	net_close(c->sock);
+	kfree(c);
+}
+
+static int cmd_db(int argc, char **argv)
+{
+	long port = argc > 1 ? strtol(argv[1], NULL, 10) : DB_PORT;
+	struct net_sock *l;
+	int32_t next_pid = 1000;
+	int err;
+
+	if (port <= 0 || port > 65535) {
+		printk("db: bad port '%s'\n", argv[1]);
+		return POWEROFF_FAIL;
+	}
+	if (!net_default()) {
+		printk("db: no network device (boot with tools/run --net "
+		       "user|tap)\n");
+		return POWEROFF_FAIL;
+	}
+	err = net_wait_configured(net_default(), NET_WAIT_S * 1000000000ull,
+				  NULL, NULL, NULL);
+	if (err) {
+		printk("db: no address after %d s (%d)\n", NET_WAIT_S, err);
+		return POWEROFF_FAIL;
+	}
+	err = net_listen((uint16_t)port, LISTEN_BACKLOG, &l);
+	if (err) {
+		printk("db: cannot listen on port %ld (%d)\n", port, err);
+		return POWEROFF_FAIL;
+	}
+	net_setopt(l, NET_OPT_NODELAY, 1);
+	net_setopt(l, NET_OPT_KEEPALIVE, 1);
+	net_setopt(l, NET_OPT_KEEPIDLE_S, KEEPIDLE_S);
+	db_init(&the_db);
+	printk("unidb: database ready on port %ld\n", port);
+	for (;;) {
+		struct net_sock *s;
+		struct conn *c;
+
+		if (net_accept(l, &s, NET_FOREVER))
+			continue;
+		c = kmalloc(sizeof(*c));
+		if (!c) {
+			net_close(s);
+			continue;
+		}
+		c->sock = s;
+		c->pid = next_pid++;
+		struct thread *t = thread_create("pg", conn_main, c, NULL);
+		if (!t) {
+			net_close(s);
+			kfree(c);
+			continue;
+		}
+		thread_detach(t);
+	}
+}
+COMMAND(db, "[PORT]  serve the database (PostgreSQL protocol, default 5432)",
+	cmd_db);
