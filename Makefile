@@ -44,7 +44,7 @@ KSRC_S := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
-.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps fuzz
+.PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps fuzz net-test-full
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -139,6 +139,9 @@ test: deps all unit
 # The stress tests under delay injection for STRESS_MINUTES (default 30).
 stress: deps all
 	$(V)tests/stress $(STRESS_MINUTES)
+
+net-test-full: deps all
+	$(V)tests/net/e2e.sh --full
 
 bench-boot: deps all
 	$(V)bench/boot/run
