@@ -24,6 +24,7 @@ static void echo_conn(void *arg)
 	uint8_t *buf = kmalloc(ECHO_BUF);
 	long n = -ENOMEM;
 	unsigned long total = 0;
+	const char *op = "recv";
 
 	while (buf) {
 		n = net_recv(s, buf, ECHO_BUF, ECHO_IDLE_NS);
@@ -32,15 +33,16 @@ static void echo_conn(void *arg)
 		long w = net_send(s, buf, (size_t)n, ECHO_IDLE_NS);
 		if (w < 0) {
 			n = w;
+			op = "send";
 			break;
 		}
 		total += (unsigned long)n;
 	}
 	if (n < 0) {
 		__atomic_add_fetch(&echo_errors, 1, __ATOMIC_RELAXED);
-		printk("echo: connection ended with error %ld after %lu "
+		printk("echo: connection ended: %s error %ld after %lu "
 		       "bytes\n",
-		       n, total);
+		       op, n, total);
 	}
 	net_close(s);
 	kfree(buf);
