@@ -46,7 +46,7 @@ KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
 .PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps
-.PHONY: host sql-expected fuzz
+.PHONY: host sql-expected fuzz net-test-full
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -171,6 +171,9 @@ test: deps all unit host
 # The stress tests under delay injection for STRESS_MINUTES (default 30).
 stress: deps all
 	$(V)tests/stress $(STRESS_MINUTES)
+
+net-test-full: deps all
+	$(V)tests/net/e2e.sh --full
 
 bench-boot: deps all
 	$(V)bench/boot/run

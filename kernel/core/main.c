@@ -29,6 +29,7 @@
 #include "drivers/pci.h"
 #include "drivers/virtio.h"
 #include "mm/frame.h"
+#include "net/boot.h"
 #include "mm/vm_internal.h"
 #include "sched/sched.h"
 
@@ -273,6 +274,7 @@ void kmain(uint32_t start_info)
 	pci_init(cmdline); /* both take their words out of the command line */
 	virtio_init(cmdline);
 	nvme_init();
+	net_boot(cmdline); /* after the drivers registered their netifs */
 
 	poweroff(command_run(cmdline));
 }

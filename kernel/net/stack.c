@@ -140,7 +140,9 @@ struct net_stack *net_stack_new(struct netif *nif, const struct net_config *cfg)
 	env_random(&st->ip_id, sizeof(st->ip_id));
 	env_random(&st->next_port, sizeof(st->next_port));
 	nif->stack = st;
-	nif->input = net_input;
+	/* The driver's RX threads may already run: they load input with
+	 * acquire, so stack must be visible before input is. */
+	__atomic_store_n(&nif->input, net_input, __ATOMIC_RELEASE);
 	return st;
 }
 
@@ -150,7 +152,7 @@ void net_stack_free(struct net_stack *st)
 	tcp_stack_free(st);
 	arp_flush(st);
 	env_unlock(st->lock);
-	st->nif->input = NULL;
+	__atomic_store_n(&st->nif->input, NULL, __ATOMIC_RELEASE);
 	st->nif->stack = NULL;
 	env_lock_free(st->lock);
 	env_free(st->txbuf);

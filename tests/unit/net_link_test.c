@@ -56,7 +56,14 @@ static unsigned pump(struct side *from, struct side *to,
 	unsigned moved = 0;
 	size_t n;
 
-	while ((n = fnif_pop(&from->dev, f))) {
+	/* The ring is filled under the sender's stack lock, also by the
+	 * echo thread of blocking_calls_echo_from_a_thread: pop under it. */
+	for (;;) {
+		env_lock(from->st->lock);
+		n = fnif_pop(&from->dev, f);
+		env_unlock(from->st->lock);
+		if (!n)
+			break;
 		unsigned r = (unsigned)(host_random() % 1000);
 		moved++;
 		if (im->cut || r < im->loss)

@@ -3,5 +3,6 @@
 # every portable file of kernel/net/ (not the kernel environment, the
 # device registry or the in-guest tests) plus the host environment.
 NET_SRCS = $(filter-out kernel/net/env_kernel.c kernel/net/netif.c \
+	kernel/net/boot.c kernel/net/echo_cmd.c \
 	kernel/net/%_test.c,$(wildcard kernel/net/*.c)) \
 	tests/unit/net_env_host.c tests/unit/net_host.c
