@@ -100,9 +100,7 @@ unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 # db/ with the host shim (tests/unit/db_host.c) and POSIX sockets: a
 # PostgreSQL-protocol server for psql and the SQL regression tests, built
 # with the sanitizers like the unit tests.
-# db/server/ is the guest's transport (<unidb/net.h>); the host has its own.
-DB_SRC := $(filter-out %_test.c db/server/%,$(sort $(wildcard db/*.c db/*/*.c)))
-$(BUILD)/host/unidb-pg: $(DB_SRC) $(wildcard db/*.h db/*/*.h) \
+$(BUILD)/host/unidb-pg: $(DB_SRC) $(DB_HDR) \
 		tools/host/unidb-pg.c tests/unit/db_host.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
@@ -134,7 +132,7 @@ $(FUZZ_NET:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h
 	@echo "  FUZZCC  $@"
 	$(V)clang $(FUZZ_CFLAGS) -o $@ $< $(NET_SRCS)
 $(FUZZ_DB:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c $(DB_SRC) \
-		$(wildcard db/*.h db/*/*.h) tests/unit/db_host.c
+		$(DB_HDR) tests/unit/db_host.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(V)clang $(FUZZ_CFLAGS) -o $@ $< tests/unit/db_host.c $(DB_SRC)
@@ -159,8 +157,10 @@ fuzz:
 deps:
 	$(V)tools/deps
 
+# The main job: the database server, reached at 127.0.0.1:5432 (another
+# host port: RUNFLAGS='--port 5433:5432'; another command: --append).
 run: deps all
-	$(V)tools/run $(RUNFLAGS)
+	$(V)tools/run --net user --port 5432 $(RUNFLAGS)
 
 debug: deps all
 	$(V)tools/run --gdb $(RUNFLAGS)

@@ -3,7 +3,7 @@
  *
  * COMMAND(name, usage, fn) registers a command through the linker section
  * .unidb_commands. After boot, the first word of the command line picks
- * the command; fn gets the words as argc/argv (argv[0] = name) and its
+ * the command (none: "db", the database server); fn gets the words as argc/argv (argv[0] = name) and its
  * return value becomes the VM's exit status (0 = success). An unknown
  * command prints the list and exits with status 1. */
 #ifndef UNIDB_COMMAND_H

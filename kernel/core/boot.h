@@ -14,7 +14,8 @@ struct boot_info {
 extern struct boot_info boot_info;
 
 /* Splits the command line into words and runs the command the first word
- * names; returns its exit status. */
+ * names (an empty line runs "db", the database server); returns its exit
+ * status. */
 int command_run(char *cmdline);
 /* Runs the command argv[0] with its words (a prefix command's tail). */
 int command_run_argv(int argc, char **argv);

@@ -43,10 +43,9 @@ int command_run(char *cmdline)
 	char *argv[ARGS_MAX + 1] = {0};
 	int argc = split(cmdline, argv);
 
-	if (argc == 0) {
-		printk("unidb: no command on the kernel command line\n");
-		usage();
-		return 0;
+	if (argc == 0) { /* the main job: the database server */
+		static char db[] = "db";
+		argv[argc++] = db;
 	}
 	return command_run_argv(argc, argv);
 }

@@ -135,7 +135,7 @@ case_smashed_stack_names_function() {
 # RDRAND the canary comes from the TSC, without NX only writes are
 # caught (a jump into data runs, and the crash command says so).
 case_protection_degrades_without_rdrand_or_nx() {
-	boot 1 "" -- -cpu max,-rdrand
+	boot 1 "poweroff" -- -cpu max,-rdrand
 	expect_status 0
 	expect_line '^unidb: protection W\^X \(code read-only, data no-execute\), stack canary from TSC$'
 	boot 1 "crash exec-heap" -- -cpu max,-nx
@@ -205,13 +205,44 @@ case_gdb_helper_lists_threads() {
 
 case_boot_shows_cpus_memory_clock() {
 	for m in q35 microvm; do
-		boot 4 "" --machine "$m"
+		boot 4 "poweroff" --machine "$m"
 		expect_status 0
 		expect_line '^unidb: ready \(4 cpus\) in [0-9]+\.[0-9]{3} ms'
 		expect_line '^unidb: memory 511 MiB usable'
 		expect_line '^unidb: clock tsc [0-9]+\.[0-9]{3} GHz'
 		expect_line '^unidb: protection W\^X \(code read-only, data no-execute\), stack canary from RDRAND$'
 	done
+}
+
+# The main job (an empty command line, as `make run` boots it): the
+# database server answers psql from the host over user networking, with
+# PostgreSQL's results and error codes, and the guest is killed afterwards.
+case_main_job_serves_psql() {
+	UNIDB_DEPS_QUIET=1 tools/deps sql >/dev/null 2>&1 || { why="cannot install psql"; return; }
+	local port=$((20000 + RANDOM % 20000)) log i res
+	log=$(mktemp)
+	tools/run --quiet --smp 2 --mem 512M --timeout 300 --net user \
+		--port "$port:5432" >"$log" 2>&1 &
+	local qemu=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'database ready on port 5432' "$log" && break
+		kill -0 "$qemu" 2>/dev/null || break
+		sleep 0.2
+	done
+	res=$(PGCONNECT_TIMEOUT=30 timeout 120 psql -X -At -h 127.0.0.1 -p "$port" \
+		-U postgres -v ON_ERROR_STOP=0 \
+		-c "create table t (id int primary key, v text not null)" \
+		-c "insert into t values (1, 'a'), (2, 'b'), (3, 'b')" \
+		-c "select v, count(*) from t group by v order by v" \
+		-c "insert into t values (1, 'dup')" 2>&1)
+	kill "$qemu" 2>/dev/null
+	wait "$qemu" 2>/dev/null
+	out=$(tr -d '\r' <"$log")$'\n'$res
+	rm -f "$log"
+	expect_line '^unidb: database ready on port 5432$'
+	expect_line '^a\|1$'
+	expect_line '^b\|2$'
+	expect_line 'duplicate key value violates unique constraint "t_pkey"'
 }
 
 # ---- portability boot matrix (issue 17; docs/hypervisors.md) ----------------

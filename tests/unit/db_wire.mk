@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: MIT
 # db_wire.mk: host tests of db/ (the database engine) with the host shim.
 UNIT_TESTS += db_wire
-unit_db_wire_SRCS := tests/unit/db_wire_test.c tests/unit/db_host.c \
-	$(filter-out %_test.c,$(sort $(wildcard db/*.c db/*/*.c)))
-$(BUILD)/unit/db_wire: $(wildcard db/*.h db/*/*.h)
+unit_db_wire_SRCS = tests/unit/db_wire_test.c tests/unit/db_host.c $(DB_SRC)
+$(BUILD)/unit/db_wire: $(DB_HDR)
