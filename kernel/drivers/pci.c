@@ -18,7 +18,7 @@
 #include "arch/x86_64/apic_encode.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/portio.h"
+#include "arch/x86_64/x86.h"
 #include "core/param.h"
 #include "drivers/acpi.h"
 #include "drivers/pci.h"
