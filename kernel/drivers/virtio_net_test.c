@@ -267,6 +267,21 @@ static bool idle_without_polls(void)
 	return false;
 }
 
+static void build_arp(const struct netif *nif, uint8_t *f)
+{
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, nif->mac, 6);
+	put16(f + 12, ETH_P_ARP);
+	put16(f + 14, 1);
+	put16(f + 16, ETH_P_IP);
+	f[18] = 6, f[19] = 4;
+	put16(f + 20, 1);
+	memcpy(f + 22, nif->mac, 6);
+	memcpy(f + 28, slirp_guest, 4);
+	memcpy(f + 38, slirp_gw, 4);
+}
+
 TEST(net_link_modes)
 {
 	if (!test_netif("net_link_modes"))
@@ -291,17 +306,8 @@ TEST(net_link_modes)
 	/* Adaptive: traffic makes it poll for a while, idleness ends it. */
 	ASSERT_EQ(netdev_set_mode(0, -1, NETDEV_ADAPTIVE), 0);
 	struct netif *nif = netif_get(0);
-	uint8_t f[60] = {0};
-	memset(f, 0xff, 6);
-	memcpy(f + 6, nif->mac, 6);
-	put16(f + 12, ETH_P_ARP);
-	put16(f + 14, 1);
-	put16(f + 16, ETH_P_IP);
-	f[18] = 6, f[19] = 4;
-	put16(f + 20, 1);
-	memcpy(f + 22, nif->mac, 6);
-	memcpy(f + 28, slirp_guest, 4);
-	memcpy(f + 38, slirp_gw, 4);
+	uint8_t f[60];
+	build_arp(nif, f);
 	struct netif_tx tx = {.frame = f, .len = sizeof(f)};
 	uint64_t irqs = stats().irqs;
 	ASSERT(exchange(nif, &tx, is_arp_reply_from_gw));
@@ -356,21 +362,6 @@ struct rtt_run {
 	uint64_t ns[RTT_MAX];
 	unsigned done;
 };
-
-static void build_arp(const struct netif *nif, uint8_t *f)
-{
-	memset(f, 0, 60);
-	memset(f, 0xff, 6);
-	memcpy(f + 6, nif->mac, 6);
-	put16(f + 12, ETH_P_ARP);
-	put16(f + 14, 1);
-	put16(f + 16, ETH_P_IP);
-	f[18] = 6, f[19] = 4;
-	put16(f + 20, 1);
-	memcpy(f + 22, nif->mac, 6);
-	memcpy(f + 28, slirp_guest, 4);
-	memcpy(f + 38, slirp_gw, 4);
-}
 
 /* One ARP request, spinning (with yields) for the reply. */
 static void rtt_thread(void *arg)

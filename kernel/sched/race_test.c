@@ -83,18 +83,6 @@ static void storm_unparker(void *arg)
 	}
 }
 
-/* A sleeper blocked in thread_sleep_ns() whose timer has already fired
- * lost its wake-up: nothing will ever wake it. */
-static bool lost_in_sleep(struct thread *t)
-{
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_BLOCKED)
-		return false;
-	const char *why = t->wait_reason;
-	struct timer *tm = t->wait_obj;
-	return why && !strcmp(why, "sleep") && tm &&
-	       !__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE);
-}
-
 /* Waits for the sleepers to return; a sleeper that stays lost (blocked,
  * timer fired, not switched in) for a whole second is counted and woken,
  * so that the test ends. */
@@ -107,7 +95,7 @@ static unsigned reap_sleepers(struct sleep_storm *s)
 		for (int i = 0; i < SLEEPERS; i++) {
 			struct thread *t = s->sleeper[i];
 			uint64_t now = time_ns();
-			if (!lost_in_sleep(t) || t->switches != seen[i]) {
+			if (!thread_sleep_lost(t) || t->switches != seen[i]) {
 				seen[i] = t->switches;
 				since[i] = now;
 			} else if (now - since[i] > SEC) {

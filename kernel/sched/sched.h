@@ -191,6 +191,10 @@ struct stack {
 	void *meta;	    /* META_SIZE bytes above the stack */
 };
 #define STACK_META_SIZE 8192
+/* True if t is blocked in thread_sleep_ns() with its timer already fired:
+ * a lost wake-up (the race and stress tests look for it). */
+bool thread_sleep_lost(struct thread *t);
+
 struct stack *stack_get(size_t size);
 void stack_put(struct stack *s);
 

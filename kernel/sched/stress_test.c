@@ -147,18 +147,6 @@ static void spawner(void *arg)
 	__atomic_fetch_add(&s->done, 1, __ATOMIC_RELEASE);
 }
 
-/* Blocked in thread_sleep_ns() with its timer already fired: no one
- * will wake it. */
-static bool lost_in_sleep(struct thread *t)
-{
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_BLOCKED)
-		return false;
-	const char *why = t->wait_reason;
-	struct timer *tm = t->wait_obj;
-	return why && !strcmp(why, "sleep") && tm &&
-	       !__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE);
-}
-
 static struct thread *spawn(const char *name, void (*fn)(void *), void *arg,
 			    int cpu)
 {
@@ -209,7 +197,7 @@ TEST(stress_sched_sleep_unpark_exit_storm)
 		for (unsigned i = 0; i < s.nsleepers; i++) {
 			struct thread *t = s.sleeper[i];
 			uint64_t now = time_ns();
-			if (!lost_in_sleep(t) || t->switches != seen[2 * i]) {
+			if (!thread_sleep_lost(t) || t->switches != seen[2 * i]) {
 				seen[2 * i] = t->switches;
 				seen[2 * i + 1] = now;
 			} else if (now - seen[2 * i + 1] > SEC) {

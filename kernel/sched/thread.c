@@ -310,3 +310,15 @@ const char *sched_guard_owner(uint64_t addr)
 	}
 	return NULL;
 }
+
+/* For the race and stress tests: a thread blocked in thread_sleep_ns()
+ * whose timer has already fired lost its wake-up (nothing will wake it). */
+bool thread_sleep_lost(struct thread *t)
+{
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_BLOCKED)
+		return false;
+	const char *why = t->wait_reason;
+	struct timer *tm = t->wait_obj;
+	return why && !strcmp(why, "sleep") && tm &&
+	       !__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE);
+}
