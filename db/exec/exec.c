@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unidb/errno.h>
 #include <unidb/heap.h>
+#include <unidb/time.h>
 
 #include "internal.h"
 
@@ -440,6 +441,17 @@ bool stmt_writes(const struct stmt *st)
 {
 	return st->kind != ST_SELECT && st->kind != ST_SHOW &&
 	       st->kind != ST_SET && st->kind != ST_EMPTY;
+}
+
+int exec_check_interrupt(struct exec_ctx *x)
+{
+	if (x->cancel && *x->cancel)
+		return db_err(x->err, "57014",
+			      "canceling statement due to user request");
+	if (x->deadline_ns && time_ns() >= x->deadline_ns)
+		return db_err(x->err, "57014",
+			      "canceling statement due to statement timeout");
+	return 0;
 }
 
 int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)

@@ -68,10 +68,21 @@ struct exec_ctx {
 	int *nsettings;
 	const char *user, *database;
 	bool describe_only; /* bind and describe, do not run */
+	/* Why a running statement must stop: *cancel set by a CancelRequest
+	 * or a client that went away (NULL: never), deadline_ns from
+	 * statement_timeout (time_ns() clock; 0: none). Long loops (scans,
+	 * sorts, joins) and lock waits call exec_check_interrupt. */
+	const volatile bool *cancel;
+	uint64_t deadline_ns;
 };
 
 /* Runs (or, with describe_only, only binds) one statement. */
 int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res);
+
+/* 0, or 57014 in x->err when the statement was cancelled or ran past its
+ * statement_timeout. O(1): one load and a clock read; call it every few
+ * thousand rows, not per row. */
+int exec_check_interrupt(struct exec_ctx *x);
 
 /* Whether st changes data or the catalog (takes db->lock exclusively). */
 bool stmt_writes(const struct stmt *st);

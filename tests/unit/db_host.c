@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unidb/heap.h>
+#include <time.h>
 #include <unidb/sync.h>
+#include <unidb/time.h>
 
 void *kmalloc(size_t size)
 {
@@ -84,4 +86,11 @@ void rwlock_write_unlock(struct rwlock *l)
 	l->writer = false;
 	pthread_cond_broadcast(&rw_cond);
 	pthread_mutex_unlock(&rw_mutex);
+}
+
+uint64_t time_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
