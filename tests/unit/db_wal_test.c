@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <unidb/errno.h>
 
+#include "../../db/wal/ckpt.h"
 #include "../../db/wal/wal.h"
 #include "unit.h"
 
@@ -665,6 +666,109 @@ UNIT_TEST(wal_full_log_needs_checkpoint)
 	wal_close(&w);
 	CHECK_EQ(reopen(&w, &dev, &m), 0);
 	wal_close(&w);
+	sim_free(&d);
+}
+
+static void ckpt_bytes(uint64_t gen, uint8_t *p, size_t n, uint64_t at)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)((at + i) * 31 + gen * 7 + ((at + i) >> 9));
+}
+
+/* Writes checkpoint `gen` of len bytes in odd pieces. */
+static int write_ckpt(struct disk_dev *dev, struct disk_super *sb,
+		      uint64_t gen, uint64_t len)
+{
+	static uint8_t piece[300000];
+	struct ckpt_stream s;
+	uint64_t at = 0;
+	int rc = ckpt_write_begin(&s, dev, sb);
+
+	while (!rc && at < len) {
+		size_t n = (size_t)(len - at < 299999 ? len - at : 299999);
+
+		ckpt_bytes(gen, piece, n, at);
+		rc = ckpt_write(&s, piece, n);
+		at += n;
+	}
+	if (rc) {
+		ckpt_stream_free(&s);
+		return rc;
+	}
+	return ckpt_write_commit(&s, sb, gen * 1000);
+}
+
+/* Reads the current checkpoint; returns its generation (from its redo
+ * LSN), or -1 if its bytes are not checkpoint gen's. */
+static long read_ckpt(struct disk_dev *dev, const struct disk_super *sb)
+{
+	static uint8_t piece[70000], want[70000];
+	struct ckpt_stream s;
+	uint64_t gen = sb->redo_lsn / 1000, at = 0;
+	int bad = 0;
+
+	if (ckpt_read_begin(&s, dev, sb))
+		return -1;
+	while (at < sb->ckpt_len) {
+		size_t n = (size_t)(sb->ckpt_len - at < 65537 ? sb->ckpt_len - at
+							       : 65537);
+
+		if (ckpt_read(&s, piece, n))
+			bad++;
+		ckpt_bytes(gen, want, n, at);
+		bad += memcmp(piece, want, n) != 0;
+		at += n;
+	}
+	if (ckpt_read(&s, piece, 1) != -ENODATA)
+		bad++;
+	if (ckpt_read_end(&s) || bad)
+		return -1;
+	return (long)gen;
+}
+
+/* A crash at any point of writing a checkpoint leaves either the old or
+ * (once its superblock is durable) the new one, complete and intact. */
+UNIT_TEST(ckpt_crash_keeps_a_complete_checkpoint)
+{
+	struct sim d;
+	struct disk_dev dev;
+	struct disk_super sb;
+	struct db_error err = {0};
+	unsigned seed = 21;
+	long have = 0, got;
+	int news = 0, olds = 0;
+
+	sim_init(&d, &dev, 16 << 20, 512, 21);
+	CHECK_EQ(disk_format(&dev, 1 << 20, &sb, &err), 0);
+	CHECK_EQ(ckpt_read_begin(NULL, &dev, &sb), -ENOENT);
+	for (uint64_t gen = 1; gen <= 60 && !unit_failed_checks; gen++) {
+		uint64_t len = rnd(&seed) % (3u << 20);
+
+		if (gen % 3 == 0)
+			d.crash_at = d.calls + 1 + rnd(&seed) % 8;
+		if (write_ckpt(&dev, &sb, gen, len) == 0 && !d.crash_at) {
+			CHECK_EQ(read_ckpt(&dev, &sb), (long)gen);
+			have = (long)gen;
+			continue;
+		}
+		sim_restart(&d);
+		CHECK_EQ(disk_super_read(&dev, &sb, &err), 0);
+		got = have ? read_ckpt(&dev, &sb) : (long)(sb.redo_lsn / 1000);
+		CHECK(got == have || got == (long)gen);
+		if (got == (long)gen)
+			news++;
+		else
+			olds++;
+		have = got;
+	}
+	printf("  20 crashes while checkpointing: %d kept the new one, %d the "
+	       "old one\n", news, olds);
+	/* Corruption in the slot is found at the end. */
+	d.cache[sb.ckpt_off[sb.ckpt_slot] + 10] ^= 1;
+	if (sb.ckpt_len > 10)
+		CHECK_EQ(read_ckpt(&dev, &sb), -1);
+	/* A checkpoint larger than its slot. */
+	CHECK_EQ(write_ckpt(&dev, &sb, 99, sb.ckpt_size + 1), -ENOSPC);
 	sim_free(&d);
 }
 
