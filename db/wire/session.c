@@ -20,6 +20,7 @@
 #include <unidb/errno.h>
 #include <unidb/heap.h>
 
+#include "../exec/copy.h"
 #include "../exec/exec.h"
 #include "../storage/table.h"
 #include "codec.h"
@@ -65,6 +66,7 @@ struct session {
 	struct portal *portals;
 	bool skip_to_sync;
 	const char *refuse_code, *refuse_msg; /* pg_refuse(): FATAL at once */
+	const char *where; /* CONTEXT of the next ErrorResponse, or NULL */
 };
 
 /* ---- bytes in and out ---------------------------------------------------- */
@@ -131,6 +133,10 @@ static void send_error(struct session *s, const struct db_error *e,
 		snprintf(pos, sizeof(pos), "%d", e->position);
 		sb_putc(&s->out, 'P');
 		pg_put_str(&s->out, pos);
+	}
+	if (s->where && s->where[0]) {
+		sb_putc(&s->out, 'W');
+		pg_put_str(&s->out, s->where);
 	}
 	sb_putc(&s->out, 0);
 	pg_end(&s->out, st);
@@ -286,6 +292,177 @@ static int run_locked(struct exec_ctx *x, struct stmt *st, struct result *res)
 	return r;
 }
 
+static int fatal(struct session *s, const char *code, const char *msg);
+
+/* ---- COPY (db/exec/copy.h) ----------------------------------------------- */
+
+/* CopyInResponse ('G') or CopyOutResponse ('H'): text format overall and
+ * for each column. */
+static void send_copy_response(struct session *s, char type, int ncols)
+{
+	size_t st = pg_begin(&s->out, type);
+	int i;
+
+	sb_putc(&s->out, 0);
+	pg_put_i16(&s->out, (int16_t)ncols);
+	for (i = 0; i < ncols; i++)
+		pg_put_i16(&s->out, 0);
+	pg_end(&s->out, st);
+}
+
+static void send_copy_data(struct session *s, const struct strbuf *line)
+{
+	size_t st = pg_begin(&s->out, 'd');
+
+	sb_put(&s->out, line->p, line->len);
+	pg_end(&s->out, st);
+}
+
+/* COPY ... TO STDOUT: runs the query, then one CopyData per row. */
+static int copy_out(struct session *s, const struct copy_stmt *cs,
+		    struct arena *a, struct db_error *err)
+{
+	struct strbuf line = STRBUF_INIT;
+	struct stmt **stmts;
+	struct exec_ctx x;
+	struct result res;
+	char tag[32];
+	uint64_t k;
+	int n, rc = 0;
+
+	if (sql_parse(a, cs->query, strlen(cs->query), &stmts, &n, err) < 0)
+		return -EAGAIN;
+	if (n != 1 || stmts[0]->kind != ST_SELECT)
+		return db_err(err, "0A000", "COPY query must be a SELECT");
+	exec_init(s, &x, a, err, cs->query);
+	if (run_locked(&x, stmts[0], &res) < 0) {
+		err->position = 0; /* the position is in the query COPY ran */
+		return -EAGAIN;
+	}
+	send_copy_response(s, 'H', res.ncols);
+	if (cs->o.header) {
+		copy_out_header(&line, &cs->o, &res);
+		send_copy_data(s, &line);
+	}
+	for (k = 0; k < res.nrows && rc == 0; k++) {
+		sb_reset(&line);
+		copy_out_row(&line, &cs->o, res.rows[k], res.ncols);
+		send_copy_data(s, &line);
+		if (s->out.len > PG_FLUSH_AT)
+			rc = flush(s);
+	}
+	sb_free(&line);
+	send_simple(s, 'c');
+	snprintf(tag, sizeof(tag), "COPY %llu", (unsigned long long)res.nrows);
+	send_complete(s, tag);
+	return rc;
+}
+
+/* The messages of COPY FROM STDIN until CopyDone or CopyFail. An error
+ * in the data is reported at once (the rest of the data is then ignored
+ * by the message loop, as in PostgreSQL); another message type is a
+ * protocol violation. */
+static int copy_in_messages(struct session *s, struct copy_in *ci,
+			    struct db_error *err)
+{
+	uint8_t hdr[5], *body;
+	uint64_t nrows;
+	char tag[32];
+	uint32_t len;
+	int rc;
+
+	for (;;) {
+		if (read_exact(s, hdr, 5) < 0)
+			return -EIO;
+		len = pg_be32(hdr + 1);
+		if (len < 4 || len - 4 > PG_MSG_MAX)
+			return fatal(s, "08P01", "invalid message length");
+		if (hdr[0] != 'd' && hdr[0] != 'c' && hdr[0] != 'f' &&
+		    hdr[0] != 'H' && hdr[0] != 'S') {
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "unexpected message type 0x%02X "
+				 "during COPY from stdin", hdr[0]);
+			return fatal(s, "08P01", msg);
+		}
+		body = kmalloc(len - 4 + 1);
+		if (!body)
+			return fatal(s, "53200", "out of memory");
+		if (read_exact(s, body, len - 4) < 0) {
+			kfree(body);
+			return -EIO;
+		}
+		body[len - 4] = 0;
+		rc = 0;
+		if (hdr[0] == 'd')
+			rc = copy_in_feed(ci, (const char *)body, len - 4);
+		else if (hdr[0] == 'f')
+			rc = db_err(err, "57014", "COPY from stdin failed: %s",
+				    (const char *)body);
+		kfree(body);
+		if (rc < 0)
+			return -EAGAIN;
+		if (hdr[0] == 'c')
+			break;
+	}
+	if (copy_in_finish(ci, &nrows) < 0)
+		return -EAGAIN;
+	snprintf(tag, sizeof(tag), "COPY %llu", (unsigned long long)nrows);
+	send_complete(s, tag);
+	return 0;
+}
+
+static int copy_in(struct session *s, const struct copy_stmt *cs,
+		   struct arena *a, struct db_error *err)
+{
+	struct copy_in *ci;
+	struct exec_ctx x;
+	int ncols, rc;
+
+	exec_init(s, &x, a, err, "");
+	if (copy_in_start(&x, cs, &ci, &ncols) < 0) {
+		copy_in_end(ci);
+		return -EAGAIN;
+	}
+	send_copy_response(s, 'G', ncols);
+	rc = flush(s);
+	if (rc == 0)
+		rc = copy_in_messages(s, ci, err);
+	if (rc == -EAGAIN && err->code[0] && strcmp(err->code, "57014"))
+		s->where = copy_in_context(ci);
+	if (rc == -EAGAIN)
+		send_error(s, err, "ERROR", 'E');
+	s->where = NULL;
+	copy_in_end(ci);
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+/* A simple query whose first token is COPY: the one statement of the
+ * message. */
+static int copy_query(struct session *s, const char *q)
+{
+	struct db_error err = {0};
+	struct copy_stmt cs;
+	struct arena a;
+	int rc = 0;
+
+	arena_init(&a, ARENA_DEFAULT_BUDGET);
+	if (copy_parse(&a, q, &cs, &err) < 0)
+		rc = -EAGAIN;
+	else
+		rc = cs.from ? copy_in(s, &cs, &a, &err) : copy_out(s, &cs, &a, &err);
+	arena_free(&a);
+	if (rc == -EAGAIN || (rc < 0 && err.code[0])) {
+		send_notices(s);
+		send_error(s, &err, "ERROR", 'E');
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	send_ready(s);
+	return flush(s);
+}
+
 static int simple_query(struct session *s, struct pg_reader *r)
 {
 	const char *q = pg_get_str(r);
@@ -296,6 +473,8 @@ static int simple_query(struct session *s, struct pg_reader *r)
 
 	if (!pg_at_end(r))
 		return -EINVAL;
+	if (copy_is_copy(q))
+		return copy_query(s, q);
 	arena_init(&pa, ARENA_DEFAULT_BUDGET);
 	if (sql_parse(&pa, q, strlen(q), &stmts, &n, &err) < 0) {
 		send_error(s, &err, "ERROR", 'E');
