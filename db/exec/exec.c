@@ -361,6 +361,8 @@ static const struct setting defaults[] = {
 	{"in_hot_standby", "off"},
 	{"integer_datetimes", "on"},
 	{"IntervalStyle", "postgres"},
+	{"lock_timeout", "0"},
+	{"idle_session_timeout", "0"},
 	{"is_superuser", "on"},
 	{"max_connections", "100"},
 	{"search_path", "\"$user\", public"},
@@ -445,6 +447,12 @@ bool stmt_writes(const struct stmt *st)
 
 int exec_check_interrupt(struct exec_ctx *x)
 {
+	if (x->client_gone && time_ns() >= x->next_probe_ns) {
+		x->next_probe_ns = time_ns() + EXEC_PROBE_NS;
+		if (x->client_gone(x->client_ctx))
+			return db_err(x->err, "08006",
+				      "connection to client lost");
+	}
 	if (x->cancel && *x->cancel)
 		return db_err(x->err, "57014",
 			      "canceling statement due to user request");

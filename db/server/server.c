@@ -22,6 +22,9 @@
 #include <unidb/thread.h>
 #include <unidb/time.h>
 
+#include "arch/x86_64/entropy.h"
+
+#include "../exec/exec.h"
 #include "../storage/table.h"
 #include "../wire/pgwire.h"
 
@@ -32,6 +35,11 @@
 #define KEEPIDLE_S 60
 
 static struct db the_db;
+
+void db_sleep_ns(uint64_t ns)
+{
+	thread_sleep_ns(ns);
+}
 static int nconns; /* connections being served; atomic */
 
 struct conn {
@@ -39,10 +47,24 @@ struct conn {
 	int32_t pid;
 };
 
+/* BackendKeyData's secret: RDRAND where the CPU has it (the stack
+ * canary's source), so only the client that received it can cancel. */
+static int32_t random_secret(void)
+{
+	const char *src;
+	return (int32_t)arch_boot_random(&src);
+}
+
 static long conn_read(void *ctx, void *buf, size_t n)
 {
 	struct conn *c = ctx;
 	return net_recv(c->sock, buf, n, NET_FOREVER);
+}
+
+static long conn_read_nowait(void *ctx, void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	return net_recv(c->sock, buf, n, 0);
 }
 
 static long conn_write(void *ctx, const void *buf, size_t n)
@@ -55,12 +77,12 @@ static long conn_write(void *ctx, const void *buf, size_t n)
 static void conn_main(void *arg)
 {
 	struct conn *c = arg;
-	struct pg_io io = {c, conn_read, conn_write};
+	struct pg_io io = {c, conn_read, conn_write, conn_read_nowait};
 
 	if (__atomic_add_fetch(&nconns, 1, __ATOMIC_ACQ_REL) > MAX_CONNECTIONS)
 		pg_refuse(&io, "53300", "sorry, too many clients already");
 	else
-		pg_session_run(&the_db, &io, c->pid, (int32_t)(time_ns() >> 3));
+		pg_session_run(&the_db, &io, c->pid, random_secret());
 	__atomic_sub_fetch(&nconns, 1, __ATOMIC_ACQ_REL);
 	net_close(c->sock);
 	kfree(c);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unidb/errno.h>
 #include <unidb/heap.h>
+#include <unidb/time.h>
 
 #include "../exec/copy.h"
 #include "../exec/exec.h"
@@ -67,6 +68,7 @@ struct session {
 	bool skip_to_sync;
 	const char *refuse_code, *refuse_msg; /* pg_refuse(): FATAL at once */
 	const char *where; /* CONTEXT of the next ErrorResponse, or NULL */
+	struct pg_backend *backend; /* for CancelRequest (cancel.c) */
 };
 
 /* ---- bytes in and out ---------------------------------------------------- */
@@ -257,6 +259,43 @@ static void send_complete(struct session *s, const char *tag)
 
 /* ---- running statements -------------------------------------------------- */
 
+/* exec_ctx.client_gone: reads what the client sent meanwhile into rbuf
+ * (it is kept for the message loop); end of stream or an error means the
+ * client is gone. */
+static bool client_gone(void *ctx)
+{
+	struct session *s = ctx;
+	long r;
+
+	if (!s->io->read_nowait)
+		return false;
+	if (s->roff == s->rlen)
+		s->roff = s->rlen = 0;
+	if (s->rlen == sizeof(s->rbuf))
+		return false;
+	r = s->io->read_nowait(s->io->ctx, s->rbuf + s->rlen,
+			       sizeof(s->rbuf) - s->rlen);
+	if (r > 0)
+		s->rlen += (size_t)r;
+	return r == 0 || (r < 0 && r != -EAGAIN);
+}
+
+/* What stops a statement: a CancelRequest from now on (an earlier one
+ * is forgotten, as in PostgreSQL), statement_timeout, a gone client. */
+static void statement_limits(struct session *s, struct exec_ctx *x)
+{
+	long long ms = setting_duration_ms(
+		setting_get(s->settings, s->nsettings, "statement_timeout"));
+
+	if (s->backend)
+		*pg_backend_flag(s->backend) = false;
+	x->cancel = pg_backend_flag(s->backend);
+	x->deadline_ns = ms > 0 ? time_ns() + (uint64_t)ms * 1000000 : 0;
+	x->client_gone = client_gone;
+	x->client_ctx = s;
+	x->next_probe_ns = time_ns() + EXEC_PROBE_NS;
+}
+
 static void exec_init(struct session *s, struct exec_ctx *x, struct arena *a,
 		      struct db_error *err, const char *q)
 {
@@ -270,6 +309,7 @@ static void exec_init(struct session *s, struct exec_ctx *x, struct arena *a,
 	x->nsettings = &s->nsettings;
 	x->user = s->user;
 	x->database = s->database;
+	statement_limits(s, x);
 }
 
 /* Executes st under the catalog lock. */
@@ -1002,7 +1042,10 @@ static int startup(struct session *s, int32_t pid, int32_t secret)
 		}
 		break;
 	}
-	if (code == PG_CANCEL_REQUEST) { /* cancel is not implemented yet */
+	if (code == PG_CANCEL_REQUEST) { /* no answer, in any case */
+		if (len == 16)
+			pg_cancel((int32_t)pg_be32(body + 4),
+				  (int32_t)pg_be32(body + 8));
 		kfree(body);
 		return 0;
 	}
@@ -1131,9 +1174,12 @@ static int run(struct db *db, struct pg_io *io, int32_t pid, int32_t secret,
 	s->io = io;
 	s->refuse_code = refuse_code;
 	s->refuse_msg = refuse_msg;
+	if (db)
+		s->backend = pg_backend_add(pid, secret);
 	rc = startup(s, pid, secret);
 	if (rc == 0 && s->user[0])
 		rc = serve(s);
+	pg_backend_remove(s->backend);
 	while (s->stmts)
 		free_stmt(s, s->stmts);
 	while (s->portals)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,6 +47,29 @@ static long sock_read(void *ctx, void *buf, size_t n)
 	return r < 0 ? -EIO : (long)r;
 }
 
+static long sock_read_nowait(void *ctx, void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	ssize_t r = recv(c->fd, buf, n, MSG_DONTWAIT);
+
+	if (r < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+			       ? -EAGAIN
+			       : -EIO;
+	return (long)r;
+}
+
+/* BackendKeyData's secret: unpredictable, so that only the client that
+ * received it can cancel its statements. */
+static int32_t random_secret(void)
+{
+	int32_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (int32_t)random();
+	return v;
+}
+
 static long sock_write(void *ctx, const void *buf, size_t n)
 {
 	struct conn *c = ctx;
@@ -67,7 +91,7 @@ static long sock_write(void *ctx, const void *buf, size_t n)
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
-	struct pg_io io = {c, sock_read, sock_write};
+	struct pg_io io = {c, sock_read, sock_write, sock_read_nowait};
 	bool over;
 
 	pthread_mutex_lock(&conns_lock);
@@ -76,7 +100,7 @@ static void *conn_main(void *arg)
 	if (over)
 		pg_refuse(&io, "53300", "sorry, too many clients already");
 	else
-		pg_session_run(&the_db, &io, c->pid, (int32_t)random());
+		pg_session_run(&the_db, &io, c->pid, random_secret());
 	close(c->fd);
 	free(c);
 	pthread_mutex_lock(&conns_lock);
