@@ -11,7 +11,7 @@
  *  - startup: SSLRequest and GSSENCRequest are answered 'N' (no
  *    encryption), protocol 3.0 only (else FATAL 0A000), startup
  *    parameters (user required, database defaults to user), trust
- *    authentication, ParameterStatus for the settings clients read,
+ *    authentication or SCRAM-SHA-256 when a password is set, ParameterStatus for the settings clients read,
  *    BackendKeyData, ReadyForQuery;
  *  - simple query: every statement of the message in order, each with its
  *    RowDescription/DataRows/CommandComplete, the first error ends the
@@ -62,6 +62,14 @@ int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
  * instead of the message. Returns -EINVAL once the error is sent, or the
  * transport's error. */
 int pg_refuse(struct pg_io *io, const char *code, const char *msg);
+
+/* Password authentication for every session started afterwards: with a
+ * password, clients log in with SCRAM-SHA-256 (any user name, this one
+ * password; a wrong one gets FATAL 28P01); NULL (the default) is trust.
+ * random fills the salt (chosen here) and each session's nonce. The
+ * string is not copied. */
+void pg_set_password(const char *password,
+		     void (*random)(void *buf, size_t n));
 
 /* Sessions a CancelRequest can reach: pg_session_run registers itself
  * under its pid and secret; a CancelRequest with both (on another

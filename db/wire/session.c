@@ -25,6 +25,7 @@
 #include "../exec/exec.h"
 #include "../storage/table.h"
 #include "codec.h"
+#include "scram.h"
 
 #define PG_MAX_PARAMS 256
 #define PG_RBUF 16384
@@ -964,6 +965,142 @@ static int fatal(struct session *s, const char *code, const char *msg)
 	return -EINVAL;
 }
 
+/* ---- authentication (SCRAM-SHA-256, scram.h) ---------------------------- */
+
+#define SCRAM_SALT_LEN 16
+
+static const char *auth_password;
+static void (*auth_random)(void *buf, size_t n);
+static uint8_t auth_salt[SCRAM_SALT_LEN];
+
+void pg_set_password(const char *password, void (*random)(void *buf, size_t n))
+{
+	auth_password = password;
+	auth_random = random;
+	if (password)
+		random(auth_salt, sizeof(auth_salt));
+}
+
+/* One message during authentication; *body (kmalloc'd, NUL-terminated)
+ * for the caller to free. */
+static int read_auth_msg(struct session *s, char want, uint8_t **body,
+			 size_t *len)
+{
+	uint8_t hdr[5];
+	uint32_t n;
+
+	if (read_exact(s, hdr, 5) < 0)
+		return -EIO;
+	n = pg_be32(hdr + 1);
+	if (hdr[0] != want) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "expected SASL response, got message "
+			 "type %d", hdr[0]);
+		return fatal(s, "08P01", msg);
+	}
+	if (n < 4 || n - 4 > SCRAM_MSG_MAX)
+		return fatal(s, "08P01", "invalid message length");
+	*len = n - 4;
+	*body = kmalloc(*len + 1);
+	if (!*body)
+		return fatal(s, "53200", "out of memory");
+	if (read_exact(s, *body, *len) < 0) {
+		kfree(*body);
+		return -EIO;
+	}
+	(*body)[*len] = 0;
+	return 0;
+}
+
+static void send_auth(struct session *s, int32_t code, const char *data,
+		      size_t n)
+{
+	size_t st = pg_begin(&s->out, 'R');
+
+	pg_put_i32(&s->out, code);
+	sb_put(&s->out, data, n);
+	pg_end(&s->out, st);
+}
+
+/* The first SASL message: mechanism, then the client-first-message. */
+static int scram_first(struct session *s, struct scram *sc, char *out)
+{
+	uint8_t *body, raw[18];
+	char snonce[32];
+	struct pg_reader r;
+	const char *mech;
+	const uint8_t *data;
+	size_t len;
+	int32_t n;
+	int k;
+
+	if (read_auth_msg(s, 'p', &body, &len) < 0)
+		return -EIO;
+	pg_reader_init(&r, body, len);
+	mech = pg_get_str(&r);
+	n = pg_get_i32(&r);
+	data = n >= 0 ? pg_get_bytes(&r, (size_t)n) : NULL;
+	if (r.bad || !data || strcmp(mech, "SCRAM-SHA-256")) {
+		kfree(body);
+		return fatal(s, "08P01", "client selected an invalid SASL "
+					 "authentication mechanism");
+	}
+	auth_random(raw, sizeof(raw));
+	b64_encode(raw, sizeof(raw), snonce, sizeof(snonce));
+	k = scram_server_first(sc, auth_password, auth_salt, SCRAM_SALT_LEN,
+			       SCRAM_ITERATIONS, snonce, (const char *)data,
+			       (size_t)n, out, SCRAM_MSG_MAX);
+	kfree(body);
+	if (k < 0)
+		return fatal(s, "08P01", k == -EOPNOTSUPP
+						 ? "channel binding is not "
+						   "supported by unidb"
+						 : "malformed SCRAM message");
+	send_auth(s, 11, out, (size_t)k); /* AuthenticationSASLContinue */
+	return flush(s);
+}
+
+static int authenticate(struct session *s)
+{
+	static const char mechs[] = "SCRAM-SHA-256\0";
+	struct scram *sc;
+	char out[SCRAM_MSG_MAX];
+	uint8_t *body;
+	size_t len;
+	int rc;
+
+	if (!auth_password)
+		return 0;
+	sc = kzalloc(sizeof(*sc));
+	if (!sc)
+		return fatal(s, "53200", "out of memory");
+	send_auth(s, 10, mechs, sizeof(mechs)); /* AuthenticationSASL */
+	rc = flush(s);
+	if (rc == 0)
+		rc = scram_first(s, sc, out);
+	if (rc == 0)
+		rc = read_auth_msg(s, 'p', &body, &len);
+	if (rc == 0) {
+		rc = scram_server_final(sc, (const char *)body, len, out,
+					sizeof(out));
+		kfree(body);
+		if (rc == -EPERM) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "password authentication "
+				 "failed for user \"%s\"", s->user);
+			rc = fatal(s, "28P01", msg);
+		} else if (rc < 0) {
+			rc = fatal(s, "08P01", "malformed SCRAM message");
+		} else {
+			send_auth(s, 12, out, strlen(out)); /* SASLFinal */
+		}
+	}
+	kfree(sc);
+	return rc;
+}
+
 static int startup_params(struct session *s, struct pg_reader *r)
 {
 	const char *app = NULL;
@@ -1066,6 +1203,8 @@ static int startup(struct session *s, int32_t pid, int32_t secret)
 		return rc;
 	if (s->refuse_code) /* after the packet, as PostgreSQL: no reset */
 		return fatal(s, s->refuse_code, s->refuse_msg);
+	if (authenticate(s) < 0)
+		return -EINVAL;
 	i = (unsigned)pg_begin(&s->out, 'R');
 	pg_put_i32(&s->out, 0); /* AuthenticationOk */
 	pg_end(&s->out, i);

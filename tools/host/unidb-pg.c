@@ -8,7 +8,8 @@
  * and the SQL regression tests run against the engine before the guest
  * has a TCP stack.
  *
- * Usage: unidb-pg [--port N] [--max-connections N]
+ * Usage: unidb-pg [--port N] [--max-connections N] [--password SECRET]
+ * (--password: clients log in with SCRAM-SHA-256; default trust)
  * Prints "unidb: database ready on port N" once it accepts connections. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,6 +71,23 @@ static int32_t random_secret(void)
 	return v;
 }
 
+static void fill_random(void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = getrandom(p, n, 0);
+
+		if (r <= 0) { /* no entropy source: weak, but never stuck */
+			*p++ = (char)random();
+			n--;
+			continue;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
 static long sock_write(void *ctx, const void *buf, size_t n)
 {
 	struct conn *c = ctx;
@@ -120,8 +138,11 @@ int main(int argc, char **argv)
 			port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--max-connections") && i + 1 < argc)
 			max_conns = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--password") && i + 1 < argc)
+			pg_set_password(argv[++i], fill_random);
 		else {
-			fprintf(stderr, "usage: %s [--port N] [--max-connections N]\n",
+			fprintf(stderr, "usage: %s [--port N] [--max-connections N] "
+				"[--password SECRET]\n",
 				argv[0]);
 			return 2;
 		}
