@@ -369,22 +369,6 @@ static int endpoint(struct cparse *p, struct copy_stmt *cs)
 	return syntax(p);
 }
 
-static int select_text(struct arena *a, struct copy_stmt *cs)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int i;
-
-	sb_puts(&sb, "SELECT ");
-	for (i = 0; i < cs->ncols; i++)
-		sb_printf(&sb, "%s\"%s\"", i ? ", " : "", cs->cols[i]);
-	if (!cs->ncols)
-		sb_puts(&sb, "*");
-	sb_printf(&sb, " FROM \"%s\"", cs->table);
-	cs->query = sb.oom ? NULL : arena_strndup(a, sb.p, sb.len);
-	sb_free(&sb);
-	return cs->query ? 0 : -ENOMEM;
-}
-
 int copy_parse(struct arena *a, const char *q, struct copy_stmt *cs,
 	       struct db_error *err)
 {
@@ -410,8 +394,6 @@ int copy_parse(struct arena *a, const char *q, struct copy_stmt *cs,
 		return syntax(&p);
 	if (check_opts(&cs->o, err) < 0)
 		return -EINVAL;
-	if (!cs->from && !cs->query && select_text(a, cs) < 0)
-		return db_err_oom(err);
 	return 0;
 }
 
@@ -660,37 +642,35 @@ static void context_set(struct copy_in *ci, uint64_t line, const char *col,
 			  k < n ? "..." : "");
 }
 
-static int resolve_columns(struct copy_in *ci, const struct table *t,
-			   const struct copy_stmt *cs)
+/* The table columns COPY reads or writes (cs's list, or all). */
+static int resolve_columns(struct db_error *err, const struct table *t,
+			   const struct copy_stmt *cs, int **cols, int *ncols)
 {
 	int i, k;
 
-	ci->ncols = cs->cols ? cs->ncols : t->ncols;
-	ci->cols = kcalloc((size_t)ci->ncols + 1, sizeof(int));
-	ci->off = kcalloc((size_t)ci->ncols + 2, sizeof(size_t));
-	ci->len = kcalloc((size_t)ci->ncols + 2, sizeof(size_t));
-	ci->nulls = kcalloc((size_t)ci->ncols + 2, 1);
-	if (!ci->cols || !ci->off || !ci->len || !ci->nulls)
-		return db_err_oom(ci->x.err);
-	for (i = 0; i < ci->ncols; i++) {
+	*ncols = cs->cols ? cs->ncols : t->ncols;
+	*cols = kcalloc((size_t)*ncols + 1, sizeof(int));
+	if (!*cols)
+		return db_err_oom(err);
+	for (i = 0; i < *ncols; i++) {
 		if (!cs->cols) {
-			ci->cols[i] = i;
+			(*cols)[i] = i;
 			continue;
 		}
 		for (k = 0; k < t->ncols && strcmp(t->cols[k].name, cs->cols[i]); k++)
 			;
 		if (k == t->ncols)
-			return db_err(ci->x.err, "42703",
+			return db_err(err, "42703",
 				      "column \"%s\" of relation \"%s\" does not "
 				      "exist",
 				      cs->cols[i], t->name);
 		for (int j = 0; j < i; j++)
-			if (ci->cols[j] == k)
-				return db_err(ci->x.err, "42701",
+			if ((*cols)[j] == k)
+				return db_err(err, "42701",
 					      "column \"%s\" specified more than "
 					      "once",
 					      cs->cols[i]);
-		ci->cols[i] = k;
+		(*cols)[i] = k;
 	}
 	return 0;
 }
@@ -721,9 +701,14 @@ int copy_in_start(struct exec_ctx *x, const struct copy_stmt *cs,
 	if (r == 0) {
 		ci->oid = t->oid;
 		ci->tcols = t->ncols;
-		r = resolve_columns(ci, t, cs);
+		r = resolve_columns(x->err, t, cs, &ci->cols, &ci->ncols);
 	}
 	rwlock_read_unlock(&x->db->lock);
+	ci->off = kcalloc((size_t)ci->ncols + 2, sizeof(size_t));
+	ci->len = kcalloc((size_t)ci->ncols + 2, sizeof(size_t));
+	ci->nulls = kcalloc((size_t)ci->ncols + 2, 1);
+	if (r == 0 && (!ci->off || !ci->len || !ci->nulls))
+		r = db_err_oom(x->err);
 	*ncols = ci->ncols;
 	return r;
 }
@@ -756,9 +741,10 @@ static int load_line(struct copy_in *ci, struct table *t, const char *line,
 	if (!given)
 		return db_err_oom(ci->x.err);
 	sb_reset(&ci->fields);
-	context_set(ci, lineno, NULL, line, n, true);
 	nf = copy_split(&ci->o, line, n, &ci->fields, ci->off, ci->len,
 			ci->nulls, ci->ncols, ci->x.err);
+	if (nf != ci->ncols) /* errors about the line as a whole */
+		context_set(ci, lineno, NULL, line, n, true);
 	if (nf < 0)
 		return nf;
 	if (nf > ci->ncols)
@@ -780,8 +766,10 @@ static int load_line(struct copy_in *ci, struct table *t, const char *line,
 			return -EINVAL;
 		}
 	}
-	if (insert_build_row(&ci->x, t, ci->cols, ci->ncols, given, &row) < 0)
+	if (insert_build_row(&ci->x, t, ci->cols, ci->ncols, given, &row) < 0) {
+		context_set(ci, lineno, NULL, line, n, true);
 		return -EINVAL;
+	}
 	if (table_insert(t, row, &id, ci->x.err) < 0) {
 		context_set(ci, lineno, NULL, NULL, 0, false);
 		return -EINVAL;
@@ -938,4 +926,119 @@ void copy_in_end(struct copy_in *ci)
 	kfree(ci->nulls);
 	kfree((char *)ci->o.null);
 	kfree(ci);
+}
+
+/* ---- COPY t TO ----------------------------------------------------------- */
+
+struct copy_out {
+	struct exec_ctx *x;
+	char table[SQL_NAME_MAX + 1];
+	uint32_t oid;
+	int tcols, ncols, *cols;
+	struct copy_opts o;
+	uint64_t pos, nrows;
+	char *header; /* the HEADER line, or NULL */
+};
+
+static int header_of(struct copy_out *co, const struct table *t)
+{
+	struct arena *a = co->x->a;
+	struct result res = {.ncols = co->ncols};
+	struct strbuf line = STRBUF_INIT;
+	int i;
+
+	res.cols = arena_alloc(a, sizeof(*res.cols) * (size_t)(co->ncols + 1));
+	for (i = 0; res.cols && i < co->ncols; i++)
+		res.cols[i].name = t->cols[co->cols[i]].name;
+	if (res.cols)
+		copy_out_header(&line, &co->o, &res);
+	if (res.cols && !line.oom)
+		co->header = arena_strndup(a, line.p, line.len);
+	sb_free(&line);
+	return co->header ? 0 : db_err_oom(co->x->err);
+}
+
+int copy_out_start(struct exec_ctx *x, const struct copy_stmt *cs,
+		   struct copy_out **out, int *ncols)
+{
+	struct copy_out *co = kzalloc(sizeof(*co));
+	struct table *t;
+	int r;
+
+	*out = co;
+	if (!co)
+		return db_err_oom(x->err);
+	co->x = x;
+	co->o = cs->o;
+	snprintf(co->table, sizeof(co->table), "%s", cs->table);
+	rwlock_read_lock(&x->db->lock);
+	t = db_find_table(x->db, cs->table);
+	r = t ? 0 : db_err(x->err, "42P01", "relation \"%s\" does not exist",
+			   cs->table);
+	if (r == 0) {
+		co->oid = t->oid;
+		co->tcols = t->ncols;
+		r = resolve_columns(x->err, t, cs, &co->cols, &co->ncols);
+	}
+	if (r == 0 && co->o.header) /* the names, as COPY (query) has them */
+		r = header_of(co, t);
+	rwlock_read_unlock(&x->db->lock);
+	*ncols = co->ncols;
+	return r;
+}
+
+const char *copy_out_header_line(const struct copy_out *co)
+{
+	return co->header;
+}
+
+int copy_out_next(struct copy_out *co, struct strbuf *line,
+		  int (*emit)(void *ctx, const struct strbuf *line), void *ctx)
+{
+	struct exec_ctx *x = co->x;
+	struct datum *vals = arena_alloc(x->a, sizeof(*vals) *
+						     (size_t)(co->ncols + 1));
+	struct table *t;
+	int r = 0, k, i;
+
+	if (!vals)
+		return db_err_oom(x->err);
+	rwlock_read_lock(&x->db->lock);
+	t = db_find_table(x->db, co->table);
+	if (!t || t->oid != co->oid || t->ncols != co->tcols)
+		r = db_err(x->err, "42P01",
+			   "relation \"%s\" was changed during COPY", co->table);
+	for (k = 0; r == 0 && k < COPY_OUT_ROWS && co->pos < t->nslots;
+	     co->pos++) {
+		const struct row *row = table_row(t, co->pos);
+
+		if (!row)
+			continue;
+		for (i = 0; i < co->ncols; i++)
+			vals[i] = row->vals[co->cols[i]];
+		sb_reset(line);
+		copy_out_row(line, &co->o, vals, co->ncols);
+		r = line->oom ? db_err_oom(x->err) : emit(ctx, line);
+		co->nrows++;
+		k++;
+	}
+	if (r == 0)
+		r = co->pos < t->nslots ? 1 : 0;
+	rwlock_read_unlock(&x->db->lock);
+	if (r >= 0 && exec_check_interrupt(x) < 0)
+		r = -EINVAL;
+	return r;
+}
+
+uint64_t copy_out_rows(const struct copy_out *co)
+{
+	return co->nrows;
+}
+
+void copy_out_end(struct copy_out *co)
+{
+	if (!co)
+		return;
+	kfree(co->cols);
+	kfree(co);
 }

@@ -24,8 +24,9 @@
  * Unlike PostgreSQL, a concurrent reader may see the rows of a COPY in
  * progress (no transaction isolation yet).
  *
- * COPY TO runs `SELECT cols FROM t` or the query given and formats each
- * result row as one line (copy_out_row). */
+ * COPY t TO scans the table in chunks (copy_out_next); COPY (query) TO
+ * runs the query and formats each result row as one line
+ * (copy_out_row). */
 #ifndef DB_EXEC_COPY_H
 #define DB_EXEC_COPY_H
 
@@ -74,6 +75,22 @@ int copy_in_finish(struct copy_in *ci, uint64_t *nrows);
 const char *copy_in_context(const struct copy_in *ci);
 /* Ends COPY FROM; unless finished, every row it inserted is removed. */
 void copy_in_end(struct copy_in *ci);
+
+/* COPY t TO: the table's rows in slot order, COPY_OUT_ROWS per
+ * copy_out_next call under the catalog's read lock (released between
+ * calls, so a slow client does not hold it), each formatted into line
+ * and passed to emit. x (and its arena) must outlive the copy_out. */
+#define COPY_OUT_ROWS 4096
+struct copy_out;
+int copy_out_start(struct exec_ctx *x, const struct copy_stmt *cs,
+		   struct copy_out **out, int *ncols);
+/* The HEADER line (with its newline), or NULL without HEADER. */
+const char *copy_out_header_line(const struct copy_out *co);
+/* 1: more rows remain, 0: done, < 0: error in x->err. */
+int copy_out_next(struct copy_out *co, struct strbuf *line,
+		  int (*emit)(void *ctx, const struct strbuf *line), void *ctx);
+uint64_t copy_out_rows(const struct copy_out *co);
+void copy_out_end(struct copy_out *co);
 
 /* Appends one row (ncols datums) formatted as a COPY line with its
  * newline. */

@@ -359,7 +359,52 @@ static void send_copy_data(struct session *s, const struct strbuf *line)
 	pg_end(&s->out, st);
 }
 
-/* COPY ... TO STDOUT: runs the query, then one CopyData per row. */
+static int emit_copy_data(void *ctx, const struct strbuf *line)
+{
+	send_copy_data(ctx, line);
+	return 0;
+}
+
+/* COPY t TO STDOUT: the table in chunks, flushed between them (outside
+ * the catalog lock). */
+static int copy_out_table(struct session *s, const struct copy_stmt *cs,
+			  struct arena *a, struct db_error *err)
+{
+	struct strbuf line = STRBUF_INIT;
+	struct copy_out *co;
+	struct exec_ctx x;
+	char tag[32];
+	int ncols, r;
+
+	exec_init(s, &x, a, err, "");
+	if (copy_out_start(&x, cs, &co, &ncols) < 0) {
+		copy_out_end(co);
+		return -EAGAIN;
+	}
+	send_copy_response(s, 'H', ncols);
+	if (copy_out_header_line(co)) {
+		sb_puts(&line, copy_out_header_line(co));
+		send_copy_data(s, &line);
+	}
+	do {
+		r = copy_out_next(co, &line, emit_copy_data, s);
+		if (r >= 0 && flush(s) < 0)
+			r = -EIO;
+	} while (r > 0);
+	sb_free(&line);
+	snprintf(tag, sizeof(tag), "COPY %llu",
+		 (unsigned long long)copy_out_rows(co));
+	copy_out_end(co);
+	if (r == -EIO)
+		return r;
+	if (r < 0) /* CopyOut is under way: PostgreSQL ends it with the error */
+		return -EAGAIN;
+	send_simple(s, 'c');
+	send_complete(s, tag);
+	return 0;
+}
+
+/* COPY (query) TO STDOUT: runs the query, then one CopyData per row. */
 static int copy_out(struct session *s, const struct copy_stmt *cs,
 		    struct arena *a, struct db_error *err)
 {
@@ -491,7 +536,9 @@ static int copy_query(struct session *s, const char *q)
 	if (copy_parse(&a, q, &cs, &err) < 0)
 		rc = -EAGAIN;
 	else
-		rc = cs.from ? copy_in(s, &cs, &a, &err) : copy_out(s, &cs, &a, &err);
+		rc = cs.from    ? copy_in(s, &cs, &a, &err)
+		     : cs.table ? copy_out_table(s, &cs, &a, &err)
+				: copy_out(s, &cs, &a, &err);
 	arena_free(&a);
 	if (rc == -EAGAIN || (rc < 0 && err.code[0])) {
 		send_notices(s);
