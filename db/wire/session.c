@@ -545,8 +545,8 @@ static int copy_query(struct session *s, const char *q)
 		send_error(s, &err, "ERROR", 'E');
 		rc = 0;
 	}
-	if (rc < 0)
-		return rc;
+	if (rc < 0) /* -EINVAL: the FATAL is sent already, not another one */
+		return rc == -EINVAL ? -ECONNABORTED : rc;
 	send_ready(s);
 	return flush(s);
 }
