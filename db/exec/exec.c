@@ -408,6 +408,7 @@ const char *setting_get(struct setting *s, int n, const char *name)
 static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 {
 	struct setting *s = setting_find(x->settings, *x->nsettings, st->setting);
+	char v[sizeof(s->value)];
 	unsigned i;
 
 	if (!s)
@@ -435,7 +436,19 @@ static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 		if (!strcmp(defaults[i].name, s->name) && !st->value)
 			*s = defaults[i];
 	if (st->value)
-		snprintf(s->value, sizeof(s->value), "%s", st->value);
+		snprintf(v, sizeof(v), "%s", st->value);
+	if (st->value && setting_is_duration(s->name) &&
+	    setting_duration_norm(v, sizeof(v)) < 0) {
+		db_err(x->err, "22023",
+		       "invalid value for parameter \"%s\": \"%s\"", s->name,
+		       st->value);
+		if (st->value[0] >= '0' && st->value[0] <= '9')
+			x->err->hint = "Valid units for this parameter are \"us\", "
+				       "\"ms\", \"s\", \"min\", \"h\", and \"d\".";
+		return -EINVAL;
+	}
+	if (st->value)
+		memcpy(s->value, v, sizeof(v));
 	return 0;
 }
 

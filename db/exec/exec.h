@@ -105,6 +105,10 @@ static inline int exec_tick(struct exec_ctx *x)
  * "1000" (ms), "1s", "100ms", "2min", "1h", "1d", "500us"; -1 if not a
  * valid duration. */
 long long setting_duration_ms(const char *v);
+/* Whether the setting is one of those durations; rewriting v in place
+ * as SHOW prints it ("1000" -> "1s"), -1 if v is not a duration. */
+bool setting_is_duration(const char *name);
+int setting_duration_norm(char *v, size_t n);
 
 /* pg_sleep(seconds): sleeps in slices, stopping with 57014 at a cancel
  * or timeout (timeout.c). out gets the empty string (void). */

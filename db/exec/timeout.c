@@ -6,6 +6,7 @@
  * exec_ctx.deadline_ns when a statement starts. pg_sleep sleeps in slices
  * of at most PG_SLEEP_SLICE_NS so that a cancel, a timeout or a vanished
  * client stops it promptly. */
+#include <stdio.h>
 #include <string.h>
 #include <unidb/errno.h>
 #include <unidb/time.h>
@@ -38,6 +39,34 @@ long long setting_duration_ms(const char *v)
 			return n * units[i].us / 1000 +
 			       (n && n * units[i].us < 1000); /* round up to 1 ms */
 	return -1;
+}
+
+bool setting_is_duration(const char *name)
+{
+	return !strcmp(name, "statement_timeout") ||
+	       !strcmp(name, "lock_timeout") ||
+	       !strcmp(name, "idle_session_timeout");
+}
+
+int setting_duration_norm(char *v, size_t n)
+{
+	static const struct {
+		const char *unit;
+		long long ms;
+	} units[] = {{"d", 86400000}, {"h", 3600000}, {"min", 60000},
+		     {"s", 1000}, {"ms", 1}};
+	long long ms = setting_duration_ms(v);
+	unsigned i;
+
+	if (ms < 0 || ms > 0x7fffffff) /* PostgreSQL's int range */
+		return -1;
+	for (i = 0; ms && ms % units[i].ms; i++)
+		;
+	if (ms)
+		snprintf(v, n, "%lld%s", ms / units[i].ms, units[i].unit);
+	else
+		snprintf(v, n, "0");
+	return 0;
 }
 
 /* Seconds as text ("1", "0.25", "1e-1" is not read) to ns; 0 if <= 0. */

@@ -66,16 +66,17 @@ COPY cp FROM stdin WITH (FORMAT csv);
 30,"unterminated,1,t
 \.
 SELECT count(*) FROM cp WHERE a >= 30;
-COPY cp (a, nosuch) FROM stdin;
-COPY cp (a, a) FROM stdin;
-COPY nosuch FROM stdin;
+-- (a COPY FROM that fails before its data makes psql skip the data, so
+-- the errors found before the data are shown with TO)
+COPY cp (a, nosuch) TO stdout;
+COPY cp (a, a) TO stdout;
 COPY nosuch TO stdout;
 COPY cp TO stdout WITH (FORMAT bogus);
 COPY cp TO stdout WITH (FORMAT csv, FORMAT csv);
 COPY cp TO stdout WITH (DELIMITER 'ab');
 COPY cp TO stdout WITH (QUOTE '"');
 COPY cp TO stdout WITH (bogus true);
-COPY cp FROM stdin WITH (FORMAT csv, DELIMITER ',', QUOTE ',');
+COPY cp TO stdout WITH (FORMAT csv, DELIMITER ',', QUOTE ',');
 CREATE TABLE nn (a int NOT NULL, b text);
 COPY nn FROM stdin;
 1	one
