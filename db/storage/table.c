@@ -110,6 +110,11 @@ struct row *table_row(const struct table *t, uint64_t rowid)
 	return t->chunks[rowid / TABLE_CHUNK_ROWS][rowid % TABLE_CHUNK_ROWS];
 }
 
+bool row_datum_has_bytes(const struct datum *d)
+{
+	return !d->null && type_is_text(d->type);
+}
+
 struct row *row_copy(const struct datum *vals, int n)
 {
 	return row_copy_in(NULL, vals, n);
@@ -124,7 +129,7 @@ struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (!vals[i].null && type_is_text(vals[i].type))
+		if (row_datum_has_bytes(&vals[i]))
 			size += vals[i].len;
 	r = tmem_alloc(m, size);
 	if (!r)
@@ -134,7 +139,7 @@ struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n)
 	p = (char *)&r->vals[n];
 	for (i = 0; i < n; i++) {
 		r->vals[i] = vals[i];
-		if (!vals[i].null && type_is_text(vals[i].type)) {
+		if (row_datum_has_bytes(&vals[i])) {
 			memcpy(p, vals[i].s, vals[i].len);
 			r->vals[i].s = p;
 			p += vals[i].len;

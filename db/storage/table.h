@@ -103,5 +103,7 @@ int64_t table_pk_lookup(const struct table *t, const struct datum *key);
 struct row *row_copy(const struct datum *vals, int n);
 /* The same in m (tmem.h; NULL: the heap). Free with tmem_free(m, r). */
 struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n);
+/* Whether a row keeps d's bytes (d->s) in its block. */
+bool row_datum_has_bytes(const struct datum *d);
 
 #endif
