@@ -97,6 +97,8 @@ struct par_agg {
  * -EINVAL: error in x->err. */
 int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 		  struct group **out, uint64_t *nout);
+/* Parallel aggregations started so far (tests). */
+uint64_t par_jobs_run(void);
 
 /* 42P01 "relation \"x\" does not exist" at pos. */
 int no_relation(struct exec_ctx *x, const char *name, int pos);

@@ -34,6 +34,13 @@
 
 #define PAR_DEFAULT_THRESHOLD 100000
 
+static uint64_t jobs_run; /* atomic */
+
+uint64_t par_jobs_run(void)
+{
+	return __atomic_load_n(&jobs_run, __ATOMIC_RELAXED);
+}
+
 struct pgroup {
 	struct datum *key;
 	uint64_t first; /* smallest rowid seen */
@@ -387,6 +394,7 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 	run.parts = kcalloc(run.nparts, sizeof(*run.parts));
 	if (!run.parts)
 		return db_err_oom(x->err);
+	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
 	j = job_start("db-agg", p->t->nslots, par_morsel, NULL, &run, 0);
 	if (!j) {
 		kfree(run.parts);
