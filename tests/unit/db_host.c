@@ -197,32 +197,6 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
-static pthread_mutex_t mu_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t mu_cond = PTHREAD_COND_INITIALIZER;
-
-void mutex_init(struct mutex *m, const char *name)
-{
-	memset(m, 0, sizeof(*m));
-	m->name = name;
-}
-
-void mutex_lock(struct mutex *m)
-{
-	pthread_mutex_lock(&mu_mutex);
-	while (m->owner)
-		pthread_cond_wait(&mu_cond, &mu_mutex);
-	m->owner = 1;
-	pthread_mutex_unlock(&mu_mutex);
-}
-
-void mutex_unlock(struct mutex *m)
-{
-	pthread_mutex_lock(&mu_mutex);
-	m->owner = 0;
-	pthread_cond_broadcast(&mu_cond);
-	pthread_mutex_unlock(&mu_mutex);
-}
-
 struct vm_area {
 	char *base;
 	uint64_t size;
