@@ -33,6 +33,7 @@
 #include "internal.h"
 
 #define PAR_DEFAULT_THRESHOLD 100000
+#define PAR_MAX_DEPTH 12
 
 static uint64_t jobs_run; /* atomic */
 
@@ -78,23 +79,32 @@ static bool volatile_func(const char *name)
 	return false;
 }
 
-/* Whether e can be evaluated on several cores at once (see above). */
-static bool par_safe(const struct expr *e)
+/* Whether e can be evaluated on several cores at once (see above), and
+ * nests at most PAR_MAX_DEPTH deep: job workers run on the kernel's
+ * default 16 KiB stacks, sessions on larger ones. */
+static bool par_safe_at(const struct expr *e, int depth)
 {
 	int i;
 
 	if (!e)
 		return true;
-	if (e->kind > EX_LIKE || e->kind == EX_STAR || e->distinct)
+	if (depth > PAR_MAX_DEPTH || e->kind > EX_LIKE || e->kind == EX_STAR ||
+	    e->distinct)
 		return false;
 	if (e->kind == EX_FUNC && volatile_func(e->name))
 		return false;
-	if (!par_safe(e->l) || !par_safe(e->r) || !par_safe(e->x))
+	if (!par_safe_at(e->l, depth + 1) || !par_safe_at(e->r, depth + 1) ||
+	    !par_safe_at(e->x, depth + 1))
 		return false;
 	for (i = 0; i < e->nargs; i++)
-		if (!par_safe(e->args[i]))
+		if (!par_safe_at(e->args[i], depth + 1))
 			return false;
 	return true;
+}
+
+static bool par_safe(const struct expr *e)
+{
+	return par_safe_at(e, 0);
 }
 
 static uint64_t threshold(struct exec_ctx *x)
