@@ -61,7 +61,9 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 bool table_scan_is_full(struct exec_ctx *x, struct table *t,
 			const struct expr *where);
 
-/* Hash aggregation's per-group state (select.c, parallel.c). */
+/* Hash aggregation's per-group state (select.c, parallel.c). parallel.c
+ * merges partial states (merge_state): a new field or aggregate needs its
+ * merge rule there too. */
 struct agg_state {
 	int64_t count;
 	__int128 sum;
