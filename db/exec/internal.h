@@ -102,6 +102,12 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 /* Parallel aggregations started so far (tests). */
 uint64_t par_jobs_run(void);
 
+/* Rows of a set-returning function in FROM (f->func; srf.c), one column
+ * named by f->alias or the function; describe_only binds only. */
+int srf_rows(struct exec_ctx *x, struct from_item *f, struct result *res);
+/* VACUUM, ANALYZE: check the tables exist (vacuum.c). */
+int exec_vacuum(struct exec_ctx *x, struct stmt *st, struct result *res);
+
 /* 42P01 "relation \"x\" does not exist" at pos. */
 int no_relation(struct exec_ctx *x, const char *name, int pos);
 
