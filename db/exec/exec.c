@@ -365,6 +365,7 @@ static const struct setting defaults[] = {
 	{"idle_session_timeout", "0"},
 	{"is_superuser", "on"},
 	{"max_connections", "100"},
+	{"parallel_threshold", "100000"}, /* rows; 0: no parallel scans */
 	{"search_path", "\"$user\", public"},
 	{"server_encoding", "UTF8"},
 	{"server_version", "15.0"},

@@ -121,6 +121,14 @@ void db_sleep_ns(uint64_t ns);
 /* Whether st changes data or the catalog (takes db->lock exclusively). */
 bool stmt_writes(const struct stmt *st);
 
+/* Runs the statements of q (each under db->lock, as a session does) in
+ * a fresh arena of the given budget with tmpl's db, settings and error;
+ * out gets the last statement's rows as "v|v\n" lines (NULL as N), or
+ * the SQLSTATE of the first failing statement. 0 or -1. For in-guest
+ * tests and benchmarks (sqltext.c). */
+int exec_sql_text(struct exec_ctx *tmpl, const char *q, size_t budget,
+		  struct strbuf *out);
+
 /* Settings known to SHOW and reported at startup. */
 void settings_init(struct setting *s, int *n, const char *app_name);
 const char *setting_get(struct setting *s, int n, const char *name);

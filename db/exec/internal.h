@@ -61,6 +61,51 @@ int insert_build_row(struct exec_ctx *x, struct table *t, const int *cols,
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	       int (*emit)(void *ctx, uint64_t rowid), void *ctx);
 
+/* Whether table_scan() reads every row (no key lookup or range). */
+bool table_scan_is_full(struct exec_ctx *x, struct table *t,
+			const struct expr *where);
+
+/* Hash aggregation's per-group state (select.c, parallel.c). parallel.c
+ * merges partial states (merge_state): a new field or aggregate needs its
+ * merge rule there too. */
+struct agg_state {
+	int64_t count;
+	__int128 sum;
+	struct datum best; /* min/max */
+	struct htab *seen; /* DISTINCT */
+};
+
+struct group {
+	const struct datum *rep; /* a row of the group (grouped columns) */
+	struct agg_state *st;
+	struct datum *vals;	 /* final aggregate values */
+};
+
+/* Adds one input row to the states of g (naggs aggregates). */
+int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
+	     struct group *g, const struct datum *row);
+
+/* A one-table grouped query, for the parallel operator (parallel.c). */
+struct par_agg {
+	struct table *t;
+	const struct expr *where;
+	struct expr **group;
+	int ngroup;
+	struct expr **aggs;
+	int naggs;
+};
+
+/* Runs the scan, filter and hash aggregation of p as a morsel job over
+ * the table's rows on all cores when the table has at least
+ * parallel_threshold rows (setting; 0: never) and the query allows it;
+ * *out gets the groups (states merged, not finalised) in the order the
+ * serial path finds them. 1: done; 0: not taken (run the serial path);
+ * -EINVAL: error in x->err. */
+int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
+		  struct group **out, uint64_t *nout);
+/* Parallel aggregations started so far (tests). */
+uint64_t par_jobs_run(void);
+
 /* Rows of a set-returning function in FROM (f->func; srf.c), one column
  * named by f->alias or the function; describe_only binds only. */
 int srf_rows(struct exec_ctx *x, struct from_item *f, struct result *res);

@@ -518,6 +518,20 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	return 0;
 }
 
+bool table_scan_is_full(struct exec_ctx *x, struct table *t,
+			const struct expr *where)
+{
+	struct datum key[TABLE_MAX_PK];
+	bool have[TABLE_MAX_PK] = {false};
+	struct pk_range r = {0};
+
+	if (t->npk && pk_key(x, t, where, key, have))
+		return false;
+	if (t->npk == 1)
+		pk_range(x, t->pk[0], where, &r);
+	return !r.has_lo && !r.has_hi;
+}
+
 struct batch_sink {
 	struct exec_ctx *x;
 	struct table *t;
@@ -716,27 +730,14 @@ static int produce_rows(struct exec_ctx *x, struct sel *q, struct batch *out)
 
 /* ---- aggregation --------------------------------------------------------- */
 
-struct agg_state {
-	int64_t count;
-	__int128 sum;
-	struct datum best; /* min/max */
-	struct htab *seen; /* DISTINCT */
-};
-
-struct group {
-	const struct datum *rep; /* a row of the group (grouped columns) */
-	struct agg_state *st;
-	struct datum *vals;	 /* final aggregate values */
-};
-
-static int agg_step(struct exec_ctx *x, struct sel *q, struct group *g,
-		    const struct datum *row)
+int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
+	     struct group *g, const struct datum *row)
 {
 	struct eval_env env = {.row = row};
 	int i;
 
-	for (i = 0; i < q->b.naggs; i++) {
-		struct expr *e = q->b.aggs[i];
+	for (i = 0; i < naggs; i++) {
+		struct expr *e = aggs[i];
 		struct agg_state *s = &g->st[i];
 		struct datum v;
 		bool added;
@@ -872,8 +873,9 @@ static int aggregate(struct exec_ctx *x, struct sel *q, struct batch *in,
 			e->val = (void *)(uintptr_t)(n + 1);
 			n++;
 		}
-		if (k < in->n &&
-		    agg_step(x, q, &gs[(uintptr_t)e->val - 1], in->rows[k]) < 0)
+		if (k < in->n && agg_step(x, q->b.aggs, q->b.naggs,
+					  &gs[(uintptr_t)e->val - 1],
+					  in->rows[k]) < 0)
 			return -EINVAL;
 	}
 	for (k = 0; k < n; k++)
@@ -999,6 +1001,19 @@ static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 	struct eval_env env = {0};
 	bool ok = true;
 
+	if (q->grouped && q->s->nfrom == 1 && q->src[0].table) {
+		struct par_agg pa = {q->src[0].table, q->s->where, q->s->group,
+				     q->s->ngroup, q->b.aggs, q->b.naggs};
+		int r = par_aggregate(x, &pa, &groups, &ng);
+
+		if (r < 0)
+			return -EINVAL;
+		for (k = 0; r > 0 && k < ng; k++)
+			if (agg_final(x, q, &groups[k]) < 0)
+				return -EINVAL;
+		if (r > 0)
+			goto grouped;
+	}
 	if (produce_rows(x, q, &in) < 0)
 		return -EINVAL;
 	if (!q->grouped) {
@@ -1014,6 +1029,7 @@ static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 	}
 	if (aggregate(x, q, &in, &groups, &ng) < 0)
 		return -EINVAL;
+grouped:
 	rows = arena_alloc(x->a, sizeof(*rows) * (ng + 1));
 	if (!rows)
 		return db_err_oom(x->err);

@@ -10,28 +10,34 @@
 
 void btree_init(struct btree *t, int nkey)
 {
+	btree_init_in(t, nkey, NULL);
+}
+
+void btree_init_in(struct btree *t, int nkey, struct tmem *mem)
+{
 	t->root = NULL;
 	t->nkey = nkey;
 	t->count = 0;
+	t->mem = mem;
 }
 
-static void node_free(struct bt_node *n)
+static void node_free(struct tmem *m, struct bt_node *n)
 {
 	int i;
 
 	if (!n)
 		return;
 	for (i = 0; i < n->n; i++)
-		kfree(n->keys[i]);
+		tmem_free(m, n->keys[i]);
 	if (!n->leaf)
 		for (i = 0; i <= n->n; i++)
-			node_free(n->kids[i]);
-	kfree(n);
+			node_free(m, n->kids[i]);
+	tmem_free(m, n);
 }
 
 void btree_free(struct btree *t)
 {
-	node_free(t->root);
+	node_free(t->mem, t->root);
 	t->root = NULL;
 	t->count = 0;
 }
@@ -87,9 +93,9 @@ int64_t btree_lookup(const struct btree *t, const struct datum *key)
 	return -1;
 }
 
-static struct bt_node *node_new(bool leaf)
+static struct bt_node *node_new(struct btree *t, bool leaf)
 {
-	struct bt_node *n = kzalloc(sizeof(*n));
+	struct bt_node *n = tmem_zalloc(t->mem, sizeof(*n));
 
 	if (n)
 		n->leaf = leaf;
@@ -98,17 +104,19 @@ static struct bt_node *node_new(bool leaf)
 
 /* Splits the full node n at its middle; the new right sibling and the
  * separator for it go to *right and *sep. */
-static int split(struct bt_node *n, struct bt_node **right, struct row **sep)
+static int split(struct btree *t, struct bt_node *n, struct bt_node **right,
+		 struct row **sep)
 {
-	struct bt_node *r = node_new(n->leaf);
+	struct bt_node *r = node_new(t, n->leaf);
 	int mid = n->n / 2;
 
 	if (!r)
 		return -ENOMEM;
 	if (n->leaf) {
-		*sep = row_copy(n->keys[mid]->vals, n->keys[mid]->ncols);
+		*sep = row_copy_in(t->mem, n->keys[mid]->vals,
+				   n->keys[mid]->ncols);
 		if (!*sep) {
-			kfree(r);
+			tmem_free(t->mem, r);
 			return -ENOMEM;
 		}
 		r->n = n->n - mid;
@@ -144,7 +152,7 @@ static int insert(struct btree *t, struct bt_node *n, const struct datum *key,
 		i = search(t, n, key, false);
 		if (i < n->n && key_cmp(t, n->keys[i]->vals, key) == 0)
 			return -EEXIST;
-		copy = row_copy(key, t->nkey);
+		copy = row_copy_in(t->mem, key, t->nkey);
 		if (!copy)
 			return -ENOMEM;
 		memmove(n->keys + i + 1, n->keys + i,
@@ -169,7 +177,7 @@ static int insert(struct btree *t, struct bt_node *n, const struct datum *key,
 	}
 	/* Nodes are split when full, so one slot is always free above. */
 	if (n->n == BT_MAX)
-		return split(n, right, sep);
+		return split(t, n, right, sep);
 	return 0;
 }
 
@@ -179,14 +187,14 @@ int btree_insert(struct btree *t, const struct datum *key, uint64_t rowid)
 	struct row *sep;
 	int r;
 
-	if (!t->root && !(t->root = node_new(true)))
+	if (!t->root && !(t->root = node_new(t, true)))
 		return -ENOMEM;
 	r = insert(t, t->root, key, rowid, &right, &sep);
 	if (r == 0)
 		t->count++;
 	if (r < 0 || !right)
 		return r;
-	root = node_new(false);
+	root = node_new(t, false);
 	if (!root) /* the tree stays valid: the split is only unindexed */
 		return -ENOMEM;
 	root->n = 1;
@@ -207,7 +215,7 @@ int btree_delete(struct btree *t, const struct datum *key)
 	i = search(t, n, key, false);
 	if (i == n->n || key_cmp(t, n->keys[i]->vals, key) != 0)
 		return -ENOENT;
-	kfree(n->keys[i]);
+	tmem_free(t->mem, n->keys[i]);
 	memmove(n->keys + i, n->keys + i + 1,
 		sizeof(n->keys[0]) * (size_t)(n->n - i - 1));
 	memmove(n->ids + i, n->ids + i + 1,

@@ -27,6 +27,7 @@
 #define BT_MAX 32
 
 struct row;
+struct tmem;
 
 struct bt_node {
 	bool leaf;
@@ -43,9 +44,12 @@ struct btree {
 	struct bt_node *root; /* NULL when empty */
 	int nkey;	      /* datums per key */
 	uint64_t count;	      /* live entries */
+	struct tmem *mem;     /* where nodes and keys live (NULL: heap) */
 };
 
 void btree_init(struct btree *t, int nkey);
+/* The same, with nodes and keys allocated in mem (tmem.h). */
+void btree_init_in(struct btree *t, int nkey, struct tmem *mem);
 void btree_free(struct btree *t);
 /* Adds key -> rowid. -EEXIST if the key is present, -ENOMEM. */
 int btree_insert(struct btree *t, const struct datum *key, uint64_t rowid);

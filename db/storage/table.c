@@ -68,7 +68,9 @@ struct table *table_new(const char *name, int ncols)
 	if (!t)
 		return NULL;
 	t->cols = kcalloc((size_t)ncols, sizeof(*t->cols));
-	if (!t->cols) {
+	t->mem = t->cols ? tmem_new() : NULL;
+	if (!t->mem) {
+		kfree(t->cols);
 		kfree(t);
 		return NULL;
 	}
@@ -79,15 +81,10 @@ struct table *table_new(const char *name, int ncols)
 
 void table_truncate(struct table *t)
 {
-	uint64_t c, i;
-
-	for (c = 0; c < t->nchunks; c++) {
-		for (i = 0; i < TABLE_CHUNK_ROWS; i++)
-			kfree(t->chunks[c][i]);
-		kfree(t->chunks[c]);
-	}
-	kfree(t->chunks);
-	btree_free(&t->pk_index);
+	/* Rows, chunks and index nodes are all in t->mem: one reset frees
+	 * them (and returns the frames unless a snapshot shares them). */
+	tmem_reset(t->mem);
+	btree_init_in(&t->pk_index, t->pk_index.nkey, t->mem);
 	t->chunks = NULL;
 	t->nchunks = t->nslots = t->nlive = 0;
 }
@@ -102,6 +99,7 @@ void table_free(struct table *t)
 	for (i = 0; i < t->ncols; i++)
 		kfree(t->cols[i].def_src);
 	kfree(t->cols);
+	tmem_put(t->mem);
 	kfree(t);
 }
 
@@ -112,8 +110,18 @@ struct row *table_row(const struct table *t, uint64_t rowid)
 	return t->chunks[rowid / TABLE_CHUNK_ROWS][rowid % TABLE_CHUNK_ROWS];
 }
 
-/* One heap block: header, datums, then the string bytes they point to. */
+bool row_datum_has_bytes(const struct datum *d)
+{
+	return !d->null && type_is_text(d->type);
+}
+
 struct row *row_copy(const struct datum *vals, int n)
+{
+	return row_copy_in(NULL, vals, n);
+}
+
+/* One block: header, datums, then the string bytes they point to. */
+struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n)
 {
 	size_t size = sizeof(struct row) + sizeof(struct datum) * (size_t)n;
 	struct row *r;
@@ -121,9 +129,9 @@ struct row *row_copy(const struct datum *vals, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (!vals[i].null && type_is_text(vals[i].type))
+		if (row_datum_has_bytes(&vals[i]))
 			size += vals[i].len;
-	r = kmalloc(size);
+	r = tmem_alloc(m, size);
 	if (!r)
 		return NULL;
 	r->size = (uint32_t)size;
@@ -131,7 +139,7 @@ struct row *row_copy(const struct datum *vals, int n)
 	p = (char *)&r->vals[n];
 	for (i = 0; i < n; i++) {
 		r->vals[i] = vals[i];
-		if (!vals[i].null && type_is_text(vals[i].type)) {
+		if (row_datum_has_bytes(&vals[i])) {
 			memcpy(p, vals[i].s, vals[i].len);
 			r->vals[i].s = p;
 			p += vals[i].len;
@@ -188,7 +196,7 @@ static int pk_add(struct table *t, const struct datum *vals, uint64_t rowid,
 	if (!t->npk)
 		return 0;
 	if (!t->pk_index.nkey)
-		btree_init(&t->pk_index, t->npk);
+		btree_init_in(&t->pk_index, t->npk, t->mem);
 	pk_of(t, vals, key);
 	r = btree_insert(&t->pk_index, key, rowid);
 	if (r == -EEXIST)
@@ -211,11 +219,12 @@ static int grow_chunks(struct table *t)
 	struct row ***chunks;
 	struct row **chunk;
 
-	chunk = kcalloc(TABLE_CHUNK_ROWS, sizeof(*chunk));
-	chunks = chunk ? krealloc(t->chunks, sizeof(*chunks) * (t->nchunks + 1))
+	chunk = tmem_zalloc(t->mem, TABLE_CHUNK_ROWS * sizeof(*chunk));
+	chunks = chunk ? tmem_realloc(t->mem, t->chunks,
+				      sizeof(*chunks) * (t->nchunks + 1))
 		       : NULL;
 	if (!chunks) {
-		kfree(chunk);
+		tmem_free(t->mem, chunk);
 		return -ENOMEM;
 	}
 	chunks[t->nchunks++] = chunk;
@@ -231,7 +240,7 @@ int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 
 	if (id == t->nchunks * TABLE_CHUNK_ROWS && grow_chunks(t) < 0)
 		return db_err_oom(err);
-	r = row_copy(vals, t->ncols);
+	r = row_copy_in(t->mem, vals, t->ncols);
 	if (!r)
 		return db_err_oom(err);
 	t->chunks[id / TABLE_CHUNK_ROWS][id % TABLE_CHUNK_ROWS] = r;
@@ -239,7 +248,7 @@ int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 	if (pk_add(t, r->vals, id, err) < 0) {
 		t->chunks[id / TABLE_CHUNK_ROWS][id % TABLE_CHUNK_ROWS] = NULL;
 		t->nslots--;
-		kfree(r);
+		tmem_free(t->mem, r);
 		return -EINVAL;
 	}
 	t->nlive++;
@@ -263,7 +272,7 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 {
 	struct row **slot = &t->chunks[rowid / TABLE_CHUNK_ROWS]
 				      [rowid % TABLE_CHUNK_ROWS];
-	struct row *old = *slot, *r = row_copy(vals, t->ncols);
+	struct row *old = *slot, *r = row_copy_in(t->mem, vals, t->ncols);
 
 	if (!r)
 		return db_err_oom(err);
@@ -275,12 +284,12 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 
 			*slot = old;
 			pk_add(t, old->vals, rowid, &ignored);
-			kfree(r);
+			tmem_free(t->mem, r);
 			return -EINVAL;
 		}
 	}
 	*slot = r;
-	kfree(old);
+	tmem_free(t->mem, old);
 	return 0;
 }
 
@@ -292,7 +301,7 @@ void table_delete(struct table *t, uint64_t rowid)
 	if (!*slot)
 		return;
 	pk_remove(t, *slot);
-	kfree(*slot);
+	tmem_free(t->mem, *slot);
 	*slot = NULL;
 	t->nlive--;
 }

@@ -17,8 +17,10 @@
  * that only read take it shared, all others exclusive. This is the first
  * step; row locks and transactions come with issue 13.
  *
- * Later: chunks and rows move into vm areas so that a vm snapshot of a
- * table is a consistent copy for analytics (DESIGN.md section 4). */
+ * Memory: rows, the chunk directory, the chunks and the index nodes of a
+ * table live in the table's own vm area (t->mem, tmem.h), so a vm
+ * snapshot of that area is a copy of the table (snapshot.h). Whatever a
+ * table's structures point to must be allocated there too. */
 #ifndef DB_STORAGE_TABLE_H
 #define DB_STORAGE_TABLE_H
 
@@ -29,6 +31,7 @@
 #include "../common.h"
 #include "../sql/value.h"
 #include "btree.h"
+#include "tmem.h"
 
 #define TABLE_CHUNK_ROWS 1024
 #define TABLE_MAX_COLUMNS 256
@@ -59,6 +62,7 @@ struct table {
 	struct row ***chunks; /* chunks[c][i], NULL: free slot */
 	uint64_t nchunks, nslots, nlive;
 	struct btree pk_index; /* key: the pk columns in pk[] order */
+	struct tmem *mem;      /* rows, chunks, index nodes (tmem.h) */
 };
 
 struct db {
@@ -97,5 +101,9 @@ struct row *table_row(const struct table *t, uint64_t rowid);
 int64_t table_pk_lookup(const struct table *t, const struct datum *key);
 /* A copy of n datums and their bytes in one heap block (NULL: no memory). */
 struct row *row_copy(const struct datum *vals, int n);
+/* The same in m (tmem.h; NULL: the heap). Free with tmem_free(m, r). */
+struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n);
+/* Whether a row keeps d's bytes (d->s) in its block. */
+bool row_datum_has_bytes(const struct datum *d);
 
 #endif

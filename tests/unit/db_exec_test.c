@@ -3,6 +3,7 @@
  * db/storage): statements run through sql_parse + exec_stmt, results
  * compared as text. */
 #include "../../db/exec/exec.h"
+#include "../../db/exec/internal.h"
 #include "../../db/storage/btree.h"
 #include "../../db/storage/table.h"
 #include "unit.h"
@@ -12,6 +13,7 @@ static struct setting settings[SETTING_MAX];
 static int nsettings;
 static char out[8192];
 static struct db_error err;
+static size_t run_budget = 64 << 20; /* of each run()'s arena */
 
 /* Runs the statements of q; the last one's rows go to out as
  * "v|v\n" lines (NULL as "N"), or its error code. Returns 0 or -1. */
@@ -24,7 +26,7 @@ static int run(const char *q)
 	int n, i, rc = 0;
 	uint64_t k;
 
-	arena_init(&a, 64 << 20);
+	arena_init(&a, run_budget);
 	out[0] = 0;
 	if (sql_parse(&a, q, strlen(q), &st, &n, &err) < 0) {
 		snprintf(out, sizeof(out), "%s", err.code);
@@ -319,6 +321,84 @@ UNIT_TEST(exec_pk_range_scans)
 	}
 	CHECK_EQ(run("select count(*) from k where id > 10 and id < 20"), 0);
 	CHECK_STR(out, "3\n"); /* 12, 15, 18 */
+}
+
+/* The output of q with parallel_threshold = thr, into res. */
+static int run_with(const char *thr, const char *q, char *res, size_t size)
+{
+	char set[64];
+	int rc;
+
+	snprintf(set, sizeof(set), "set parallel_threshold = %s", thr);
+	CHECK_EQ(run(set), 0);
+	rc = run(q);
+	snprintf(res, size, "%s", out);
+	return rc;
+}
+
+/* The morsel-parallel scan and aggregation (db/exec/parallel.c, on the
+ * host's pthread job shim) gives exactly the serial path's rows, in the
+ * same order, errors included. */
+UNIT_TEST(exec_parallel_aggregation_equals_serial)
+{
+	static const char *const queries[] = {
+	    "select count(*), sum(v), min(v), max(v), avg(v) from p",
+	    "select g, count(*), sum(v), min(s), max(s), avg(v) from p group by g",
+	    "select g % 3, count(*), sum(id) from p where v > 10 group by g % 3"
+	    " having count(*) > 5",
+	    "select s, count(v), max(id) from p where id % 7 = 0 group by s",
+	    "select count(*), sum(v), max(s) from p where v < -1",
+	    "select g, count(*) from p where v < -1 group by g",
+	    "select lower(s) || 'x', min(id) from p group by lower(s) || 'x'",
+	    "select sum(v / (g - g)) from p",
+	    "select count(distinct g) from p",
+	};
+	static char a[8192], b[8192], ins[65536];
+	uint64_t jobs;
+	unsigned i;
+	int k, r, ra, rb;
+
+	setup();
+	CHECK_EQ(run("create table p (id int primary key, g int, v int, s text)"), 0);
+	for (k = 0; k < 20000; k += 1000) {
+		size_t n = (size_t)snprintf(ins, sizeof(ins), "insert into p values ");
+
+		for (r = k; r < k + 1000; r++) {
+			char v[16] = "NULL"; /* every 11th value */
+
+			if (r % 11)
+				snprintf(v, sizeof(v), "%d", r * 37 % 101);
+			n += (size_t)snprintf(ins + n, sizeof(ins) - n,
+					      "%s(%d, %d, %s, 'S%d')",
+					      r > k ? ", " : "", r, r * 7 % 13, v,
+					      r * 3 % 17);
+		}
+		CHECK(n < sizeof(ins));
+		CHECK_EQ(run(ins), 0);
+	}
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		jobs = par_jobs_run();
+		ra = run_with("0", queries[i], a, sizeof(a));
+		CHECK_EQ(par_jobs_run(), jobs);
+		rb = run_with("1000", queries[i], b, sizeof(b));
+		CHECK_EQ(ra, rb);
+		if (strcmp(a, b))
+			printf("  query %u: serial %s\n  parallel %s\n", i, a, b);
+		CHECK_STR(a, b);
+		/* count(distinct) stays serial; the others ran as a job */
+		CHECK_EQ(par_jobs_run(), jobs + !strstr(queries[i], "distinct"));
+	}
+	/* over the statement's budget: 53200 on both paths, then on as usual */
+	run_budget = 2 << 20;
+	CHECK_EQ(run_with("0", "select id, s, count(*) from p group by id, s",
+			  a, sizeof(a)), -1);
+	CHECK_STR(a, "53200");
+	CHECK_EQ(run_with("1000", "select id, s, count(*) from p group by id, s",
+			  b, sizeof(b)), -1);
+	CHECK_STR(b, "53200");
+	run_budget = 64 << 20;
+	CHECK_EQ(run_with("1000", "select count(*) from p", b, sizeof(b)), 0);
+	CHECK_STR(b, "20000\n");
 }
 
 UNIT_MAIN()

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/* parallel.c: scan, filter and hash aggregation of one table as a morsel
+ * job (job.h) on all cores.
+ *
+ * The job's items are the table's row slots; the job system hands each
+ * worker ranges of them (morsels). Each core has a partial: its own arena,
+ * error, exec_ctx and hash table of groups, so workers share nothing
+ * while they run (job.h: cpu_id() is stable inside a morsel and distinct
+ * between morsels running at once). A group remembers the smallest rowid
+ * it was seen at and the row there. At the end the submitting thread
+ * merges the partials into one table in the statement's arena (counts and
+ * sums add, min/max compare), copies the strings it keeps out of the
+ * partial arenas, and sorts the groups by that rowid: the order in which
+ * the serial path finds them, so results are identical with or without
+ * the job, ORDER BY or not.
+ *
+ * Memory accounting: every partial arena gets an equal share of what is
+ * left of the statement's budget, so the statement as a whole stays
+ * within it and a query over its budget still ends in 53200.
+ *
+ * Taken only when every expression involved can run on several cores at
+ * once: column references, constants, parameters, operators, casts, CASE,
+ * IN, BETWEEN, LIKE and functions other than volatile ones; no DISTINCT
+ * aggregate; a full scan (no key lookup or range). The caller holds the
+ * catalog lock shared, which keeps the rows in place for the workers. */
+#include <stdlib.h>
+#include <string.h>
+#include <unidb/cpu.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/job.h>
+
+#include "internal.h"
+
+#define PAR_DEFAULT_THRESHOLD 100000
+#define PAR_MAX_DEPTH 12
+
+static uint64_t jobs_run; /* atomic */
+
+uint64_t par_jobs_run(void)
+{
+	return __atomic_load_n(&jobs_run, __ATOMIC_RELAXED);
+}
+
+struct pgroup {
+	struct datum *key;
+	uint64_t first; /* smallest rowid seen */
+	struct group g;
+};
+
+struct par_part {
+	struct arena a;
+	struct db_error err;
+	struct strbuf notices;
+	struct exec_ctx x;
+	struct htab h; /* key -> pgroup */
+	struct datum *key; /* the current row's group key */
+	bool used, failed;
+};
+
+struct par_run {
+	const struct par_agg *p;
+	struct exec_ctx *x;
+	struct par_part *parts;
+	unsigned nparts;
+	size_t budget; /* per partial */
+	bool stop;     /* atomic: a partial failed */
+};
+
+static bool volatile_func(const char *name)
+{
+	static const char *const v[] = {"random", "setseed", "nextval",
+					"currval", "now", "clock_timestamp"};
+	unsigned i;
+
+	for (i = 0; name && i < sizeof(v) / sizeof(v[0]); i++)
+		if (db_ieq(name, strlen(name), v[i]))
+			return true;
+	return false;
+}
+
+/* Whether e can be evaluated on several cores at once (see above), and
+ * nests at most PAR_MAX_DEPTH deep: job workers run on the kernel's
+ * default 16 KiB stacks, sessions on larger ones. */
+static bool par_safe_at(const struct expr *e, int depth)
+{
+	int i;
+
+	if (!e)
+		return true;
+	if (depth > PAR_MAX_DEPTH || e->kind > EX_LIKE || e->kind == EX_STAR ||
+	    e->distinct)
+		return false;
+	if (e->kind == EX_FUNC && volatile_func(e->name))
+		return false;
+	if (!par_safe_at(e->l, depth + 1) || !par_safe_at(e->r, depth + 1) ||
+	    !par_safe_at(e->x, depth + 1))
+		return false;
+	for (i = 0; i < e->nargs; i++)
+		if (!par_safe_at(e->args[i], depth + 1))
+			return false;
+	return true;
+}
+
+static bool par_safe(const struct expr *e)
+{
+	return par_safe_at(e, 0);
+}
+
+static uint64_t threshold(struct exec_ctx *x)
+{
+	const char *v = x->settings ? setting_get(x->settings, *x->nsettings,
+						  "parallel_threshold")
+				    : NULL;
+	uint64_t n = 0;
+
+	if (!v)
+		return PAR_DEFAULT_THRESHOLD;
+	while (*v >= '0' && *v <= '9')
+		n = n * 10 + (uint64_t)(*v++ - '0');
+	return n;
+}
+
+static bool par_wanted(struct exec_ctx *x, const struct par_agg *p)
+{
+	uint64_t min = threshold(x);
+	int i;
+
+	if (!min || p->t->nslots < min || x->describe_only)
+		return false;
+	if (!par_safe(p->where))
+		return false;
+	for (i = 0; i < p->ngroup; i++)
+		if (!par_safe(p->group[i]))
+			return false;
+	for (i = 0; i < p->naggs; i++)
+		if (!par_safe(p->aggs[i]))
+			return false;
+	return table_scan_is_full(x, p->t, p->where);
+}
+
+static int part_init(struct par_run *run, struct par_part *pp)
+{
+	arena_init(&pp->a, run->budget);
+	pp->x = *run->x;
+	pp->x.a = &pp->a;
+	pp->x.err = &pp->err;
+	pp->x.notices = &pp->notices;
+	pp->used = true;
+	pp->key = arena_alloc(&pp->a, sizeof(*pp->key) *
+					      (size_t)(run->p->ngroup + 1));
+	if (!pp->key)
+		return -ENOMEM;
+	return htab_init(&pp->h, &pp->a, run->p->ngroup);
+}
+
+/* The group of key in pp, made for row id if new; NULL: out of memory. */
+static struct pgroup *part_group(struct par_run *run, struct par_part *pp,
+				 const struct datum *key, uint64_t id,
+				 const struct datum *row)
+{
+	const struct par_agg *p = run->p;
+	struct hentry *e = htab_get(&pp->h, key, false, NULL);
+	struct pgroup *g;
+	bool added;
+
+	if (e) {
+		g = e->val;
+		if (id < g->first) {
+			g->first = id;
+			g->g.rep = row;
+		}
+		return g;
+	}
+	g = arena_alloc(&pp->a, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->key = arena_alloc(&pp->a, sizeof(*key) * (size_t)(p->ngroup + 1));
+	g->g.st = arena_alloc(&pp->a, sizeof(struct agg_state) *
+					      (size_t)(p->naggs + 1));
+	if (!g->key || !g->g.st)
+		return NULL;
+	memcpy(g->key, key, sizeof(*key) * (size_t)p->ngroup);
+	g->first = id;
+	g->g.rep = row;
+	e = htab_get(&pp->h, g->key, true, &added);
+	if (!e)
+		return NULL;
+	e->val = g;
+	return g;
+}
+
+static int part_row(struct par_run *run, struct par_part *pp, uint64_t id,
+		    const struct datum *row, struct datum *key)
+{
+	const struct par_agg *p = run->p;
+	struct eval_env env = {.row = row};
+	struct pgroup *g;
+	bool ok = true;
+	int i;
+
+	if (p->where && eval_cond(&pp->x, p->where, &env, &ok) < 0)
+		return -EINVAL;
+	if (!ok)
+		return 0;
+	for (i = 0; i < p->ngroup; i++)
+		if (eval(&pp->x, p->group[i], &env, &key[i]) < 0)
+			return -EINVAL;
+	g = part_group(run, pp, key, id, row);
+	if (!g)
+		return db_err_oom(&pp->err);
+	return agg_step(&pp->x, p->aggs, p->naggs, &g->g, row);
+}
+
+static void par_morsel(void *arg, uint64_t begin, uint64_t end)
+{
+	struct par_run *run = arg;
+	struct par_part *pp = &run->parts[cpu_id() % run->nparts];
+	uint64_t id;
+
+	if (__atomic_load_n(&run->stop, __ATOMIC_RELAXED) || pp->failed)
+		return;
+	if (!pp->used && part_init(run, pp) < 0) {
+		db_err_oom(&pp->err);
+		goto failed;
+	}
+	if (exec_check_interrupt(&pp->x) < 0)
+		goto failed;
+	for (id = begin; id < end; id++) {
+		const struct row *r = table_row(run->p->t, id);
+
+		if (r && part_row(run, pp, id, r->vals, pp->key) < 0)
+			goto failed;
+	}
+	return;
+failed:
+	pp->failed = true;
+	__atomic_store_n(&run->stop, true, __ATOMIC_RELAXED);
+}
+
+/* Copies the string bytes a merged group keeps into the statement's
+ * arena (the partial arenas are freed at the end). */
+static int own_group(struct exec_ctx *x, const struct par_agg *p,
+		     struct pgroup *g)
+{
+	struct agg_state *st = arena_alloc(x->a, sizeof(*st) *
+						      (size_t)(p->naggs + 1));
+	struct datum *key = arena_alloc(x->a, sizeof(*key) *
+						      (size_t)(p->ngroup + 1));
+	int i;
+
+	if (!st || !key)
+		return db_err_oom(x->err);
+	memcpy(st, g->g.st, sizeof(*st) * (size_t)p->naggs);
+	memcpy(key, g->key, sizeof(*key) * (size_t)p->ngroup);
+	for (i = 0; i < p->naggs; i++)
+		if (datums_own(x, &st[i].best, 1) < 0)
+			return -EINVAL;
+	g->g.st = st;
+	g->key = key;
+	return datums_own(x, key, p->ngroup);
+}
+
+static void merge_state(const struct expr *e, struct agg_state *m,
+			const struct agg_state *o)
+{
+	if (!o->count)
+		return;
+	if ((e->agg == AGG_MIN || e->agg == AGG_MAX) &&
+	    (!m->count || (datum_cmp(&o->best, &m->best) < 0) == (e->agg == AGG_MIN)))
+		m->best = o->best;
+	m->count += o->count;
+	m->sum += o->sum;
+}
+
+/* Merges partial group g into the statement's table h (whose entries'
+ * values are pgroups in the statement's arena); *n counts the groups. */
+static int merge_group(struct exec_ctx *x, const struct par_agg *p,
+		       struct htab *h, struct pgroup *g, uint64_t *n)
+{
+	struct hentry *e = htab_get(h, g->key, false, NULL);
+	struct pgroup *m;
+	bool added;
+	int i;
+
+	if (!e) {
+		m = arena_alloc(x->a, sizeof(*m));
+		if (!m)
+			return db_err_oom(x->err);
+		*m = *g;
+		if (own_group(x, p, m) < 0)
+			return -EINVAL;
+		e = htab_get(h, m->key, true, &added);
+		if (!e)
+			return db_err_oom(x->err);
+		e->val = m;
+		(*n)++;
+		return 0;
+	}
+	m = e->val;
+	for (i = 0; i < p->naggs; i++)
+		merge_state(p->aggs[i], &m->g.st[i], &g->g.st[i]);
+	if (g->first < m->first) {
+		m->first = g->first;
+		m->g.rep = g->g.rep;
+	}
+	/* a min/max taken from g may point into g's arena */
+	for (i = 0; i < p->naggs; i++)
+		if (datums_own(x, &m->g.st[i].best, 1) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct pgroup *x = *(struct pgroup *const *)a,
+			    *y = *(struct pgroup *const *)b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* The merged groups, in serial order, into *out. */
+static int collect(struct exec_ctx *x, const struct par_agg *p,
+		   struct htab *h, uint64_t n, struct group **out)
+{
+	struct pgroup **v = arena_alloc(x->a, sizeof(*v) * (n + 1));
+	struct group *gs = arena_alloc(x->a, sizeof(*gs) * (n + 1));
+	uint64_t b, k = 0;
+	struct hentry *e;
+
+	if (!v || !gs)
+		return db_err_oom(x->err);
+	for (b = 0; b < h->nb; b++)
+		for (e = h->b[b]; e; e = e->next)
+			v[k++] = e->val;
+	qsort(v, n, sizeof(*v), by_first);
+	for (k = 0; k < n; k++)
+		gs[k] = v[k]->g;
+	if (n == 0 && p->ngroup == 0) {
+		/* no row: one group of empty aggregates, as the serial path */
+		memset(&gs[0], 0, sizeof(gs[0]));
+		gs[0].st = arena_alloc(x->a, sizeof(struct agg_state) *
+						     (size_t)(p->naggs + 1));
+		if (!gs[0].st)
+			return db_err_oom(x->err);
+	}
+	*out = gs;
+	return 0;
+}
+
+static int merge(struct exec_ctx *x, struct par_run *run, struct group **out,
+		 uint64_t *nout)
+{
+	const struct par_agg *p = run->p;
+	struct htab h;
+	uint64_t n = 0, b;
+	unsigned i;
+
+	if (htab_init(&h, x->a, p->ngroup) < 0)
+		return db_err_oom(x->err);
+	for (i = 0; i < run->nparts; i++) {
+		struct par_part *pp = &run->parts[i];
+		struct hentry *e;
+
+		for (b = 0; pp->used && b < pp->h.nb; b++)
+			for (e = pp->h.b[b]; e; e = e->next)
+				if (merge_group(x, p, &h, e->val, &n) < 0)
+					return -EINVAL;
+	}
+	if (collect(x, p, &h, n, out) < 0)
+		return -EINVAL;
+	*nout = n ? n : p->ngroup == 0;
+	return 0;
+}
+
+/* The first partial's error, into x->err. */
+static int part_error(struct exec_ctx *x, struct par_run *run)
+{
+	unsigned i;
+
+	for (i = 0; i < run->nparts; i++) {
+		if (run->parts[i].failed) {
+			*x->err = run->parts[i].err;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
+		  struct group **out, uint64_t *nout)
+{
+	struct par_run run = {.p = p, .x = x, .nparts = cpu_count()};
+	struct job *j;
+	unsigned i;
+	int r;
+
+	if (!par_wanted(x, p))
+		return 0;
+	if (x->a->budget)
+		run.budget = x->a->budget > x->a->used
+				 ? (x->a->budget - x->a->used) / run.nparts
+				 : 1;
+	run.parts = kcalloc(run.nparts, sizeof(*run.parts));
+	if (!run.parts)
+		return db_err_oom(x->err);
+	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
+	j = job_start("db-agg", p->t->nslots, par_morsel, NULL, &run, 0);
+	if (!j) {
+		kfree(run.parts);
+		return db_err_oom(x->err);
+	}
+	job_wait(j, NULL);
+	r = part_error(x, &run);
+	if (r == 0)
+		r = merge(x, &run, out, nout);
+	for (i = 0; i < run.nparts; i++) {
+		arena_free(&run.parts[i].a);
+		sb_free(&run.parts[i].notices);
+	}
+	kfree(run.parts);
+	return r < 0 ? -EINVAL : 1;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot.c: table snapshots over vm snapshots (see snapshot.h). */
+#include "snapshot.h"
+
+#include <string.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/vm.h>
+
+static void release_tables(struct db_snapshot *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		vm_snapshot_destroy(s->t[i].area, 0);
+		tmem_put(s->t[i].mem);
+	}
+}
+
+static int take_one(struct table *t, unsigned vm_flags, struct snap_table *st)
+{
+	struct vm_area *live = tmem_area(t->mem);
+
+	st->area = vm_snapshot(live, vm_flags);
+	if (!st->area)
+		return -EBUSY; /* or no memory; vm.h does not tell them apart */
+	memcpy(st->name, t->name, sizeof(st->name));
+	st->ncols = t->ncols;
+	st->nslots = t->nslots;
+	st->nlive = t->nlive;
+	st->chunks = (struct row *const *const *)t->chunks;
+	st->live_base = (uintptr_t)vm_area_base(live);
+	st->snap_base = (uintptr_t)vm_area_base(st->area);
+	st->mem = t->mem;
+	tmem_get(t->mem);
+	return 0;
+}
+
+int db_snapshot_take_locked(struct db *db, const char *const *names, int n,
+			    unsigned vm_flags, struct db_snapshot **out)
+{
+	struct db_snapshot *s;
+	int i, r = 0;
+
+	*out = NULL;
+	if (n < 0)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s) + sizeof(s->t[0]) * (size_t)n);
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < n && r == 0; i++) {
+		struct table *t = db_find_table(db, names[i]);
+
+		r = t ? take_one(t, vm_flags, &s->t[i]) : -ENOENT;
+	}
+	if (r < 0) {
+		release_tables(s, i - 1);
+		kfree(s);
+		return r;
+	}
+	s->n = n;
+	*out = s;
+	return 0;
+}
+
+int db_snapshot_take(struct db *db, const char *const *names, int n,
+		     unsigned vm_flags, struct db_snapshot **out)
+{
+	int r;
+
+	rwlock_read_lock(&db->lock);
+	r = db_snapshot_take_locked(db, names, n, vm_flags, out);
+	rwlock_read_unlock(&db->lock);
+	return r;
+}
+
+void db_snapshot_release(struct db_snapshot *s)
+{
+	if (!s)
+		return;
+	release_tables(s, s->n);
+	kfree(s);
+}
+
+int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
+		    struct datum *vals, int max)
+{
+	const struct snap_table *st = &s->t[i];
+	struct row *const *const *dir;
+	struct row *const *chunk;
+	const struct row *r;
+	int k, n;
+
+	if (rowid >= st->nslots)
+		return 0;
+	dir = tmem_xlate(st->chunks, st->live_base, st->snap_base);
+	chunk = tmem_xlate(dir[rowid / TABLE_CHUNK_ROWS], st->live_base,
+			   st->snap_base);
+	r = tmem_xlate(chunk[rowid % TABLE_CHUNK_ROWS], st->live_base,
+		       st->snap_base);
+	if (!r)
+		return 0;
+	n = r->ncols < max ? r->ncols : max;
+	for (k = 0; k < n; k++) {
+		vals[k] = r->vals[k];
+		if (row_datum_has_bytes(&vals[k]))
+			vals[k].s = tmem_xlate(vals[k].s, st->live_base,
+					       st->snap_base);
+	}
+	return n;
+}
