@@ -144,6 +144,12 @@ static int int_rank(unsigned id)
 	return id == TYPE_INT2 ? 1 : id == TYPE_INT4 ? 2 : id == TYPE_INT8 ? 3 : 0;
 }
 
+/* Numeric types in the order PostgreSQL's implicit casts widen them. */
+static int num_rank(unsigned id)
+{
+	return id == TYPE_NUMERIC ? 4 : int_rank(id);
+}
+
 static const char *op_name(int op)
 {
 	static const char *const names[] = {
@@ -207,6 +213,9 @@ static int unify(struct bind_ctx *b, struct expr **l, struct expr **r,
 	if ((int_rank(a) && int_rank(c)) || (type_is_text(a) && type_is_text(c)) ||
 	    a == c)
 		return 0;
+	if (num_rank(a) && num_rank(c)) /* integer with numeric */
+		return coerce(b, num_rank(a) < num_rank(c) ? l : r,
+			      ty(TYPE_NUMERIC), CAST_IMPLICIT, NULL);
 	return no_operator(b, op);
 }
 
@@ -246,9 +255,9 @@ static int bind_binop(struct bind_ctx *b, struct expr *e)
 		e->type = ty(TYPE_INT4);
 		return 0;
 	}
-	if (!int_rank(a) || !int_rank(c))
+	if (!num_rank(a) || !num_rank(c))
 		return no_operator(b, e);
-	e->type = ty(int_rank(a) > int_rank(c) ? a : c);
+	e->type = ty(num_rank(a) > num_rank(c) ? a : c);
 	return 0;
 }
 
@@ -291,10 +300,10 @@ static int unify_list(struct bind_ctx *b, struct expr **list, int n,
 
 		if (id == TYPE_NULL || id == TYPE_UNKNOWN)
 			continue;
-		if (t.id == TYPE_NULL || (int_rank(id) > int_rank(t.id) &&
-					  int_rank(t.id)))
+		if (t.id == TYPE_NULL || (num_rank(id) > num_rank(t.id) &&
+					  num_rank(t.id)))
 			t = ty(id == TYPE_VARCHAR ? TYPE_TEXT : id);
-		else if (!(int_rank(id) && int_rank(t.id)) &&
+		else if (!(num_rank(id) && num_rank(t.id)) &&
 			 !(type_is_text(id) && type_is_text(t.id)) && id != t.id)
 			return db_err_pos(b->x->err, pos_of(b->x, list[i]),
 					  "42804",
@@ -345,7 +354,7 @@ static int bind_agg(struct bind_ctx *b, struct expr *e)
 		break;
 	case AGG_SUM:
 	case AGG_AVG:
-		if (!int_rank(id))
+		if (!num_rank(id))
 			return nargs_error(b, e);
 		e->type = ty(e->agg == AGG_AVG || id == TYPE_INT8 ? TYPE_NUMERIC
 								 : TYPE_INT8);
@@ -381,6 +390,7 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 {
 	const char *n = e->name;
 	unsigned k;
+	int r;
 
 	for (k = 0; k < sizeof(agg_names) / sizeof(agg_names[0]); k++)
 		if (!strcmp(n, agg_names[k].name)) {
@@ -391,6 +401,8 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 		return nargs_error(b, e);
 	if (bind_args(b, e) < 0)
 		return -EINVAL;
+	if ((r = func_bind(b, e)) <= 0)
+		return r;
 	if (!strcmp(n, "coalesce") && e->nargs >= 1)
 		return unify_list(b, e->args, e->nargs, e, &e->type);
 	if (!strcmp(n, "nullif") && e->nargs == 2) {
@@ -523,9 +535,9 @@ int bind_expr(struct bind_ctx *b, struct expr **ep)
 		if (e->l->type.id == TYPE_UNKNOWN &&
 		    coerce(b, &e->l, ty(TYPE_INT4), CAST_IMPLICIT, NULL) < 0)
 			return -EINVAL;
-		if (!int_rank(e->l->type.id))
+		if (!num_rank(e->l->type.id))
 			return no_operator(b, e);
-		e->type = e->l->type;
+		e->type = ty(e->l->type.id);
 		return 0;
 	case EX_BINOP:
 		return bind_binop(b, e);
@@ -733,6 +745,8 @@ static int eval_binop(struct exec_ctx *x, const struct expr *e,
 		*out = datum_bool(cmp_result(e->op, datum_cmp(&a, &c)));
 		return 0;
 	}
+	if (e->type.id == TYPE_NUMERIC)
+		return numeric_arith(x, e->op, &a, &c, out);
 	return arith(x, e, a.i, c.i, out);
 }
 
@@ -850,6 +864,8 @@ static int eval_func(struct exec_ctx *x, const struct expr *e,
 	const char *s;
 	int i;
 
+	if (e->fn)
+		return func_eval(x, e, env, out);
 	if (!strcmp(e->name, "coalesce")) {
 		for (i = 0; i < e->nargs; i++) {
 			if (eval(x, e->args[i], env, out) < 0)
@@ -931,6 +947,8 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 			*out = datum_bool(!a.i);
 			return 0;
 		}
+		if (e->type.id == TYPE_NUMERIC)
+			return numeric_arith(x, OP_NEG, &a, &a, out);
 		if (int_check(e->type.id, -(__int128)a.i, x->err) < 0)
 			return -EINVAL;
 		*out = datum_int(e->type.id, -a.i);
@@ -993,77 +1011,5 @@ int eval_cond(struct exec_ctx *x, const struct expr *e,
 	if (eval(x, e, env, &d) < 0)
 		return -EINVAL;
 	*out = !d.null && d.i;
-	return 0;
-}
-
-/* Base-10000 weight and first digit of a positive number, as PostgreSQL's
- * numeric stores it. */
-static void nbase(unsigned __int128 v, int *weight, unsigned *first)
-{
-	*weight = 0;
-	while (v >= 10000) {
-		db_udiv128(&v, 10000);
-		(*weight)++;
-	}
-	*first = (unsigned)v;
-}
-
-int numeric_avg(struct arena *a, __int128 sum, int64_t count,
-		struct datum *out, struct db_error *err)
-{
-	unsigned __int128 u = sum < 0 ? -(unsigned __int128)sum : (unsigned __int128)sum;
-	unsigned __int128 ip, rem;
-	uint64_t d = (uint64_t)count;
-	int w1 = 0, w2, scale, i, len = 0;
-	unsigned f1 = 0, f2;
-	char digits[80], *p;
-
-	/* select_div_scale(): 16 significant digits at least. */
-	if (u)
-		nbase(u, &w1, &f1);
-	nbase(d, &w2, &f2);
-	scale = 16 - ((w1 - w2) - (f1 <= f2)) * 4;
-	if (scale < 0)
-		scale = 0;
-	ip = u;
-	rem = db_udiv128(&ip, d);
-	p = arena_alloc(a, 60 + (size_t)scale);
-	if (!p)
-		return db_err_oom(err);
-	for (i = 0; i < scale + 1; i++) { /* one extra digit to round */
-		unsigned __int128 q = rem * 10;
-
-		rem = db_udiv128(&q, d);
-		digits[i] = (char)('0' + (int)q);
-		if (i >= 70)
-			break;
-	}
-	/* round half away from zero at `scale` digits */
-	if (digits[scale] >= '5') {
-		for (i = scale - 1; i >= 0 && digits[i] == '9'; i--)
-			digits[i] = '0';
-		if (i >= 0)
-			digits[i]++;
-		else
-			ip++;
-	}
-	if (sum < 0 && (ip || scale))
-		p[len++] = '-';
-	{
-		char tmp[48];
-		int k = 0;
-
-		do {
-			tmp[k++] = (char)('0' + (int)db_udiv128(&ip, 10));
-		} while (ip);
-		while (k)
-			p[len++] = tmp[--k];
-	}
-	if (scale) {
-		p[len++] = '.';
-		memcpy(p + len, digits, (size_t)scale);
-		len += scale;
-	}
-	*out = datum_str(TYPE_NUMERIC, p, (uint32_t)len);
 	return 0;
 }

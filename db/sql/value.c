@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include "numeric.h"
+
 static const struct type_info types[TYPE_COUNT] = {
 	[TYPE_NULL] = {"unknown", "unknown", 705, -2},
 	[TYPE_BOOL] = {"boolean", "bool", 16, 1},
@@ -39,10 +41,23 @@ bool type_is_text(unsigned id)
 	return id == TYPE_TEXT || id == TYPE_VARCHAR || id == TYPE_UNKNOWN;
 }
 
+bool type_is_varlen(unsigned id)
+{
+	return type_is_text(id) || id == TYPE_NUMERIC;
+}
+
+unsigned type_class(unsigned id)
+{
+	return type_is_int(id) ? TYPE_INT8 : type_is_text(id) ? TYPE_TEXT : id;
+}
+
 const char *type_display(struct sql_type t, char *buf, size_t size)
 {
 	if (t.id == TYPE_VARCHAR && t.mod >= 0)
 		snprintf(buf, size, "character varying(%d)", (int)t.mod);
+	else if (t.id == TYPE_NUMERIC && t.mod >= 0)
+		snprintf(buf, size, "numeric(%d,%d)", (int)(t.mod >> 16),
+			 (int)(t.mod & 0xffff));
 	else
 		snprintf(buf, size, "%s", type_info(t.id)->name);
 	return buf;
@@ -50,7 +65,9 @@ const char *type_display(struct sql_type t, char *buf, size_t size)
 
 int32_t type_wire_mod(struct sql_type t)
 {
-	return t.id == TYPE_VARCHAR && t.mod >= 0 ? t.mod + 4 : -1;
+	return (t.id == TYPE_VARCHAR || t.id == TYPE_NUMERIC) && t.mod >= 0
+		       ? t.mod + 4
+		       : -1;
 }
 
 int int_check(unsigned type, __int128 v, struct db_error *err)
@@ -164,12 +181,28 @@ static int bool_in(const char *s0, size_t n0, struct datum *out,
 static int varchar_fit(const struct datum *d, struct sql_type t, bool explicit,
 		       struct datum *out, struct db_error *err);
 
-int datum_in(struct sql_type t, const char *s, size_t n, struct datum *out,
-	     struct db_error *err)
+/* A numeric value fitted to numeric(p,s) (mod < 0: as it is). */
+static int numeric_fit(struct arena *a, const struct numeric *v, int32_t mod,
+		       struct datum *out, struct db_error *err)
+{
+	struct numeric r;
+
+	if (numeric_typmod(a, v, mod, &r, err) < 0)
+		return -EINVAL;
+	return numeric_datum(a, &r, out, err);
+}
+
+int datum_in(struct arena *a, struct sql_type t, const char *s, size_t n,
+	     struct datum *out, struct db_error *err)
 {
 	struct datum d;
+	struct numeric v;
 
 	switch (t.id) {
+	case TYPE_NUMERIC:
+		if (numeric_parse(a, s, n, &v, err) < 0)
+			return -EINVAL;
+		return numeric_fit(a, &v, t.mod, out, err);
 	case TYPE_BOOL:
 		return bool_in(s, n, out, err);
 	case TYPE_INT2:
@@ -232,12 +265,38 @@ static int varchar_fit(const struct datum *d, struct sql_type t, bool explicit,
 	return 0;
 }
 
+static int numeric_cast(struct arena *a, const struct datum *d,
+			struct sql_type t, struct datum *out,
+			struct db_error *err)
+{
+	struct numeric v;
+	int64_t i;
+
+	if (d->type == TYPE_NUMERIC && t.mod < 0 && t.id == TYPE_NUMERIC) {
+		*out = *d;
+		return 0;
+	}
+	if (numeric_of(a, d, &v, err) < 0)
+		return -EINVAL;
+	if (t.id == TYPE_NUMERIC)
+		return numeric_fit(a, &v, t.mod, out, err);
+	if (numeric_to_int(&v, t.id, &i, err) < 0)
+		return -EINVAL;
+	*out = datum_int(t.id, i);
+	return 0;
+}
+
 bool cast_exists(unsigned from, unsigned to, enum cast_kind kind)
 {
 	if (from == to || from == TYPE_NULL || from == TYPE_UNKNOWN)
 		return true;
 	if (type_is_int(from) && type_is_int(to))
 		return true;
+	/* numeric: integers widen implicitly, narrow by assignment */
+	if (type_is_int(from) && to == TYPE_NUMERIC)
+		return true;
+	if (from == TYPE_NUMERIC && type_is_int(to))
+		return kind != CAST_IMPLICIT;
 	if (type_is_text(to))
 		return kind != CAST_IMPLICIT || type_is_text(from);
 	if (type_is_text(from))
@@ -259,6 +318,10 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		*out = datum_null(t.id);
 		return 0;
 	}
+	if (t.id == TYPE_NUMERIC && (d->type == TYPE_NUMERIC || type_is_int(d->type)))
+		return numeric_cast(a, d, t, out, err);
+	if (d->type == TYPE_NUMERIC && type_is_int(t.id))
+		return numeric_cast(a, d, t, out, err);
 	if (d->type == t.id && t.id != TYPE_VARCHAR) {
 		*out = *d;
 		return 0;
@@ -267,7 +330,7 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		return varchar_fit(d, t, kind == CAST_EXPLICIT, out, err);
 	if (d->type == TYPE_UNKNOWN || (type_is_text(d->type) &&
 					!type_is_text(t.id)))
-		return datum_in(t, d->s, d->len, out, err);
+		return datum_in(a, t, d->s, d->len, out, err);
 	if (t.id == TYPE_VARCHAR && type_is_text(d->type))
 		return varchar_fit(d, t, kind == CAST_EXPLICIT, out, err);
 	if (type_is_text(t.id) && type_is_text(d->type)) {
@@ -303,41 +366,13 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		      type_info(d->type)->name, type_info(t.id)->name);
 }
 
-/* Decimal strings ("-12.50"): sign, then integer digits, then the rest. */
-static int numeric_cmp(const struct datum *a, const struct datum *b)
-{
-	bool na = a->len && a->s[0] == '-', nb = b->len && b->s[0] == '-';
-	const char *pa = a->s + na, *pb = b->s + nb;
-	size_t la = a->len - na, lb = b->len - nb, ia = 0, ib = 0, k;
-	int c = 0;
-
-	if (na != nb)
-		return na ? -1 : 1;
-	while (ia < la && pa[ia] != '.')
-		ia++;
-	while (ib < lb && pb[ib] != '.')
-		ib++;
-	if (ia != ib) {
-		c = ia < ib ? -1 : 1;
-	} else {
-		for (k = 0; !c && (k < la || k < lb); k++) {
-			char ca = k < la ? pa[k] : '0', cb = k < lb ? pb[k] : '0';
-
-			if (ca == '.' || cb == '.')
-				continue;
-			c = ca < cb ? -1 : ca > cb;
-		}
-	}
-	return na ? -c : c;
-}
-
 int datum_cmp(const struct datum *a, const struct datum *b)
 {
 	size_t n;
 	int c;
 
 	if (a->type == TYPE_NUMERIC && b->type == TYPE_NUMERIC)
-		return numeric_cmp(a, b);
+		return numeric_text_cmp(a->s, a->len, b->s, b->len);
 
 	if (type_is_text(a->type) || type_is_text(b->type)) {
 		n = a->len < b->len ? a->len : b->len;
@@ -361,6 +396,8 @@ uint64_t datum_hash(const struct datum *d)
 
 	if (d->null)
 		return 0x9e3779b97f4a7c15ull;
+	if (d->type == TYPE_NUMERIC)
+		return numeric_text_hash(d->s, d->len);
 	if (!type_is_text(d->type)) {
 		h = (uint64_t)d->i * 0x9e3779b97f4a7c15ull;
 		return h ^ (h >> 29);

@@ -14,9 +14,8 @@
  * not exist. Output (datum_out) is byte for byte what PostgreSQL's text
  * output functions print.
  *
- * numeric exists only as the result of avg(), held as its decimal text.
- * Not yet: numeric columns, real/double precision, date/timestamp (the parser
- * rejects them with 0A000 feature_not_supported). */
+ * numeric holds its value as the decimal text PostgreSQL prints
+ * (numeric.h does the arithmetic); numeric(p,s) has mod (p << 16) | s. */
 #ifndef DB_SQL_VALUE_H
 #define DB_SQL_VALUE_H
 
@@ -34,13 +33,13 @@ enum type_id {
 	TYPE_TEXT,
 	TYPE_VARCHAR,
 	TYPE_UNKNOWN, /* a string literal not yet coerced */
-	TYPE_NUMERIC, /* decimal text; produced by avg() only, so far */
+	TYPE_NUMERIC, /* decimal text (numeric.h) */
 	TYPE_COUNT
 };
 
 struct sql_type {
 	uint8_t id;  /* enum type_id */
-	int32_t mod; /* varchar(n): n; else -1 */
+	int32_t mod; /* varchar(n): n; numeric(p,s): p << 16 | s; else -1 */
 };
 
 struct datum {
@@ -63,6 +62,11 @@ struct type_info {
 const struct type_info *type_info(unsigned id);
 bool type_is_int(unsigned id);
 bool type_is_text(unsigned id); /* text, varchar, unknown */
+/* Whether a datum of the type holds bytes at s (stored with the row). */
+bool type_is_varlen(unsigned id);
+/* Types whose values datum_cmp compares with each other share a class
+ * (the integer widths; the string types). */
+unsigned type_class(unsigned id);
 /* The type name PostgreSQL prints for t in messages and \d: "character
  * varying(10)", "integer". Writes into buf. */
 const char *type_display(struct sql_type t, char *buf, size_t size);
@@ -98,8 +102,8 @@ void datum_out(struct strbuf *sb, const struct datum *d);
 /* Parses text input s[0..n) as type t (PostgreSQL's input functions:
  * surrounding blanks allowed for numbers and booleans). Strings point into
  * s unless copied by the caller. */
-int datum_in(struct sql_type t, const char *s, size_t n, struct datum *out,
-	     struct db_error *err);
+int datum_in(struct arena *a, struct sql_type t, const char *s, size_t n,
+	     struct datum *out, struct db_error *err);
 
 enum cast_kind {
 	CAST_IMPLICIT,	 /* comparisons, function arguments */

@@ -121,7 +121,7 @@ struct row *row_copy(const struct datum *vals, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (!vals[i].null && type_is_text(vals[i].type))
+		if (!vals[i].null && type_is_varlen(vals[i].type))
 			size += vals[i].len;
 	r = kmalloc(size);
 	if (!r)
@@ -131,7 +131,7 @@ struct row *row_copy(const struct datum *vals, int n)
 	p = (char *)&r->vals[n];
 	for (i = 0; i < n; i++) {
 		r->vals[i] = vals[i];
-		if (!vals[i].null && type_is_text(vals[i].type)) {
+		if (!vals[i].null && type_is_varlen(vals[i].type)) {
 			memcpy(p, vals[i].s, vals[i].len);
 			r->vals[i].s = p;
 			p += vals[i].len;

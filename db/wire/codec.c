@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include "../sql/numeric.h"
+
 void pg_reader_init(struct pg_reader *r, const void *p, size_t n)
 {
 	r->p = p;
@@ -127,6 +129,21 @@ static void put_be(struct strbuf *sb, uint64_t v, int bytes)
 	sb_put(sb, b, (size_t)bytes);
 }
 
+static int numeric_binary_out(struct strbuf *sb, const struct datum *d)
+{
+	struct arena a;
+	struct db_error err;
+	struct numeric v;
+	int r;
+
+	arena_init(&a, 1 << 20);
+	r = numeric_parse(&a, d->s, d->len, &v, &err);
+	if (r == 0)
+		numeric_send(sb, &v);
+	arena_free(&a);
+	return r;
+}
+
 int pg_binary_out(struct strbuf *sb, const struct datum *d)
 {
 	switch (d->type) {
@@ -143,15 +160,15 @@ int pg_binary_out(struct strbuf *sb, const struct datum *d)
 		put_be(sb, (uint64_t)d->i, 8);
 		return 0;
 	case TYPE_NUMERIC:
-		return -ENOSYS;
+		return numeric_binary_out(sb, d);
 	default:
 		sb_put(sb, d->s, d->len);
 		return 0;
 	}
 }
 
-int pg_binary_in(struct sql_type t, const uint8_t *p, size_t n,
-		 struct datum *out, struct db_error *err)
+int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p,
+		 size_t n, struct datum *out, struct db_error *err)
 {
 	static const int width[TYPE_COUNT] = {
 		[TYPE_BOOL] = 1, [TYPE_INT2] = 2, [TYPE_INT4] = 4, [TYPE_INT8] = 8};
@@ -164,6 +181,13 @@ int pg_binary_in(struct sql_type t, const uint8_t *p, size_t n,
 					 : t.id,
 				 (const char *)p, (uint32_t)n);
 		return 0;
+	}
+	if (t.id == TYPE_NUMERIC) {
+		struct numeric v;
+
+		if (numeric_recv(a, p, n, &v, err) < 0)
+			return -EINVAL;
+		return numeric_datum(a, &v, out, err);
 	}
 	if (t.id >= TYPE_COUNT || !width[t.id] || (size_t)width[t.id] != n)
 		return db_err(err, "22P03", "incorrect binary data format");
@@ -187,8 +211,7 @@ int pg_type_of_oid(uint32_t oid)
 	if (oid == 0)
 		return TYPE_NULL;
 	for (id = TYPE_BOOL; id < TYPE_COUNT; id++)
-		if (type_info(id)->oid == oid && id != TYPE_UNKNOWN &&
-		    id != TYPE_NUMERIC)
+		if (type_info(id)->oid == oid && id != TYPE_UNKNOWN)
 			return (int)id;
 	if (oid == 705)
 		return TYPE_NULL;

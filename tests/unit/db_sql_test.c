@@ -3,6 +3,7 @@
  * (db/sql). */
 #include "../../db/exec/expr.h"
 #include "../../db/sql/ast.h"
+#include "../../db/sql/numeric.h"
 #include "unit.h"
 
 static struct arena A;
@@ -153,7 +154,7 @@ UNIT_TEST(parser_errors)
 	CHECK_EQ(err.position, 11);
 	CHECK_EQ(parse("create table t (a wibble)", &st, &err), -1);
 	CHECK_STR(err.code, "42704");
-	CHECK_EQ(parse("select 1.5", &st, &err), -1);
+	CHECK_EQ(parse("create table t (a real)", &st, &err), -1);
 	CHECK_STR(err.code, "0A000");
 	CHECK_EQ(parse("select $0", &st, &err), -1);
 	CHECK_STR(err.code, "42P02");
@@ -181,24 +182,24 @@ UNIT_TEST(value_input)
 			i8 = {TYPE_INT8, -1}, b = {TYPE_BOOL, -1},
 			v3 = {TYPE_VARCHAR, 3};
 
-	CHECK(datum_in(i4, " -42 ", 5, &d, &err) == 0 && d.i == -42);
-	CHECK(datum_in(i2, "32767", 5, &d, &err) == 0 && d.i == 32767);
-	CHECK(datum_in(i2, "32768", 5, &d, &err) < 0);
+	CHECK(datum_in(&A, i4, " -42 ", 5, &d, &err) == 0 && d.i == -42);
+	CHECK(datum_in(&A, i2, "32767", 5, &d, &err) == 0 && d.i == 32767);
+	CHECK(datum_in(&A, i2, "32768", 5, &d, &err) < 0);
 	CHECK_STR(err.code, "22003");
 	CHECK_STR(err.msg, "value \"32768\" is out of range for type smallint");
-	CHECK(datum_in(i8, "-9223372036854775808", 20, &d, &err) == 0 &&
+	CHECK(datum_in(&A, i8, "-9223372036854775808", 20, &d, &err) == 0 &&
 	      d.i == INT64_MIN);
-	CHECK(datum_in(i8, "99999999999999999999999999", 26, &d, &err) < 0);
-	CHECK(datum_in(i4, "1x", 2, &d, &err) < 0);
+	CHECK(datum_in(&A, i8, "99999999999999999999999999", 26, &d, &err) < 0);
+	CHECK(datum_in(&A, i4, "1x", 2, &d, &err) < 0);
 	CHECK_STR(err.code, "22P02");
-	CHECK(datum_in(i4, "", 0, &d, &err) < 0);
-	CHECK(datum_in(b, "TRU", 3, &d, &err) == 0 && d.i == 1);
-	CHECK(datum_in(b, "of", 2, &d, &err) == 0 && d.i == 0);
-	CHECK(datum_in(b, "o", 1, &d, &err) < 0);
-	CHECK(datum_in(v3, "abcd", 4, &d, &err) < 0);
+	CHECK(datum_in(&A, i4, "", 0, &d, &err) < 0);
+	CHECK(datum_in(&A, b, "TRU", 3, &d, &err) == 0 && d.i == 1);
+	CHECK(datum_in(&A, b, "of", 2, &d, &err) == 0 && d.i == 0);
+	CHECK(datum_in(&A, b, "o", 1, &d, &err) < 0);
+	CHECK(datum_in(&A, v3, "abcd", 4, &d, &err) < 0);
 	CHECK_STR(err.code, "22001");
-	CHECK(datum_in(v3, "ab  ", 4, &d, &err) == 0 && d.len == 3);
-	CHECK(datum_in(v3, "\xc3\xa9\xc3\xa9\xc3\xa9", 6, &d, &err) == 0);
+	CHECK(datum_in(&A, v3, "ab  ", 4, &d, &err) == 0 && d.len == 3);
+	CHECK(datum_in(&A, v3, "\xc3\xa9\xc3\xa9\xc3\xa9", 6, &d, &err) == 0);
 }
 
 static const char *avg(__int128 sum, int64_t count)
@@ -241,3 +242,115 @@ UNIT_TEST(value_compare)
 }
 
 UNIT_MAIN()
+
+/* a op b through numeric.c, printed; op 'r' rounds a to b digits. */
+static const char *num(const char *a, char op, const char *b)
+{
+	static char buf[256];
+	static struct db_error err;
+	struct numeric x, y, r;
+	struct datum d;
+	int rc;
+
+	arena_free(&A);
+	if (numeric_parse(&A, a, strlen(a), &x, &err) < 0 ||
+	    numeric_parse(&A, b, strlen(b), &y, &err) < 0)
+		return err.code;
+	switch (op) {
+	case '+': rc = numeric_add(&A, &x, &y, &r, &err); break;
+	case '-': rc = numeric_sub(&A, &x, &y, &r, &err); break;
+	case '*': rc = numeric_mul(&A, &x, &y, &r, &err); break;
+	case '/': rc = numeric_div(&A, &x, &y, &r, &err); break;
+	case '%': rc = numeric_mod(&A, &x, &y, &r, &err); break;
+	case 'r': rc = numeric_round(&A, &x, atoi(b), NUM_ROUND, &r, &err); break;
+	case 't': rc = numeric_round(&A, &x, atoi(b), NUM_TRUNC, &r, &err); break;
+	case 'c': rc = numeric_round(&A, &x, 0, NUM_CEIL, &r, &err); break;
+	case 'f': rc = numeric_round(&A, &x, 0, NUM_FLOOR, &r, &err); break;
+	default: rc = numeric_typmod(&A, &x, atoi(b), &r, &err); break;
+	}
+	if (rc < 0 || numeric_datum(&A, &r, &d, &err) < 0)
+		return err.code;
+	snprintf(buf, sizeof(buf), "%.*s", (int)d.len, d.s);
+	return buf;
+}
+
+UNIT_TEST(numeric_like_postgres)
+{
+	/* PostgreSQL 15's output for the same expressions */
+	CHECK_STR(num("1.5", '+', "2.25"), "3.75");
+	CHECK_STR(num("1.5", '-', "2.25"), "-0.75");
+	CHECK_STR(num("0.1", '*', "0.2"), "0.02");
+	CHECK_STR(num("1.0", '/', "3"), "0.33333333333333333333");
+	CHECK_STR(num("2", '/', "3.000"), "0.66666666666666666667");
+	CHECK_STR(num("100", '/', "7"), "14.2857142857142857");
+	CHECK_STR(num("123456789012345678901234567890", '/', "7"),
+		  "17636684144620811271604938270");
+	CHECK_STR(num("0.0001", '/', "3"), "0.000033333333333333333333");
+	CHECK_STR(num("10", '%', "3.5"), "3.0");
+	CHECK_STR(num("-7.5", '%', "2"), "-1.5");
+	CHECK_STR(num("7.5", '%', "-2"), "1.5");
+	CHECK_STR(num("1e3", '+', "0"), "1000");
+	CHECK_STR(num("1.5e-3", '+', "0"), "0.0015");
+	CHECK_STR(num("  -0.000 ", '+', "0"), "0.000");
+	CHECK_STR(num("2.5", 'r', "0"), "3");
+	CHECK_STR(num("-2.5", 'r', "0"), "-3");
+	CHECK_STR(num("1234.567", 'r', "-2"), "1200");
+	CHECK_STR(num("1.5", 'r', "3"), "1.500");
+	CHECK_STR(num("-1.99", 't', "0"), "-1");
+	CHECK_STR(num("-1.5", 'c', "0"), "-1");
+	CHECK_STR(num("-1.5", 'f', "0"), "-2");
+	CHECK_STR(num("1.2", 'c', "0"), "2");
+	CHECK_STR(num("99999999999999999999", '*', "99999999999999999999"),
+		  "9999999999999999999800000000000000000001");
+	CHECK_STR(num("1", '/', "0.0003"), "3333.3333333333333333");
+	CHECK_STR(num("0.00001", '/', "100000"), "0.0000000001000000000000000000");
+	CHECK_STR(num("5.00", '-', "5"), "0.00");
+	CHECK_STR(num("1e-20", '*', "1e-20"),
+		  "0.0000000000000000000000000000000000000001");
+	CHECK_STR(num("1", '/', "0"), "22012");
+	CHECK_STR(num("1", '%', "0.0"), "22012");
+	CHECK_STR(num("1x", '+', "0"), "22P02");
+	CHECK_STR(num("", '+', "0"), "22P02");
+	CHECK_STR(num("1e100000", '+', "0"), "22P02");
+	/* numeric(5,2): mod = 5 << 16 | 2 */
+	CHECK_STR(num("123.456", 'm', "327682"), "123.46");
+	CHECK_STR(num("999.995", 'm', "327682"), "22003");
+	CHECK_STR(num("-999.994", 'm', "327682"), "-999.99");
+}
+
+UNIT_TEST(numeric_binary_round_trip)
+{
+	static const char *const vals[] = {"0", "0.00", "1", "-1", "10000",
+					   "123456789.000123", "0.00001",
+					   "-99999999.99990", "1e40"};
+	unsigned i;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		struct db_error err;
+		struct numeric x, y;
+		struct datum a, b;
+
+		arena_free(&A);
+		CHECK(numeric_parse(&A, vals[i], strlen(vals[i]), &x, &err) == 0);
+		numeric_send(&sb, &x);
+		CHECK(numeric_recv(&A, (const uint8_t *)sb.p, sb.len, &y, &err) == 0);
+		CHECK(numeric_datum(&A, &x, &a, &err) == 0 &&
+		      numeric_datum(&A, &y, &b, &err) == 0);
+		CHECK(a.len == b.len && !memcmp(a.s, b.s, a.len));
+		sb_free(&sb);
+	}
+	{ /* numeric_send's layout for 12345.678 (PostgreSQL's) */
+		static const uint8_t want[] = {0, 3, 0, 1, 0, 0, 0, 3, 0, 1,
+					       0x09, 0x29, 0x1a, 0x7c};
+		struct strbuf sb = STRBUF_INIT;
+		struct db_error err;
+		struct numeric x;
+
+		arena_free(&A);
+		CHECK(numeric_parse(&A, "12345.678", 9, &x, &err) == 0);
+		numeric_send(&sb, &x);
+		CHECK(sb.len == sizeof(want) && !memcmp(sb.p, want, sb.len));
+		sb_free(&sb);
+	}
+}
