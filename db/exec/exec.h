@@ -74,6 +74,7 @@ struct exec_ctx {
 	 * sorts, joins) and lock waits call exec_check_interrupt. */
 	const volatile bool *cancel;
 	uint64_t deadline_ns;
+	int64_t now_us; /* now() of this statement (funcs.c), 0: not read */
 };
 
 /* Runs (or, with describe_only, only binds) one statement. */

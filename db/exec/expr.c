@@ -216,12 +216,16 @@ static int unify(struct bind_ctx *b, struct expr **l, struct expr **r,
 	if (num_rank(a) && num_rank(c)) /* integer with numeric */
 		return coerce(b, num_rank(a) < num_rank(c) ? l : r,
 			      ty(TYPE_NUMERIC), CAST_IMPLICIT, NULL);
+	if (type_is_datetime(a) && type_is_datetime(c)) /* date < timestamp */
+		return coerce(b, a < c ? l : r, ty(a < c ? c : a),
+			      CAST_IMPLICIT, NULL);
 	return no_operator(b, op);
 }
 
 static int bind_binop(struct bind_ctx *b, struct expr *e)
 {
 	unsigned a, c;
+	int r;
 
 	if (e->op == OP_AND || e->op == OP_OR) {
 		const char *w = e->op == OP_AND ? "AND" : "OR";
@@ -244,6 +248,9 @@ static int bind_binop(struct bind_ctx *b, struct expr *e)
 		e->type = ty(TYPE_TEXT);
 		return 0;
 	}
+	if (e->op >= OP_ADD && e->op <= OP_MOD &&
+	    (r = datetime_bind_op(b, e)) <= 0)
+		return r;
 	if (unify(b, &e->l, &e->r, e) < 0)
 		return -EINVAL;
 	a = e->l->type.id, c = e->r->type.id;
@@ -747,6 +754,8 @@ static int eval_binop(struct exec_ctx *x, const struct expr *e,
 	}
 	if (e->type.id == TYPE_NUMERIC)
 		return numeric_arith(x, e->op, &a, &c, out);
+	if (a.type == TYPE_DATE || c.type == TYPE_DATE)
+		return datetime_eval_op(x, e, &a, &c, out);
 	return arith(x, e, a.i, c.i, out);
 }
 

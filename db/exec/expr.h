@@ -67,6 +67,12 @@ int func_eval(struct exec_ctx *x, const struct expr *e,
 /* l op r (or -r for OP_NEG) on numeric or integer datums, as numeric. */
 int numeric_arith(struct exec_ctx *x, int op, const struct datum *l,
 		  const struct datum *r, struct datum *out);
+/* Date arithmetic (funcs.c): datetime_bind_op returns 1 if e is not a
+ * date +/- integer or date - date; datetime_eval_op computes one. */
+int datetime_bind_op(struct bind_ctx *b, struct expr *e);
+int datetime_eval_op(struct exec_ctx *x, const struct expr *e,
+		     const struct datum *a, const struct datum *c,
+		     struct datum *out);
 /* A 128-bit integer (sums) as a numeric datum. */
 int numeric_int128(struct arena *a, __int128 v, struct datum *out,
 		   struct db_error *err);

@@ -4,7 +4,8 @@
  *
  * Each entry gives the argument kinds (a letter per argument: t text, i
  * integer, n numeric (integers widen), a any type shown as text; a final
- * '+' repeats the last letter) and the result type. Binding coerces the
+ * '+' repeats the last letter, d a date or timestamp) and the result type
+ * (TYPE_COUNT: the last argument's type). Binding coerces the
  * arguments as PostgreSQL's function resolution would for these
  * signatures; a call that matches no entry falls back to expr.c (and its
  * "function ... does not exist"). Strings are UTF-8: positions and lengths
@@ -13,6 +14,9 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include <unidb/time.h>
+
+#include "../sql/datetime.h"
 #include "../sql/numeric.h"
 #include "expr.h"
 
@@ -195,7 +199,7 @@ static int f_replace(struct fn_call *c, struct datum *out)
 {
 	const struct datum *s = &c->arg[0], *f = &c->arg[1], *t = &c->arg[2];
 	struct strbuf sb = STRBUF_INIT;
-	size_t i = 0;
+	size_t i = 0, n;
 	int64_t at;
 	char *p;
 
@@ -207,13 +211,14 @@ static int f_replace(struct fn_call *c, struct datum *out)
 		i = (size_t)at + f->len;
 	}
 	sb_put(&sb, s->s + i, s->len - i);
-	p = sb.oom ? NULL : buf(c, sb.len);
-	if (p && sb.len)
-		memcpy(p, sb.p, sb.len);
+	n = sb.len;
+	p = sb.oom ? NULL : buf(c, n);
+	if (p && n)
+		memcpy(p, sb.p, n);
 	sb_free(&sb);
 	if (!p)
 		return c->x->err->code[0] ? -EINVAL : db_err_oom(c->x->err);
-	return text_out(c, p, sb.len, out);
+	return text_out(c, p, n, out);
 }
 
 static int f_repeat(struct fn_call *c, struct datum *out)
@@ -489,6 +494,107 @@ static int f_mod(struct fn_call *c, struct datum *out)
 	return 0;
 }
 
+/* ---- dates and times ------------------------------------------------- */
+
+/* The statement's wall-clock time in microseconds from 2000-01-01, read
+ * once so that every call in the statement agrees (as PostgreSQL's now()
+ * is fixed for a transaction). */
+static int64_t stmt_now(struct exec_ctx *x)
+{
+	if (!x->now_us)
+		x->now_us = time_wall_us() -
+			    (int64_t)UNIX_EPOCH_DAYS * USECS_PER_DAY;
+	return x->now_us;
+}
+
+static int f_now(struct fn_call *c, struct datum *out)
+{
+	int64_t us = stmt_now(c->x);
+
+	if (c->e->type.id == TYPE_DATE)
+		us = us / USECS_PER_DAY;
+	*out = datum_int(c->e->type.id, us);
+	return 0;
+}
+
+static int f_extract(struct fn_call *c, struct datum *out)
+{
+	return datetime_extract(c->x->a, c->arg[0].s, c->arg[0].len, &c->arg[1],
+				out, c->x->err);
+}
+
+/* date_part() is double precision in PostgreSQL; here it is extract()'s
+ * numeric, printed without extract's trailing zeros. */
+static int f_date_part(struct fn_call *c, struct datum *out)
+{
+	if (f_extract(c, out) < 0)
+		return -EINVAL;
+	if (memchr(out->s, '.', out->len)) {
+		while (out->s[out->len - 1] == '0')
+			out->len--;
+		if (out->s[out->len - 1] == '.')
+			out->len--;
+	}
+	return 0;
+}
+
+static int f_date_trunc(struct fn_call *c, struct datum *out)
+{
+	return datetime_trunc(c->arg[0].s, c->arg[0].len, &c->arg[1], out,
+			      c->x->err);
+}
+
+/* date + integer, integer + date, date - integer -> date; date - date ->
+ * integer. Returns 1 if e is none of these. */
+int datetime_bind_op(struct bind_ctx *b, struct expr *e)
+{
+	unsigned l = e->l->type.id, r = e->r->type.id;
+	struct sql_type ti = fty(TYPE_INT4);
+
+	if (l != TYPE_DATE && r != TYPE_DATE)
+		return 1;
+	if (e->op == OP_SUB && l == TYPE_DATE &&
+	    (r == TYPE_DATE || r == TYPE_UNKNOWN)) {
+		if (r == TYPE_UNKNOWN &&
+		    coerce(b, &e->r, fty(TYPE_DATE), CAST_IMPLICIT, NULL) < 0)
+			return -EINVAL;
+		e->type = ti;
+		return 0;
+	}
+	if ((e->op == OP_ADD || e->op == OP_SUB) && l == TYPE_DATE &&
+	    (type_is_int(r) || r == TYPE_UNKNOWN)) {
+		if (coerce(b, &e->r, ti, CAST_IMPLICIT, NULL) < 0)
+			return -EINVAL;
+		e->type = fty(TYPE_DATE);
+		return 0;
+	}
+	if (e->op == OP_ADD && r == TYPE_DATE &&
+	    (type_is_int(l) || l == TYPE_UNKNOWN)) {
+		if (coerce(b, &e->l, ti, CAST_IMPLICIT, NULL) < 0)
+			return -EINVAL;
+		e->type = fty(TYPE_DATE);
+		return 0;
+	}
+	return 1;
+}
+
+int datetime_eval_op(struct exec_ctx *x, const struct expr *e,
+		     const struct datum *a, const struct datum *c,
+		     struct datum *out)
+{
+	int64_t v;
+
+	if (e->type.id == TYPE_INT4) { /* date - date */
+		*out = datum_int(TYPE_INT4, a->i - c->i);
+		return 0;
+	}
+	v = e->op == OP_SUB ? a->i - c->i : a->i + c->i;
+	if (v < days_from_ymd(1, 1, 1) || v >= days_from_ymd(5874898, 1, 1))
+		return db_err(x->err, "22008", "date out of range");
+	*out = datum_int(TYPE_DATE, v);
+	return 0;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 static const struct func funcs[] = {
@@ -526,6 +632,13 @@ static const struct func funcs[] = {
 	{"abs", "N", TYPE_NUMERIC, false, f_abs},
 	{"sign", "n", TYPE_NUMERIC, false, f_sign},
 	{"mod", "mm", TYPE_NULL, false, f_mod},
+	{"now", "", TYPE_TIMESTAMPTZ, false, f_now},
+	{"current_timestamp", "", TYPE_TIMESTAMPTZ, false, f_now},
+	{"localtimestamp", "", TYPE_TIMESTAMP, false, f_now},
+	{"current_date", "", TYPE_DATE, false, f_now},
+	{"extract", "td", TYPE_NUMERIC, false, f_extract},
+	{"date_part", "td", TYPE_NUMERIC, false, f_date_part},
+	{"date_trunc", "td", TYPE_COUNT, false, f_date_trunc},
 };
 
 /* Whether argument kind k accepts type id (before coercion). */
@@ -539,6 +652,7 @@ static bool kind_accepts(char k, unsigned id)
 	case 'n':
 	case 'm': return untyped || type_is_int(id) || id == TYPE_NUMERIC;
 	case 'N': return id == TYPE_NUMERIC;
+	case 'd': return type_is_datetime(id);
 	default: return true; /* 'a' */
 	}
 }
@@ -594,7 +708,9 @@ int func_bind(struct bind_ctx *b, struct expr *e)
 			f = &funcs[k];
 	if (!f)
 		return 1;
-	ret = f->ret == TYPE_NULL ? mod_type(e) : f->ret;
+	ret = f->ret == TYPE_NULL    ? mod_type(e)
+	      : f->ret == TYPE_COUNT ? e->args[e->nargs - 1]->type.id
+				     : f->ret;
 	for (i = 0; i < e->nargs; i++) {
 		char kd = kind_at(f->args, i);
 		struct sql_type t = fty(kd == 't' || kd == 'a' ? TYPE_TEXT
@@ -602,7 +718,7 @@ int func_bind(struct bind_ctx *b, struct expr *e)
 					: kd == 'm'	       ? ret
 							       : TYPE_NUMERIC);
 
-		if (kd == 'i' && type_is_int(e->args[i]->type.id))
+		if ((kd == 'i' && type_is_int(e->args[i]->type.id)) || kd == 'd')
 			continue;
 		if (coerce(b, &e->args[i], t,
 			   kd == 'a' ? CAST_EXPLICIT : CAST_IMPLICIT, NULL) < 0)

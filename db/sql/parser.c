@@ -252,6 +252,26 @@ static int parse_type(struct parser *p, struct sql_type *t)
 		t->id = TYPE_VARCHAR;
 	else if (!strcmp(w, "numeric") || !strcmp(w, "decimal"))
 		return parse_numeric_mod(p, t);
+	else if (!strcmp(w, "char") || !strcmp(w, "character") ||
+		 !strcmp(w, "bpchar")) {
+		t->id = TYPE_BPCHAR;
+		if (!is_punct(cur(p), '(') && strcmp(w, "bpchar"))
+			t->mod = 1; /* char alone is char(1) */
+	} else if (!strcmp(w, "date"))
+		t->id = TYPE_DATE;
+	else if (!strcmp(w, "timestamptz"))
+		t->id = TYPE_TIMESTAMPTZ;
+	else if (!strcmp(w, "timestamp")) {
+		t->id = TYPE_TIMESTAMP;
+		if (peek_kw(p, "with") || peek_kw(p, "without")) {
+			if (accept_kw(p, "with"))
+				t->id = TYPE_TIMESTAMPTZ;
+			else
+				p->i++;
+			if (expect_kw(p, "time") < 0 || expect_kw(p, "zone") < 0)
+				return -EINVAL;
+		}
+	}
 	else if (!strcmp(w, "real") || !strcmp(w, "float") ||
 		 !strcmp(w, "float4") || !strcmp(w, "float8") ||
 		 !strcmp(w, "date") || !strcmp(w, "timestamp") ||
@@ -264,7 +284,8 @@ static int parse_type(struct parser *p, struct sql_type *t)
 	else
 		return db_err_pos(p->err, sql_char_pos(p->q, pos), "42704",
 				  "type \"%s\" does not exist", w);
-	if (t->id == TYPE_VARCHAR && accept_punct(p, '(')) {
+	if ((t->id == TYPE_VARCHAR || t->id == TYPE_BPCHAR) &&
+	    accept_punct(p, '(')) {
 		tk = cur(p);
 		if (tk->kind != TOK_INT)
 			return syntax_error(p);
@@ -447,6 +468,29 @@ static struct expr *parse_ident_primary(struct parser *p)
 			    parse_type(p, &e->type) < 0 ||
 			    expect_punct(p, ')') < 0)
 				return NULL;
+			return e;
+		}
+		if (p->t[p->i + 1].kind == TOK_STRING &&
+		    (is_kw(t, "date") || is_kw(t, "timestamp") ||
+		     is_kw(t, "timestamptz") || is_kw(t, "numeric") ||
+		     is_kw(t, "decimal"))) { /* a typed literal: date '...' */
+			if (!(e = new_expr(p, EX_CAST, pos)) ||
+			    parse_type(p, &e->type) < 0 ||
+			    !(e->l = parse_const(p,
+						 datum_str(TYPE_UNKNOWN,
+							   cur(p)->text,
+							   (uint32_t)cur(p)->len),
+						 cur(p)->pos)))
+				return NULL;
+			return e;
+		}
+		if ((is_kw(t, "current_date") || is_kw(t, "current_timestamp") ||
+		     is_kw(t, "localtimestamp")) &&
+		    !is_punct(&p->t[p->i + 1], '(')) {
+			if (!(e = new_expr(p, EX_FUNC, pos)))
+				return NULL;
+			e->name = t->text;
+			p->i++;
 			return e;
 		}
 		if (is_reserved(t->text) && !is_punct(&p->t[p->i + 1], '(')) {

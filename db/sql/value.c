@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include "datetime.h"
 #include "numeric.h"
 
 static const struct type_info types[TYPE_COUNT] = {
@@ -24,6 +25,11 @@ static const struct type_info types[TYPE_COUNT] = {
 	[TYPE_VARCHAR] = {"character varying", "varchar", 1043, -1},
 	[TYPE_UNKNOWN] = {"unknown", "unknown", 705, -2},
 	[TYPE_NUMERIC] = {"numeric", "numeric", 1700, -1},
+	[TYPE_BPCHAR] = {"character", "bpchar", 1042, -1},
+	[TYPE_DATE] = {"date", "date", 1082, 4},
+	[TYPE_TIMESTAMP] = {"timestamp without time zone", "timestamp", 1114, 8},
+	[TYPE_TIMESTAMPTZ] = {"timestamp with time zone", "timestamptz", 1184,
+			      8},
 };
 
 const struct type_info *type_info(unsigned id)
@@ -38,7 +44,13 @@ bool type_is_int(unsigned id)
 
 bool type_is_text(unsigned id)
 {
-	return id == TYPE_TEXT || id == TYPE_VARCHAR || id == TYPE_UNKNOWN;
+	return id == TYPE_TEXT || id == TYPE_VARCHAR || id == TYPE_UNKNOWN ||
+	       id == TYPE_BPCHAR;
+}
+
+bool type_is_datetime(unsigned id)
+{
+	return id == TYPE_DATE || id == TYPE_TIMESTAMP || id == TYPE_TIMESTAMPTZ;
 }
 
 bool type_is_varlen(unsigned id)
@@ -55,6 +67,8 @@ const char *type_display(struct sql_type t, char *buf, size_t size)
 {
 	if (t.id == TYPE_VARCHAR && t.mod >= 0)
 		snprintf(buf, size, "character varying(%d)", (int)t.mod);
+	else if (t.id == TYPE_BPCHAR && t.mod >= 0)
+		snprintf(buf, size, "character(%d)", (int)t.mod);
 	else if (t.id == TYPE_NUMERIC && t.mod >= 0)
 		snprintf(buf, size, "numeric(%d,%d)", (int)(t.mod >> 16),
 			 (int)(t.mod & 0xffff));
@@ -65,7 +79,8 @@ const char *type_display(struct sql_type t, char *buf, size_t size)
 
 int32_t type_wire_mod(struct sql_type t)
 {
-	return (t.id == TYPE_VARCHAR || t.id == TYPE_NUMERIC) && t.mod >= 0
+	return (t.id == TYPE_VARCHAR || t.id == TYPE_NUMERIC ||
+		t.id == TYPE_BPCHAR) && t.mod >= 0
 		       ? t.mod + 4
 		       : -1;
 }
@@ -95,6 +110,11 @@ void datum_out(struct strbuf *sb, const struct datum *d)
 	case TYPE_INT4:
 	case TYPE_INT8:
 		sb_printf(sb, "%lld", (long long)d->i);
+		break;
+	case TYPE_DATE:
+	case TYPE_TIMESTAMP:
+	case TYPE_TIMESTAMPTZ:
+		datetime_out(sb, d);
 		break;
 	default:
 		sb_put(sb, d->s, d->len);
@@ -180,6 +200,9 @@ static int bool_in(const char *s0, size_t n0, struct datum *out,
 
 static int varchar_fit(const struct datum *d, struct sql_type t, bool explicit,
 		       struct datum *out, struct db_error *err);
+static int bpchar_fit(struct arena *a, const struct datum *d,
+		      struct sql_type t, bool explicit, struct datum *out,
+		      struct db_error *err);
 
 /* A numeric value fitted to numeric(p,s) (mod < 0: as it is). */
 static int numeric_fit(struct arena *a, const struct numeric *v, int32_t mod,
@@ -212,6 +235,13 @@ int datum_in(struct arena *a, struct sql_type t, const char *s, size_t n,
 	case TYPE_VARCHAR:
 		d = datum_str(TYPE_VARCHAR, s, (uint32_t)n);
 		return varchar_fit(&d, t, false, out, err);
+	case TYPE_BPCHAR:
+		d = datum_str(TYPE_BPCHAR, s, (uint32_t)n);
+		return bpchar_fit(a, &d, t, false, out, err);
+	case TYPE_DATE:
+	case TYPE_TIMESTAMP:
+	case TYPE_TIMESTAMPTZ:
+		return datetime_in(t.id, s, n, out, err);
 	default:
 		*out = datum_str(t.id == TYPE_NULL ? TYPE_TEXT : t.id, s,
 				 (uint32_t)n);
@@ -265,6 +295,73 @@ static int varchar_fit(const struct datum *d, struct sql_type t, bool explicit,
 	return 0;
 }
 
+/* Bytes of s[0..n) without its trailing blanks (char(n) ignores them). */
+static uint32_t bpchar_len(const char *s, uint32_t n)
+{
+	while (n && s[n - 1] == ' ')
+		n--;
+	return n;
+}
+
+/* char(n): as varchar(n), then padded with blanks to n characters. */
+static int bpchar_fit(struct arena *a, const struct datum *d,
+		      struct sql_type t, bool explicit, struct datum *out,
+		      struct db_error *err)
+{
+	struct sql_type vt = {TYPE_VARCHAR, t.mod};
+	size_t have, pad;
+	char *p, tn[64];
+
+	if (varchar_fit(d, vt, explicit, out, err) < 0) {
+		if (err->code[0])
+			db_err(err, "22001", "value too long for type %s",
+			       type_display(t, tn, sizeof(tn)));
+		return -EINVAL;
+	}
+	out->type = TYPE_BPCHAR;
+	if (d->null || t.mod < 0)
+		return 0;
+	have = utf8_chars(out->s, out->len);
+	if (have >= (size_t)t.mod)
+		return 0;
+	pad = (size_t)t.mod - have;
+	p = arena_alloc(a, out->len + pad + 1);
+	if (!p)
+		return db_err_oom(err);
+	memcpy(p, out->s, out->len);
+	memset(p + out->len, ' ', pad);
+	*out = datum_str(TYPE_BPCHAR, p, out->len + (uint32_t)pad);
+	return 0;
+}
+
+/* The implicit and assignment casts among dates and timestamps. */
+static bool datetime_cast_kind(unsigned from, unsigned to,
+			       enum cast_kind kind)
+{
+	if (from == TYPE_DATE || (from == TYPE_TIMESTAMP &&
+				  to == TYPE_TIMESTAMPTZ))
+		return true; /* widening: implicit */
+	return kind != CAST_IMPLICIT;
+}
+
+/* date <-> timestamp <-> timestamptz (UTC: the same instant). */
+static int datetime_convert(const struct datum *d, unsigned to,
+			    struct datum *out, struct db_error *err)
+{
+	int64_t v = d->i;
+
+	if (d->type == TYPE_DATE && to != TYPE_DATE) {
+		v *= USECS_PER_DAY;
+		if (timestamp_check(v, err) < 0)
+			return -EINVAL;
+	} else if (d->type != TYPE_DATE && to == TYPE_DATE) {
+		v = v >= 0 ? v / USECS_PER_DAY
+			   : -((-v + USECS_PER_DAY - 1) / USECS_PER_DAY);
+	}
+	*out = datum_int(to, v);
+	return 0;
+}
+
 static int numeric_cast(struct arena *a, const struct datum *d,
 			struct sql_type t, struct datum *out,
 			struct db_error *err)
@@ -292,6 +389,8 @@ bool cast_exists(unsigned from, unsigned to, enum cast_kind kind)
 		return true;
 	if (type_is_int(from) && type_is_int(to))
 		return true;
+	if (type_is_datetime(from) && type_is_datetime(to))
+		return datetime_cast_kind(from, to, kind);
 	/* numeric: integers widen implicitly, narrow by assignment */
 	if (type_is_int(from) && to == TYPE_NUMERIC)
 		return true;
@@ -322,12 +421,24 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		return numeric_cast(a, d, t, out, err);
 	if (d->type == TYPE_NUMERIC && type_is_int(t.id))
 		return numeric_cast(a, d, t, out, err);
-	if (d->type == t.id && t.id != TYPE_VARCHAR) {
+	if (d->type == t.id && t.id != TYPE_VARCHAR && t.id != TYPE_BPCHAR) {
 		*out = *d;
 		return 0;
 	}
 	if (d->type == TYPE_UNKNOWN && t.id == TYPE_VARCHAR)
 		return varchar_fit(d, t, kind == CAST_EXPLICIT, out, err);
+	if (t.id == TYPE_BPCHAR && type_is_text(d->type))
+		return bpchar_fit(a, d, t, kind == CAST_EXPLICIT, out, err);
+	if (d->type == TYPE_BPCHAR && type_is_text(t.id)) {
+		/* char(n) to text or varchar drops the padding */
+		struct datum s = *d;
+
+		s.len = bpchar_len(d->s, d->len);
+		s.type = TYPE_TEXT;
+		return datum_cast(a, &s, t, kind, out, err);
+	}
+	if (type_is_datetime(d->type) && type_is_datetime(t.id))
+		return datetime_convert(d, t.id, out, err);
 	if (d->type == TYPE_UNKNOWN || (type_is_text(d->type) &&
 					!type_is_text(t.id)))
 		return datum_in(a, t, d->s, d->len, out, err);
@@ -359,6 +470,8 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		if (!s)
 			return db_err_oom(err);
 		*out = datum_str(TYPE_TEXT, s, (uint32_t)strlen(s));
+		if (t.id == TYPE_BPCHAR)
+			return bpchar_fit(a, out, t, true, out, err);
 		return t.id == TYPE_VARCHAR ? varchar_fit(out, t, true, out, err)
 					    : 0;
 	}
@@ -375,11 +488,16 @@ int datum_cmp(const struct datum *a, const struct datum *b)
 		return numeric_text_cmp(a->s, a->len, b->s, b->len);
 
 	if (type_is_text(a->type) || type_is_text(b->type)) {
-		n = a->len < b->len ? a->len : b->len;
+		uint32_t la = a->type == TYPE_BPCHAR ? bpchar_len(a->s, a->len)
+						     : a->len;
+		uint32_t lb = b->type == TYPE_BPCHAR ? bpchar_len(b->s, b->len)
+						     : b->len;
+
+		n = la < lb ? la : lb;
 		c = memcmp(a->s, b->s, n);
 		if (c)
 			return c < 0 ? -1 : 1;
-		return a->len < b->len ? -1 : a->len > b->len;
+		return la < lb ? -1 : la > lb;
 	}
 	return a->i < b->i ? -1 : a->i > b->i;
 }
@@ -392,7 +510,7 @@ bool datum_eq(const struct datum *a, const struct datum *b)
 uint64_t datum_hash(const struct datum *d)
 {
 	uint64_t h = 1469598103934665603ull;
-	uint32_t i;
+	uint32_t i, n;
 
 	if (d->null)
 		return 0x9e3779b97f4a7c15ull;
@@ -402,7 +520,8 @@ uint64_t datum_hash(const struct datum *d)
 		h = (uint64_t)d->i * 0x9e3779b97f4a7c15ull;
 		return h ^ (h >> 29);
 	}
-	for (i = 0; i < d->len; i++)
+	n = d->type == TYPE_BPCHAR ? bpchar_len(d->s, d->len) : d->len;
+	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)d->s[i]) * 1099511628211ull;
 	return h;
 }

@@ -34,12 +34,17 @@ enum type_id {
 	TYPE_VARCHAR,
 	TYPE_UNKNOWN, /* a string literal not yet coerced */
 	TYPE_NUMERIC, /* decimal text (numeric.h) */
+	TYPE_BPCHAR,  /* char(n): blank-padded text */
+	TYPE_DATE,    /* days from 2000-01-01 (datetime.h) */
+	TYPE_TIMESTAMP,	  /* microseconds from 2000-01-01 */
+	TYPE_TIMESTAMPTZ, /* the same, in UTC */
 	TYPE_COUNT
 };
 
 struct sql_type {
 	uint8_t id;  /* enum type_id */
-	int32_t mod; /* varchar(n): n; numeric(p,s): p << 16 | s; else -1 */
+	int32_t mod; /* varchar(n), char(n): n; numeric(p,s): p << 16 | s;
+			else -1 */
 };
 
 struct datum {
@@ -61,7 +66,8 @@ struct type_info {
 
 const struct type_info *type_info(unsigned id);
 bool type_is_int(unsigned id);
-bool type_is_text(unsigned id); /* text, varchar, unknown */
+bool type_is_text(unsigned id); /* text, varchar, char, unknown */
+bool type_is_datetime(unsigned id); /* date, timestamp, timestamptz */
 /* Whether a datum of the type holds bytes at s (stored with the row). */
 bool type_is_varlen(unsigned id);
 /* Types whose values datum_cmp compares with each other share a class

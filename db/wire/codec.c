@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include "../sql/datetime.h"
 #include "../sql/numeric.h"
 
 void pg_reader_init(struct pg_reader *r, const void *p, size_t n)
@@ -154,8 +155,11 @@ int pg_binary_out(struct strbuf *sb, const struct datum *d)
 		put_be(sb, (uint64_t)d->i, 2);
 		return 0;
 	case TYPE_INT4:
+	case TYPE_DATE: /* days from 2000-01-01, as PostgreSQL sends it */
 		put_be(sb, (uint64_t)d->i, 4);
 		return 0;
+	case TYPE_TIMESTAMP: /* microseconds from 2000-01-01 */
+	case TYPE_TIMESTAMPTZ:
 	case TYPE_INT8:
 		put_be(sb, (uint64_t)d->i, 8);
 		return 0;
@@ -171,7 +175,8 @@ int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p,
 		 size_t n, struct datum *out, struct db_error *err)
 {
 	static const int width[TYPE_COUNT] = {
-		[TYPE_BOOL] = 1, [TYPE_INT2] = 2, [TYPE_INT4] = 4, [TYPE_INT8] = 8};
+		[TYPE_BOOL] = 1, [TYPE_INT2] = 2, [TYPE_INT4] = 4, [TYPE_INT8] = 8,
+		[TYPE_DATE] = 4, [TYPE_TIMESTAMP] = 8, [TYPE_TIMESTAMPTZ] = 8};
 	uint64_t v = 0;
 	size_t i;
 
@@ -197,10 +202,16 @@ int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p,
 		*out = datum_bool(v != 0);
 	else if (t.id == TYPE_INT2)
 		*out = datum_int(TYPE_INT2, (int16_t)v);
-	else if (t.id == TYPE_INT4)
-		*out = datum_int(TYPE_INT4, (int32_t)v);
+	else if (t.id == TYPE_INT4 || t.id == TYPE_DATE)
+		*out = datum_int(t.id, (int32_t)v);
 	else
-		*out = datum_int(TYPE_INT8, (int64_t)v);
+		*out = datum_int(t.id, (int64_t)v);
+	if (t.id == TYPE_DATE &&
+	    (out->i < days_from_ymd(1, 1, 1) || out->i >= days_from_ymd(5874898, 1, 1)))
+		return db_err(err, "22008", "date out of range");
+	if ((t.id == TYPE_TIMESTAMP || t.id == TYPE_TIMESTAMPTZ) &&
+	    timestamp_check(out->i, err) < 0)
+		return -EINVAL;
 	return 0;
 }
 
