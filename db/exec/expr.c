@@ -651,7 +651,10 @@ const char *expr_colname(const struct expr *e)
 	case EX_CAST: {
 		const char *n = expr_colname(e->l);
 
-		if (strcmp(n, "?column?") != 0 || e->slot)
+		/* a cast names its column unless it casts a column or a
+		 * function (PostgreSQL's FigureColname strengths) */
+		if ((strcmp(n, "?column?") != 0 && e->l->kind != EX_CAST) ||
+		    e->slot)
 			return n;
 		return type_info(e->type.id)->pgname;
 	}

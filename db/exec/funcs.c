@@ -303,23 +303,24 @@ static int f_rpad(struct fn_call *c, struct datum *out)
 	return pad(c, false, out);
 }
 
+/* concat() prints each argument with its type's output function (so
+ * char(n) keeps its blanks and booleans are t/f). */
 static int f_concat(struct fn_call *c, struct datum *out)
 {
-	size_t n = 0;
+	struct strbuf sb = STRBUF_INIT;
+	size_t n;
 	char *p;
 	int i;
 
 	for (i = 0; i < c->n; i++)
-		n += c->arg[i].null ? 0 : c->arg[i].len;
-	if (!(p = buf(c, n)))
-		return -EINVAL;
-	n = 0;
-	for (i = 0; i < c->n; i++) {
-		if (c->arg[i].null)
-			continue;
-		memcpy(p + n, c->arg[i].s, c->arg[i].len);
-		n += c->arg[i].len;
-	}
+		datum_out(&sb, &c->arg[i]);
+	n = sb.len;
+	p = sb.oom ? NULL : buf(c, n);
+	if (p && n)
+		memcpy(p, sb.p, n);
+	sb_free(&sb);
+	if (!p)
+		return c->x->err->code[0] ? -EINVAL : db_err_oom(c->x->err);
 	return text_out(c, p, n, out);
 }
 
@@ -720,8 +721,9 @@ int func_bind(struct bind_ctx *b, struct expr *e)
 
 		if ((kd == 'i' && type_is_int(e->args[i]->type.id)) || kd == 'd')
 			continue;
-		if (coerce(b, &e->args[i], t,
-			   kd == 'a' ? CAST_EXPLICIT : CAST_IMPLICIT, NULL) < 0)
+		if (kd == 'a' && e->args[i]->type.id != TYPE_UNKNOWN)
+			continue; /* printed by its output function */
+		if (coerce(b, &e->args[i], t, CAST_IMPLICIT, NULL) < 0)
 			return -EINVAL;
 	}
 	e->type = fty(ret);

@@ -66,7 +66,7 @@ static int bad_syntax(unsigned type, const char *s, size_t n,
 		      struct db_error *err)
 {
 	return db_err(err, "22007", "invalid input syntax for type %s: \"%.*s\"",
-		      type == TYPE_DATE ? "date" : type_word(type),
+		      type == TYPE_TIMESTAMP ? "timestamp" : type_word(type),
 		      (int)(n > 200 ? 200 : n), s);
 }
 
@@ -206,8 +206,13 @@ int datetime_in(unsigned type, const char *s, size_t n, struct datum *out,
 	if (i != n)
 		return bad_syntax(type, s, n, err);
 	if (range || m < 1 || m > 12 || d < 1 || y < 1 ||
-	    d > month_days(y, (int)m))
-		return out_of_range(s, n, err);
+	    d > month_days(y, (int)m)) {
+		out_of_range(s, n, err);
+		if (m > 12) /* it might be a day: PostgreSQL's hint */
+			err->hint = "Perhaps you need a different \"datestyle\" "
+				    "setting.";
+		return -EINVAL;
+	}
 	if (y > (type == TYPE_DATE ? 5874897 : MAX_YEAR))
 		return db_err(err, "22008", "%s out of range: \"%.*s\"",
 			      type == TYPE_DATE ? "date" : "timestamp",

@@ -193,7 +193,7 @@ static struct expr *parse_other(struct parser *p);
 static struct select *parse_select(struct parser *p);
 
 /* numeric[(p[,s])]: precision 1..1000, scale 0..p. */
-static int parse_numeric_mod(struct parser *p, struct sql_type *t)
+static int parse_numeric_mod(struct parser *p, struct sql_type *t, int pos)
 {
 	int64_t prec, scale = 0;
 	struct token *tk;
@@ -213,12 +213,12 @@ static int parse_numeric_mod(struct parser *p, struct sql_type *t)
 		p->i++;
 	}
 	if (prec < 1 || prec > 1000)
-		return db_err_pos(p->err, sql_char_pos(p->q, tk->pos), "22023",
+		return db_err_pos(p->err, sql_char_pos(p->q, pos), "22023",
 				  "NUMERIC precision %lld must be between 1 "
 				  "and 1000",
 				  (long long)prec);
 	if (scale < 0 || scale > prec)
-		return db_err_pos(p->err, sql_char_pos(p->q, tk->pos), "0A000",
+		return db_err_pos(p->err, sql_char_pos(p->q, pos), "0A000",
 				  "NUMERIC scale %lld must be between 0 and "
 				  "precision %lld in unidb",
 				  (long long)scale, (long long)prec);
@@ -251,7 +251,7 @@ static int parse_type(struct parser *p, struct sql_type *t)
 					   accept_kw(p, "varying")))
 		t->id = TYPE_VARCHAR;
 	else if (!strcmp(w, "numeric") || !strcmp(w, "decimal"))
-		return parse_numeric_mod(p, t);
+		return parse_numeric_mod(p, t, pos);
 	else if (!strcmp(w, "char") || !strcmp(w, "character") ||
 		 !strcmp(w, "bpchar")) {
 		t->id = TYPE_BPCHAR;

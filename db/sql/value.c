@@ -464,7 +464,10 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		return 0;
 	}
 	if (type_is_text(t.id)) {
-		datum_out(&sb, d);
+		if (d->type == TYPE_BOOL) /* boolean's text cast spells it out */
+			sb_puts(&sb, d->i ? "true" : "false");
+		else
+			datum_out(&sb, d);
 		s = sb.oom ? NULL : arena_strndup(a, sb.p, sb.len);
 		sb_free(&sb);
 		if (!s)
