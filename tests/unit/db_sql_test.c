@@ -3,6 +3,7 @@
  * (db/sql). */
 #include "../../db/exec/expr.h"
 #include "../../db/sql/ast.h"
+#include "../../db/sql/datetime.h"
 #include "../../db/sql/numeric.h"
 #include "unit.h"
 
@@ -353,4 +354,81 @@ UNIT_TEST(numeric_binary_round_trip)
 		CHECK(sb.len == sizeof(want) && !memcmp(sb.p, want, sb.len));
 		sb_free(&sb);
 	}
+}
+
+/* The calendar against a day-by-day walk from 0001-01-01 to 2500-12-31:
+ * every date's day number is the previous one's plus one, and converts
+ * back to the same year, month and day (leap years, month and year ends). */
+UNIT_TEST(datetime_calendar_walk)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31};
+	int64_t y, prev = days_from_ymd(1, 1, 1) - 1, bad = 0;
+	int m, d;
+
+	for (y = 1; y <= 2500; y++) {
+		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+		for (m = 1; m <= 12; m++) {
+			int n = mdays[m - 1] + (m == 2 && leap);
+
+			for (d = 1; d <= n; d++) {
+				int64_t k = days_from_ymd(y, m, d), y2;
+				int m2, d2;
+
+				ymd_from_days(k, &y2, &m2, &d2);
+				bad += k != prev + 1 || y2 != y || m2 != m ||
+				       d2 != d;
+				prev = k;
+			}
+		}
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(days_from_ymd(2000, 1, 1), 0);
+	CHECK_EQ(days_from_ymd(1970, 1, 1), -UNIX_EPOCH_DAYS);
+}
+
+static const char *dt(unsigned type, const char *in)
+{
+	static char buf[128];
+	static struct db_error err;
+	struct strbuf sb = STRBUF_INIT;
+	struct datum d;
+
+	if (datetime_in(type, in, strlen(in), &d, &err) < 0)
+		return err.code;
+	datetime_out(&sb, &d);
+	snprintf(buf, sizeof(buf), "%.*s", (int)sb.len, sb.p);
+	sb_free(&sb);
+	return buf;
+}
+
+UNIT_TEST(datetime_input_output)
+{
+	/* PostgreSQL 15's output for the same input (DateStyle ISO) */
+	CHECK_STR(dt(TYPE_DATE, "2024-02-29"), "2024-02-29");
+	CHECK_STR(dt(TYPE_DATE, "2023-02-29"), "22008");
+	CHECK_STR(dt(TYPE_DATE, "1900-02-29"), "22008");
+	CHECK_STR(dt(TYPE_DATE, "2000-02-29"), "2000-02-29");
+	CHECK_STR(dt(TYPE_DATE, "2024-04-31"), "22008");
+	CHECK_STR(dt(TYPE_DATE, " 2024-1-5 "), "2024-01-05");
+	CHECK_STR(dt(TYPE_DATE, "2024-01-31 23:59"), "2024-01-31");
+	CHECK_STR(dt(TYPE_DATE, "20x4-01-01"), "22007");
+	CHECK_STR(dt(TYPE_DATE, ""), "22007");
+	CHECK_STR(dt(TYPE_DATE, "0001-01-01"), "0001-01-01");
+	CHECK_STR(dt(TYPE_TIMESTAMP, "2024-01-31 12:34:56.789"),
+		  "2024-01-31 12:34:56.789");
+	CHECK_STR(dt(TYPE_TIMESTAMP, "2024-01-31T12:34:56.1234567"),
+		  "2024-01-31 12:34:56.123457");
+	CHECK_STR(dt(TYPE_TIMESTAMP, "2024-12-31 24:00"), "2025-01-01 00:00:00");
+	CHECK_STR(dt(TYPE_TIMESTAMP, "2024-12-31 24:00:01"), "22008");
+	CHECK_STR(dt(TYPE_TIMESTAMP, "1999-12-31 23:59:59.999999"),
+		  "1999-12-31 23:59:59.999999");
+	CHECK_STR(dt(TYPE_TIMESTAMPTZ, "2024-01-01 01:00:00+02"),
+		  "2023-12-31 23:00:00+00");
+	CHECK_STR(dt(TYPE_TIMESTAMPTZ, "2024-01-01 01:00:00-05:30"),
+		  "2024-01-01 06:30:00+00");
+	CHECK_STR(dt(TYPE_TIMESTAMPTZ, "1960-06-15 00:00:00.5 UTC"),
+		  "1960-06-15 00:00:00.5+00");
+	CHECK_STR(dt(TYPE_TIMESTAMP, "294277-01-01 00:00"), "22008");
 }
