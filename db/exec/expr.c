@@ -147,7 +147,10 @@ static int int_rank(unsigned id)
 /* Numeric types in the order PostgreSQL's implicit casts widen them. */
 static int num_rank(unsigned id)
 {
-	return id == TYPE_NUMERIC ? 4 : int_rank(id);
+	return id == TYPE_FLOAT8    ? 6
+	       : id == TYPE_FLOAT4  ? 5
+	       : id == TYPE_NUMERIC ? 4
+				    : int_rank(id);
 }
 
 static const char *op_name(int op)
@@ -213,9 +216,15 @@ static int unify(struct bind_ctx *b, struct expr **l, struct expr **r,
 	if ((int_rank(a) && int_rank(c)) || (type_is_text(a) && type_is_text(c)) ||
 	    a == c)
 		return 0;
-	if (num_rank(a) && num_rank(c)) /* integer with numeric */
-		return coerce(b, num_rank(a) < num_rank(c) ? l : r,
-			      ty(TYPE_NUMERIC), CAST_IMPLICIT, NULL);
+	if (num_rank(a) && num_rank(c)) { /* integer < numeric < real < double */
+		unsigned to = num_rank(a) < num_rank(c) ? c : a;
+
+		if (to == TYPE_FLOAT4) /* real with another type: double */
+			return coerce(b, l, ty(TYPE_FLOAT8), CAST_IMPLICIT, NULL) ||
+			       coerce(b, r, ty(TYPE_FLOAT8), CAST_IMPLICIT, NULL);
+		return coerce(b, num_rank(a) < num_rank(c) ? l : r, ty(to),
+			      CAST_IMPLICIT, NULL);
+	}
 	if (type_is_datetime(a) && type_is_datetime(c)) /* date < timestamp */
 		return coerce(b, a < c ? l : r, ty(a < c ? c : a),
 			      CAST_IMPLICIT, NULL);
@@ -251,6 +260,9 @@ static int bind_binop(struct bind_ctx *b, struct expr *e)
 	if (e->op >= OP_ADD && e->op <= OP_MOD &&
 	    (r = datetime_bind_op(b, e)) <= 0)
 		return r;
+	if (e->op == OP_MOD && (type_is_float(e->l->type.id) ||
+				type_is_float(e->r->type.id)))
+		return no_operator(b, e); /* PostgreSQL has no float % */
 	if (unify(b, &e->l, &e->r, e) < 0)
 		return -EINVAL;
 	a = e->l->type.id, c = e->r->type.id;
@@ -265,6 +277,8 @@ static int bind_binop(struct bind_ctx *b, struct expr *e)
 	if (!num_rank(a) || !num_rank(c))
 		return no_operator(b, e);
 	e->type = ty(num_rank(a) > num_rank(c) ? a : c);
+	if (e->type.id == TYPE_FLOAT4 && a != c)
+		e->type = ty(TYPE_FLOAT8);
 	return 0;
 }
 
@@ -363,8 +377,13 @@ static int bind_agg(struct bind_ctx *b, struct expr *e)
 	case AGG_AVG:
 		if (!num_rank(id))
 			return nargs_error(b, e);
-		e->type = ty(e->agg == AGG_AVG || id == TYPE_INT8 ? TYPE_NUMERIC
-								 : TYPE_INT8);
+		if (type_is_float(id)) /* avg of floats is double precision */
+			e->type = ty(e->agg == AGG_AVG ? TYPE_FLOAT8 : id);
+		else
+			e->type = ty(e->agg == AGG_AVG || id == TYPE_INT8 ||
+						 id == TYPE_NUMERIC
+					     ? TYPE_NUMERIC
+					     : TYPE_INT8);
 		break;
 	default:
 		e->type = e->args[0]->type;
@@ -757,6 +776,8 @@ static int eval_binop(struct exec_ctx *x, const struct expr *e,
 	}
 	if (e->type.id == TYPE_NUMERIC)
 		return numeric_arith(x, e->op, &a, &c, out);
+	if (type_is_float(e->type.id))
+		return float_arith(x, e->type.id, e->op, &a, &c, out);
 	if (a.type == TYPE_DATE || c.type == TYPE_DATE)
 		return datetime_eval_op(x, e, &a, &c, out);
 	return arith(x, e, a.i, c.i, out);
@@ -961,6 +982,10 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 		}
 		if (e->type.id == TYPE_NUMERIC)
 			return numeric_arith(x, OP_NEG, &a, &a, out);
+		if (type_is_float(e->type.id)) {
+			*out = datum_float(e->type.id, -a.f);
+			return 0;
+		}
 		if (int_check(e->type.id, -(__int128)a.i, x->err) < 0)
 			return -EINVAL;
 		*out = datum_int(e->type.id, -a.i);

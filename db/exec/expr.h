@@ -73,6 +73,11 @@ int datetime_bind_op(struct bind_ctx *b, struct expr *e);
 int datetime_eval_op(struct exec_ctx *x, const struct expr *e,
 		     const struct datum *a, const struct datum *c,
 		     struct datum *out);
+/* l op r on real or double precision (type): 22003 when a finite
+ * computation overflows or a nonzero one underflows, 22012. */
+int float_arith(struct exec_ctx *x, unsigned type, int op,
+		const struct datum *l, const struct datum *r,
+		struct datum *out);
 /* A 128-bit integer (sums) as a numeric datum. */
 int numeric_int128(struct arena *a, __int128 v, struct datum *out,
 		   struct db_error *err);

@@ -484,6 +484,138 @@ int numeric_avg(struct arena *a, __int128 sum, int64_t count,
 	return numeric_datum(a, &q, out, err);
 }
 
+/* ---- real and double precision ------------------------------------- */
+
+static bool is_finite(double v)
+{
+	return v - v == 0.0;
+}
+
+int float_arith(struct exec_ctx *x, unsigned type, int op,
+		const struct datum *l, const struct datum *r,
+		struct datum *out)
+{
+	double a = l->f, b = r->f, v;
+
+	switch (op) {
+	case OP_ADD: v = a + b; break;
+	case OP_SUB: v = a - b; break;
+	case OP_MUL: v = a * b; break;
+	case OP_DIV:
+		if (b == 0.0)
+			return db_err(x->err, "22012", "division by zero");
+		v = a / b;
+		break;
+	default: return db_err(x->err, "XX000", "bad float operator");
+	}
+	if (type == TYPE_FLOAT4)
+		v = (float)v;
+	if (!is_finite(v) && v == v && is_finite(a) && is_finite(b))
+		return db_err(x->err, "22003", "value out of range: overflow");
+	if (v == 0.0 && (op == OP_MUL || op == OP_DIV) && a != 0.0 &&
+	    is_finite(b))
+		return db_err(x->err, "22003", "value out of range: underflow");
+	*out = datum_float(type, v);
+	return 0;
+}
+
+/* Rounds to an integral value: rint (half to even), trunc, ceil, floor. */
+static double fround(double v, enum numeric_round mode)
+{
+	const double big = 4503599627370496.0; /* 2^52 */
+	double r;
+
+	if (!(v < big && v > -big))
+		return v; /* already integral, or NaN/infinite */
+	r = v >= 0 ? (v + big) - big : (v - big) + big; /* half to even */
+	if (mode == NUM_TRUNC)
+		r = r > v && v >= 0 ? r - 1 : r < v && v < 0 ? r + 1 : r;
+	else if (mode == NUM_CEIL && r < v)
+		r += 1;
+	else if (mode == NUM_FLOOR && r > v)
+		r -= 1;
+	if (r == 0 && (v < 0 || 1 / v < 0))
+		r = -0.0; /* keeps the sign as rint() does */
+	return r;
+}
+
+static int float_fn(struct fn_call *c, enum numeric_round mode,
+		    struct datum *out)
+{
+	*out = datum_float(TYPE_FLOAT8, fround(c->arg[0].f, mode));
+	return 0;
+}
+
+static int f_fround(struct fn_call *c, struct datum *out)
+{
+	return float_fn(c, NUM_ROUND, out);
+}
+
+static int f_ftrunc(struct fn_call *c, struct datum *out)
+{
+	return float_fn(c, NUM_TRUNC, out);
+}
+
+static int f_fceil(struct fn_call *c, struct datum *out)
+{
+	return float_fn(c, NUM_CEIL, out);
+}
+
+static int f_ffloor(struct fn_call *c, struct datum *out)
+{
+	return float_fn(c, NUM_FLOOR, out);
+}
+
+static int f_fabs(struct fn_call *c, struct datum *out)
+{
+	double v = c->arg[0].f;
+
+	*out = datum_float(c->e->type.id, v < 0 || 1 / v < 0 ? -v : v);
+	return 0;
+}
+
+static int f_fsign(struct fn_call *c, struct datum *out)
+{
+	double v = c->arg[0].f;
+
+	*out = datum_float(TYPE_FLOAT8, v > 0 ? 1.0 : v < 0 ? -1.0 : v);
+	return 0;
+}
+
+static int f_sqrt(struct fn_call *c, struct datum *out)
+{
+	double v = c->arg[0].f, r;
+
+	if (v < 0)
+		return db_err(c->x->err, "2201F",
+			      "cannot take square root of a negative number");
+	/* the instruction itself: no libm in the kernel */
+	__asm__("sqrtsd %1, %0" : "=x"(r) : "x"(v));
+	*out = datum_float(TYPE_FLOAT8, r);
+	return 0;
+}
+
+/* random(): xorshift64* over one state shared by every session, seeded
+ * from the wall clock at first use; 53 random bits -> [0, 1). */
+static uint64_t rng_state;
+
+static int f_random(struct fn_call *c, struct datum *out)
+{
+	uint64_t s = __atomic_load_n(&rng_state, __ATOMIC_RELAXED), n;
+
+	do {
+		n = s ? s : (uint64_t)time_wall_us() * 0x9e3779b97f4a7c15ull | 1;
+		n ^= n >> 12;
+		n ^= n << 25;
+		n ^= n >> 27;
+	} while (!__atomic_compare_exchange_n(&rng_state, &s, n, false,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	n *= 0x2545f4914f6cdd1dull;
+	*out = datum_float(TYPE_FLOAT8, (double)(n >> 11) * (1.0 / 9007199254740992.0));
+	return 0;
+}
+
 static int f_mod(struct fn_call *c, struct datum *out)
 {
 	if (c->e->type.id == TYPE_NUMERIC)
@@ -623,6 +755,15 @@ static const struct func funcs[] = {
 	{"starts_with", "tt", TYPE_BOOL, false, f_starts_with},
 	{"initcap", "t", TYPE_TEXT, false, f_initcap},
 	{"reverse", "t", TYPE_TEXT, false, f_reverse},
+	{"round", "F", TYPE_FLOAT8, false, f_fround},
+	{"trunc", "F", TYPE_FLOAT8, false, f_ftrunc},
+	{"ceil", "F", TYPE_FLOAT8, false, f_fceil},
+	{"ceiling", "F", TYPE_FLOAT8, false, f_fceil},
+	{"floor", "F", TYPE_FLOAT8, false, f_ffloor},
+	{"abs", "G", TYPE_COUNT, false, f_fabs},
+	{"sign", "F", TYPE_FLOAT8, false, f_fsign},
+	{"sqrt", "q", TYPE_FLOAT8, false, f_sqrt},
+	{"random", "", TYPE_FLOAT8, false, f_random},
 	{"round", "ni", TYPE_NUMERIC, false, f_round},
 	{"round", "n", TYPE_NUMERIC, false, f_round},
 	{"trunc", "ni", TYPE_NUMERIC, false, f_trunc},
@@ -654,6 +795,10 @@ static bool kind_accepts(char k, unsigned id)
 	case 'm': return untyped || type_is_int(id) || id == TYPE_NUMERIC;
 	case 'N': return id == TYPE_NUMERIC;
 	case 'd': return type_is_datetime(id);
+	case 'F': return type_is_float(id) || type_is_int(id);
+	case 'G': return type_is_float(id);
+	case 'q': return untyped || type_is_float(id) || type_is_int(id) ||
+			 id == TYPE_NUMERIC;
 	default: return true; /* 'a' */
 	}
 }
@@ -716,7 +861,8 @@ int func_bind(struct bind_ctx *b, struct expr *e)
 		char kd = kind_at(f->args, i);
 		struct sql_type t = fty(kd == 't' || kd == 'a' ? TYPE_TEXT
 					: kd == 'i'	       ? TYPE_INT4
-					: kd == 'm'	       ? ret
+					: kd == 'm' || kd == 'G' ? ret
+					: kd == 'F' || kd == 'q' ? TYPE_FLOAT8
 							       : TYPE_NUMERIC);
 
 		if ((kd == 'i' && type_is_int(e->args[i]->type.id)) || kd == 'd')

@@ -706,6 +706,7 @@ struct agg_state {
 	int64_t count;
 	__int128 sum;
 	struct datum nsum; /* sum of numerics (a numeric datum) */
+	double fsum;	   /* sum of floats */
 	struct datum best; /* min/max */
 	struct htab *seen; /* DISTINCT */
 };
@@ -760,6 +761,9 @@ static int agg_step(struct exec_ctx *x, struct sel *q, struct group *g,
 			else if (numeric_arith(x, OP_ADD, &s->nsum, &v,
 					       &s->nsum) < 0)
 				return -EINVAL;
+		} else if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
+			   type_is_float(v.type)) {
+			s->fsum += v.f;
 		} else if (e->agg == AGG_SUM || e->agg == AGG_AVG)
 			s->sum += v.i;
 		if ((e->agg == AGG_MIN || e->agg == AGG_MAX) &&
@@ -796,6 +800,19 @@ static int agg_final(struct exec_ctx *x, struct sel *q, struct group *g)
 		} else if (e->args[0]->type.id == TYPE_NUMERIC &&
 			   e->agg == AGG_SUM) {
 			*v = s->nsum;
+		} else if (type_is_float(e->type.id) &&
+			   (e->agg == AGG_SUM || e->agg == AGG_AVG)) {
+			struct datum sum = datum_float(TYPE_FLOAT8, s->fsum),
+				     n = datum_float(TYPE_FLOAT8, (double)s->count);
+
+			if (e->agg == AGG_AVG) {
+				if (float_arith(x, TYPE_FLOAT8, OP_DIV, &sum, &n, v) < 0)
+					return -EINVAL;
+			} else if (float_arith(x, e->type.id, OP_ADD, &sum,
+					       &(struct datum){.type = TYPE_FLOAT8},
+					       v) < 0) {
+				return -EINVAL;
+			}
 		} else if (e->agg == AGG_AVG) {
 			if (numeric_avg(x->a, s->sum, s->count, v, x->err) < 0)
 				return -EINVAL;

@@ -272,12 +272,28 @@ static int parse_type(struct parser *p, struct sql_type *t)
 				return -EINVAL;
 		}
 	}
-	else if (!strcmp(w, "real") || !strcmp(w, "float") ||
-		 !strcmp(w, "float4") || !strcmp(w, "float8") ||
-		 !strcmp(w, "date") || !strcmp(w, "timestamp") ||
-		 !strcmp(w, "char") || !strcmp(w, "character") ||
-		 !strcmp(w, "serial") || !strcmp(w, "bigserial") ||
+	else if (!strcmp(w, "real") || !strcmp(w, "float4"))
+		t->id = TYPE_FLOAT4;
+	else if (!strcmp(w, "float8") ||
 		 (!strcmp(w, "double") && accept_kw(p, "precision")))
+		t->id = TYPE_FLOAT8;
+	else if (!strcmp(w, "float")) { /* float(p): real up to 24 bits */
+		t->id = TYPE_FLOAT8;
+		if (accept_punct(p, '(')) {
+			if (cur(p)->kind != TOK_INT || cur(p)->ival < 1 ||
+			    cur(p)->ival > 53)
+				return db_err_pos(p->err,
+						  sql_char_pos(p->q, cur(p)->pos),
+						  "22023",
+						  "precision for type float must "
+						  "be between 1 and 53 bits");
+			if (cur(p)->ival <= 24)
+				t->id = TYPE_FLOAT4;
+			p->i++;
+			if (expect_punct(p, ')') < 0)
+				return -EINVAL;
+		}
+	} else if (!strcmp(w, "serial") || !strcmp(w, "bigserial"))
 		return db_err_pos(p->err, sql_char_pos(p->q, pos), "0A000",
 				  "type \"%s\" is not supported by unidb yet",
 				  w);

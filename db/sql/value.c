@@ -13,6 +13,7 @@
 #include <unidb/errno.h>
 
 #include "datetime.h"
+#include "float.h"
 #include "numeric.h"
 
 static const struct type_info types[TYPE_COUNT] = {
@@ -30,6 +31,8 @@ static const struct type_info types[TYPE_COUNT] = {
 	[TYPE_TIMESTAMP] = {"timestamp without time zone", "timestamp", 1114, 8},
 	[TYPE_TIMESTAMPTZ] = {"timestamp with time zone", "timestamptz", 1184,
 			      8},
+	[TYPE_FLOAT4] = {"real", "float4", 700, 4},
+	[TYPE_FLOAT8] = {"double precision", "float8", 701, 8},
 };
 
 const struct type_info *type_info(unsigned id)
@@ -48,6 +51,11 @@ bool type_is_text(unsigned id)
 	       id == TYPE_BPCHAR;
 }
 
+bool type_is_float(unsigned id)
+{
+	return id == TYPE_FLOAT4 || id == TYPE_FLOAT8;
+}
+
 bool type_is_datetime(unsigned id)
 {
 	return id == TYPE_DATE || id == TYPE_TIMESTAMP || id == TYPE_TIMESTAMPTZ;
@@ -60,7 +68,10 @@ bool type_is_varlen(unsigned id)
 
 unsigned type_class(unsigned id)
 {
-	return type_is_int(id) ? TYPE_INT8 : type_is_text(id) ? TYPE_TEXT : id;
+	return type_is_int(id)	  ? TYPE_INT8
+	       : type_is_text(id)	  ? TYPE_TEXT
+	       : type_is_float(id) ? TYPE_FLOAT8
+				   : id;
 }
 
 const char *type_display(struct sql_type t, char *buf, size_t size)
@@ -115,6 +126,10 @@ void datum_out(struct strbuf *sb, const struct datum *d)
 	case TYPE_TIMESTAMP:
 	case TYPE_TIMESTAMPTZ:
 		datetime_out(sb, d);
+		break;
+	case TYPE_FLOAT4:
+	case TYPE_FLOAT8:
+		float_out(sb, d->f, d->type == TYPE_FLOAT4);
 		break;
 	default:
 		sb_put(sb, d->s, d->len);
@@ -242,6 +257,11 @@ int datum_in(struct arena *a, struct sql_type t, const char *s, size_t n,
 	case TYPE_TIMESTAMP:
 	case TYPE_TIMESTAMPTZ:
 		return datetime_in(t.id, s, n, out, err);
+	case TYPE_FLOAT4:
+	case TYPE_FLOAT8:
+		out->type = (uint8_t)t.id;
+		out->null = false;
+		return float_parse(s, n, t.id == TYPE_FLOAT4, &out->f, err);
 	default:
 		*out = datum_str(t.id == TYPE_NULL ? TYPE_TEXT : t.id, s,
 				 (uint32_t)n);
@@ -362,6 +382,77 @@ static int datetime_convert(const struct datum *d, unsigned to,
 	return 0;
 }
 
+/* Rounds half to even, as rint() in the default rounding mode. */
+static double round_even(double v)
+{
+	const double big = 4503599627370496.0; /* 2^52: no fraction bits */
+
+	if (!(v < big && v > -big))
+		return v;
+	return v >= 0 ? (v + big) - big : (v - big) + big;
+}
+
+/* Casts to and from real and double precision. */
+static int float_cast(struct arena *a, const struct datum *d,
+		      struct sql_type t, struct datum *out,
+		      struct db_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	double v;
+	int r;
+
+	if (type_is_float(d->type) && type_is_float(t.id)) {
+		v = d->f;
+		if (t.id == TYPE_FLOAT4) {
+			float f = (float)v;
+
+			if (v == v && (f - f != 0.0f) && (v - v == 0.0))
+				return db_err(err, "22003",
+					      "value out of range: overflow");
+			if (f == 0.0f && v != 0.0)
+				return db_err(err, "22003",
+					      "value out of range: underflow");
+			v = f;
+		}
+		*out = datum_float(t.id, v);
+		return 0;
+	}
+	if (type_is_int(d->type)) {
+		v = (double)d->i;
+		*out = datum_float(t.id, t.id == TYPE_FLOAT4 ? (float)v : v);
+		return 0;
+	}
+	if (d->type == TYPE_NUMERIC) { /* through the decimal text */
+		if (float_parse(d->s, d->len, t.id == TYPE_FLOAT4, &v, err) < 0)
+			return -EINVAL;
+		*out = datum_float(t.id, v);
+		return 0;
+	}
+	if (!type_is_float(d->type))
+		return db_err(err, "42846", "cannot cast type %s to %s",
+			      type_info(d->type)->name, type_info(t.id)->name);
+	v = d->f;
+	if (type_is_int(t.id)) {
+		v = round_even(v);
+		if (v != v || v >= 9223372036854775808.0 ||
+		    v < -9223372036854775808.0)
+			return int_check(t.id, (__int128)1 << 100, err);
+		if (int_check(t.id, (int64_t)v, err) < 0)
+			return -EINVAL;
+		*out = datum_int(t.id, (int64_t)v);
+		return 0;
+	}
+	/* to numeric: the shortest decimal that reads back */
+	if (v != v || v - v != 0.0)
+		return db_err(err, "0A000", "cannot convert %s to numeric",
+			      v != v ? "NaN" : "infinity");
+	float_out(&sb, v, d->type == TYPE_FLOAT4);
+	r = sb.oom ? db_err_oom(err)
+		   : datum_in(a, t, sb.p, sb.len, out, err);
+	sb_free(&sb);
+	return r;
+}
+
 static int numeric_cast(struct arena *a, const struct datum *d,
 			struct sql_type t, struct datum *out,
 			struct db_error *err)
@@ -391,6 +482,14 @@ bool cast_exists(unsigned from, unsigned to, enum cast_kind kind)
 		return true;
 	if (type_is_datetime(from) && type_is_datetime(to))
 		return datetime_cast_kind(from, to, kind);
+	/* floats: integers and numeric widen to them implicitly, real to
+	 * double precision; the other way by assignment */
+	if ((type_is_int(from) || from == TYPE_NUMERIC || type_is_float(from)) &&
+	    type_is_float(to))
+		return kind != CAST_IMPLICIT || !type_is_float(from) ||
+		       to == TYPE_FLOAT8;
+	if (type_is_float(from) && (type_is_int(to) || to == TYPE_NUMERIC))
+		return kind != CAST_IMPLICIT;
 	/* numeric: integers widen implicitly, narrow by assignment */
 	if (type_is_int(from) && to == TYPE_NUMERIC)
 		return true;
@@ -417,6 +516,9 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		*out = datum_null(t.id);
 		return 0;
 	}
+	if ((type_is_float(t.id) && !type_is_text(d->type) && d->type != TYPE_UNKNOWN) ||
+	    (type_is_float(d->type) && (type_is_int(t.id) || t.id == TYPE_NUMERIC)))
+		return float_cast(a, d, t, out, err);
 	if (t.id == TYPE_NUMERIC && (d->type == TYPE_NUMERIC || type_is_int(d->type)))
 		return numeric_cast(a, d, t, out, err);
 	if (d->type == TYPE_NUMERIC && type_is_int(t.id))
@@ -482,11 +584,24 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		      type_info(d->type)->name, type_info(t.id)->name);
 }
 
+/* PostgreSQL's float order: NaN is greater than every number and equal
+ * to itself; -0 equals 0. */
+static int float_cmp(double a, double b)
+{
+	bool na = a != a, nb = b != b;
+
+	if (na || nb)
+		return na && nb ? 0 : na ? 1 : -1;
+	return a < b ? -1 : a > b;
+}
+
 int datum_cmp(const struct datum *a, const struct datum *b)
 {
 	size_t n;
 	int c;
 
+	if (type_is_float(a->type) && type_is_float(b->type))
+		return float_cmp(a->f, b->f);
 	if (a->type == TYPE_NUMERIC && b->type == TYPE_NUMERIC)
 		return numeric_text_cmp(a->s, a->len, b->s, b->len);
 
@@ -519,6 +634,15 @@ uint64_t datum_hash(const struct datum *d)
 		return 0x9e3779b97f4a7c15ull;
 	if (d->type == TYPE_NUMERIC)
 		return numeric_text_hash(d->s, d->len);
+	if (type_is_float(d->type)) { /* equal values hash alike */
+		struct datum k = datum_int(TYPE_INT8, 0);
+
+		if (d->f != d->f)
+			k.i = 0x7ff8000000000000LL;
+		else if (d->f != 0)
+			k.f = d->f;
+		return datum_hash(&k);
+	}
 	if (!type_is_text(d->type)) {
 		h = (uint64_t)d->i * 0x9e3779b97f4a7c15ull;
 		return h ^ (h >> 29);

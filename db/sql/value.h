@@ -38,6 +38,8 @@ enum type_id {
 	TYPE_DATE,    /* days from 2000-01-01 (datetime.h) */
 	TYPE_TIMESTAMP,	  /* microseconds from 2000-01-01 */
 	TYPE_TIMESTAMPTZ, /* the same, in UTC */
+	TYPE_FLOAT4,  /* real: held as a double rounded to float (float.h) */
+	TYPE_FLOAT8,  /* double precision */
 	TYPE_COUNT
 };
 
@@ -52,7 +54,8 @@ struct datum {
 	bool null;
 	uint32_t len;  /* bytes at s */
 	union {
-		int64_t i; /* bool (0/1) and the integer types */
+		int64_t i; /* bool (0/1), integers, dates, timestamps */
+		double f;  /* real, double precision */
 		const char *s;
 	};
 };
@@ -68,6 +71,7 @@ const struct type_info *type_info(unsigned id);
 bool type_is_int(unsigned id);
 bool type_is_text(unsigned id); /* text, varchar, char, unknown */
 bool type_is_datetime(unsigned id); /* date, timestamp, timestamptz */
+bool type_is_float(unsigned id);    /* real, double precision */
 /* Whether a datum of the type holds bytes at s (stored with the row). */
 bool type_is_varlen(unsigned id);
 /* Types whose values datum_cmp compares with each other share a class
@@ -87,6 +91,11 @@ static inline struct datum datum_null(unsigned type)
 static inline struct datum datum_int(unsigned type, int64_t v)
 {
 	struct datum d = {.type = (uint8_t)type, .i = v};
+	return d;
+}
+static inline struct datum datum_float(unsigned type, double v)
+{
+	struct datum d = {.type = (uint8_t)type, .f = v};
 	return d;
 }
 static inline struct datum datum_bool(bool v)

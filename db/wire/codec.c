@@ -160,11 +160,21 @@ int pg_binary_out(struct strbuf *sb, const struct datum *d)
 		return 0;
 	case TYPE_TIMESTAMP: /* microseconds from 2000-01-01 */
 	case TYPE_TIMESTAMPTZ:
+	case TYPE_FLOAT8: /* the double's bits (datum.i shares them) */
 	case TYPE_INT8:
 		put_be(sb, (uint64_t)d->i, 8);
 		return 0;
 	case TYPE_NUMERIC:
 		return numeric_binary_out(sb, d);
+	case TYPE_FLOAT4: { /* IEEE 754 bits, big-endian */
+		union {
+			float f;
+			uint32_t u;
+		} v = {.f = (float)d->f};
+
+		put_be(sb, v.u, 4);
+		return 0;
+	}
 	default:
 		sb_put(sb, d->s, d->len);
 		return 0;
@@ -176,7 +186,8 @@ int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p,
 {
 	static const int width[TYPE_COUNT] = {
 		[TYPE_BOOL] = 1, [TYPE_INT2] = 2, [TYPE_INT4] = 4, [TYPE_INT8] = 8,
-		[TYPE_DATE] = 4, [TYPE_TIMESTAMP] = 8, [TYPE_TIMESTAMPTZ] = 8};
+		[TYPE_DATE] = 4, [TYPE_TIMESTAMP] = 8, [TYPE_TIMESTAMPTZ] = 8,
+		[TYPE_FLOAT4] = 4, [TYPE_FLOAT8] = 8};
 	uint64_t v = 0;
 	size_t i;
 
@@ -202,7 +213,14 @@ int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p,
 		*out = datum_bool(v != 0);
 	else if (t.id == TYPE_INT2)
 		*out = datum_int(TYPE_INT2, (int16_t)v);
-	else if (t.id == TYPE_INT4 || t.id == TYPE_DATE)
+	else if (t.id == TYPE_FLOAT4) {
+		union {
+			uint32_t u;
+			float f;
+		} f = {.u = (uint32_t)v};
+
+		*out = datum_float(t.id, f.f);
+	} else if (t.id == TYPE_INT4 || t.id == TYPE_DATE)
 		*out = datum_int(t.id, (int32_t)v);
 	else
 		*out = datum_int(t.id, (int64_t)v);
