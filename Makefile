@@ -39,6 +39,12 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
 	-fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-Iinclude -Ikernel/lib/include -Ikernel -MMD -MP
+# db/ does arithmetic on real and double precision: its objects may use
+# SSE. Safe because the scheduler saves the full vector state of a
+# preempted thread (kernel/sched/fpu.c), vector registers are caller-saved
+# across a voluntary switch, and interrupt handlers (kernel code, built
+# without SSE) never touch them. Same code model and no red zone.
+$(BUILD)/db/%.c.o: KCFLAGS += -msse -msse2
 KASFLAGS := -g -Iinclude -Ikernel -D__ASSEMBLY__ -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 

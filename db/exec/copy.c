@@ -761,7 +761,8 @@ static int load_line(struct copy_in *ci, struct table *t, const char *line,
 			given[i] = datum_null(c->type.id);
 			continue;
 		}
-		if (datum_in(c->type, v, ci->len[i], &given[i], ci->x.err) < 0) {
+		if (datum_in(ci->x.a, c->type, v, ci->len[i], &given[i],
+			     ci->x.err) < 0) {
 			context_set(ci, lineno, c->name, v, ci->len[i], true);
 			return -EINVAL;
 		}

@@ -58,8 +58,7 @@ int datums_own(struct exec_ctx *x, struct datum *vals, int n)
 	for (i = 0; i < n; i++) {
 		char *p;
 
-		if (vals[i].null || (!type_is_text(vals[i].type) &&
-				     vals[i].type != TYPE_NUMERIC))
+		if (vals[i].null || !type_is_varlen(vals[i].type))
 			continue;
 		p = arena_strndup(x->a, vals[i].s, vals[i].len);
 		if (!p)

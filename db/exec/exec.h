@@ -81,6 +81,7 @@ struct exec_ctx {
 	void *client_ctx;
 	uint64_t next_probe_ns;
 	uint32_t ticks; /* exec_tick's row counter */
+	int64_t now_us; /* now() of this statement (funcs.c), 0: not read */
 };
 
 #define EXEC_PROBE_NS 5000000ull /* 5 ms */

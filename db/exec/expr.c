@@ -144,6 +144,15 @@ static int int_rank(unsigned id)
 	return id == TYPE_INT2 ? 1 : id == TYPE_INT4 ? 2 : id == TYPE_INT8 ? 3 : 0;
 }
 
+/* Numeric types in the order PostgreSQL's implicit casts widen them. */
+static int num_rank(unsigned id)
+{
+	return id == TYPE_FLOAT8    ? 6
+	       : id == TYPE_FLOAT4  ? 5
+	       : id == TYPE_NUMERIC ? 4
+				    : int_rank(id);
+}
+
 static const char *op_name(int op)
 {
 	static const char *const names[] = {
@@ -207,12 +216,25 @@ static int unify(struct bind_ctx *b, struct expr **l, struct expr **r,
 	if ((int_rank(a) && int_rank(c)) || (type_is_text(a) && type_is_text(c)) ||
 	    a == c)
 		return 0;
+	if (num_rank(a) && num_rank(c)) { /* integer < numeric < real < double */
+		unsigned to = num_rank(a) < num_rank(c) ? c : a;
+
+		if (to == TYPE_FLOAT4) /* real with another type: double */
+			return coerce(b, l, ty(TYPE_FLOAT8), CAST_IMPLICIT, NULL) ||
+			       coerce(b, r, ty(TYPE_FLOAT8), CAST_IMPLICIT, NULL);
+		return coerce(b, num_rank(a) < num_rank(c) ? l : r, ty(to),
+			      CAST_IMPLICIT, NULL);
+	}
+	if (type_is_datetime(a) && type_is_datetime(c)) /* date < timestamp */
+		return coerce(b, a < c ? l : r, ty(a < c ? c : a),
+			      CAST_IMPLICIT, NULL);
 	return no_operator(b, op);
 }
 
 static int bind_binop(struct bind_ctx *b, struct expr *e)
 {
 	unsigned a, c;
+	int r;
 
 	if (e->op == OP_AND || e->op == OP_OR) {
 		const char *w = e->op == OP_AND ? "AND" : "OR";
@@ -235,6 +257,12 @@ static int bind_binop(struct bind_ctx *b, struct expr *e)
 		e->type = ty(TYPE_TEXT);
 		return 0;
 	}
+	if (e->op >= OP_ADD && e->op <= OP_MOD &&
+	    (r = datetime_bind_op(b, e)) <= 0)
+		return r;
+	if (e->op == OP_MOD && (type_is_float(e->l->type.id) ||
+				type_is_float(e->r->type.id)))
+		return no_operator(b, e); /* PostgreSQL has no float % */
 	if (unify(b, &e->l, &e->r, e) < 0)
 		return -EINVAL;
 	a = e->l->type.id, c = e->r->type.id;
@@ -246,9 +274,11 @@ static int bind_binop(struct bind_ctx *b, struct expr *e)
 		e->type = ty(TYPE_INT4);
 		return 0;
 	}
-	if (!int_rank(a) || !int_rank(c))
+	if (!num_rank(a) || !num_rank(c))
 		return no_operator(b, e);
-	e->type = ty(int_rank(a) > int_rank(c) ? a : c);
+	e->type = ty(num_rank(a) > num_rank(c) ? a : c);
+	if (e->type.id == TYPE_FLOAT4 && a != c)
+		e->type = ty(TYPE_FLOAT8);
 	return 0;
 }
 
@@ -291,10 +321,10 @@ static int unify_list(struct bind_ctx *b, struct expr **list, int n,
 
 		if (id == TYPE_NULL || id == TYPE_UNKNOWN)
 			continue;
-		if (t.id == TYPE_NULL || (int_rank(id) > int_rank(t.id) &&
-					  int_rank(t.id)))
+		if (t.id == TYPE_NULL || (num_rank(id) > num_rank(t.id) &&
+					  num_rank(t.id)))
 			t = ty(id == TYPE_VARCHAR ? TYPE_TEXT : id);
-		else if (!(int_rank(id) && int_rank(t.id)) &&
+		else if (!(num_rank(id) && num_rank(t.id)) &&
 			 !(type_is_text(id) && type_is_text(t.id)) && id != t.id)
 			return db_err_pos(b->x->err, pos_of(b->x, list[i]),
 					  "42804",
@@ -345,10 +375,15 @@ static int bind_agg(struct bind_ctx *b, struct expr *e)
 		break;
 	case AGG_SUM:
 	case AGG_AVG:
-		if (!int_rank(id))
+		if (!num_rank(id))
 			return nargs_error(b, e);
-		e->type = ty(e->agg == AGG_AVG || id == TYPE_INT8 ? TYPE_NUMERIC
-								 : TYPE_INT8);
+		if (type_is_float(id)) /* avg of floats is double precision */
+			e->type = ty(e->agg == AGG_AVG ? TYPE_FLOAT8 : id);
+		else
+			e->type = ty(e->agg == AGG_AVG || id == TYPE_INT8 ||
+						 id == TYPE_NUMERIC
+					     ? TYPE_NUMERIC
+					     : TYPE_INT8);
 		break;
 	default:
 		e->type = e->args[0]->type;
@@ -381,6 +416,7 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 {
 	const char *n = e->name;
 	unsigned k;
+	int r;
 
 	for (k = 0; k < sizeof(agg_names) / sizeof(agg_names[0]); k++)
 		if (!strcmp(n, agg_names[k].name)) {
@@ -391,6 +427,8 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 		return nargs_error(b, e);
 	if (bind_args(b, e) < 0)
 		return -EINVAL;
+	if ((r = func_bind(b, e)) <= 0)
+		return r;
 	if (!strcmp(n, "coalesce") && e->nargs >= 1)
 		return unify_list(b, e->args, e->nargs, e, &e->type);
 	if (!strcmp(n, "nullif") && e->nargs == 2) {
@@ -530,9 +568,9 @@ int bind_expr(struct bind_ctx *b, struct expr **ep)
 		if (e->l->type.id == TYPE_UNKNOWN &&
 		    coerce(b, &e->l, ty(TYPE_INT4), CAST_IMPLICIT, NULL) < 0)
 			return -EINVAL;
-		if (!int_rank(e->l->type.id))
+		if (!num_rank(e->l->type.id))
 			return no_operator(b, e);
-		e->type = e->l->type;
+		e->type = ty(e->l->type.id);
 		return 0;
 	case EX_BINOP:
 		return bind_binop(b, e);
@@ -639,7 +677,10 @@ const char *expr_colname(const struct expr *e)
 	case EX_CAST: {
 		const char *n = expr_colname(e->l);
 
-		if (strcmp(n, "?column?") != 0 || e->slot)
+		/* a cast names its column unless it casts a column or a
+		 * function (PostgreSQL's FigureColname strengths) */
+		if ((strcmp(n, "?column?") != 0 && e->l->kind != EX_CAST) ||
+		    e->slot)
 			return n;
 		return type_info(e->type.id)->pgname;
 	}
@@ -740,6 +781,12 @@ static int eval_binop(struct exec_ctx *x, const struct expr *e,
 		*out = datum_bool(cmp_result(e->op, datum_cmp(&a, &c)));
 		return 0;
 	}
+	if (e->type.id == TYPE_NUMERIC)
+		return numeric_arith(x, e->op, &a, &c, out);
+	if (type_is_float(e->type.id))
+		return float_arith(x, e->type.id, e->op, &a, &c, out);
+	if (a.type == TYPE_DATE || c.type == TYPE_DATE)
+		return datetime_eval_op(x, e, &a, &c, out);
 	return arith(x, e, a.i, c.i, out);
 }
 
@@ -857,6 +904,8 @@ static int eval_func(struct exec_ctx *x, const struct expr *e,
 	const char *s;
 	int i;
 
+	if (e->fn)
+		return func_eval(x, e, env, out);
 	if (!strcmp(e->name, "coalesce")) {
 		for (i = 0; i < e->nargs; i++) {
 			if (eval(x, e->args[i], env, out) < 0)
@@ -940,6 +989,12 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 			*out = datum_bool(!a.i);
 			return 0;
 		}
+		if (e->type.id == TYPE_NUMERIC)
+			return numeric_arith(x, OP_NEG, &a, &a, out);
+		if (type_is_float(e->type.id)) {
+			*out = datum_float(e->type.id, -a.f);
+			return 0;
+		}
 		if (int_check(e->type.id, -(__int128)a.i, x->err) < 0)
 			return -EINVAL;
 		*out = datum_int(e->type.id, -a.i);
@@ -1002,77 +1057,5 @@ int eval_cond(struct exec_ctx *x, const struct expr *e,
 	if (eval(x, e, env, &d) < 0)
 		return -EINVAL;
 	*out = !d.null && d.i;
-	return 0;
-}
-
-/* Base-10000 weight and first digit of a positive number, as PostgreSQL's
- * numeric stores it. */
-static void nbase(unsigned __int128 v, int *weight, unsigned *first)
-{
-	*weight = 0;
-	while (v >= 10000) {
-		db_udiv128(&v, 10000);
-		(*weight)++;
-	}
-	*first = (unsigned)v;
-}
-
-int numeric_avg(struct arena *a, __int128 sum, int64_t count,
-		struct datum *out, struct db_error *err)
-{
-	unsigned __int128 u = sum < 0 ? -(unsigned __int128)sum : (unsigned __int128)sum;
-	unsigned __int128 ip, rem;
-	uint64_t d = (uint64_t)count;
-	int w1 = 0, w2, scale, i, len = 0;
-	unsigned f1 = 0, f2;
-	char digits[80], *p;
-
-	/* select_div_scale(): 16 significant digits at least. */
-	if (u)
-		nbase(u, &w1, &f1);
-	nbase(d, &w2, &f2);
-	scale = 16 - ((w1 - w2) - (f1 <= f2)) * 4;
-	if (scale < 0)
-		scale = 0;
-	ip = u;
-	rem = db_udiv128(&ip, d);
-	p = arena_alloc(a, 60 + (size_t)scale);
-	if (!p)
-		return db_err_oom(err);
-	for (i = 0; i < scale + 1; i++) { /* one extra digit to round */
-		unsigned __int128 q = rem * 10;
-
-		rem = db_udiv128(&q, d);
-		digits[i] = (char)('0' + (int)q);
-		if (i >= 70)
-			break;
-	}
-	/* round half away from zero at `scale` digits */
-	if (digits[scale] >= '5') {
-		for (i = scale - 1; i >= 0 && digits[i] == '9'; i--)
-			digits[i] = '0';
-		if (i >= 0)
-			digits[i]++;
-		else
-			ip++;
-	}
-	if (sum < 0 && (ip || scale))
-		p[len++] = '-';
-	{
-		char tmp[48];
-		int k = 0;
-
-		do {
-			tmp[k++] = (char)('0' + (int)db_udiv128(&ip, 10));
-		} while (ip);
-		while (k)
-			p[len++] = tmp[--k];
-	}
-	if (scale) {
-		p[len++] = '.';
-		memcpy(p + len, digits, (size_t)scale);
-		len += scale;
-	}
-	*out = datum_str(TYPE_NUMERIC, p, (uint32_t)len);
 	return 0;
 }

@@ -59,6 +59,28 @@ int eval_cond(struct exec_ctx *x, const struct expr *e,
 /* The column name PostgreSQL gives an unnamed select-list item. */
 const char *expr_colname(const struct expr *e);
 bool expr_has_agg(const struct expr *e);
+/* funcs.c: the built-in functions of its table. func_bind returns 1 if e
+ * is none of them (with these argument types). */
+int func_bind(struct bind_ctx *b, struct expr *e);
+int func_eval(struct exec_ctx *x, const struct expr *e,
+	      const struct eval_env *env, struct datum *out);
+/* l op r (or -r for OP_NEG) on numeric or integer datums, as numeric. */
+int numeric_arith(struct exec_ctx *x, int op, const struct datum *l,
+		  const struct datum *r, struct datum *out);
+/* Date arithmetic (funcs.c): datetime_bind_op returns 1 if e is not a
+ * date +/- integer or date - date; datetime_eval_op computes one. */
+int datetime_bind_op(struct bind_ctx *b, struct expr *e);
+int datetime_eval_op(struct exec_ctx *x, const struct expr *e,
+		     const struct datum *a, const struct datum *c,
+		     struct datum *out);
+/* l op r on real or double precision (type): 22003 when a finite
+ * computation overflows or a nonzero one underflows, 22012. */
+int float_arith(struct exec_ctx *x, unsigned type, int op,
+		const struct datum *l, const struct datum *r,
+		struct datum *out);
+/* A 128-bit integer (sums) as a numeric datum. */
+int numeric_int128(struct arena *a, __int128 v, struct datum *out,
+		   struct db_error *err);
 /* avg()'s result as PostgreSQL's numeric division prints it. */
 int numeric_avg(struct arena *a, __int128 sum, int64_t count,
 		struct datum *out, struct db_error *err);

@@ -71,6 +71,8 @@ bool table_scan_is_full(struct exec_ctx *x, struct table *t,
 struct agg_state {
 	int64_t count;
 	__int128 sum;
+	struct datum nsum; /* sum of numerics (a numeric datum) */
+	double fsum;	   /* sum of floats */
 	struct datum best; /* min/max */
 	struct htab *seen; /* DISTINCT */
 };

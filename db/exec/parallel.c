@@ -254,23 +254,37 @@ static int own_group(struct exec_ctx *x, const struct par_agg *p,
 	memcpy(st, g->g.st, sizeof(*st) * (size_t)p->naggs);
 	memcpy(key, g->key, sizeof(*key) * (size_t)p->ngroup);
 	for (i = 0; i < p->naggs; i++)
-		if (datums_own(x, &st[i].best, 1) < 0)
+		if (datums_own(x, &st[i].best, 1) < 0 ||
+		    datums_own(x, &st[i].nsum, 1) < 0)
 			return -EINVAL;
 	g->g.st = st;
 	g->key = key;
 	return datums_own(x, key, p->ngroup);
 }
 
-static void merge_state(const struct expr *e, struct agg_state *m,
-			const struct agg_state *o)
+/* Sums of floats merge by addition, so a parallel float sum may differ
+ * from the serial one in its last bits (as in PostgreSQL's parallel
+ * aggregation); integer and numeric sums are exact either way. */
+static int merge_state(struct exec_ctx *x, const struct expr *e,
+		       struct agg_state *m, const struct agg_state *o)
 {
 	if (!o->count)
-		return;
+		return 0;
 	if ((e->agg == AGG_MIN || e->agg == AGG_MAX) &&
 	    (!m->count || (datum_cmp(&o->best, &m->best) < 0) == (e->agg == AGG_MIN)))
 		m->best = o->best;
+	if ((e->agg == AGG_SUM || e->agg == AGG_AVG) && e->args[0] &&
+	    e->args[0]->type.id == TYPE_NUMERIC) {
+		if (!m->count)
+			m->nsum = o->nsum;
+		else if (numeric_arith(x, OP_ADD, &m->nsum, &o->nsum,
+				       &m->nsum) < 0)
+			return -EINVAL;
+	}
 	m->count += o->count;
 	m->sum += o->sum;
+	m->fsum += o->fsum;
+	return 0;
 }
 
 /* Merges partial group g into the statement's table h (whose entries'
@@ -299,14 +313,16 @@ static int merge_group(struct exec_ctx *x, const struct par_agg *p,
 	}
 	m = e->val;
 	for (i = 0; i < p->naggs; i++)
-		merge_state(p->aggs[i], &m->g.st[i], &g->g.st[i]);
+		if (merge_state(x, p->aggs[i], &m->g.st[i], &g->g.st[i]) < 0)
+			return -EINVAL;
 	if (g->first < m->first) {
 		m->first = g->first;
 		m->g.rep = g->g.rep;
 	}
-	/* a min/max taken from g may point into g's arena */
+	/* a min/max or numeric sum taken from g may point into g's arena */
 	for (i = 0; i < p->naggs; i++)
-		if (datums_own(x, &m->g.st[i].best, 1) < 0)
+		if (datums_own(x, &m->g.st[i].best, 1) < 0 ||
+		    datums_own(x, &m->g.st[i].nsum, 1) < 0)
 			return -EINVAL;
 	return 0;
 }

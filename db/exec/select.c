@@ -396,8 +396,8 @@ static bool pk_key(struct exec_ctx *x, struct table *t, const struct expr *w,
 				x->err->code[0] = 0;
 				return false;
 			}
-			if (key[k].null || type_is_text(key[k].type) !=
-						   type_is_text(c->type.id))
+			if (key[k].null || type_class(key[k].type) !=
+						   type_class(c->type.id))
 				return false;
 			have[k] = true;
 		}
@@ -428,7 +428,7 @@ static bool bound_value(struct exec_ctx *x, const struct expr *v,
 		x->err->code[0] = 0;
 		return false;
 	}
-	return !out->null && type_is_text(out->type) == type_is_text(col->type.id);
+	return !out->null && type_class(out->type) == type_class(col->type.id);
 }
 
 static void narrow(struct pk_range *r, const struct datum *v, bool upper)
@@ -612,7 +612,7 @@ static bool equi_on(const struct expr *on, int lw, int *ls, int *rs)
 		*rs = t;
 	}
 	return *ls < lw && *rs >= lw &&
-	       type_is_text(on->l->type.id) == type_is_text(on->r->type.id);
+	       type_class(on->l->type.id) == type_class(on->r->type.id);
 }
 
 static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
@@ -767,7 +767,17 @@ int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 				continue;
 		}
 		s->count++;
-		if (e->agg == AGG_SUM || e->agg == AGG_AVG)
+		if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
+		    v.type == TYPE_NUMERIC) {
+			if (s->count == 1)
+				s->nsum = v;
+			else if (numeric_arith(x, OP_ADD, &s->nsum, &v,
+					       &s->nsum) < 0)
+				return -EINVAL;
+		} else if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
+			   type_is_float(v.type)) {
+			s->fsum += v.f;
+		} else if (e->agg == AGG_SUM || e->agg == AGG_AVG)
 			s->sum += v.i;
 		if ((e->agg == AGG_MIN || e->agg == AGG_MAX) &&
 		    (s->count == 1 ||
@@ -788,33 +798,40 @@ static int agg_final(struct exec_ctx *x, struct sel *q, struct group *g)
 		struct expr *e = q->b.aggs[i];
 		struct agg_state *s = &g->st[i];
 		struct datum *v = &g->vals[i];
-		char buf[48];
 		struct strbuf sb = STRBUF_INIT;
 
 		if (e->agg == AGG_COUNT) {
 			*v = datum_int(TYPE_INT8, s->count);
 		} else if (s->count == 0) {
 			*v = datum_null(e->type.id);
+		} else if (e->args[0]->type.id == TYPE_NUMERIC &&
+			   e->agg == AGG_AVG) {
+			struct datum n = datum_int(TYPE_INT8, s->count);
+
+			if (numeric_arith(x, OP_DIV, &s->nsum, &n, v) < 0)
+				return -EINVAL;
+		} else if (e->args[0]->type.id == TYPE_NUMERIC &&
+			   e->agg == AGG_SUM) {
+			*v = s->nsum;
+		} else if (type_is_float(e->type.id) &&
+			   (e->agg == AGG_SUM || e->agg == AGG_AVG)) {
+			struct datum sum = datum_float(TYPE_FLOAT8, s->fsum),
+				     n = datum_float(TYPE_FLOAT8, (double)s->count);
+
+			if (e->agg == AGG_AVG) {
+				if (float_arith(x, TYPE_FLOAT8, OP_DIV, &sum, &n, v) < 0)
+					return -EINVAL;
+			} else if (float_arith(x, e->type.id, OP_ADD, &sum,
+					       &(struct datum){.type = TYPE_FLOAT8},
+					       v) < 0) {
+				return -EINVAL;
+			}
 		} else if (e->agg == AGG_AVG) {
 			if (numeric_avg(x->a, s->sum, s->count, v, x->err) < 0)
 				return -EINVAL;
 		} else if (e->agg == AGG_SUM && e->type.id == TYPE_NUMERIC) {
-			unsigned __int128 u = s->sum < 0 ? -(unsigned __int128)s->sum
-							  : (unsigned __int128)s->sum;
-			int n = 0;
-			char *p;
-
-			do {
-				buf[n++] = (char)('0' + (int)db_udiv128(&u, 10));
-			} while (u);
-			if (s->sum < 0)
-				buf[n++] = '-';
-			p = arena_alloc(x->a, (size_t)n);
-			if (!p)
-				return db_err_oom(x->err);
-			for (int k = 0; k < n; k++)
-				p[k] = buf[n - 1 - k];
-			*v = datum_str(TYPE_NUMERIC, p, (uint32_t)n);
+			if (numeric_int128(x->a, s->sum, v, x->err) < 0)
+				return -EINVAL;
 		} else if (e->agg == AGG_SUM) {
 			if (int_check(TYPE_INT8, s->sum, x->err) < 0)
 				return -EINVAL;

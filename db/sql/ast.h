@@ -96,6 +96,7 @@ struct expr {
 	struct datum val; /* EX_CONST; EX_ISBOOL: the boolean */
 	struct sql_type type; /* EX_CAST: target; after binding: result */
 	int slot;	  /* bound column index, parameter, aggregate slot */
+	const void *fn;	  /* EX_FUNC bound to a funcs.c entry, or NULL */
 };
 
 struct target {

@@ -189,7 +189,42 @@ static struct expr *new_expr(struct parser *p, int kind, int pos)
 }
 
 static struct expr *parse_expr(struct parser *p);
+static struct expr *parse_other(struct parser *p);
 static struct select *parse_select(struct parser *p);
+
+/* numeric[(p[,s])]: precision 1..1000, scale 0..p. */
+static int parse_numeric_mod(struct parser *p, struct sql_type *t, int pos)
+{
+	int64_t prec, scale = 0;
+	struct token *tk;
+
+	t->id = TYPE_NUMERIC;
+	if (!accept_punct(p, '('))
+		return 0;
+	tk = cur(p);
+	if (tk->kind != TOK_INT)
+		return syntax_error(p);
+	prec = tk->ival;
+	p->i++;
+	if (accept_punct(p, ',')) {
+		if (cur(p)->kind != TOK_INT)
+			return syntax_error(p);
+		scale = cur(p)->ival;
+		p->i++;
+	}
+	if (prec < 1 || prec > 1000)
+		return db_err_pos(p->err, sql_char_pos(p->q, pos), "22023",
+				  "NUMERIC precision %lld must be between 1 "
+				  "and 1000",
+				  (long long)prec);
+	if (scale < 0 || scale > prec)
+		return db_err_pos(p->err, sql_char_pos(p->q, pos), "0A000",
+				  "NUMERIC scale %lld must be between 0 and "
+				  "precision %lld in unidb",
+				  (long long)scale, (long long)prec);
+	t->mod = (int32_t)(prec << 16 | scale);
+	return expect_punct(p, ')');
+}
 
 static int parse_type(struct parser *p, struct sql_type *t)
 {
@@ -215,20 +250,58 @@ static int parse_type(struct parser *p, struct sql_type *t)
 	else if (!strcmp(w, "varchar") || (!strcmp(w, "character") &&
 					   accept_kw(p, "varying")))
 		t->id = TYPE_VARCHAR;
-	else if (!strcmp(w, "numeric") || !strcmp(w, "decimal") ||
-		 !strcmp(w, "real") || !strcmp(w, "float") ||
-		 !strcmp(w, "float4") || !strcmp(w, "float8") ||
-		 !strcmp(w, "date") || !strcmp(w, "timestamp") ||
-		 !strcmp(w, "char") || !strcmp(w, "character") ||
-		 !strcmp(w, "serial") || !strcmp(w, "bigserial") ||
+	else if (!strcmp(w, "numeric") || !strcmp(w, "decimal"))
+		return parse_numeric_mod(p, t, pos);
+	else if (!strcmp(w, "char") || !strcmp(w, "character") ||
+		 !strcmp(w, "bpchar")) {
+		t->id = TYPE_BPCHAR;
+		if (!is_punct(cur(p), '(') && strcmp(w, "bpchar"))
+			t->mod = 1; /* char alone is char(1) */
+	} else if (!strcmp(w, "date"))
+		t->id = TYPE_DATE;
+	else if (!strcmp(w, "timestamptz"))
+		t->id = TYPE_TIMESTAMPTZ;
+	else if (!strcmp(w, "timestamp")) {
+		t->id = TYPE_TIMESTAMP;
+		if (peek_kw(p, "with") || peek_kw(p, "without")) {
+			if (accept_kw(p, "with"))
+				t->id = TYPE_TIMESTAMPTZ;
+			else
+				p->i++;
+			if (expect_kw(p, "time") < 0 || expect_kw(p, "zone") < 0)
+				return -EINVAL;
+		}
+	}
+	else if (!strcmp(w, "real") || !strcmp(w, "float4"))
+		t->id = TYPE_FLOAT4;
+	else if (!strcmp(w, "float8") ||
 		 (!strcmp(w, "double") && accept_kw(p, "precision")))
+		t->id = TYPE_FLOAT8;
+	else if (!strcmp(w, "float")) { /* float(p): real up to 24 bits */
+		t->id = TYPE_FLOAT8;
+		if (accept_punct(p, '(')) {
+			if (cur(p)->kind != TOK_INT || cur(p)->ival < 1 ||
+			    cur(p)->ival > 53)
+				return db_err_pos(p->err,
+						  sql_char_pos(p->q, cur(p)->pos),
+						  "22023",
+						  "precision for type float must "
+						  "be between 1 and 53 bits");
+			if (cur(p)->ival <= 24)
+				t->id = TYPE_FLOAT4;
+			p->i++;
+			if (expect_punct(p, ')') < 0)
+				return -EINVAL;
+		}
+	} else if (!strcmp(w, "serial") || !strcmp(w, "bigserial"))
 		return db_err_pos(p->err, sql_char_pos(p->q, pos), "0A000",
 				  "type \"%s\" is not supported by unidb yet",
 				  w);
 	else
 		return db_err_pos(p->err, sql_char_pos(p->q, pos), "42704",
 				  "type \"%s\" does not exist", w);
-	if (t->id == TYPE_VARCHAR && accept_punct(p, '(')) {
+	if ((t->id == TYPE_VARCHAR || t->id == TYPE_BPCHAR) &&
+	    accept_punct(p, '(')) {
 		tk = cur(p);
 		if (tk->kind != TOK_INT)
 			return syntax_error(p);
@@ -269,14 +342,95 @@ static struct expr *parse_case(struct parser *p, int pos)
 	return expect_kw(p, "end") < 0 ? NULL : e;
 }
 
+static struct expr *const_int(struct parser *p, int64_t v, int pos)
+{
+	struct expr *e = new_expr(p, EX_CONST, pos);
+
+	if (e)
+		e->val = datum_int(TYPE_INT4, v);
+	return e;
+}
+
+/* SQL's keyword argument forms, rewritten to plain calls as gram.y does:
+ * SUBSTRING(s FROM a FOR b) -> substring(s, a, b); TRIM([BOTH|LEADING|
+ * TRAILING] [chars] FROM s) -> btrim/ltrim/rtrim(s, chars); POSITION(a IN
+ * b) -> position(b, a); EXTRACT(field FROM x) -> extract('field', x).
+ * Returns 1 (nothing consumed) for the ordinary comma form. */
+static int parse_special_args(struct parser *p, struct expr *e)
+{
+	struct expr *a = NULL, *b = NULL, *c = NULL;
+	int save = p->i;
+
+	if (!strcmp(e->name, "substring")) {
+		if (!(a = parse_expr(p)))
+			return -1;
+		if (accept_kw(p, "from") && !(b = parse_expr(p)))
+			return -1;
+		if (accept_kw(p, "for") && !(c = parse_expr(p)))
+			return -1;
+		if (!b && !c) {
+			p->i = save;
+			return 1;
+		}
+		if (!b && !(b = const_int(p, 1, e->pos)))
+			return -1;
+	} else if (!strcmp(e->name, "trim")) {
+		e->name = accept_kw(p, "leading")    ? "ltrim"
+			  : accept_kw(p, "trailing") ? "rtrim"
+						     : "btrim";
+		accept_kw(p, "both");
+		if (!accept_kw(p, "from")) {
+			if (!(c = parse_expr(p)))
+				return -1;
+			if (!accept_kw(p, "from")) {
+				a = c;
+				c = NULL;
+				if (accept_punct(p, ',') && !(c = parse_expr(p)))
+					return -1;
+			}
+		}
+		if (!a && !(a = parse_expr(p)))
+			return -1;
+		b = c;
+		c = NULL;
+	} else if (!strcmp(e->name, "position")) {
+		if (!(b = parse_other(p)) || expect_kw(p, "in") < 0 ||
+		    !(a = parse_other(p)))
+			return -1;
+	} else if (!strcmp(e->name, "extract")) {
+		struct token *t = cur(p);
+
+		if ((t->kind != TOK_IDENT && t->kind != TOK_STRING) ||
+		    !(b = new_expr(p, EX_CONST, t->pos)))
+			return t->kind != TOK_IDENT && t->kind != TOK_STRING
+				       ? syntax_error(p)
+				       : -1;
+		b->val = datum_str(TYPE_UNKNOWN, t->text, (uint32_t)t->len);
+		p->i++;
+		if (expect_kw(p, "from") < 0 || !(a = parse_expr(p)))
+			return -1;
+		c = a, a = b, b = c, c = NULL;
+	} else {
+		return 1;
+	}
+	if (!PUSH(p, e->args, e->nargs, a) ||
+	    (b && !PUSH(p, e->args, e->nargs, b)) ||
+	    (c && !PUSH(p, e->args, e->nargs, c)))
+		return -1;
+	return expect_punct(p, ')');
+}
+
 static struct expr *parse_func(struct parser *p, const char *name, int pos)
 {
 	struct expr *e = new_expr(p, EX_FUNC, pos), *a;
+	int r;
 
 	if (!e)
 		return NULL;
 	e->name = name;
 	p->i++; /* '(' */
+	if (!is_punct(cur(p), ')') && (r = parse_special_args(p, e)) <= 0)
+		return r < 0 ? NULL : e;
 	if (accept_op(p, "*")) {
 		e->star = true;
 		return expect_punct(p, ')') < 0 ? NULL : e;
@@ -332,6 +486,29 @@ static struct expr *parse_ident_primary(struct parser *p)
 				return NULL;
 			return e;
 		}
+		if (p->t[p->i + 1].kind == TOK_STRING &&
+		    (is_kw(t, "date") || is_kw(t, "timestamp") ||
+		     is_kw(t, "timestamptz") || is_kw(t, "numeric") ||
+		     is_kw(t, "decimal"))) { /* a typed literal: date '...' */
+			if (!(e = new_expr(p, EX_CAST, pos)) ||
+			    parse_type(p, &e->type) < 0 ||
+			    !(e->l = parse_const(p,
+						 datum_str(TYPE_UNKNOWN,
+							   cur(p)->text,
+							   (uint32_t)cur(p)->len),
+						 cur(p)->pos)))
+				return NULL;
+			return e;
+		}
+		if ((is_kw(t, "current_date") || is_kw(t, "current_timestamp") ||
+		     is_kw(t, "localtimestamp")) &&
+		    !is_punct(&p->t[p->i + 1], '(')) {
+			if (!(e = new_expr(p, EX_FUNC, pos)))
+				return NULL;
+			e->name = t->text;
+			p->i++;
+			return e;
+		}
 		if (is_reserved(t->text) && !is_punct(&p->t[p->i + 1], '(')) {
 			syntax_error(p);
 			return NULL;
@@ -368,10 +545,16 @@ static struct expr *parse_primary(struct parser *p)
 								 : TYPE_INT4,
 					     t->ival),
 				   t->pos);
-	case TOK_NUM:
-		db_err_pos(p->err, sql_char_pos(p->q, t->pos), "0A000",
-			   "numeric constants are not supported by unidb yet");
-		return NULL;
+	case TOK_NUM: {
+		struct sql_type nt = {TYPE_NUMERIC, -1};
+		struct datum d;
+
+		if (datum_in(p->a, nt, t->text, t->len, &d, p->err) < 0) {
+			p->err->position = sql_char_pos(p->q, t->pos);
+			return NULL;
+		}
+		return parse_const(p, d, t->pos);
+	}
 	case TOK_STRING:
 		return parse_const(p,
 				   datum_str(TYPE_UNKNOWN, t->text,
@@ -466,6 +649,24 @@ static struct expr *parse_unary(struct parser *p)
 			e->val.i = -e->val.i;
 			if (e->val.i == INT32_MIN)
 				e->val.type = TYPE_INT4;
+			e->pos = t->pos;
+			return e;
+		}
+		if (e->kind == EX_CONST && e->val.type == TYPE_NUMERIC &&
+		    !e->val.null && e->val.s[0] != '-') {
+			char *m = alloc(p, e->val.len + 1);
+			uint32_t k = 0;
+
+			if (!m)
+				return NULL;
+			m[0] = '-';
+			memcpy(m + 1, e->val.s, e->val.len);
+			while (k < e->val.len && (e->val.s[k] == '0' ||
+						  e->val.s[k] == '.'))
+				k++;
+			if (k < e->val.len) /* -0 is 0 */
+				e->val = datum_str(TYPE_NUMERIC, m,
+						   e->val.len + 1);
 			e->pos = t->pos;
 			return e;
 		}

@@ -14,9 +14,8 @@
  * not exist. Output (datum_out) is byte for byte what PostgreSQL's text
  * output functions print.
  *
- * numeric exists only as the result of avg(), held as its decimal text.
- * Not yet: numeric columns, real/double precision, date/timestamp (the parser
- * rejects them with 0A000 feature_not_supported). */
+ * numeric holds its value as the decimal text PostgreSQL prints
+ * (numeric.h does the arithmetic); numeric(p,s) has mod (p << 16) | s. */
 #ifndef DB_SQL_VALUE_H
 #define DB_SQL_VALUE_H
 
@@ -34,13 +33,20 @@ enum type_id {
 	TYPE_TEXT,
 	TYPE_VARCHAR,
 	TYPE_UNKNOWN, /* a string literal not yet coerced */
-	TYPE_NUMERIC, /* decimal text; produced by avg() only, so far */
+	TYPE_NUMERIC, /* decimal text (numeric.h) */
+	TYPE_BPCHAR,  /* char(n): blank-padded text */
+	TYPE_DATE,    /* days from 2000-01-01 (datetime.h) */
+	TYPE_TIMESTAMP,	  /* microseconds from 2000-01-01 */
+	TYPE_TIMESTAMPTZ, /* the same, in UTC */
+	TYPE_FLOAT4,  /* real: held as a double rounded to float (float.h) */
+	TYPE_FLOAT8,  /* double precision */
 	TYPE_COUNT
 };
 
 struct sql_type {
 	uint8_t id;  /* enum type_id */
-	int32_t mod; /* varchar(n): n; else -1 */
+	int32_t mod; /* varchar(n), char(n): n; numeric(p,s): p << 16 | s;
+			else -1 */
 };
 
 struct datum {
@@ -48,7 +54,8 @@ struct datum {
 	bool null;
 	uint32_t len;  /* bytes at s */
 	union {
-		int64_t i; /* bool (0/1) and the integer types */
+		int64_t i; /* bool (0/1), integers, dates, timestamps */
+		double f;  /* real, double precision */
 		const char *s;
 	};
 };
@@ -62,7 +69,14 @@ struct type_info {
 
 const struct type_info *type_info(unsigned id);
 bool type_is_int(unsigned id);
-bool type_is_text(unsigned id); /* text, varchar, unknown */
+bool type_is_text(unsigned id); /* text, varchar, char, unknown */
+bool type_is_datetime(unsigned id); /* date, timestamp, timestamptz */
+bool type_is_float(unsigned id);    /* real, double precision */
+/* Whether a datum of the type holds bytes at s (stored with the row). */
+bool type_is_varlen(unsigned id);
+/* Types whose values datum_cmp compares with each other share a class
+ * (the integer widths; the string types). */
+unsigned type_class(unsigned id);
 /* The type name PostgreSQL prints for t in messages and \d: "character
  * varying(10)", "integer". Writes into buf. */
 const char *type_display(struct sql_type t, char *buf, size_t size);
@@ -77,6 +91,11 @@ static inline struct datum datum_null(unsigned type)
 static inline struct datum datum_int(unsigned type, int64_t v)
 {
 	struct datum d = {.type = (uint8_t)type, .i = v};
+	return d;
+}
+static inline struct datum datum_float(unsigned type, double v)
+{
+	struct datum d = {.type = (uint8_t)type, .f = v};
 	return d;
 }
 static inline struct datum datum_bool(bool v)
@@ -98,8 +117,8 @@ void datum_out(struct strbuf *sb, const struct datum *d);
 /* Parses text input s[0..n) as type t (PostgreSQL's input functions:
  * surrounding blanks allowed for numbers and booleans). Strings point into
  * s unless copied by the caller. */
-int datum_in(struct sql_type t, const char *s, size_t n, struct datum *out,
-	     struct db_error *err);
+int datum_in(struct arena *a, struct sql_type t, const char *s, size_t n,
+	     struct datum *out, struct db_error *err);
 
 enum cast_kind {
 	CAST_IMPLICIT,	 /* comparisons, function arguments */

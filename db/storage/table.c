@@ -112,7 +112,7 @@ struct row *table_row(const struct table *t, uint64_t rowid)
 
 bool row_datum_has_bytes(const struct datum *d)
 {
-	return !d->null && type_is_text(d->type);
+	return !d->null && type_is_varlen(d->type);
 }
 
 struct row *row_copy(const struct datum *vals, int n)

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include "../sql/datetime.h"
+#include "../sql/numeric.h"
+
 void pg_reader_init(struct pg_reader *r, const void *p, size_t n)
 {
 	r->p = p;
@@ -127,6 +130,21 @@ static void put_be(struct strbuf *sb, uint64_t v, int bytes)
 	sb_put(sb, b, (size_t)bytes);
 }
 
+static int numeric_binary_out(struct strbuf *sb, const struct datum *d)
+{
+	struct arena a;
+	struct db_error err;
+	struct numeric v;
+	int r;
+
+	arena_init(&a, 1 << 20);
+	r = numeric_parse(&a, d->s, d->len, &v, &err);
+	if (r == 0)
+		numeric_send(sb, &v);
+	arena_free(&a);
+	return r;
+}
+
 int pg_binary_out(struct strbuf *sb, const struct datum *d)
 {
 	switch (d->type) {
@@ -137,24 +155,39 @@ int pg_binary_out(struct strbuf *sb, const struct datum *d)
 		put_be(sb, (uint64_t)d->i, 2);
 		return 0;
 	case TYPE_INT4:
+	case TYPE_DATE: /* days from 2000-01-01, as PostgreSQL sends it */
 		put_be(sb, (uint64_t)d->i, 4);
 		return 0;
+	case TYPE_TIMESTAMP: /* microseconds from 2000-01-01 */
+	case TYPE_TIMESTAMPTZ:
+	case TYPE_FLOAT8: /* the double's bits (datum.i shares them) */
 	case TYPE_INT8:
 		put_be(sb, (uint64_t)d->i, 8);
 		return 0;
 	case TYPE_NUMERIC:
-		return -ENOSYS;
+		return numeric_binary_out(sb, d);
+	case TYPE_FLOAT4: { /* IEEE 754 bits, big-endian */
+		union {
+			float f;
+			uint32_t u;
+		} v = {.f = (float)d->f};
+
+		put_be(sb, v.u, 4);
+		return 0;
+	}
 	default:
 		sb_put(sb, d->s, d->len);
 		return 0;
 	}
 }
 
-int pg_binary_in(struct sql_type t, const uint8_t *p, size_t n,
-		 struct datum *out, struct db_error *err)
+int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p,
+		 size_t n, struct datum *out, struct db_error *err)
 {
 	static const int width[TYPE_COUNT] = {
-		[TYPE_BOOL] = 1, [TYPE_INT2] = 2, [TYPE_INT4] = 4, [TYPE_INT8] = 8};
+		[TYPE_BOOL] = 1, [TYPE_INT2] = 2, [TYPE_INT4] = 4, [TYPE_INT8] = 8,
+		[TYPE_DATE] = 4, [TYPE_TIMESTAMP] = 8, [TYPE_TIMESTAMPTZ] = 8,
+		[TYPE_FLOAT4] = 4, [TYPE_FLOAT8] = 8};
 	uint64_t v = 0;
 	size_t i;
 
@@ -165,6 +198,13 @@ int pg_binary_in(struct sql_type t, const uint8_t *p, size_t n,
 				 (const char *)p, (uint32_t)n);
 		return 0;
 	}
+	if (t.id == TYPE_NUMERIC) {
+		struct numeric v;
+
+		if (numeric_recv(a, p, n, &v, err) < 0)
+			return -EINVAL;
+		return numeric_datum(a, &v, out, err);
+	}
 	if (t.id >= TYPE_COUNT || !width[t.id] || (size_t)width[t.id] != n)
 		return db_err(err, "22P03", "incorrect binary data format");
 	for (i = 0; i < n; i++)
@@ -173,10 +213,23 @@ int pg_binary_in(struct sql_type t, const uint8_t *p, size_t n,
 		*out = datum_bool(v != 0);
 	else if (t.id == TYPE_INT2)
 		*out = datum_int(TYPE_INT2, (int16_t)v);
-	else if (t.id == TYPE_INT4)
-		*out = datum_int(TYPE_INT4, (int32_t)v);
+	else if (t.id == TYPE_FLOAT4) {
+		union {
+			uint32_t u;
+			float f;
+		} f = {.u = (uint32_t)v};
+
+		*out = datum_float(t.id, f.f);
+	} else if (t.id == TYPE_INT4 || t.id == TYPE_DATE)
+		*out = datum_int(t.id, (int32_t)v);
 	else
-		*out = datum_int(TYPE_INT8, (int64_t)v);
+		*out = datum_int(t.id, (int64_t)v);
+	if (t.id == TYPE_DATE &&
+	    (out->i < days_from_ymd(1, 1, 1) || out->i >= days_from_ymd(5874898, 1, 1)))
+		return db_err(err, "22008", "date out of range");
+	if ((t.id == TYPE_TIMESTAMP || t.id == TYPE_TIMESTAMPTZ) &&
+	    timestamp_check(out->i, err) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -187,8 +240,7 @@ int pg_type_of_oid(uint32_t oid)
 	if (oid == 0)
 		return TYPE_NULL;
 	for (id = TYPE_BOOL; id < TYPE_COUNT; id++)
-		if (type_info(id)->oid == oid && id != TYPE_UNKNOWN &&
-		    id != TYPE_NUMERIC)
+		if (type_info(id)->oid == oid && id != TYPE_UNKNOWN)
 			return (int)id;
 	if (oid == 705)
 		return TYPE_NULL;

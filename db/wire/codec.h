@@ -57,9 +57,10 @@ void pg_put_i32(struct strbuf *sb, int32_t v);
 void pg_put_str(struct strbuf *sb, const char *s);
 
 /* Binary send/receive formats of the supported types (55.x: typsend/
- * typreceive): integers big-endian, boolean one byte, strings as is. */
+ * typreceive): integers big-endian, boolean one byte, strings as is,
+ * numeric as base-10000 digits (numeric.h). Values built come from a. */
 int pg_binary_out(struct strbuf *sb, const struct datum *d);
-int pg_binary_in(struct sql_type t, const uint8_t *p, size_t n,
+int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p, size_t n,
 		 struct datum *out, struct db_error *err);
 /* The SQL type of a pg_type oid (TYPE_NULL for 0 = unspecified); -1 if
  * unidb does not have the type. */

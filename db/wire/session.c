@@ -803,10 +803,11 @@ static int bind_params(struct session *s, struct pg_reader *r,
 		copy = arena_strndup(&po->a, (const char *)p, (size_t)len);
 		if (!copy)
 			return db_err_oom(err);
-		if ((fmt == 1 ? pg_binary_in(ps->ptypes[i], (uint8_t *)copy,
-					     (size_t)len, &po->params[i], err)
-			      : datum_in(ps->ptypes[i], copy, (size_t)len,
-					 &po->params[i], err)) < 0) {
+		if ((fmt == 1 ? pg_binary_in(&po->a, ps->ptypes[i],
+					     (uint8_t *)copy, (size_t)len,
+					     &po->params[i], err)
+			      : datum_in(&po->a, ps->ptypes[i], copy,
+					 (size_t)len, &po->params[i], err)) < 0) {
 			if (fmt == 1)
 				snprintf(err->msg, sizeof(err->msg),
 					 "incorrect binary data format in bind "

@@ -16,4 +16,10 @@ void time_delay_ns(uint64_t ns);
 /* Measured TSC frequency in Hz (0 before time_init()). */
 uint64_t time_tsc_hz(void);
 
+/* Wall-clock time: microseconds since 1970-01-01 00:00:00 UTC. The guest
+ * reads the CMOS real-time clock (which QEMU sets to the host's UTC time)
+ * once, at the first call, and advances it with time_ns() since, so it
+ * never goes backwards. Second resolution at the start. Thread context. */
+int64_t time_wall_us(void);
+
 #endif

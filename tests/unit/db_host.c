@@ -453,3 +453,10 @@ void db_sleep_ns(uint64_t ns)
 	while (nanosleep(&ts, &ts) != 0)
 		;
 }
+
+int64_t time_wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

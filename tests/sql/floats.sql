@@ -1,0 +1,33 @@
+-- real and double precision: input, shortest output, arithmetic, casts, errors
+select 1e15::float8, 123456789012345::float8, 1234567890123456::float8, 0.0001::float8, 0.00001::float8, 1e6::real, 123456::real, 1.5e-5::float8;
+select '-0'::float8, 'nan'::float8, '-inf'::float8, ' Infinity '::real, 0.1::real, 0.1::float8, '1.0000001'::real, '3.14159265358979323846'::float8;
+select 1 / 3::float8, (1 / 3.0)::float8, 5e-324::float8, 1.7976931348623157e308::float8, 100::float8, 3.4028235e38::real, 1e22::float8;
+select 0.1::real + 0.2::real, 0.1::float8 + 0.2, 1.5::float8 * 2, 2::real / 3, 10 - 0.5::float8, -(1.5::float8), 1.5::real * 2.5::float8;
+select 2.5::float8::int, 3.5::float8::int, (-2.5)::float8::int, 1e10::float8::bigint, 0.1::float8::numeric, 1.5::numeric::float8, 2::real::text;
+select round(2.5::float8), round(3.5::float8), round(-0.5::float8), trunc(-2.7::float8), ceil(-2.5::float8), floor(-2.5::float8), round(5), ceil(4.2::real);
+select abs(-1.5::real), abs(-2::float8), sign(-2::float8), sign(0::float8), sqrt(2), sqrt(16::float8);
+select 'NaN'::float8 > 1e308::float8, 'NaN'::float8 = 'NaN'::float8, '-0'::float8 = 0::float8, 1.5::float8 = 1.5, 2::real < 2.5::float8, 'Infinity'::float8 < 'NaN';
+select random() >= 0 and random() < 1, random() = random();
+create table f (id int primary key, r real, d double precision, p float(10), q float);
+insert into f values (1, 1.5, 0.1, 1, 1), (2, 'nan', -2.5, 2, 2), (3, null, 1e-10, 3, 3), (4, 0.1, 'infinity', 4, 4), (5, -0.0, 0, 5, 5);
+select * from f order by d;
+select * from f order by r desc;
+select sum(r), avg(r), sum(d), avg(d), min(d), max(d), max(r), min(r), count(r) from f;
+select sum(d), avg(d) from f where id <> 4;
+select r, count(*) from f group by r order by r;
+select id, r * 2, d + id, -d, r::numeric(10,3) from f where id in (1, 3) order by id;
+select * from f where d = 0.1 or r = 'nan' order by id;
+-- errors
+select '1e-400'::float8;
+select '1e400'::float8;
+select 'x'::real;
+select '1e39'::real;
+select 1e308::float8 * 10;
+select 1e-308::float8 * 1e-300;
+select 1::float8 / 0;
+select 1e10::float8::int;
+select 'nan'::float8::int;
+select sqrt(-1::float8);
+select 5.0::float8 % 2;
+select 1e300::float8::numeric(5,2);
+drop table f;

@@ -1,0 +1,35 @@
+-- numeric(p,s): exact decimal arithmetic, scales, rounding, casts, errors
+select 1.5 + 2.25, 1.5 - 2.25, 0.1 * 0.2, 1.0 / 3, 2 / 3.000, 100 / 7::numeric;
+select 10 % 3.5, -7.5 % 2, 7.5 % -2, 1e3, -1.5e-3, 0.000, -0.0, 1.50 * 2;
+select 123456789012345678901234567890 / 7, 99999999999999999999 * 99999999999999999999;
+select 0.0001 / 3, 1 / 0.0003, 0.00001 / 100000, 1e-20 * 1e-20;
+select 9223372036854775807 + 1, -9223372036854775808 - 1;
+select round(2.5), round(-2.5), round(1234.567, -2), round(1.5, 3), round(1.005, 2);
+select trunc(-1.99), trunc(1.999, 2), ceil(-1.5), ceiling(1.2), floor(-1.5), abs(-2.50), sign(-3.2), sign(0.0);
+select mod(7, 3), mod(-7, 3), mod(7.5, 2), mod(10, 2.5);
+select 2.5::int, (-2.5)::int, 3.5::smallint, 1.49::bigint, '12.345'::numeric(5,2), 12::numeric(5,2);
+select '  -12.5e1 '::numeric, '.5'::numeric, '5.'::numeric, 1.25::text || 'x', 'x' || 2.5;
+select 1.5 = 1.50, 1.5 < 2, 2 > 1.9999, 1.5 in (1.50, 2), 3 between 2.5 and 3.5;
+create table acct (id int primary key, bal numeric(10,2), rate numeric, qty int);
+insert into acct values (1, 100.005, 0.05, 3), (2, '-2.5', 1e-5, null), (3, 12345678.994, null, 7), (4, 0, 2, 1);
+select * from acct order by id;
+select sum(bal), avg(bal), min(bal), max(rate), sum(rate), avg(rate), count(rate) from acct;
+select id, bal * qty, bal / qty, bal + id, round(bal, 1), bal::int, bal::text, -bal from acct order by id;
+select qty, sum(bal) from acct group by qty order by qty;
+select * from acct where bal = 100.01;
+select * from acct where bal > 0 and bal < 1000 order by bal desc;
+update acct set bal = bal * 1.1 where id = 1 returning bal;
+select bal from acct where id = 1;
+-- errors
+insert into acct values (5, 123456789, 1, 1);
+select 5 / 0.0;
+select 5 % 0.0;
+select mod(5.5, 0);
+select 'abc'::numeric;
+select '1e'::numeric;
+select 1e10::int;
+select 99999.9::smallint;
+select 12345.678::numeric(5,2);
+create table bad (a numeric(1001));
+select 1 + 'x'::numeric;
+drop table acct;
