@@ -187,6 +187,16 @@ static int qd32(struct blk_dev *d, unsigned ops, uint64_t *iops,
 	return failed ? -1 : 0;
 }
 
+/* The queue mode named on the command line (an invalid one for a typo). */
+static enum blk_mode bench_io_mode(const char *name)
+{
+	if (!strcmp(name, "adaptive"))
+		return BLK_ADAPTIVE;
+	if (!strcmp(name, "irq"))
+		return BLK_IRQ;
+	return strcmp(name, "poll") ? (enum blk_mode)-1 : BLK_POLL;
+}
+
 static int bench_io(int argc, char **argv)
 {
 	struct blk_dev *d = blk_open(0);
@@ -204,6 +214,10 @@ static int bench_io(int argc, char **argv)
 	uint8_t *buf = kmalloc(IO_BYTES);
 	if (!buf || span < IO_BYTES || !ops1 || !ops32)
 		return 1;
+	if (argc > 3 && blk_set_mode(d, -1, bench_io_mode(argv[3]))) {
+		printk("bench io: mode wants adaptive, irq or poll\n");
+		return 1;
+	}
 	uint64_t lat = qd1(d, span / IO_BYTES, ops1, buf);
 	uint64_t iops = 0, cpu = 0;
 	int err = qd32(d, ops32, &iops, &cpu);
@@ -220,4 +234,4 @@ static int bench_io(int argc, char **argv)
 	       lat, iops, cpu);
 	return 0;
 }
-BENCH(io, "[qd1_ops] [qd32_ops]  random 4 KiB I/O on the first disk", bench_io);
+BENCH(io, "[qd1_ops] [qd32_ops] [adaptive|irq|poll]  random 4 KiB I/O on the first disk", bench_io);
