@@ -14,7 +14,7 @@
 
 #include "../workload.h"
 
-#define NETSRV_IDLE_NS (60ull * 1000000000ull) /* a silent peer is gone */
+#define NETSRV_IDLE_NS (300ull * 1000000000ull) /* as echo's, echo_cmd.c */
 #define NETSRV_BACKLOG 128
 
 static uint8_t *netsrv_pat;
