@@ -153,20 +153,13 @@ bool tcp_can_send_fin(const struct tcp_conn *c)
 }
 
 /* After the user read: tell the peer when the window opened enough to
- * matter (two segments or half the buffer; RFC 1122 4.2.3.3), and only
- * when the window it knows has fallen to half the buffer or less and can
- * now at least double (as Linux's tcp_cleanup_rbuf). While data flows,
- * the ACKs of the data carry the window anyway; an update after every
- * read doubled the frames a receiver sent (under TCG each costs a
- * virtqueue notification). */
+ * matter (two segments or half the buffer; RFC 1122 4.2.3.3). */
 void tcp_recv_consumed(struct tcp_conn *c)
 {
 	uint32_t free = c->rcv.size - c->rcv.len;
 	uint32_t adv = c->rcv_adv - c->rcv_nxt;
 
 	if (c->fin_rcvd || adv > free) /* adv <= free always; be safe */
-		return;
-	if (adv > c->rcv.size / 2 || free < 2u * adv)
 		return;
 	if (free - adv >= 2u * c->mss || free - adv >= c->rcv.size / 2) {
 		c->ack_now = true;
