@@ -74,13 +74,14 @@ static int netsrv_setup(const char *cidr)
 {
 	char cmd[512];
 	/* Up to 30 s for the driver to probe the device. */
-	snprintf(cmd, sizeof(cmd),
-		 "for m in /lib/modules/unidb/*.ko; do insmod $m || exit 1; done; "
-		 "i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do "
-		 "sleep 0.1; i=$((i+1)); done; "
-		 "ip link set lo up && ip link set eth0 up && "
-		 "ip addr add %s dev eth0",
-		 cidr);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "for m in /lib/modules/unidb/*.ko; do insmod $m || exit 1; done; "
+	    "i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do "
+	    "sleep 0.1; i=$((i+1)); done; "
+	    "ip link set lo up && ip link set eth0 up && "
+	    "ip addr add %s dev eth0",
+	    cidr);
 	return system(cmd);
 }
 

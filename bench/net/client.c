@@ -201,8 +201,8 @@ static void quit(void)
 int main(int argc, char **argv)
 {
 	static uint8_t buf[NETB_BUF];
-	struct addrinfo *ai, hints = {.ai_family = AF_INET,
-				      .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai,
+	    hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
 	uint64_t mean, p99;
 
 	if (argc < 6 || argc > 7) {

@@ -120,8 +120,9 @@ static inline long netb_serve(const struct netb_io *io, uint8_t *buf,
 			return n;
 		want = netb_get64(word);
 		while (total < want) {
-			size_t len = want - total < NETB_BUF ? (size_t)(want - total)
-							     : NETB_BUF;
+			size_t len = want - total < NETB_BUF
+					 ? (size_t)(want - total)
+					 : NETB_BUF;
 			if ((n = io->send(io->c, pat, len)) < 0)
 				return n;
 			total += len;

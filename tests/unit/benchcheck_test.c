@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* benchcheck_test.c: the benchmarks' self-checks (bench/vm/workload.h,
- * bench/snapshot/workload.h, bench/net/workload.h) accept a correct result and reject the broken
- * ones they exist to catch, with the same code the guests run. */
+ * bench/snapshot/workload.h, bench/net/workload.h) accept a correct result and
+ * reject the broken ones they exist to catch, with the same code the guests
+ * run. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -61,7 +61,8 @@ static int netsrv_serve(struct net_sock *l)
 			thread_sleep_ns(10000000); /* e.g. -ENOMEM: back off */
 			continue;
 		}
-		struct thread *t = thread_create("netsrv", netsrv_conn, s, NULL);
+		struct thread *t =
+		    thread_create("netsrv", netsrv_conn, s, NULL);
 		if (!t) {
 			net_close(s);
 			continue;
@@ -89,8 +90,8 @@ static int cmd_netsrv(int argc, char **argv)
 		printk("netsrv: no network device\n");
 		return 1;
 	}
-	int err = net_wait_configured(st, 120ull * 1000000000ull, &addr, NULL,
-				      NULL);
+	int err =
+	    net_wait_configured(st, 120ull * 1000000000ull, &addr, NULL, NULL);
 	if (err) {
 		printk("netsrv: no address (%d)\n", err);
 		return 1;
