@@ -10,6 +10,7 @@
 #   make bench-vm   vm areas: presence check and page faults against Linux
 #   make fuzz       every fuzz target for FUZZ_SECONDS each (clang, libFuzzer)
 #   make bench-io   random 4 KiB disk I/O against Linux's io_uring
+#   make bench-net  TCP latency, connections/s, streams against Linux (NET=user)
 #   make pg-guest   the PostgreSQL 15 peer in the Linux guest, end to end
 #   make bench-pgbench  pgbench: unidb vs PostgreSQL 15 in the Linux guest (FULL=1)
 #   make crash-test SIGKILL the database under load, check what survives
@@ -55,6 +56,7 @@ KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
 .PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps
+.PHONY: bench-net
 .PHONY: host sql-expected fuzz net-test-full crash-test
 all: $(BUILD)/unidb.elf
 
@@ -195,6 +197,9 @@ bench-sched: deps all
 
 bench-io: deps all
 	$(V)bench/io/run
+
+bench-net: deps all
+	$(V)bench/net/run --net $(or $(NET),tap)
 
 bench-snapshot: deps all
 	$(V)tools/deps plot

@@ -222,3 +222,108 @@ bench_csv() {
 bench_ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) { print "inf"; exit } printf "%.1f\n", a / b }'
 }
+
+# ---- several metrics per boot (bench/io/run, bench/net/run) -----------------
+# bench_put SYSTEM METRIC RUN VALUE; bench_median_m / bench_range_m SYSTEM
+# METRIC over runs 1..BENCH_RUNS (set BENCH_RUNS first).
+declare -gA BENCH_MVALUES=() # [system,metric,run] -> value
+bench_put() { BENCH_MVALUES[$1,$2,$3]=$4; }
+bench_mvalues_of() {
+	local r
+	for ((r = 1; r <= BENCH_RUNS; r++)); do echo "${BENCH_MVALUES[$1,$2,$r]}"; done
+}
+bench_median_m() {
+	# shellcheck disable=SC2046
+	bench_median $(bench_mvalues_of "$1" "$2")
+}
+bench_range_m() {
+	# shellcheck disable=SC2046
+	bench_range $(bench_mvalues_of "$1" "$2")
+}
+
+# bench_spread_m SYSTEMS METRIC...: the SPREAD line (min-max over boots of
+# every system and metric), e.g. bench_spread_m "unidb linux" qd1_lat_ns
+bench_spread_m() {
+	local systems=$1 s m out="SPREAD"
+	shift
+	for s in $systems; do
+		for m in "$@"; do out+=" $s.$m=$(bench_range_m "$s" "$m")"; done
+	done
+	echo "$out"
+}
+
+# bench_csv_m FILE SYSTEMS EXTRA_HEADER EXTRA METRIC...: CSV with the meta
+# lines, header system,run,METRIC...,EXTRA_HEADER and one row per boot.
+bench_csv_m() {
+	local file=$1 systems=$2 xh=$3 x=$4 s r m row
+	shift 4
+	{
+		bench_csv_meta
+		(
+			IFS=,
+			echo "system,run,$*${xh:+,$xh}"
+		)
+		for s in $systems; do
+			for ((r = 1; r <= BENCH_RUNS; r++)); do
+				row="$s,$r"
+				for m in "$@"; do row+=",${BENCH_MVALUES[$s,$m,$r]}"; done
+				echo "$row${x:+,$x}"
+			done
+		done
+	} >"$file.tmp"
+	mv "$file.tmp" "$file"
+}
+
+# bench_ratio2 A B: A/B with two decimals (RESULT lines of io and net).
+bench_ratio2() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) { print "inf"; exit } printf "%.2f\n", a / b }'
+}
+
+# bench_linux_initrd_mods OUT MODULE...: the Linux guest's initramfs with
+# the named kernel modules (Debian builds the NVMe, virtio-blk and
+# virtio-net drivers as modules) appended as a second archive, as
+# /lib/modules/unidb/NN-MODULE.ko in the given (load) order; the guest
+# programs load them (bench/linux/io.c, netsrv.c). Call bench_linux_guest
+# first. Sets BENCH_LINUX_MOD_ARGS: BENCH_LINUX_ARGS with --initrd OUT.
+bench_linux_initrd_mods() {
+	local out=$1 kroot=$BENCH_ROOT/build/linux/kmods kdeb stage i m f k a
+	shift
+	if [[ ! -f $kroot/.done-2 ]]; then
+		bench_log "extracting driver modules from the kernel package"
+		kdeb=$(compgen -G "$BENCH_ROOT/build/linux/debs/linux-image-[0-9]*-amd64_*.deb" | head -n1)
+		[[ -n "$kdeb" ]] || bench_die "no kernel package in build/linux/debs"
+		rm -rf "$kroot" && mkdir -p "$kroot"
+		dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$kroot" --wildcards \
+			'./lib/modules/*/kernel/drivers/nvme/host/*' './lib/modules/*/kernel/drivers/block/*' \
+			'./lib/modules/*/kernel/drivers/virtio/*' './lib/modules/*/kernel/lib/*' \
+			'./lib/modules/*/kernel/crypto/*' './lib/modules/*/kernel/block/*' \
+			'./lib/modules/*/kernel/drivers/net/virtio_net.ko' \
+			'./lib/modules/*/kernel/drivers/net/net_failover.ko' \
+			'./lib/modules/*/kernel/net/core/failover.ko'
+		touch "$kroot/.done-2"
+	fi
+	stage=$(mktemp -d "$BENCH_LOGDIR/overlay.XXXXXX")
+	mkdir -p "$stage/lib/modules/unidb"
+	i=10
+	for m in "$@"; do
+		f=$(find "$kroot" -name "$m.ko" | head -n1)
+		[[ -n "$f" ]] || bench_die "module $m.ko not in the kernel package"
+		cp "$f" "$stage/lib/modules/unidb/$i-$m.ko"
+		i=$((i + 1))
+	done
+	{
+		cat "$BENCH_ROOT/build/linux/initramfs.cpio.gz"
+		(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+			cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n
+	} >"$out"
+	rm -rf "$stage"
+	BENCH_LINUX_MOD_ARGS=()
+	for ((k = 0; k < ${#BENCH_LINUX_ARGS[@]}; k++)); do
+		a=${BENCH_LINUX_ARGS[$k]}
+		BENCH_LINUX_MOD_ARGS+=("$a")
+		if [[ "$a" == --initrd ]]; then
+			BENCH_LINUX_MOD_ARGS+=("$out")
+			k=$((k + 1))
+		fi
+	done
+}

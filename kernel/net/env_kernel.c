@@ -28,6 +28,11 @@ void *env_alloc(size_t n)
 	return kzalloc(n);
 }
 
+void *env_alloc_buf(size_t n)
+{
+	return kmalloc(n);
+}
+
 void env_free(void *p)
 {
 	kfree(p);

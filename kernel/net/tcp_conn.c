@@ -146,8 +146,8 @@ int tcp_conn_buffers(struct tcp_conn *c)
 		return 0;
 	if (st->mem_used + need > st->cfg.mem_max)
 		return -ENOBUFS;
-	c->snd.buf = env_alloc(st->cfg.sndbuf);
-	c->rcv.buf = env_alloc(st->cfg.rcvbuf);
+	c->snd.buf = env_alloc_buf(st->cfg.sndbuf);
+	c->rcv.buf = env_alloc_buf(st->cfg.rcvbuf);
 	if (!c->snd.buf || !c->rcv.buf) {
 		env_free(c->snd.buf);
 		env_free(c->rcv.buf);

@@ -82,7 +82,12 @@ if ((EUID == 0)) && [[ -c /dev/net/tun ]]; then
 			loss 10% reorder 25% delay 20ms 2>/dev/null; then
 			check bulk "$NETEM_MB"
 		else
-			echo "skip netem: this host kernel has no sch_netem (tc qdisc add ... netem failed)"
+			# Why, where the kernel says it: e.g. "# CONFIG_NET_SCH_NETEM
+			# is not set" and "# CONFIG_MODULES is not set" (no module
+			# to load either), as on the machines of this project.
+			why=$(zcat /proc/config.gz 2>/dev/null |
+				grep -E '^# CONFIG_(NET_SCH_NETEM|MODULES) is not set' | tr '\n' ';')
+			echo "skip netem: this host kernel has no sch_netem (tc qdisc add ... netem failed)${why:+: $why}"
 		fi
 	fi
 	halt

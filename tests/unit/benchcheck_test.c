@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* benchcheck_test.c: the benchmarks' self-checks (bench/vm/workload.h,
- * bench/snapshot/workload.h) accept a correct result and reject the broken
- * ones they exist to catch, with the same code the guests run. */
+ * bench/snapshot/workload.h, bench/net/workload.h) accept a correct result and
+ * reject the broken ones they exist to catch, with the same code the guests
+ * run. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../bench/net/workload.h"
 #include "../../bench/snapshot/workload.h"
 #include "../../bench/vm/workload.h"
 #include "unit.h"
@@ -128,6 +130,83 @@ UNIT_TEST(present_probes_hit_about_half)
 	}
 	/* Half the probes on written pages, the rest almost all absent. */
 	CHECK(hits > n * 45 / 100 && hits < n * 55 / 100);
+}
+
+/* ---- bench-net's server (bench/net/workload.h) on a fake connection ---- */
+
+/* The peer's bytes come in chunks of 1, 2, 3 ... 1000 bytes (as recv
+ * may split them); what the server sends is collected. */
+struct fake_conn {
+	const uint8_t *in;
+	size_t in_len, in_off, chunk;
+	uint8_t out[300000];
+	size_t out_len;
+};
+
+static long fake_recv(void *c, void *buf, size_t len)
+{
+	struct fake_conn *f = c;
+	size_t n = f->in_len - f->in_off;
+	f->chunk = f->chunk % 1000 + 1;
+	if (n > f->chunk)
+		n = f->chunk;
+	if (n > len)
+		n = len;
+	memcpy(buf, f->in + f->in_off, n);
+	f->in_off += n;
+	return (long)n;
+}
+
+static long fake_send(void *c, const void *buf, size_t len)
+{
+	struct fake_conn *f = c;
+	if (f->out_len + len > sizeof(f->out))
+		return -1;
+	memcpy(f->out + f->out_len, buf, len);
+	f->out_len += len;
+	return (long)len;
+}
+
+static uint8_t net_in[200001], net_buf[NETB_BUF], net_pat[NETB_BUF];
+static struct fake_conn conn;
+
+static long serve(size_t in_len)
+{
+	memset(&conn, 0, sizeof(conn));
+	conn.in = net_in;
+	conn.in_len = in_len;
+	netb_fill(net_pat, NETB_BUF, 0);
+	struct netb_io io = {&conn, fake_recv, fake_send};
+	return netb_serve(&io, net_buf, net_pat);
+}
+
+UNIT_TEST(net_sink_counts_an_intact_stream_and_rejects_a_lost_byte)
+{
+	net_in[0] = 's';
+	netb_fill(net_in + 1, 200000, 0);
+	CHECK(serve(200001) == 0);
+	CHECK(conn.out_len == 8 && netb_get64(conn.out) == 200000);
+	memmove(net_in + 1000, net_in + 1001, 199000); /* byte 999 lost */
+	CHECK(serve(200000) == 0);
+	CHECK(conn.out_len == 8 && netb_get64(conn.out) == NETB_BAD_COUNT);
+}
+
+UNIT_TEST(net_source_sends_the_pattern_echo_echoes_quit_quits)
+{
+	net_in[0] = 'S';
+	netb_put64(net_in + 1, 150000);
+	CHECK(serve(9) == 0);
+	CHECK(conn.out_len == 150000 && netb_check(conn.out, 150000, 0));
+	conn.out[64 * 100] ^= 1; /* a sampled byte wrong */
+	CHECK(!netb_check(conn.out, 150000, 0));
+	CHECK(netb_check(conn.out + 100, 149900, 100) == false);
+	memcpy(net_in, "eabc", 4);
+	CHECK(serve(4) == 0);
+	CHECK(conn.out_len == 3 && !memcmp(conn.out, "abc", 3));
+	net_in[0] = 'q';
+	CHECK(serve(1) == 1 && conn.out_len == 1 && conn.out[0] == 'q');
+	net_in[0] = 'x';
+	CHECK(serve(1) < 0);
 }
 
 UNIT_MAIN()

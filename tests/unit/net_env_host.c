@@ -61,6 +61,16 @@ void *env_alloc(size_t n)
 	return p;
 }
 
+/* Filled with 0xa5, not zero, so that a test fails if the stack reads a
+ * ring byte it did not write. */
+void *env_alloc_buf(size_t n)
+{
+	void *p = env_alloc(n);
+	if (p)
+		memset(p, 0xa5, n ? n : 1);
+	return p;
+}
+
 void env_free(void *p)
 {
 	if (p)

@@ -187,6 +187,19 @@ static int qd32(struct blk_dev *d, unsigned ops, uint64_t *iops,
 	return failed ? -1 : 0;
 }
 
+/* The queue mode named on the command line: 0, or -1 for another word. */
+static int bench_io_mode(const char *name, enum blk_mode *m)
+{
+	static const char *const names[] = {"adaptive", "irq", "poll"};
+	for (int i = 0; i <= BLK_POLL; i++) {
+		if (!strcmp(name, names[i])) {
+			*m = (enum blk_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int bench_io(int argc, char **argv)
 {
 	struct blk_dev *d = blk_open(0);
@@ -204,6 +217,12 @@ static int bench_io(int argc, char **argv)
 	uint8_t *buf = kmalloc(IO_BYTES);
 	if (!buf || span < IO_BYTES || !ops1 || !ops32)
 		return 1;
+	enum blk_mode mode;
+	if (argc > 3 &&
+	    (bench_io_mode(argv[3], &mode) || blk_set_mode(d, -1, mode))) {
+		printk("bench io: mode wants adaptive, irq or poll\n");
+		return 1;
+	}
 	uint64_t lat = qd1(d, span / IO_BYTES, ops1, buf);
 	uint64_t iops = 0, cpu = 0;
 	int err = qd32(d, ops32, &iops, &cpu);
@@ -220,4 +239,7 @@ static int bench_io(int argc, char **argv)
 	       lat, iops, cpu);
 	return 0;
 }
-BENCH(io, "[qd1_ops] [qd32_ops]  random 4 KiB I/O on the first disk", bench_io);
+BENCH(io,
+      "[qd1_ops] [qd32_ops] [adaptive|irq|poll]  random 4 KiB I/O on the first "
+      "disk",
+      bench_io);
