@@ -74,6 +74,9 @@ struct exec_ctx {
 	 * sorts, joins) and lock waits call exec_check_interrupt. */
 	const volatile bool *cancel;
 	uint64_t deadline_ns;
+	/* The session's transaction (db/txn/txn.h); NULL: each statement
+	 * runs in a transaction of its own (exec_stmt opens one). */
+	struct txn *txn;
 };
 
 /* Runs (or, with describe_only, only binds) one statement. */

@@ -14,6 +14,7 @@
 #include <unidb/errno.h>
 
 #include "internal.h"
+#include "../txn/txn.h"
 
 struct batch {
 	const struct datum **rows;
@@ -482,7 +483,8 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	if (t->npk && pk_key(x, t, where, key, have)) {
 		int64_t r = table_pk_lookup(t, key);
 
-		return r < 0 ? 0 : emit(ctx, (uint64_t)r);
+		return r < 0 || !txn_row(x, t, (uint64_t)r) ? 0
+							    : emit(ctx, (uint64_t)r);
 	}
 	if (t->npk == 1) {
 		struct pk_range r = {0};
@@ -496,14 +498,19 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 			while (btree_next(&it, &k, &id)) {
 				if (r.has_hi && datum_cmp(k, &r.hi) > 0)
 					break;
-				if (emit(ctx, id) < 0)
+				/* A row whose key changed is under both keys
+				 * until pruning: emit it for the one it has. */
+				const struct row *v = txn_row(x, t, id);
+
+				if (v && datum_cmp(&v->vals[t->pk[0]], k) == 0 &&
+				    emit(ctx, id) < 0)
 					return -EINVAL;
 			}
 			return 0;
 		}
 	}
 	for (id = 0; id < t->nslots; id++)
-		if (table_row(t, id) && emit(ctx, id) < 0)
+		if (txn_row(x, t, id) && emit(ctx, id) < 0)
 			return -EINVAL;
 	return 0;
 }
@@ -518,7 +525,7 @@ static int add_stored_row(void *ctx, uint64_t id)
 {
 	struct batch_sink *s = ctx;
 
-	return batch_add(s->x, s->out, table_row(s->t, id)->vals);
+	return batch_add(s->x, s->out, txn_row(s->x, s->t, id)->vals);
 }
 
 static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
@@ -541,7 +548,7 @@ static int scan_src(struct exec_ctx *x, struct sel *q, int i,
 		struct table *t = q->src[i].table;
 
 		for (k = 0; k < t->nslots; k++) {
-			struct row *r = table_row(t, k);
+			struct row *r = txn_row(x, t, k);
 
 			if (r && batch_add(x, out, r->vals) < 0)
 				return -EINVAL;

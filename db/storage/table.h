@@ -35,9 +35,17 @@
 #define TABLE_MAX_PK 16
 #define CATALOG_MAX_TABLES 1024
 
+/* A row version. The newest version of a row is in its slot; older ones
+ * hang off it through `older` until no snapshot can see them (db/txn,
+ * docs/db.md "Transactions"). stamp: the commit timestamp of the writer
+ * (0: committed before every snapshot), or TXN_OWNER | xid while the
+ * writer runs (then the version is the row's lock). dead: a deletion. */
 struct row {
 	uint32_t size; /* bytes of this block */
 	uint16_t ncols;
+	bool dead;
+	uint64_t stamp; /* atomic: commit stamping runs beside readers */
+	struct row *older;
 	struct datum vals[];
 };
 
@@ -59,13 +67,17 @@ struct table {
 	struct row ***chunks; /* chunks[c][i], NULL: free slot */
 	uint64_t nchunks, nslots, nlive;
 	struct btree pk_index; /* key: the pk columns in pk[] order */
+	uint64_t nversions; /* old versions made since the last pruning */
 };
+
+struct txn_mgr;
 
 struct db {
 	struct rwlock lock; /* protects everything below and every table */
 	struct table *tables[CATALOG_MAX_TABLES];
 	int ntables;
 	uint32_t next_oid;
+	struct txn_mgr *txm; /* transactions (db/txn/txn.h) */
 };
 
 void db_init(struct db *db);
@@ -97,5 +109,17 @@ struct row *table_row(const struct table *t, uint64_t rowid);
 int64_t table_pk_lookup(const struct table *t, const struct datum *key);
 /* A copy of n datums and their bytes in one heap block (NULL: no memory). */
 struct row *row_copy(const struct datum *vals, int n);
+/* Frees r and every older version chained to it. */
+void row_free_chain(struct row *r);
+/* The slot of rowid (rowid < nslots): db/txn pushes and pops versions. */
+static inline struct row **table_slot(struct table *t, uint64_t rowid)
+{
+	return &t->chunks[rowid / TABLE_CHUNK_ROWS][rowid % TABLE_CHUNK_ROWS];
+}
+/* 23505 for the primary key of vals (-EINVAL). */
+int table_dup_key_err(const struct table *t, const struct datum *vals,
+		      struct db_error *err);
+/* A new empty slot at the end (-ENOMEM). */
+int table_new_slot(struct table *t, uint64_t *rowid);
 
 #endif

@@ -88,6 +88,87 @@ void rwlock_write_unlock(struct rwlock *l)
 	pthread_mutex_unlock(&rw_mutex);
 }
 
+/* Mutexes and condition variables: one pthread mutex and condition for
+ * all of them (the owner field marks a held mutex; condvars share one
+ * generation count, so a signal may wake waiters of other condvars,
+ * which condvar callers allow). */
+static pthread_mutex_t mx_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mx_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t cv_gen;
+
+void mutex_init(struct mutex *m, const char *name)
+{
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+}
+
+static void mutex_lock_held(struct mutex *m)
+{
+	while (m->owner)
+		pthread_cond_wait(&mx_cond, &mx_mutex);
+	m->owner = 1;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	pthread_mutex_lock(&mx_mutex);
+	mutex_lock_held(m);
+	pthread_mutex_unlock(&mx_mutex);
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	pthread_mutex_lock(&mx_mutex);
+	m->owner = 0;
+	pthread_cond_broadcast(&mx_cond);
+	pthread_mutex_unlock(&mx_mutex);
+}
+
+void condvar_init(struct condvar *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void condvar_wait_ns(struct condvar *c, struct mutex *m, uint64_t ns)
+{
+	struct timespec ts;
+	uint64_t gen, at;
+
+	(void)c;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	at = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + ns;
+	ts.tv_sec = (time_t)(at / 1000000000u);
+	ts.tv_nsec = (long)(at % 1000000000u);
+	pthread_mutex_lock(&mx_mutex);
+	gen = cv_gen;
+	m->owner = 0;
+	pthread_cond_broadcast(&mx_cond);
+	while (gen == cv_gen &&
+	       pthread_cond_timedwait(&mx_cond, &mx_mutex, &ts) == 0)
+		;
+	mutex_lock_held(m);
+	pthread_mutex_unlock(&mx_mutex);
+}
+
+void condvar_wait(struct condvar *c, struct mutex *m)
+{
+	condvar_wait_ns(c, m, 3600ull * 1000000000u);
+}
+
+void condvar_broadcast(struct condvar *c)
+{
+	(void)c;
+	pthread_mutex_lock(&mx_mutex);
+	cv_gen++;
+	pthread_cond_broadcast(&mx_cond);
+	pthread_mutex_unlock(&mx_mutex);
+}
+
+void condvar_signal(struct condvar *c)
+{
+	condvar_broadcast(c);
+}
+
 uint64_t time_ns(void)
 {
 	struct timespec ts;
