@@ -3,7 +3,8 @@
  *
  * kmalloc and friends are malloc (with kmalloc's size limit, so a db/
  * path that would fail in the kernel fails here too); the reader-writer
- * lock is built from one pthread mutex and condition variable. Used by the
+ * lock, mutexes and condition variables are built from one pthread mutex
+ * and condition variable. Used by the
  * db unit tests and by the host server build/host/unidb-pg. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -88,40 +89,45 @@ void rwlock_write_unlock(struct rwlock *l)
 	pthread_mutex_unlock(&rw_mutex);
 }
 
-/* Mutexes and condition variables: one pthread mutex and condition for
- * all of them (the owner field marks a held mutex; condvars share one
- * generation count, so a signal may wake waiters of other condvars,
- * which condvar callers allow). */
-static pthread_mutex_t mx_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t mx_cond = PTHREAD_COND_INITIALIZER;
-static uint64_t cv_gen;
-
+/* Mutexes and condition variables share the one pthread mutex and
+ * condition above: every wake-up is a broadcast, which sync.h allows
+ * (waiters re-check their condition), and a condvar_wait that releases m
+ * and sleeps under the same pthread mutex cannot miss a signal. */
 void mutex_init(struct mutex *m, const char *name)
 {
 	memset(m, 0, sizeof(*m));
 	m->name = name;
 }
 
-static void mutex_lock_held(struct mutex *m)
-{
-	while (m->owner)
-		pthread_cond_wait(&mx_cond, &mx_mutex);
-	m->owner = 1;
-}
-
 void mutex_lock(struct mutex *m)
 {
-	pthread_mutex_lock(&mx_mutex);
-	mutex_lock_held(m);
-	pthread_mutex_unlock(&mx_mutex);
+	pthread_mutex_lock(&rw_mutex);
+	while (m->owner)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	bool got;
+
+	pthread_mutex_lock(&rw_mutex);
+	got = !m->owner;
+	if (got)
+		m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
+	return got;
 }
 
 void mutex_unlock(struct mutex *m)
 {
-	pthread_mutex_lock(&mx_mutex);
+	pthread_mutex_lock(&rw_mutex);
+	if (!m->owner)
+		abort();
 	m->owner = 0;
-	pthread_cond_broadcast(&mx_cond);
-	pthread_mutex_unlock(&mx_mutex);
+	pthread_cond_broadcast(&rw_cond);
+	pthread_mutex_unlock(&rw_mutex);
 }
 
 void condvar_init(struct condvar *c)
@@ -129,44 +135,51 @@ void condvar_init(struct condvar *c)
 	memset(c, 0, sizeof(*c));
 }
 
+void condvar_wait(struct condvar *c, struct mutex *m)
+{
+	(void)c;
+	pthread_mutex_lock(&rw_mutex);
+	m->owner = 0;
+	pthread_cond_broadcast(&rw_cond);
+	pthread_cond_wait(&rw_cond, &rw_mutex);
+	while (m->owner)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+/* As condvar_wait, with a deadline for the one sleep. */
 void condvar_wait_ns(struct condvar *c, struct mutex *m, uint64_t ns)
 {
 	struct timespec ts;
-	uint64_t gen, at;
+	uint64_t at;
 
 	(void)c;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	at = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + ns;
 	ts.tv_sec = (time_t)(at / 1000000000u);
 	ts.tv_nsec = (long)(at % 1000000000u);
-	pthread_mutex_lock(&mx_mutex);
-	gen = cv_gen;
+	pthread_mutex_lock(&rw_mutex);
 	m->owner = 0;
-	pthread_cond_broadcast(&mx_cond);
-	while (gen == cv_gen &&
-	       pthread_cond_timedwait(&mx_cond, &mx_mutex, &ts) == 0)
-		;
-	mutex_lock_held(m);
-	pthread_mutex_unlock(&mx_mutex);
-}
-
-void condvar_wait(struct condvar *c, struct mutex *m)
-{
-	condvar_wait_ns(c, m, 3600ull * 1000000000u);
-}
-
-void condvar_broadcast(struct condvar *c)
-{
-	(void)c;
-	pthread_mutex_lock(&mx_mutex);
-	cv_gen++;
-	pthread_cond_broadcast(&mx_cond);
-	pthread_mutex_unlock(&mx_mutex);
+	pthread_cond_broadcast(&rw_cond);
+	pthread_cond_timedwait(&rw_cond, &rw_mutex, &ts);
+	while (m->owner)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
 }
 
 void condvar_signal(struct condvar *c)
 {
 	condvar_broadcast(c);
+}
+
+void condvar_broadcast(struct condvar *c)
+{
+	(void)c;
+	pthread_mutex_lock(&rw_mutex);
+	pthread_cond_broadcast(&rw_cond);
+	pthread_mutex_unlock(&rw_mutex);
 }
 
 uint64_t time_ns(void)
