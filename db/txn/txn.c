@@ -451,7 +451,11 @@ int txn_exec(struct exec_ctx *x, struct stmt *st, struct result *res)
 		x->txn = NULL;
 		return r;
 	}
-	if (st->kind == ST_TXN)
-		return control(x, t, st, res);
+	if (st->kind == ST_TXN) {
+		r = control(x, t, st, res);
+		if (r < 0 && t->block) /* any error aborts the block */
+			t->state = TXS_FAILED;
+		return r;
+	}
 	return statement(x, t, st, res);
 }
