@@ -14,8 +14,9 @@
  * equality lookups and range scans in key order.
  *
  * Locking: one rwlock for the whole catalog (struct db.lock): statements
- * that only read take it shared, all others exclusive. This is the first
- * step; row locks and transactions come with issue 13.
+ * that only read take it shared, all others exclusive (db/txn takes it;
+ * a writer waiting for a row lock releases it). Row versions, row locks
+ * and transactions: db/txn/txn.h.
  *
  * Later: chunks and rows move into vm areas so that a vm snapshot of a
  * table is a consistent copy for analytics (DESIGN.md section 4). */

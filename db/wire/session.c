@@ -10,9 +10,10 @@
  * skip_to_sync, so the rest of the client's pipeline is ignored up to
  * Sync, as PostgreSQL does.
  *
- * Locking: the catalog lock (struct db.lock) is held only while a
- * statement executes (shared for reads, exclusive for writes); results own
- * their bytes, so sending happens without it. */
+ * Transactions: every statement runs through db/txn (txn_exec), which
+ * keeps the session's transaction state and takes the catalog lock while
+ * the statement executes; ReadyForQuery asks it for the status letter.
+ * Results own their bytes, so sending happens without the lock. */
 #include "pgwire.h"
 
 #include <stdio.h>
