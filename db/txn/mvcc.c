@@ -64,16 +64,18 @@ static int push_undo(struct exec_ctx *x, struct table *t, uint64_t rowid,
 {
 	struct txn *me = x->txn;
 
-	if (me->nundo == me->capundo) {
-		uint64_t cap = me->capundo ? me->capundo * 2 : 64;
-		struct txn_undo *u = krealloc(me->undo, sizeof(*u) * cap);
+	if (me->nundo == me->nblocks * TXN_UNDO_BLOCK) {
+		struct txn_undo **b = krealloc(me->undo, sizeof(*b) *
+							  (me->nblocks + 1));
 
-		if (!u)
+		if (!b)
 			return db_err_oom(x->err);
-		me->undo = u;
-		me->capundo = cap;
+		me->undo = b;
+		if (!(b[me->nblocks] = kmalloc(sizeof(**b) * TXN_UNDO_BLOCK)))
+			return db_err_oom(x->err);
+		me->nblocks++;
 	}
-	*out = &me->undo[me->nundo++];
+	*out = undo_at(me, me->nundo++);
 	**out = (struct txn_undo){.t = t, .rowid = rowid, .ver = ver,
 				  .prev_map = -1, .new_slot = new_slot};
 	return 0;
@@ -113,7 +115,7 @@ static void index_set(struct table *t, const struct datum *vals, int64_t id)
 void undo_to(struct txn *me, uint64_t mark)
 {
 	while (me->nundo > mark) {
-		struct txn_undo *e = &me->undo[--me->nundo];
+		struct txn_undo *e = undo_at(me, --me->nundo);
 		struct row **slot = table_slot(e->t, e->rowid);
 		struct row *v = *slot;
 
@@ -426,10 +428,8 @@ int txn_update(struct exec_ctx *x, struct table *t, uint64_t rowid,
 
 	if (push_version(x, t, rowid, vals, false, &e) < 0)
 		return -EINVAL;
-	/* e may move when the undo log grows: claim through its index. */
 	if (moved)
-		return claim_key(x, t, (*table_slot(t, rowid))->vals, rowid,
-				 &x->txn->undo[e - x->txn->undo]);
+		return claim_key(x, t, (*table_slot(t, rowid))->vals, rowid, e);
 	return 0;
 }
 
@@ -552,8 +552,8 @@ int txn_ddl(struct exec_ctx *x, struct table *t)
 	if (!me)
 		return 0;
 	for (k = 0; k < me->nundo; k++)
-		if (me->undo[k].t != t)
-			me->undo[n++] = me->undo[k];
+		if (undo_at(me, k)->t != t)
+			*undo_at(me, n++) = *undo_at(me, k);
 	me->nundo = n;
 	for (k = 0; k < (uint64_t)me->nsp; k++)
 		if (me->sp[k].mark > n)

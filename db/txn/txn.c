@@ -31,6 +31,10 @@ void txn_mgr_free(struct txn_mgr *m)
 	if (!m)
 		return;
 	for (i = 0; i < TXN_SLOTS && m->slots[i]; i++) {
+		uint64_t b;
+
+		for (b = 0; b < m->slots[i]->nblocks; b++)
+			kfree(m->slots[i]->undo[b]);
 		kfree(m->slots[i]->undo);
 		kfree(m->slots[i]->sp);
 		kfree(m->slots[i]);
@@ -161,6 +165,8 @@ static void begin(struct exec_ctx *x, struct txn *t, bool block)
 
 static void finish(struct exec_ctx *x, struct txn *t)
 {
+	while (t->nblocks > 1) /* a big transaction's log goes back */
+		kfree(t->undo[--t->nblocks]);
 	t->nundo = 0;
 	t->nsp = 0;
 	t->state = TXS_IDLE;
@@ -190,7 +196,7 @@ static void commit(struct exec_ctx *x, struct txn *t)
 		c = ADD(&t->m->clock, 1);
 		STORE(&t->cts, c);
 		for (k = 0; k < t->nundo; k++)
-			STORE(&t->undo[k].ver->stamp, c);
+			STORE(&undo_at(t, k)->ver->stamp, c);
 	}
 	finish(x, t);
 }

@@ -34,6 +34,7 @@
 
 #define TXN_SLOTS 4096
 #define TXN_OWNER (1ULL << 63)
+#define TXN_UNDO_BLOCK 4096 /* undo entries per block (stable addresses) */
 
 enum txn_iso {
 	TXN_READ_COMMITTED,
@@ -76,8 +77,8 @@ struct txn {
 	uint8_t iso;   /* enum txn_iso */
 	bool read_only, queried, snap_fixed;
 	uint64_t S; /* snapshot of the running statement */
-	struct txn_undo *undo;
-	uint64_t nundo, capundo;
+	struct txn_undo **undo; /* blocks of TXN_UNDO_BLOCK entries */
+	uint64_t nundo, nblocks;
 	struct txn_savepoint *sp;
 	int nsp, capsp;
 };

@@ -15,6 +15,12 @@
 /* The commit timestamp of the version stamp at *stampp, or
  * TXN_UNCOMMITTED while its writer runs. */
 uint64_t stamp_cts(struct txn_mgr *m, uint64_t *stampp);
+/* The k-th undo entry of t. */
+static inline struct txn_undo *undo_at(struct txn *t, uint64_t k)
+{
+	return &t->undo[k / TXN_UNDO_BLOCK][k % TXN_UNDO_BLOCK];
+}
+
 /* Undoes the transaction's newest changes down to mark (db->lock
  * exclusive). */
 void undo_to(struct txn *me, uint64_t mark);

@@ -452,6 +452,35 @@ UNIT_TEST(txn_read_only_and_ddl)
 	teardown();
 }
 
+/* More changes than one undo block holds, rolled back and committed. */
+UNIT_TEST(txn_big_transaction)
+{
+	static char sql[32768];
+	int round, i, n;
+
+	setup();
+	for (round = 0; round < 2; round++) {
+		CHECK_EQ(q(&A, "begin; update t set v = v + 1"), 0);
+		for (i = 0; i < 20; i++) {
+			n = snprintf(sql, sizeof(sql), "insert into t values ");
+			for (int k = 0; k < 500; k++)
+				n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+					      "%s(%d, 1)", k ? "," : "",
+					      100 + i * 500 + k);
+			CHECK_EQ(q(&A, sql), 0);
+		}
+		CHECK_EQ(q(&A, "delete from t where id < 5000"), 0);
+		CHECK_EQ(q(&B, "select count(*), sum(v) from t"), 0);
+		CHECK_STR(B.out, "3|60\n"); /* none of it before COMMIT */
+		CHECK_EQ(q(&A, round ? "commit" : "rollback"), 0);
+	}
+	CHECK_EQ(q(&B, "select count(*), sum(v) from t"), 0);
+	CHECK_STR(B.out, "5100|5100\n");
+	CHECK_EQ(q(&B, "select id from t where id = 5000"), 0);
+	CHECK_STR(B.out, "5000\n");
+	teardown();
+}
+
 /* ---- stress ---------------------------------------------------------------- */
 
 #define ACCOUNTS 20
