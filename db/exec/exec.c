@@ -487,6 +487,9 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return exec_set(x, st, res);
 	case ST_TRUNCATE:
 		return exec_truncate(x, st, res);
+	case ST_VACUUM:
+	case ST_ANALYZE:
+		return exec_vacuum(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

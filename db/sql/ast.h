@@ -108,8 +108,9 @@ enum join_kind { JOIN_FIRST, JOIN_CROSS, JOIN_INNER, JOIN_LEFT };
 struct select;
 
 struct from_item {
-	const char *table; /* NULL for a subquery */
+	const char *table; /* NULL for a subquery or a function */
 	struct select *sub;
+	struct expr *func; /* FROM f(args): a set-returning function */
 	const char *alias;
 	int pos;
 	uint8_t join; /* how it joins the items before it */
@@ -166,6 +167,8 @@ enum stmt_kind {
 	ST_SHOW,
 	ST_TRUNCATE,
 	ST_TXN, /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ... (txn_op) */
+	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
+	ST_ANALYZE,
 };
 
 struct stmt {
