@@ -8,6 +8,7 @@
 #include <unidb/time.h>
 
 #include "internal.h"
+#include "../txn/txn.h"
 
 int no_relation(struct exec_ctx *x, const char *name, int pos)
 {
@@ -320,6 +321,8 @@ static int exec_drop(struct exec_ctx *x, struct stmt *st, struct result *res)
 	for (i = 0; i < st->nnames; i++) {
 		struct table *t = db_find_table(x->db, st->names[i]);
 
+		if (t && txn_ddl(x, t) < 0)
+			return -EINVAL;
 		if (t) {
 			db_drop_table(x->db, t);
 			continue;
@@ -345,6 +348,9 @@ static int exec_truncate(struct exec_ctx *x, struct stmt *st,
 	if (x->describe_only)
 		return 0;
 	for (i = 0; i < st->nnames; i++)
+		if (txn_ddl(x, db_find_table(x->db, st->names[i])) < 0)
+			return -EINVAL;
+	for (i = 0; i < st->nnames; i++)
 		table_truncate(db_find_table(x->db, st->names[i]));
 	return 0;
 }
@@ -355,6 +361,7 @@ static const struct setting defaults[] = {
 	{"application_name", ""},
 	{"client_encoding", "UTF8"},
 	{"DateStyle", "ISO, MDY"},
+	{"default_transaction_isolation", "read committed"},
 	{"default_transaction_read_only", "off"},
 	{"extra_float_digits", "1"},
 	{"in_hot_standby", "off"},
@@ -363,6 +370,7 @@ static const struct setting defaults[] = {
 	{"lock_timeout", "0"},
 	{"idle_session_timeout", "0"},
 	{"is_superuser", "on"},
+	{"lock_timeout", "0"},
 	{"max_connections", "100"},
 	{"parallel_threshold", "100000"}, /* rows; 0: no parallel scans */
 	{"search_path", "\"$user\", public"},
@@ -373,6 +381,7 @@ static const struct setting defaults[] = {
 	{"statement_timeout", "0"},
 	{"TimeZone", "UTC"},
 	{"transaction_isolation", "read committed"},
+	{"transaction_read_only", "off"},
 };
 
 void settings_init(struct setting *s, int *n, const char *app_name)
@@ -479,6 +488,8 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 {
 	memset(res, 0, sizeof(*res));
 	x->err->code[0] = 0;
+	if (!x->txn || st->kind == ST_TXN)
+		return txn_exec(x, st, res);
 	switch (st->kind) {
 	case ST_SELECT:
 		return exec_select(x, st->select, res);

@@ -17,11 +17,12 @@
  *     result is materialized for the wire layer, which sends it, or a part
  *     of it per Execute.
  *
- * Writes are atomic per statement: INSERT/UPDATE compute and check every
- * new row first and undo the rows already applied if a later one fails
- * (23505), so a failed statement leaves no trace.
+ * Writes go through db/txn (row versions, row locks); a failed statement
+ * is undone by txn_exec, so it leaves no trace.
  *
- * The caller holds db->lock (shared for SELECT/SHOW, exclusive else). */
+ * exec_stmt is called by txn_exec (db/txn/txn.h), which holds db->lock
+ * (shared for SELECT/SHOW, exclusive else); called with x->txn NULL, it
+ * runs the statement in a transaction of its own through txn_exec. */
 #ifndef DB_EXEC_EXEC_H
 #define DB_EXEC_EXEC_H
 
@@ -82,6 +83,9 @@ struct exec_ctx {
 	uint64_t next_probe_ns;
 	uint32_t ticks; /* exec_tick's row counter */
 	int64_t now_us; /* now() of this statement (funcs.c), 0: not read */
+	/* The session's transaction (db/txn/txn.h); NULL: each statement
+	 * runs in a transaction of its own (exec_stmt opens one). */
+	struct txn *txn;
 };
 
 #define EXEC_PROBE_NS 5000000ull /* 5 ms */

@@ -3,15 +3,16 @@
  *
  * Every new row is computed, cast to the column types (assignment
  * casts: 42804 when none exists, 22001/22003 when the value does not
- * fit) and checked for NOT NULL (23502) before the table changes. Rows
- * are then applied one by one; if one fails (23505, out of memory), the
- * ones already applied are undone in reverse order, so a failed statement
- * leaves the table as it was. */
+ * fit) and checked for NOT NULL (23502). Rows change through db/txn
+ * (new versions, row locks); if one fails (23505, out of memory, a lock
+ * wait that ends in 40001/40P01), txn_exec undoes the statement's
+ * changes, so a failed statement leaves the table as it was. */
 #include <stdio.h>
 #include <string.h>
 #include <unidb/errno.h>
 
 #include "internal.h"
+#include "../txn/txn.h"
 
 static int not_null_check(struct exec_ctx *x, const struct table *t,
 			  const struct datum *vals)
@@ -294,15 +295,11 @@ int exec_insert(struct exec_ctx *x, struct stmt *st, struct result *res)
 	ids = arena_alloc(x->a, sizeof(*ids) * (nrows + 1));
 	if (!ids)
 		return db_err_oom(x->err);
-	for (k = 0; k < nrows; k++) {
-		if (table_insert(t, rows[k], &ids[k], x->err) < 0) {
-			while (k--)
-				table_delete(t, ids[k]);
-			return -EINVAL;
-		}
-	}
 	for (k = 0; k < nrows; k++)
-		if (return_row(x, tl, ntl, table_row(t, ids[k])->vals, res) < 0)
+		if (txn_insert(x, t, rows[k], &ids[k]) < 0)
+			return -EINVAL;
+	for (k = 0; k < nrows; k++)
+		if (return_row(x, tl, ntl, txn_row(x, t, ids[k])->vals, res) < 0)
 			return -EINVAL;
 	snprintf(res->tag, sizeof(res->tag), "INSERT 0 %llu",
 		 (unsigned long long)nrows);
@@ -319,7 +316,7 @@ struct match {
 static int collect(void *ctx, uint64_t id)
 {
 	struct match *m = ctx;
-	struct eval_env env = {.row = table_row(m->t, id)->vals};
+	struct eval_env env = {.row = txn_row(m->x, m->t, id)->vals};
 	bool ok = true;
 
 	if (m->where && eval_cond(m->x, m->where, &env, &ok) < 0)
@@ -366,9 +363,8 @@ int exec_update(struct exec_ctx *x, struct stmt *st, struct result *res)
 	struct table *t = db_find_table(x->db, st->table);
 	struct scope sc;
 	struct bind_ctx b = {.x = x, .sc = &sc, .agg_forbidden = "UPDATE"};
-	struct datum **newrows, **oldrows;
 	struct expr **tl = NULL;
-	uint64_t *ids, n, k;
+	uint64_t *ids, n, k, done = 0;
 	int *col, i, ntl = 0;
 
 	if (!t)
@@ -400,45 +396,36 @@ int exec_update(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return 0;
 	if (matching(x, t, st->where, &ids, &n) < 0)
 		return -EINVAL;
-	newrows = arena_alloc(x->a, sizeof(*newrows) * (n + 1));
-	oldrows = arena_alloc(x->a, sizeof(*oldrows) * (n + 1));
-	if (!newrows || !oldrows)
-		return db_err_oom(x->err);
 	for (k = 0; k < n; k++) {
-		const struct datum *old = table_row(t, ids[k])->vals;
-		struct eval_env env = {.row = old};
+		struct datum *row;
+		struct row *base;
+		struct eval_env env;
+		int r = txn_lock_row(x, &t, ids[k], st->where, &base);
 
-		newrows[k] = arena_alloc(x->a, sizeof(struct datum) *
-						       (size_t)(t->ncols + 1));
-		oldrows[k] = arena_alloc(x->a, sizeof(struct datum) *
-						       (size_t)(t->ncols + 1));
-		if (!newrows[k] || !oldrows[k])
+		if (r < 0)
+			return -EINVAL;
+		if (r > 0)
+			continue;
+		/* From the newest version: under READ COMMITTED it may be
+		 * newer than the one the scan saw. */
+		env = (struct eval_env){.row = base->vals};
+		row = arena_alloc(x->a, sizeof(*row) * (size_t)(t->ncols + 1));
+		if (!row)
 			return db_err_oom(x->err);
-		memcpy(newrows[k], old, sizeof(struct datum) * (size_t)t->ncols);
-		memcpy(oldrows[k], old, sizeof(struct datum) * (size_t)t->ncols);
-		if (datums_own(x, oldrows[k], t->ncols) < 0)
-			return -EINVAL;
+		memcpy(row, base->vals, sizeof(*row) * (size_t)t->ncols);
 		for (i = 0; i < st->nsets; i++)
-			if (eval(x, st->sets[i].e, &env, &newrows[k][col[i]]) < 0)
+			if (eval(x, st->sets[i].e, &env, &row[col[i]]) < 0)
 				return -EINVAL;
-		if (not_null_check(x, t, newrows[k]) < 0 ||
-		    datums_own(x, newrows[k], t->ncols) < 0)
+		if (not_null_check(x, t, row) < 0 || txn_update(x, t, ids[k], row) < 0)
+			return -EINVAL;
+		if (return_row(x, tl, ntl, txn_row(x, t, ids[k])->vals, res) < 0)
+			return -EINVAL;
+		done++;
+		if ((done & 4095) == 0 && exec_check_interrupt(x) < 0)
 			return -EINVAL;
 	}
-	for (k = 0; k < n; k++) {
-		if (table_update(t, ids[k], newrows[k], x->err) < 0) {
-			struct db_error keep = *x->err;
-
-			while (k--)
-				table_update(t, ids[k], oldrows[k], x->err);
-			*x->err = keep;
-			return -EINVAL;
-		}
-	}
-	for (k = 0; k < n; k++)
-		if (return_row(x, tl, ntl, table_row(t, ids[k])->vals, res) < 0)
-			return -EINVAL;
-	snprintf(res->tag, sizeof(res->tag), "UPDATE %llu", (unsigned long long)n);
+	snprintf(res->tag, sizeof(res->tag), "UPDATE %llu",
+		 (unsigned long long)done);
 	return 0;
 }
 
@@ -447,7 +434,7 @@ int exec_delete(struct exec_ctx *x, struct stmt *st, struct result *res)
 	struct table *t = db_find_table(x->db, st->table);
 	struct expr **tl = NULL;
 	struct scope sc;
-	uint64_t *ids, n, k;
+	uint64_t *ids, n, k, done = 0;
 	int ntl = 0;
 
 	if (!t)
@@ -459,12 +446,21 @@ int exec_delete(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return 0;
 	if (matching(x, t, st->where, &ids, &n) < 0)
 		return -EINVAL;
-	for (k = 0; k < n; k++)
-		if (return_row(x, tl, ntl, table_row(t, ids[k])->vals, res) < 0)
+	for (k = 0; k < n; k++) {
+		struct row *base;
+		int r = txn_lock_row(x, &t, ids[k], st->where, &base);
+
+		if (r < 0)
 			return -EINVAL;
-	for (k = 0; k < n; k++)
-		table_delete(t, ids[k]);
-	snprintf(res->tag, sizeof(res->tag), "DELETE %llu", (unsigned long long)n);
+		if (r > 0)
+			continue;
+		if (return_row(x, tl, ntl, base->vals, res) < 0 ||
+		    txn_delete(x, t, ids[k]) < 0)
+			return -EINVAL;
+		done++;
+	}
+	snprintf(res->tag, sizeof(res->tag), "DELETE %llu",
+		 (unsigned long long)done);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include <unidb/heap.h>
 #include <unidb/job.h>
 
+#include "../txn/txn.h"
 #include "internal.h"
 
 #define PAR_DEFAULT_THRESHOLD 100000
@@ -227,7 +228,8 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 	if (exec_check_interrupt(&pp->x) < 0)
 		goto failed;
 	for (id = begin; id < end; id++) {
-		const struct row *r = table_row(run->p->t, id);
+		/* The version the statement's snapshot sees (db/txn). */
+		const struct row *r = txn_row(&pp->x, run->p->t, id);
 
 		if (r && part_row(run, pp, id, r->vals, pp->key) < 0)
 			goto failed;

@@ -14,6 +14,7 @@
 #include <unidb/errno.h>
 
 #include "internal.h"
+#include "../txn/txn.h"
 
 struct batch {
 	const struct datum **rows;
@@ -490,7 +491,8 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	if (t->npk && pk_key(x, t, where, key, have)) {
 		int64_t r = table_pk_lookup(t, key);
 
-		return r < 0 ? 0 : emit(ctx, (uint64_t)r);
+		return r < 0 || !txn_row(x, t, (uint64_t)r) ? 0
+							    : emit(ctx, (uint64_t)r);
 	}
 	if (t->npk == 1) {
 		struct pk_range r = {0};
@@ -504,16 +506,21 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 			while (btree_next(&it, &k, &id)) {
 				if (r.has_hi && datum_cmp(k, &r.hi) > 0)
 					break;
+				/* A row whose key changed is under both keys
+				 * until pruning: emit it for the one it has. */
+				const struct row *v = txn_row(x, t, id);
+
 				if (exec_tick(x) < 0)
 					return -EINVAL;
-				if (emit(ctx, id) < 0)
+				if (v && datum_cmp(&v->vals[t->pk[0]], k) == 0 &&
+				    emit(ctx, id) < 0)
 					return -EINVAL;
 			}
 			return 0;
 		}
 	}
 	for (id = 0; id < t->nslots; id++)
-		if (exec_tick(x) < 0 || (table_row(t, id) && emit(ctx, id) < 0))
+		if (exec_tick(x) < 0 || (txn_row(x, t, id) && emit(ctx, id) < 0))
 			return -EINVAL;
 	return 0;
 }
@@ -542,7 +549,7 @@ static int add_stored_row(void *ctx, uint64_t id)
 {
 	struct batch_sink *s = ctx;
 
-	return batch_add(s->x, s->out, table_row(s->t, id)->vals);
+	return batch_add(s->x, s->out, txn_row(s->x, s->t, id)->vals);
 }
 
 static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
@@ -565,7 +572,7 @@ static int scan_src(struct exec_ctx *x, struct sel *q, int i,
 		struct table *t = q->src[i].table;
 
 		for (k = 0; k < t->nslots; k++) {
-			struct row *r = table_row(t, k);
+			struct row *r = txn_row(x, t, k);
 
 			if (r && batch_add(x, out, r->vals) < 0)
 				return -EINVAL;

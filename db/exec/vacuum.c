@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* vacuum.c: VACUUM and ANALYZE. unidb updates rows in place and frees a
- * deleted row at once, so there are no dead row versions to reclaim, and
- * its planner uses no statistics, so there is nothing to analyze: both
+/* vacuum.c: VACUUM and ANALYZE. Old row versions are pruned by db/txn
+ * after write statements (docs/db.md, Transactions), and unidb's planner uses no statistics, so there is nothing to analyze: both
  * statements check that the named tables exist (42P01 otherwise, as in
  * PostgreSQL) and do nothing else. pgbench sends them after loading and
  * before every run. */

@@ -167,6 +167,7 @@ enum stmt_kind {
 	ST_SET,
 	ST_SHOW,
 	ST_TRUNCATE,
+	ST_TXN, /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ... (txn_op) */
 	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
 	ST_ANALYZE,
 };
@@ -199,6 +200,21 @@ struct stmt {
 	int nreturning;
 	const char *setting; /* SET/SHOW name */
 	const char *value;   /* SET value (NULL: DEFAULT) */
+	uint8_t txn_op;	     /* ST_TXN: enum txn_op */
+	int8_t txn_iso;	     /* ISOLATION LEVEL: enum txn_iso, -1 not given */
+	int8_t txn_ro;	     /* READ ONLY 1, READ WRITE 0, -1 not given */
+	const char *txn_tag; /* the command tag (BEGIN, START TRANSACTION) */
+	const char *txn_name; /* savepoint name */
+};
+
+enum txn_op {
+	TXN_OP_BEGIN,
+	TXN_OP_COMMIT,
+	TXN_OP_ROLLBACK,
+	TXN_OP_SAVEPOINT,
+	TXN_OP_RELEASE,
+	TXN_OP_ROLLBACK_TO,
+	TXN_OP_SET, /* SET TRANSACTION */
 };
 
 /* Parses every statement of q[0..n) (separated by ';'). A syntax error

@@ -1310,6 +1310,87 @@ static int parse_truncate(struct parser *p, struct stmt *st)
 	return 0;
 }
 
+/* Transaction modes: ISOLATION LEVEL ..., READ ONLY|WRITE, [NOT]
+ * DEFERRABLE, optionally separated by commas. Isolation levels numbered
+ * as db/txn's enum txn_iso (3: read uncommitted). */
+static int parse_txn_modes(struct parser *p, struct stmt *st)
+{
+	st->txn_iso = st->txn_ro = -1;
+	for (;;) {
+		if (accept_kw(p, "isolation")) {
+			if (expect_kw(p, "level") < 0)
+				return -EINVAL;
+			if (accept_kw(p, "serializable"))
+				st->txn_iso = 2;
+			else if (accept_kw(p, "repeatable")) {
+				if (expect_kw(p, "read") < 0)
+					return -EINVAL;
+				st->txn_iso = 1;
+			} else if (accept_kw(p, "read")) {
+				if (accept_kw(p, "committed"))
+					st->txn_iso = 0;
+				else if (expect_kw(p, "uncommitted") == 0)
+					st->txn_iso = 3;
+				else
+					return -EINVAL;
+			} else {
+				return syntax_error(p);
+			}
+		} else if (accept_kw(p, "read")) {
+			if (accept_kw(p, "only"))
+				st->txn_ro = 1;
+			else if (expect_kw(p, "write") == 0)
+				st->txn_ro = 0;
+			else
+				return -EINVAL;
+		} else if (accept_kw(p, "not")) {
+			if (expect_kw(p, "deferrable") < 0)
+				return -EINVAL;
+		} else if (!accept_kw(p, "deferrable")) {
+			return 0;
+		}
+		accept_punct(p, ',');
+	}
+}
+
+/* BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK [TO], ABORT, SAVEPOINT,
+ * RELEASE (t: the first word, already consumed). */
+static int parse_txn(struct parser *p, struct stmt *st, struct token *t)
+{
+	st->kind = ST_TXN;
+	st->txn_iso = st->txn_ro = -1;
+	if (is_kw(t, "savepoint") || is_kw(t, "release")) {
+		st->txn_op = is_kw(t, "savepoint") ? TXN_OP_SAVEPOINT
+						   : TXN_OP_RELEASE;
+		st->txn_tag = is_kw(t, "savepoint") ? "SAVEPOINT" : "RELEASE";
+		if (st->txn_op == TXN_OP_RELEASE)
+			accept_kw(p, "savepoint");
+		return (st->txn_name = parse_name(p, NULL, true)) ? 0 : -EINVAL;
+	}
+	if (is_kw(t, "start") && expect_kw(p, "transaction") < 0)
+		return -EINVAL;
+	if (!is_kw(t, "start") && !accept_kw(p, "work"))
+		accept_kw(p, "transaction");
+	if (is_kw(t, "begin") || is_kw(t, "start")) {
+		st->txn_op = TXN_OP_BEGIN;
+		st->txn_tag = is_kw(t, "begin") ? "BEGIN" : "START TRANSACTION";
+		return parse_txn_modes(p, st);
+	}
+	st->txn_op = is_kw(t, "commit") || is_kw(t, "end") ? TXN_OP_COMMIT
+							   : TXN_OP_ROLLBACK;
+	st->txn_tag = st->txn_op == TXN_OP_COMMIT ? "COMMIT" : "ROLLBACK";
+	if (is_kw(t, "rollback") && accept_kw(p, "to")) {
+		st->txn_op = TXN_OP_ROLLBACK_TO;
+		accept_kw(p, "savepoint");
+		return (st->txn_name = parse_name(p, NULL, true)) ? 0 : -EINVAL;
+	}
+	if (!is_kw(t, "end") && !is_kw(t, "abort") && accept_kw(p, "and")) {
+		accept_kw(p, "no");
+		return expect_kw(p, "chain");
+	}
+	return 0;
+}
+
 /* VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [(option [value], ...)]
  * [table [(columns)], ...] and ANALYZE [VERBOSE] [(...)] [table, ...]:
  * unidb keeps no dead row versions and no statistics, so both only check
@@ -1360,6 +1441,12 @@ static int parse_set(struct parser *p, struct stmt *st, bool show)
 	struct token *t;
 
 	st->kind = show ? ST_SHOW : ST_SET;
+	if (!show && accept_kw(p, "transaction")) {
+		st->kind = ST_TXN;
+		st->txn_op = TXN_OP_SET;
+		st->txn_tag = "SET";
+		return parse_txn_modes(p, st);
+	}
 	if (!show) {
 		accept_kw(p, "session");
 		accept_kw(p, "local");
@@ -1419,6 +1506,10 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 		return parse_set(p, st, true);
 	if (is_kw(t, "truncate"))
 		return parse_truncate(p, st);
+	if (is_kw(t, "begin") || is_kw(t, "start") || is_kw(t, "commit") ||
+	    is_kw(t, "end") || is_kw(t, "rollback") || is_kw(t, "abort") ||
+	    is_kw(t, "savepoint") || is_kw(t, "release"))
+		return parse_txn(p, st, t);
 	if (is_kw(t, "vacuum"))
 		return parse_vacuum(p, st, false);
 	if (is_kw(t, "analyze") || is_kw(t, "analyse"))

@@ -8,11 +8,14 @@
 #include <unidb/errno.h>
 #include <unidb/heap.h>
 
+#include "../txn/txn.h"
+
 void db_init(struct db *db)
 {
 	memset(db, 0, sizeof(*db));
 	rwlock_init(&db->lock);
 	db->next_oid = 16384; /* PostgreSQL's FirstNormalObjectId */
+	db->txm = txn_mgr_new();
 }
 
 void db_destroy(struct db *db)
@@ -22,6 +25,8 @@ void db_destroy(struct db *db)
 	for (i = 0; i < db->ntables; i++)
 		table_free(db->tables[i]);
 	db->ntables = 0;
+	txn_mgr_free(db->txm);
+	db->txm = NULL;
 }
 
 struct table *db_find_table(struct db *db, const char *name)
@@ -79,6 +84,21 @@ struct table *table_new(const char *name, int ncols)
 	return t;
 }
 
+void row_free(struct table *t, struct row *r)
+{
+	tmem_free(t->mem, r);
+}
+
+void row_free_chain(struct table *t, struct row *r)
+{
+	while (r) {
+		struct row *older = r->older;
+
+		row_free(t, r);
+		r = older;
+	}
+}
+
 void table_truncate(struct table *t)
 {
 	/* Rows, chunks and index nodes are all in t->mem: one reset frees
@@ -86,7 +106,7 @@ void table_truncate(struct table *t)
 	tmem_reset(t->mem);
 	btree_init_in(&t->pk_index, t->pk_index.nkey, t->mem);
 	t->chunks = NULL;
-	t->nchunks = t->nslots = t->nlive = 0;
+	t->nchunks = t->nslots = t->nlive = t->nversions = 0;
 }
 
 void table_free(struct table *t)
@@ -136,6 +156,9 @@ struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n)
 		return NULL;
 	r->size = (uint32_t)size;
 	r->ncols = (uint16_t)n;
+	r->dead = false;
+	r->stamp = 0;
+	r->older = NULL;
 	p = (char *)&r->vals[n];
 	for (i = 0; i < n; i++) {
 		r->vals[i] = vals[i];
@@ -186,6 +209,13 @@ static int dup_key(const struct table *t, const struct datum *vals,
 	return -EEXIST;
 }
 
+int table_dup_key_err(const struct table *t, const struct datum *vals,
+		      struct db_error *err)
+{
+	dup_key(t, vals, err);
+	return -EINVAL;
+}
+
 /* Enters rowid under the key in vals; 23505 if another row has it. */
 static int pk_add(struct table *t, const struct datum *vals, uint64_t rowid,
 		  struct db_error *err)
@@ -229,6 +259,14 @@ static int grow_chunks(struct table *t)
 	}
 	chunks[t->nchunks++] = chunk;
 	t->chunks = chunks;
+	return 0;
+}
+
+int table_new_slot(struct table *t, uint64_t *rowid)
+{
+	if (t->nslots == t->nchunks * TABLE_CHUNK_ROWS && grow_chunks(t) < 0)
+		return -ENOMEM;
+	*rowid = t->nslots++;
 	return 0;
 }
 
@@ -289,6 +327,7 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 		}
 	}
 	*slot = r;
+	r->older = old->older;
 	tmem_free(t->mem, old);
 	return 0;
 }
@@ -301,7 +340,7 @@ void table_delete(struct table *t, uint64_t rowid)
 	if (!*slot)
 		return;
 	pk_remove(t, *slot);
-	tmem_free(t->mem, *slot);
+	row_free_chain(t, *slot);
 	*slot = NULL;
 	t->nlive--;
 }

@@ -14,8 +14,9 @@
  * equality lookups and range scans in key order.
  *
  * Locking: one rwlock for the whole catalog (struct db.lock): statements
- * that only read take it shared, all others exclusive. This is the first
- * step; row locks and transactions come with issue 13.
+ * that only read take it shared, all others exclusive (db/txn takes it;
+ * a writer waiting for a row lock releases it). Row versions, row locks
+ * and transactions: db/txn/txn.h.
  *
  * Memory: rows, the chunk directory, the chunks and the index nodes of a
  * table live in the table's own vm area (t->mem, tmem.h), so a vm
@@ -38,9 +39,17 @@
 #define TABLE_MAX_PK 16
 #define CATALOG_MAX_TABLES 1024
 
+/* A row version. The newest version of a row is in its slot; older ones
+ * hang off it through `older` until no snapshot can see them (db/txn,
+ * docs/db.md "Transactions"). stamp: the commit timestamp of the writer
+ * (0: committed before every snapshot), or TXN_OWNER | xid while the
+ * writer runs (then the version is the row's lock). dead: a deletion. */
 struct row {
 	uint32_t size; /* bytes of this block */
 	uint16_t ncols;
+	bool dead;
+	uint64_t stamp; /* atomic: commit stamping runs beside readers */
+	struct row *older;
 	struct datum vals[];
 };
 
@@ -63,13 +72,17 @@ struct table {
 	uint64_t nchunks, nslots, nlive;
 	struct btree pk_index; /* key: the pk columns in pk[] order */
 	struct tmem *mem;      /* rows, chunks, index nodes (tmem.h) */
+	uint64_t nversions; /* old versions made since the last pruning */
 };
+
+struct txn_mgr;
 
 struct db {
 	struct rwlock lock; /* protects everything below and every table */
 	struct table *tables[CATALOG_MAX_TABLES];
 	int ntables;
 	uint32_t next_oid;
+	struct txn_mgr *txm; /* transactions (db/txn/txn.h) */
 };
 
 void db_init(struct db *db);
@@ -105,5 +118,19 @@ struct row *row_copy(const struct datum *vals, int n);
 struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n);
 /* Whether a row keeps d's bytes (d->s) in its block. */
 bool row_datum_has_bytes(const struct datum *d);
+/* Frees a row of t (NULL: nothing), or r and every older version chained
+ * to it. */
+void row_free(struct table *t, struct row *r);
+void row_free_chain(struct table *t, struct row *r);
+/* The slot of rowid (rowid < nslots): db/txn pushes and pops versions. */
+static inline struct row **table_slot(struct table *t, uint64_t rowid)
+{
+	return &t->chunks[rowid / TABLE_CHUNK_ROWS][rowid % TABLE_CHUNK_ROWS];
+}
+/* 23505 for the primary key of vals (-EINVAL). */
+int table_dup_key_err(const struct table *t, const struct datum *vals,
+		      struct db_error *err);
+/* A new empty slot at the end (-ENOMEM). */
+int table_new_slot(struct table *t, uint64_t *rowid);
 
 #endif

@@ -10,9 +10,10 @@
  * skip_to_sync, so the rest of the client's pipeline is ignored up to
  * Sync, as PostgreSQL does.
  *
- * Locking: the catalog lock (struct db.lock) is held only while a
- * statement executes (shared for reads, exclusive for writes); results own
- * their bytes, so sending happens without it. */
+ * Transactions: every statement runs through db/txn (txn_exec), which
+ * keeps the session's transaction state and takes the catalog lock while
+ * the statement executes; ReadyForQuery asks it for the status letter.
+ * Results own their bytes, so sending happens without the lock. */
 #include "pgwire.h"
 
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "../exec/copy.h"
 #include "../exec/exec.h"
 #include "../storage/table.h"
+#include "../txn/txn.h"
 #include "codec.h"
 #include "scram.h"
 
@@ -67,6 +69,7 @@ struct session {
 	struct prepared *stmts;
 	struct portal *portals;
 	bool skip_to_sync;
+	struct txn *txn; /* this session's transactions (db/txn) */
 	const char *refuse_code, *refuse_msg; /* pg_refuse(): FATAL at once */
 	const char *where; /* CONTEXT of the next ErrorResponse, or NULL */
 	struct pg_backend *backend; /* for CancelRequest (cancel.c) */
@@ -151,10 +154,19 @@ static void send_notices(struct session *s)
 
 	while (off < s->notices.len) {
 		struct db_error n = {.code = "00000"};
-		size_t len = strlen(s->notices.p + off);
+		const char *p = s->notices.p + off, *sev = "NOTICE";
+		size_t len = strlen(p);
+		char sevbuf[16];
 
-		snprintf(n.msg, sizeof(n.msg), "%s", s->notices.p + off);
-		send_error(s, &n, "NOTICE", 'N');
+		if (p[0] == 1 && len > 13 && p[8] == 1 && p[14] == 1) {
+			/* "\1WARNING\1CODE\1message" (db/txn) */
+			snprintf(sevbuf, sizeof(sevbuf), "%.7s", p + 1);
+			memcpy(n.code, p + 9, 5);
+			sev = sevbuf;
+			p += 15;
+		}
+		snprintf(n.msg, sizeof(n.msg), "%s", p);
+		send_error(s, &n, sev, 'N');
 		off += len + 1;
 	}
 	sb_reset(&s->notices);
@@ -169,7 +181,7 @@ static void send_ready(struct session *s)
 {
 	size_t st = pg_begin(&s->out, 'Z');
 
-	sb_putc(&s->out, 'I');
+	sb_putc(&s->out, txn_status(s->txn));
 	pg_end(&s->out, st);
 }
 
@@ -311,26 +323,14 @@ static void exec_init(struct session *s, struct exec_ctx *x, struct arena *a,
 	x->user = s->user;
 	x->database = s->database;
 	statement_limits(s, x);
+	x->txn = s->txn;
 }
 
-/* Executes st under the catalog lock. */
+/* Executes st in the session's transaction (db/txn takes the catalog
+ * lock). */
 static int run_locked(struct exec_ctx *x, struct stmt *st, struct result *res)
 {
-	bool w = stmt_writes(st);
-	int r;
-
-	if (w)
-		rwlock_write_lock(&x->db->lock);
-	else
-		rwlock_read_lock(&x->db->lock);
-	r = exec_stmt(x, st, res);
-	if (x->a->over && r == 0)
-		r = db_err_oom(x->err);
-	if (w)
-		rwlock_write_unlock(&x->db->lock);
-	else
-		rwlock_read_unlock(&x->db->lock);
-	return r;
+	return txn_exec(x, st, res);
 }
 
 static int fatal(struct session *s, const char *code, const char *msg);
@@ -1364,6 +1364,10 @@ static int run(struct db *db, struct pg_io *io, int32_t pid, int32_t secret,
 	s->refuse_msg = refuse_msg;
 	if (db)
 		s->backend = pg_backend_add(pid, secret);
+	if (db && !(s->txn = txn_open(db))) {
+		s->refuse_code = "53300";
+		s->refuse_msg = "sorry, too many clients already";
+	}
 	rc = startup(s, pid, secret);
 	if (rc == 0 && s->user[0])
 		rc = serve(s);
@@ -1372,6 +1376,8 @@ static int run(struct db *db, struct pg_io *io, int32_t pid, int32_t secret,
 		free_stmt(s, s->stmts);
 	while (s->portals)
 		free_portal(s, s->portals);
+	if (db)
+		txn_close(db, s->txn);
 	sb_free(&s->out);
 	sb_free(&s->notices);
 	kfree(s);

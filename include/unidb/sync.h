@@ -48,6 +48,9 @@ struct condvar {
 void condvar_init(struct condvar *c);
 /* Releases m, sleeps until signalled, re-acquires m. */
 void condvar_wait(struct condvar *c, struct mutex *m);
+/* As condvar_wait, but returns after about ns nanoseconds at the latest
+ * (the caller re-checks its condition and its deadline either way). */
+void condvar_wait_ns(struct condvar *c, struct mutex *m, uint64_t ns);
 void condvar_signal(struct condvar *c);
 void condvar_broadcast(struct condvar *c);
 

@@ -11,6 +11,7 @@
  * locks (sched.h). */
 #include <unidb/panic.h>
 #include <unidb/sync.h>
+#include <unidb/timer.h>
 
 #include "arch/x86_64/x86.h"
 #include "core/delay.h"
@@ -213,6 +214,37 @@ void condvar_wait(struct condvar *c, struct mutex *m)
 	 * free finds us. */
 	mutex_unlock(m);
 	sched_block("condvar", c, 0);
+	spin_lock(&c->wq.lock);
+	if (w.node.next != &w.node)
+		list_del(&w.node);
+	spin_unlock(&c->wq.lock);
+	irq_restore(irq);
+	mutex_lock(m);
+}
+
+static void cv_timeout(struct timer *tm)
+{
+	sched_wake(tm->arg);
+}
+
+/* As condvar_wait, with a timer that wakes us (as thread_sleep_ns does);
+ * timer_cancel() returns once no core runs its callback, so the timer may
+ * live on this stack. A wake-up by the timer after a signal finds us
+ * running and does nothing. */
+void condvar_wait_ns(struct condvar *c, struct mutex *m, uint64_t ns)
+{
+	struct timer tm;
+	uint64_t irq = irq_save();
+	spin_lock(&c->wq.lock);
+	struct waiter w = {.t = thread_current()};
+	list_add_tail(&c->wq.waiters, &w.node);
+	w.t->state = THREAD_BLOCKED;
+	spin_unlock(&c->wq.lock);
+	timer_init(&tm, cv_timeout, w.t);
+	timer_start(&tm, ns ? ns : 1, 0); /* fires on this core: not before we block */
+	mutex_unlock(m);
+	sched_block("condvar", c, 0);
+	timer_cancel(&tm);
 	spin_lock(&c->wq.lock);
 	if (w.node.next != &w.node)
 		list_del(&w.node);

@@ -150,6 +150,27 @@ void condvar_wait(struct condvar *c, struct mutex *m)
 	pthread_mutex_unlock(&rw_mutex);
 }
 
+/* As condvar_wait, with a deadline for the one sleep. */
+void condvar_wait_ns(struct condvar *c, struct mutex *m, uint64_t ns)
+{
+	struct timespec ts;
+	uint64_t at;
+
+	(void)c;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	at = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + ns;
+	ts.tv_sec = (time_t)(at / 1000000000u);
+	ts.tv_nsec = (long)(at % 1000000000u);
+	pthread_mutex_lock(&rw_mutex);
+	m->owner = 0;
+	pthread_cond_broadcast(&rw_cond);
+	pthread_cond_timedwait(&rw_cond, &rw_mutex, &ts);
+	while (m->owner)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
+}
+
 void condvar_signal(struct condvar *c)
 {
 	condvar_broadcast(c);

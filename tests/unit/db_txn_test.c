@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: MIT */
+/* db_txn_test.c: transactions (db/txn) with several sessions interleaved
+ * step by step: dirty reads, lost updates, non-repeatable reads under
+ * both isolation levels, 40001, 40P01, lock_timeout, waits on duplicate
+ * keys, rollback of rows and index entries, savepoints; then a stress of
+ * random transfers with random rollbacks at several thread counts,
+ * checked against a model of the committed transactions. A statement
+ * that must block runs on its own thread; the test waits until it is
+ * parked on the lock (a state, not a time), with a generous watchdog. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../db/exec/exec.h"
+#include "../../db/txn/txn.h"
+#include "unit.h"
+
+static struct db DB;
+
+struct sess {
+	struct txn *t;
+	struct setting settings[SETTING_MAX];
+	int nsettings;
+	struct strbuf notices;
+	char out[8192];
+	char code[6];
+};
+
+static void sess_open(struct sess *s)
+{
+	memset(s, 0, sizeof(*s));
+	settings_init(s->settings, &s->nsettings, NULL);
+	s->t = txn_open(&DB);
+}
+
+static void sess_close(struct sess *s)
+{
+	txn_close(&DB, s->t);
+	sb_free(&s->notices);
+}
+
+/* Runs every statement of sql; 0, or -1 with s->code. s->out: the last
+ * result's rows, "a|b\n" each. */
+static int q(struct sess *s, const char *sql)
+{
+	struct db_error err = {0};
+	struct arena a;
+	struct stmt **st;
+	struct result res;
+	struct strbuf sb = STRBUF_INIT;
+	int n, i, rc = 0;
+	uint64_t k;
+
+	arena_init(&a, 64 << 20);
+	s->out[0] = s->code[0] = 0;
+	if (sql_parse(&a, sql, strlen(sql), &st, &n, &err) < 0) {
+		snprintf(s->code, sizeof(s->code), "%s", err.code);
+		arena_free(&a);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		struct exec_ctx x = {.db = &DB, .a = &a, .err = &err, .query = sql,
+				     .notices = &s->notices,
+				     .settings = s->settings,
+				     .nsettings = &s->nsettings, .user = "u",
+				     .database = "d", .txn = s->t};
+
+		rc = txn_exec(&x, st[i], &res);
+	}
+	if (rc < 0) {
+		snprintf(s->code, sizeof(s->code), "%s", err.code);
+	} else {
+		for (k = 0; k < res.nrows; k++) {
+			for (i = 0; i < res.ncols; i++) {
+				if (i)
+					sb_putc(&sb, '|');
+				if (res.rows[k][i].null)
+					sb_putc(&sb, 'N');
+				else
+					datum_out(&sb, &res.rows[k][i]);
+			}
+			sb_putc(&sb, '\n');
+		}
+		snprintf(s->out, sizeof(s->out), "%s", sb.p ? sb.p : "");
+	}
+	sb_free(&sb);
+	arena_free(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A statement on its own thread (it is expected to block). */
+struct bg {
+	pthread_t th;
+	struct sess *s;
+	const char *sql;
+	int rc;
+};
+
+static void *bg_main(void *p)
+{
+	struct bg *b = p;
+
+	b->rc = q(b->s, b->sql);
+	return NULL;
+}
+
+static void bg_start(struct bg *b, struct sess *s, const char *sql)
+{
+	b->s = s;
+	b->sql = sql;
+	pthread_create(&b->th, NULL, bg_main, b);
+}
+
+static int bg_join(struct bg *b)
+{
+	pthread_join(b->th, NULL);
+	return b->rc;
+}
+
+/* Waits until s's transaction sleeps on a row lock (watchdog: 60 s). */
+static bool parked(struct sess *s)
+{
+	int i;
+
+	for (i = 0; i < 60000; i++) {
+		if (__atomic_load_n(&s->t->waiting_for, __ATOMIC_SEQ_CST))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static struct sess A, B, C;
+
+static void setup(void)
+{
+	db_destroy(&DB);
+	db_init(&DB);
+	sess_open(&A);
+	sess_open(&B);
+	sess_open(&C);
+	CHECK_EQ(q(&A, "create table t (id int primary key, v int)"), 0);
+	CHECK_EQ(q(&A, "insert into t values (1, 10), (2, 20), (3, 30)"), 0);
+}
+
+static void teardown(void)
+{
+	sess_close(&A);
+	sess_close(&B);
+	sess_close(&C);
+}
+
+UNIT_TEST(txn_no_dirty_reads)
+{
+	setup();
+	CHECK_EQ(q(&A, "begin; update t set v = 11 where id = 1; "
+		       "insert into t values (4, 40); delete from t where id = 2"),
+		 0);
+	CHECK_EQ(q(&A, "select * from t order by id"), 0);
+	CHECK_STR(A.out, "1|11\n3|30\n4|40\n");
+	CHECK_EQ(q(&B, "select * from t order by id"), 0);
+	CHECK_STR(B.out, "1|10\n2|20\n3|30\n");
+	CHECK_EQ(q(&B, "select v from t where id = 4"), 0);
+	CHECK_STR(B.out, "");
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(q(&B, "select * from t order by id"), 0);
+	CHECK_STR(B.out, "1|11\n3|30\n4|40\n");
+	teardown();
+}
+
+UNIT_TEST(txn_read_committed_sees_new_commits)
+{
+	setup();
+	CHECK_EQ(q(&B, "begin; select v from t where id = 1"), 0);
+	CHECK_STR(B.out, "10\n");
+	CHECK_EQ(q(&A, "update t set v = 12 where id = 1"), 0);
+	CHECK_EQ(q(&B, "select v from t where id = 1"), 0);
+	CHECK_STR(B.out, "12\n"); /* a non-repeatable read, as in PostgreSQL */
+	CHECK_EQ(q(&B, "commit"), 0);
+	teardown();
+}
+
+UNIT_TEST(txn_repeatable_read)
+{
+	setup();
+	CHECK_EQ(q(&B, "begin isolation level repeatable read"), 0);
+	CHECK_EQ(q(&B, "select sum(v) from t"), 0);
+	CHECK_STR(B.out, "60\n");
+	CHECK_EQ(q(&A, "update t set v = 12 where id = 1; "
+		       "insert into t values (5, 50); delete from t where id = 3"),
+		 0);
+	CHECK_EQ(q(&B, "select * from t order by id"), 0);
+	CHECK_STR(B.out, "1|10\n2|20\n3|30\n");
+	/* Writing a row changed since the snapshot: 40001. */
+	CHECK_EQ(q(&B, "update t set v = v + 1 where id = 1"), -1);
+	CHECK_STR(B.code, "40001");
+	CHECK_EQ(q(&B, "select 1"), -1);
+	CHECK_STR(B.code, "25P02");
+	CHECK_EQ(q(&B, "rollback"), 0);
+	/* A row not changed since: fine. */
+	CHECK_EQ(q(&B, "begin transaction isolation level repeatable read; "
+		       "select count(*) from t"),
+		 0);
+	CHECK_EQ(q(&B, "update t set v = v + 1 where id = 2"), 0);
+	CHECK_EQ(q(&B, "delete from t where id = 3"), 0); /* gone already */
+	CHECK_EQ(q(&B, "commit"), 0);
+	CHECK_EQ(q(&C, "select * from t order by id"), 0);
+	CHECK_STR(C.out, "1|12\n2|21\n5|50\n");
+	teardown();
+}
+
+/* Two increments of one row: the second waits, then adds to the first. */
+UNIT_TEST(txn_no_lost_update_read_committed)
+{
+	struct bg b;
+
+	setup();
+	CHECK_EQ(q(&A, "begin; update t set v = v + 1 where id = 1"), 0);
+	CHECK_EQ(q(&B, "begin"), 0);
+	bg_start(&b, &B, "update t set v = v + 5 where id = 1 and v >= 10");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&C, "select v from t where id = 1"), 0); /* readers go on */
+	CHECK_STR(C.out, "10\n");
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	CHECK_EQ(q(&B, "commit"), 0);
+	CHECK_EQ(q(&C, "select v from t where id = 1"), 0);
+	CHECK_STR(C.out, "16\n");
+	/* Re-checked WHERE: the newer version no longer matches. */
+	CHECK_EQ(q(&A, "begin; update t set v = 0 where id = 2"), 0);
+	bg_start(&b, &B, "update t set v = 99 where id = 2 and v = 20");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	CHECK_EQ(q(&C, "select v from t where id = 2"), 0);
+	CHECK_STR(C.out, "0\n");
+	/* A deleted row is skipped by the waiting UPDATE. */
+	CHECK_EQ(q(&A, "begin; delete from t where id = 3"), 0);
+	bg_start(&b, &B, "update t set v = 99 where id = 3");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	CHECK_EQ(q(&C, "select count(*) from t"), 0);
+	CHECK_STR(C.out, "2\n");
+	teardown();
+}
+
+UNIT_TEST(txn_no_lost_update_repeatable_read)
+{
+	struct bg b;
+
+	setup();
+	CHECK_EQ(q(&A, "begin; update t set v = v + 1 where id = 1"), 0);
+	CHECK_EQ(q(&B, "begin isolation level repeatable read; select 1"), 0);
+	bg_start(&b, &B, "update t set v = v + 5 where id = 1");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(bg_join(&b), -1);
+	CHECK_STR(B.code, "40001");
+	CHECK_EQ(q(&B, "commit"), 0);
+	/* If the holder rolls back instead, the waiter goes on. */
+	CHECK_EQ(q(&A, "begin; update t set v = v + 1 where id = 1"), 0);
+	CHECK_EQ(q(&B, "begin isolation level repeatable read; select 1"), 0);
+	bg_start(&b, &B, "update t set v = v + 5 where id = 1");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "rollback"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	CHECK_EQ(q(&B, "commit"), 0);
+	CHECK_EQ(q(&C, "select v from t where id = 1"), 0);
+	CHECK_STR(C.out, "16\n");
+	teardown();
+}
+
+UNIT_TEST(txn_deadlock_detected)
+{
+	struct bg b;
+
+	setup();
+	CHECK_EQ(q(&A, "begin; update t set v = 1 where id = 1"), 0);
+	CHECK_EQ(q(&B, "begin; update t set v = 2 where id = 2"), 0);
+	bg_start(&b, &A, "update t set v = 1 where id = 2");
+	CHECK(parked(&A));
+	CHECK_EQ(q(&B, "update t set v = 2 where id = 1"), -1);
+	CHECK_STR(B.code, "40P01");
+	CHECK_EQ(q(&B, "rollback"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(q(&C, "select * from t order by id"), 0);
+	CHECK_STR(C.out, "1|1\n2|1\n3|30\n");
+	/* Three transactions in a cycle. */
+	CHECK_EQ(q(&A, "begin; update t set v = 1 where id = 1"), 0);
+	CHECK_EQ(q(&B, "begin; update t set v = 2 where id = 2"), 0);
+	CHECK_EQ(q(&C, "begin; update t set v = 3 where id = 3"), 0);
+	{
+		struct bg b2;
+
+		bg_start(&b, &A, "update t set v = 1 where id = 2");
+		CHECK(parked(&A));
+		bg_start(&b2, &B, "update t set v = 2 where id = 3");
+		CHECK(parked(&B));
+		CHECK_EQ(q(&C, "update t set v = 3 where id = 1"), -1);
+		CHECK_STR(C.code, "40P01");
+		CHECK_EQ(q(&C, "rollback"), 0);
+		CHECK_EQ(bg_join(&b2), 0);
+		CHECK_EQ(q(&B, "commit"), 0);
+		CHECK_EQ(bg_join(&b), 0);
+		CHECK_EQ(q(&A, "commit"), 0);
+	}
+	CHECK_EQ(q(&C, "select * from t order by id"), 0);
+	CHECK_STR(C.out, "1|1\n2|1\n3|2\n");
+	teardown();
+}
+
+UNIT_TEST(txn_lock_timeout)
+{
+	struct bg b;
+
+	setup();
+	CHECK_EQ(q(&A, "begin; update t set v = 1 where id = 1"), 0);
+	CHECK_EQ(q(&B, "set lock_timeout = '20ms'"), 0);
+	CHECK_EQ(q(&B, "update t set v = 2 where id = 1"), -1);
+	CHECK_STR(B.code, "55P03");
+	CHECK_EQ(q(&B, "set lock_timeout = 0"), 0);
+	bg_start(&b, &B, "update t set v = 2 where id = 1");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	teardown();
+}
+
+UNIT_TEST(txn_duplicate_key_waits)
+{
+	struct bg b;
+
+	setup();
+	CHECK_EQ(q(&A, "begin; insert into t values (7, 70)"), 0);
+	bg_start(&b, &B, "insert into t values (7, 71)");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(bg_join(&b), -1);
+	CHECK_STR(B.code, "23505");
+	CHECK_EQ(q(&A, "begin; insert into t values (8, 80)"), 0);
+	bg_start(&b, &B, "insert into t values (8, 81)");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "rollback"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	/* A delete in flight: the insert waits; after the commit, it goes. */
+	CHECK_EQ(q(&A, "begin; delete from t where id = 8"), 0);
+	bg_start(&b, &B, "insert into t values (8, 82)");
+	CHECK(parked(&B));
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(bg_join(&b), 0);
+	CHECK_EQ(q(&C, "select * from t where id >= 7 order by id"), 0);
+	CHECK_STR(C.out, "7|70\n8|82\n");
+	CHECK_EQ(q(&C, "select v from t where id = 8"), 0);
+	CHECK_STR(C.out, "82\n");
+	teardown();
+}
+
+UNIT_TEST(txn_rollback_restores_rows_and_index)
+{
+	int i;
+
+	setup();
+	CHECK_EQ(q(&A, "begin; insert into t values (4, 40); "
+		       "update t set id = 9 where id = 1; delete from t where id = 2; "
+		       "update t set v = 0; insert into t values (2, 2)"),
+		 0);
+	CHECK_EQ(q(&A, "select * from t order by id"), 0);
+	CHECK_STR(A.out, "2|2\n3|0\n4|0\n9|0\n");
+	CHECK_EQ(q(&A, "select v from t where id = 9"), 0);
+	CHECK_STR(A.out, "0\n");
+	CHECK_EQ(q(&A, "rollback"), 0);
+	CHECK_EQ(q(&A, "select * from t order by id"), 0);
+	CHECK_STR(A.out, "1|10\n2|20\n3|30\n");
+	for (i = 1; i <= 9; i++) {
+		char sql[64], want[16];
+
+		snprintf(sql, sizeof(sql), "select v from t where id = %d", i);
+		CHECK_EQ(q(&A, sql), 0);
+		snprintf(want, sizeof(want), "%d\n", i * 10);
+		CHECK_STR(A.out, i <= 3 ? want : "");
+	}
+	CHECK_EQ(q(&A, "select id from t where id > 1 and id < 10 order by id"), 0);
+	CHECK_STR(A.out, "2\n3\n");
+	CHECK_EQ(q(&A, "insert into t values (9, 90), (4, 40)"), 0);
+	CHECK_EQ(q(&A, "insert into t values (1, 1)"), -1);
+	CHECK_STR(A.code, "23505");
+	/* A failed statement in a block undoes only itself. */
+	CHECK_EQ(q(&A, "begin; update t set v = 5 where id = 9"), 0);
+	CHECK_EQ(q(&A, "insert into t values (5, 5), (1, 1)"), -1);
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(q(&A, "select * from t order by id"), 0);
+	CHECK_STR(A.out, "1|10\n2|20\n3|30\n4|40\n9|90\n");
+	teardown();
+}
+
+UNIT_TEST(txn_savepoints)
+{
+	setup();
+	CHECK_EQ(q(&A, "begin; update t set v = 1 where id = 1; savepoint a; "
+		       "update t set v = 2 where id = 1; insert into t values (4, 4); "
+		       "savepoint b; delete from t"),
+		 0);
+	CHECK_EQ(q(&A, "select count(*) from t"), 0);
+	CHECK_STR(A.out, "0\n");
+	CHECK_EQ(q(&A, "rollback to b; select * from t order by id"), 0);
+	CHECK_STR(A.out, "1|2\n2|20\n3|30\n4|4\n");
+	CHECK_EQ(q(&A, "rollback to savepoint a; select * from t order by id"), 0);
+	CHECK_STR(A.out, "1|1\n2|20\n3|30\n");
+	CHECK_EQ(q(&A, "rollback to b"), -1);
+	CHECK_STR(A.code, "3B001");
+	CHECK_EQ(q(&A, "rollback to a"), 0); /* leaves the failed state */
+	CHECK_EQ(q(&A, "savepoint c; insert into t values (1, 1)"), -1);
+	CHECK_EQ(q(&A, "release c"), -1);
+	CHECK_STR(A.code, "25P02");
+	CHECK_EQ(q(&A, "rollback to c; release savepoint a; commit"), 0);
+	CHECK_EQ(q(&B, "select * from t order by id"), 0);
+	CHECK_STR(B.out, "1|1\n2|20\n3|30\n");
+	CHECK_EQ(q(&A, "savepoint x"), -1);
+	CHECK_STR(A.code, "25P01");
+	CHECK_EQ(txn_status(A.t), 'I');
+	CHECK_EQ(q(&A, "begin"), 0);
+	CHECK_EQ(txn_status(A.t), 'T');
+	CHECK_EQ(q(&A, "select 1/0"), -1);
+	CHECK_EQ(txn_status(A.t), 'E');
+	CHECK_EQ(q(&A, "commit"), 0);
+	CHECK_EQ(txn_status(A.t), 'I');
+	teardown();
+}
+
+UNIT_TEST(txn_read_only_and_ddl)
+{
+	setup();
+	CHECK_EQ(q(&A, "begin read only; select count(*) from t"), 0);
+	CHECK_EQ(q(&A, "delete from t"), -1);
+	CHECK_STR(A.code, "25006");
+	CHECK_EQ(q(&A, "rollback"), 0);
+	CHECK_EQ(q(&A, "begin; update t set v = 0 where id = 1"), 0);
+	CHECK_EQ(q(&B, "truncate t"), -1);
+	CHECK_STR(B.code, "55006");
+	CHECK_EQ(q(&A, "truncate t; rollback"), 0); /* TRUNCATE stays */
+	CHECK_EQ(q(&B, "select count(*) from t"), 0);
+	CHECK_STR(B.out, "0\n");
+	/* A session that goes away rolls back. */
+	CHECK_EQ(q(&A, "begin; insert into t values (1, 1)"), 0);
+	sess_close(&A);
+	CHECK_EQ(q(&B, "insert into t values (1, 2)"), 0);
+	sess_open(&A);
+	teardown();
+}
+
+/* More changes than one undo block holds, rolled back and committed. */
+UNIT_TEST(txn_big_transaction)
+{
+	static char sql[32768];
+	int round, i, n;
+
+	setup();
+	for (round = 0; round < 2; round++) {
+		CHECK_EQ(q(&A, "begin; update t set v = v + 1"), 0);
+		for (i = 0; i < 20; i++) {
+			n = snprintf(sql, sizeof(sql), "insert into t values ");
+			for (int k = 0; k < 500; k++)
+				n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+					      "%s(%d, 1)", k ? "," : "",
+					      100 + i * 500 + k);
+			CHECK_EQ(q(&A, sql), 0);
+		}
+		CHECK_EQ(q(&A, "delete from t where id < 5000"), 0);
+		CHECK_EQ(q(&B, "select count(*), sum(v) from t"), 0);
+		CHECK_STR(B.out, "3|60\n"); /* none of it before COMMIT */
+		CHECK_EQ(q(&A, round ? "commit" : "rollback"), 0);
+	}
+	CHECK_EQ(q(&B, "select count(*), sum(v) from t"), 0);
+	CHECK_STR(B.out, "5100|5100\n");
+	CHECK_EQ(q(&B, "select id from t where id = 5000"), 0);
+	CHECK_STR(B.out, "5000\n");
+	teardown();
+}
+
+/* ---- stress ---------------------------------------------------------------- */
+
+#define ACCOUNTS 20
+#define START 1000
+
+struct worker {
+	pthread_t th;
+	int id, ops;
+	bool rr;
+	unsigned seed;
+	long delta[ACCOUNTS]; /* what its committed transfers did */
+	int commits, aborts, errors;
+};
+
+static volatile bool stress_stop;
+static int bad_sums;
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+	struct sess s;
+	int i;
+
+	sess_open(&s);
+	for (i = 0; i < w->ops; i++) {
+		int a = rand_r(&w->seed) % ACCOUNTS, b = rand_r(&w->seed) % ACCOUNTS;
+		int amt = rand_r(&w->seed) % 50, fate = rand_r(&w->seed) % 10;
+		char sql[256];
+		int rc;
+
+		snprintf(sql, sizeof(sql),
+			 "%s; update acc set bal = bal - %d where id = %d; "
+			 "update acc set bal = bal + %d where id = %d",
+			 w->rr ? "begin isolation level repeatable read" : "begin",
+			 amt, a, amt, b);
+		rc = q(&s, sql);
+		if (rc == 0 && fate == 0) {
+			/* A failing statement, then the block is aborted. */
+			rc = q(&s, "select 1/0");
+		}
+		if (rc == 0 && fate == 1) {
+			CHECK_EQ(q(&s, "rollback"), 0);
+			w->aborts++;
+			continue;
+		}
+		if (rc == 0 && fate == 2) /* may meet 40001 or 40P01 too */
+			rc = q(&s, "savepoint s; update acc set bal = bal + 1000"
+				   " where id = 0; rollback to s");
+		if (rc < 0) {
+			if (strcmp(s.code, "40001") && strcmp(s.code, "40P01") &&
+			    strcmp(s.code, "22012"))
+				w->errors++;
+			CHECK_EQ(q(&s, "rollback"), 0);
+			w->aborts++;
+			continue;
+		}
+		CHECK_EQ(q(&s, "commit"), 0);
+		CHECK_EQ(s.t->state, TXS_IDLE);
+		w->delta[a] -= amt;
+		w->delta[b] += amt;
+		w->commits++;
+	}
+	sess_close(&s);
+	return NULL;
+}
+
+static void *reader_main(void *p)
+{
+	struct sess s;
+
+	(void)p;
+	sess_open(&s);
+	while (!__atomic_load_n(&stress_stop, __ATOMIC_SEQ_CST)) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "%d\n", ACCOUNTS * START);
+		if (q(&s, "select sum(bal) from acc") < 0 || strcmp(s.out, want))
+			__atomic_add_fetch(&bad_sums, 1, __ATOMIC_SEQ_CST);
+	}
+	sess_close(&s);
+	return NULL;
+}
+
+static void stress(int nthreads, int ops, bool rr)
+{
+	static struct worker w[32];
+	struct sess s;
+	pthread_t reader;
+	long model[ACCOUNTS];
+	char sql[64];
+	int i, k, commits = 0, errors = 0;
+
+	db_destroy(&DB);
+	db_init(&DB);
+	sess_open(&s);
+	CHECK_EQ(q(&s, "create table acc (id int primary key, bal int)"), 0);
+	for (i = 0; i < ACCOUNTS; i++) {
+		snprintf(sql, sizeof(sql), "insert into acc values (%d, %d)", i,
+			 START);
+		CHECK_EQ(q(&s, sql), 0);
+		model[i] = START;
+	}
+	stress_stop = false;
+	bad_sums = 0;
+	pthread_create(&reader, NULL, reader_main, NULL);
+	for (i = 0; i < nthreads; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].id = i;
+		w[i].ops = ops;
+		w[i].rr = rr;
+		w[i].seed = (unsigned)(i * 7919 + nthreads);
+		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+	}
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(w[i].th, NULL);
+		for (k = 0; k < ACCOUNTS; k++)
+			model[k] += w[i].delta[k];
+		commits += w[i].commits;
+		errors += w[i].errors;
+	}
+	__atomic_store_n(&stress_stop, true, __ATOMIC_SEQ_CST);
+	pthread_join(reader, NULL);
+	CHECK_EQ(errors, 0);
+	CHECK_EQ(bad_sums, 0);
+	CHECK(commits > 0);
+	for (k = 0; k < ACCOUNTS; k++) {
+		snprintf(sql, sizeof(sql), "select bal from acc where id = %d", k);
+		CHECK_EQ(q(&s, sql), 0);
+		CHECK_EQ(atol(s.out), model[k]);
+	}
+	CHECK_EQ(q(&s, "select sum(bal), count(*) from acc"), 0);
+	snprintf(sql, sizeof(sql), "%d|%d\n", ACCOUNTS * START, ACCOUNTS);
+	CHECK_STR(s.out, sql);
+	sess_close(&s);
+}
+
+UNIT_TEST(txn_stress_transfers)
+{
+	static const int threads[] = {1, 2, 4, 8, 16};
+	unsigned i;
+
+	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		stress(threads[i], 3000 / threads[i] + 100, false);
+		stress(threads[i], 3000 / threads[i] + 100, true);
+	}
+}
+
+UNIT_MAIN()
