@@ -302,6 +302,11 @@ static int exec_create(struct exec_ctx *x, struct stmt *st, struct result *res)
 		table_free(t);
 		return -EINVAL;
 	}
+	t->pk_oid = t->oid + 1;
+	if (create_constraints(x, st, t) < 0) {
+		db_drop_table(x->db, t);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -476,6 +481,12 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return exec_set(x, st, res);
 	case ST_TRUNCATE:
 		return exec_truncate(x, st, res);
+	case ST_CREATE_INDEX:
+		return exec_create_index(x, st, res);
+	case ST_DROP_INDEX:
+		return exec_drop_index(x, st, res);
+	case ST_ALTER_TABLE:
+		return exec_alter(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

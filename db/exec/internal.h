@@ -50,6 +50,12 @@ int exec_select(struct exec_ctx *x, struct select *s, struct result *res);
 int exec_insert(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_update(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_delete(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* ddl.c */
+int exec_create_index(struct exec_ctx *x, struct stmt *st, struct result *res);
+int exec_drop_index(struct exec_ctx *x, struct stmt *st, struct result *res);
+int exec_alter(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* CREATE TABLE's UNIQUE and named PRIMARY KEY constraints on the new t. */
+int create_constraints(struct exec_ctx *x, struct stmt *st, struct table *t);
 
 /* Calls emit for the rowid of every row of t that may satisfy where (all
  * rows, or those a primary-key lookup or range scan finds): the access

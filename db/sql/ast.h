@@ -143,9 +143,54 @@ struct column_def {
 	struct sql_type type;
 	bool not_null, primary_key;
 	int pk_pos;	      /* where PRIMARY KEY was written */
+	bool unique;	      /* UNIQUE */
+	const char *constraint; /* CONSTRAINT name before PRIMARY KEY/UNIQUE */
 	struct expr *def;     /* DEFAULT expression, or NULL */
 	const char *def_src;  /* its text, kept by the catalog */
 	size_t def_len;
+};
+
+/* An index or a UNIQUE / PRIMARY KEY constraint: CREATE INDEX, a column
+ * or table constraint of CREATE TABLE, ALTER TABLE ADD. */
+struct index_def {
+	const char *name; /* given name, or NULL: PostgreSQL's default */
+	int pos;
+	bool unique, primary;
+	bool if_not_exists; /* CREATE INDEX IF NOT EXISTS */
+	const char **cols;
+	int *col_pos;
+	bool *desc;
+	int ncols;
+};
+
+enum alter_kind {
+	AT_ADD_CONSTRAINT, /* idx */
+	AT_ADD_COLUMN,	   /* col */
+	AT_DROP_COLUMN,	   /* name */
+	AT_RENAME_COLUMN,  /* name -> new_name */
+	AT_RENAME,	   /* the table -> new_name */
+	AT_SET_DEFAULT,	   /* name, col.def */
+	AT_DROP_DEFAULT,
+	AT_SET_NOT_NULL,
+	AT_DROP_NOT_NULL,
+	AT_DROP_CONSTRAINT, /* name */
+};
+
+struct alter_cmd {
+	uint8_t kind; /* enum alter_kind */
+	int pos;
+	const char *name, *new_name;
+	bool if_exists; /* ADD COLUMN IF NOT EXISTS, DROP ... IF EXISTS */
+	struct column_def *col;
+	struct index_def *idx;
+};
+
+/* CREATE/DROP INDEX, ALTER TABLE, constraints of CREATE TABLE. */
+struct ddl {
+	struct index_def *idx; /* CREATE INDEX; CREATE TABLE's constraints */
+	int nidx;
+	struct alter_cmd *cmds; /* ALTER TABLE */
+	int ncmds;
 };
 
 struct set_item {
@@ -165,6 +210,9 @@ enum stmt_kind {
 	ST_SET,
 	ST_SHOW,
 	ST_TRUNCATE,
+	ST_CREATE_INDEX, /* ddl->idx[0] on table */
+	ST_DROP_INDEX,	 /* names */
+	ST_ALTER_TABLE,	 /* ddl->cmds on table */
 };
 
 struct stmt {
@@ -195,6 +243,7 @@ struct stmt {
 	int nreturning;
 	const char *setting; /* SET/SHOW name */
 	const char *value;   /* SET value (NULL: DEFAULT) */
+	struct ddl *ddl;     /* indexes, constraints, ALTER TABLE */
 };
 
 /* Parses every statement of q[0..n) (separated by ';'). A syntax error

@@ -29,6 +29,7 @@
 #include "../common.h"
 #include "../sql/value.h"
 #include "btree.h"
+#include "index.h"
 
 #define TABLE_CHUNK_ROWS 1024
 #define TABLE_MAX_COLUMNS 256
@@ -59,6 +60,10 @@ struct table {
 	struct row ***chunks; /* chunks[c][i], NULL: free slot */
 	uint64_t nchunks, nslots, nlive;
 	struct btree pk_index; /* key: the pk columns in pk[] order */
+	char pk_name[64];      /* the primary key's name ("" : t_pkey) */
+	uint32_t pk_oid;       /* its index's oid */
+	struct index **idx;    /* secondary indexes (index.h) */
+	int nidx;
 };
 
 struct db {
@@ -97,5 +102,37 @@ struct row *table_row(const struct table *t, uint64_t rowid);
 int64_t table_pk_lookup(const struct table *t, const struct datum *key);
 /* A copy of n datums and their bytes in one heap block (NULL: no memory). */
 struct row *row_copy(const struct datum *vals, int n);
+
+/* Indexes of a table for the catalog (pg_class, pg_index): index 0 is
+ * the primary key when there is one, then the secondary indexes in
+ * creation order. */
+struct index_info {
+	const char *name;
+	uint32_t oid;
+	int ncols;
+	const int *cols; /* table column numbers (0-based), key order */
+	bool unique, primary;
+	bool constraint; /* a UNIQUE constraint's index */
+	const struct index *index; /* NULL for the primary key */
+};
+
+int table_nindexes(const struct table *t);
+/* Fills *out for index i (0 <= i < table_nindexes); false otherwise. */
+bool table_index_info(const struct table *t, int i, struct index_info *out);
+/* The primary key's name: pk_name, or t_pkey. */
+const char *table_pk_name(const struct table *t);
+/* Makes cols (n of them) t's primary key named name (NULL: t_pkey) and
+ * indexes every row: 23505 on a duplicate key, 23502 on a NULL; t is
+ * unchanged on error. The caller checks that t has no primary key. */
+int table_add_primary_key(struct table *t, const int *cols, int n,
+			  const char *name, uint32_t oid, struct db_error *err);
+void table_drop_primary_key(struct table *t);
+/* Changes the row format: every row is rebuilt with ncols columns, column
+ * i from old column map[i] or, for map[i] < 0, fill[i]; then cols (taken
+ * over) replaces t->cols. Indexes are not touched (the caller renumbers
+ * or drops those on removed columns). 53200 leaves t unchanged. */
+int table_rewrite(struct table *t, struct column *cols, int ncols,
+		  const int *map, const struct datum *fill,
+		  struct db_error *err);
 
 #endif
