@@ -40,8 +40,10 @@ static int no_column(struct exec_ctx *x, const struct table *t,
 }
 
 /* The table column numbers of d's columns (42703 for an unknown one). */
+enum key_ctx { IN_INDEX, IN_CREATE, IN_ALTER }; /* who names the columns */
+
 static int resolve_cols(struct exec_ctx *x, const struct table *t,
-			const struct index_def *d, bool constraint, int *cols)
+			const struct index_def *d, enum key_ctx how, int *cols)
 {
 	int k;
 
@@ -51,9 +53,11 @@ static int resolve_cols(struct exec_ctx *x, const struct table *t,
 			      INDEX_MAX_COLUMNS);
 	for (k = 0; k < d->ncols; k++) {
 		cols[k] = find_col(t, d->cols[k]);
-		if (cols[k] < 0 && !constraint)
+		if (cols[k] < 0 && how == IN_INDEX)
 			return db_err(x->err, "42703",
 				      "column \"%s\" does not exist", d->cols[k]);
+		if (cols[k] < 0 && how == IN_ALTER)
+			return no_column(x, t, d->cols[k]);
 		if (cols[k] < 0)
 			return db_err_pos(x->err, sql_char_pos(x->query, d->pos),
 					  "42703",
@@ -71,12 +75,13 @@ static int name_taken(struct exec_ctx *x, const char *name)
 
 /* Adds d (a constraint or an index) to t; name_out gets the name used. */
 static int add_index(struct exec_ctx *x, struct table *t,
-		     const struct index_def *d, bool constraint)
+		     const struct index_def *d, enum key_ctx how)
 {
+	bool constraint = how != IN_INDEX;
 	int cols[INDEX_MAX_COLUMNS];
 	char name[64];
 
-	if (resolve_cols(x, t, d, constraint, cols) < 0)
+	if (resolve_cols(x, t, d, how, cols) < 0)
 		return -EINVAL;
 	if (d->primary && t->npk)
 		return db_err(x->err, "42P16",
@@ -109,7 +114,7 @@ int exec_create_index(struct exec_ctx *x, struct stmt *st, struct result *res)
 	if (!t)
 		return db_err(x->err, "42P01", "relation \"%s\" does not exist",
 			      st->table);
-	if (resolve_cols(x, t, d, false, cols) < 0)
+	if (resolve_cols(x, t, d, IN_INDEX, cols) < 0)
 		return -EINVAL;
 	if (d->name && db_name_taken(x->db, d->name)) {
 		if (!d->if_not_exists)
@@ -120,7 +125,7 @@ int exec_create_index(struct exec_ctx *x, struct stmt *st, struct result *res)
 	}
 	if (x->describe_only)
 		return 0;
-	return add_index(x, t, d, false);
+	return add_index(x, t, d, IN_INDEX);
 }
 
 /* "You can drop constraint c on table t instead." (the hint lives in
@@ -201,7 +206,7 @@ int create_constraints(struct exec_ctx *x, struct stmt *st, struct table *t)
 		if (c->primary_key && c->constraint)
 			snprintf(t->pk_name, sizeof(t->pk_name), "%s",
 				 c->constraint);
-		if (c->unique && add_index(x, t, &d, true) < 0)
+		if (c->unique && add_index(x, t, &d, IN_CREATE) < 0)
 			return -EINVAL;
 	}
 	for (i = 0; st->ddl && i < st->ddl->nidx; i++) {
@@ -215,7 +220,7 @@ int create_constraints(struct exec_ctx *x, struct stmt *st, struct table *t)
 					  t->name);
 		if (d->primary && d->name && db_name_taken(x->db, d->name))
 			return name_taken(x, d->name);
-		if (add_index(x, t, d, true) < 0)
+		if (add_index(x, t, d, IN_CREATE) < 0)
 			return -EINVAL;
 		if (d->primary)
 			t->pk_oid = t->oid + 1;
@@ -344,7 +349,7 @@ static int add_column(struct exec_ctx *x, struct table *t,
 				      .col_pos = &c->pos,
 				      .ncols = 1};
 
-		if (add_index(x, t, &d, true) < 0) {
+		if (add_index(x, t, &d, IN_ALTER) < 0) {
 			struct db_error keep = *x->err;
 			struct alter_cmd undo = {.name = c->name};
 
@@ -478,8 +483,10 @@ static int alter_column(struct exec_ctx *x, struct table *t,
 	case AT_SET_DEFAULT:
 		cmd->col->name = col->name;
 		cmd->col->type = col->type;
-		if (bind_default(x, cmd->col, &ignored) < 0)
+		if (bind_default(x, cmd->col, &ignored) < 0) {
+			x->err->position = 0; /* PostgreSQL reports none */
 			return -EINVAL;
+		}
 		src = heap_strndup(cmd->col->def_src, cmd->col->def_len);
 		if (!src)
 			return db_err_oom(x->err);
@@ -512,7 +519,7 @@ static int alter_one(struct exec_ctx *x, struct table *t,
 {
 	switch (cmd->kind) {
 	case AT_ADD_CONSTRAINT:
-		return add_index(x, t, cmd->idx, true);
+		return add_index(x, t, cmd->idx, IN_ALTER);
 	case AT_ADD_COLUMN:
 		return add_column(x, t, cmd);
 	case AT_DROP_COLUMN:
