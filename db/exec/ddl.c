@@ -195,6 +195,10 @@ int create_constraints(struct exec_ctx *x, struct stmt *st, struct table *t)
 {
 	int i;
 
+	if (t->npk)
+		index_choose_name(x->db, t, t->pk, 0, "pkey", t->pk_name,
+				  sizeof(t->pk_name));
+
 	for (i = 0; i < st->ncols; i++) {
 		struct column_def *c = &st->cols[i];
 		struct index_def d = {.name = c->constraint,

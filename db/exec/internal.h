@@ -57,9 +57,29 @@ int exec_alter(struct exec_ctx *x, struct stmt *st, struct result *res);
 /* CREATE TABLE's UNIQUE and named PRIMARY KEY constraints on the new t. */
 int create_constraints(struct exec_ctx *x, struct stmt *st, struct table *t);
 
-/* Calls emit for the rowid of every row of t that may satisfy where (all
- * rows, or those a primary-key lookup or range scan finds): the access
- * path. The caller still applies where to each row. */
+/* An access path (plan.c): a scan of the table, or of one index: the
+ * first neq columns equal to key[], then the next one within [lo, hi]
+ * or equal to one of in[0..nin). */
+struct access_path {
+	bool use_index;
+	struct index_info ix;
+	int neq;
+	struct datum key[INDEX_MAX_COLUMNS];
+	bool has_lo, has_hi;
+	struct datum lo, hi;
+	struct datum *in;
+	int nin;
+	int score; /* how selective: 1000 for at most one row */
+};
+
+/* Chooses the access path of t for where (see plan.c). */
+int plan_access(struct exec_ctx *x, struct table *t, const struct expr *where,
+		struct access_path *p);
+/* Calls emit for the rowid of every row the path finds. */
+int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
+	     int (*emit)(void *ctx, uint64_t rowid), void *ctx);
+/* plan_access then path_run: every row of t that may satisfy where. The
+ * caller still applies where to each row. */
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	       int (*emit)(void *ctx, uint64_t rowid), void *ctx);
 
