@@ -303,7 +303,8 @@ static int exec_create(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return -EINVAL;
 	}
 	t->pk_oid = t->oid + 1;
-	if (create_constraints(x, st, t) < 0) {
+	if (create_serials(x, st, t) < 0 || create_constraints(x, st, t) < 0) {
+		seq_drop_owned(x->db, t->oid);
 		db_drop_table(x->db, t);
 		return -EINVAL;
 	}
@@ -327,6 +328,7 @@ static int exec_drop(struct exec_ctx *x, struct stmt *st, struct result *res)
 		struct table *t = db_find_table(x->db, st->names[i]);
 
 		if (t) {
+			seq_drop_owned(x->db, t->oid);
 			db_drop_table(x->db, t);
 			continue;
 		}
@@ -487,6 +489,10 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return exec_drop_index(x, st, res);
 	case ST_ALTER_TABLE:
 		return exec_alter(x, st, res);
+	case ST_CREATE_SEQUENCE:
+		return exec_create_seq(x, st, res);
+	case ST_DROP_SEQUENCE:
+		return exec_drop_seq(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

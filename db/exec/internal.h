@@ -56,6 +56,15 @@ int exec_drop_index(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_alter(struct exec_ctx *x, struct stmt *st, struct result *res);
 /* CREATE TABLE's UNIQUE and named PRIMARY KEY constraints on the new t. */
 int create_constraints(struct exec_ctx *x, struct stmt *st, struct table *t);
+/* seq.c */
+int exec_create_seq(struct exec_ctx *x, struct stmt *st, struct result *res);
+int exec_drop_seq(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* The sequences and defaults of CREATE TABLE's serial columns. */
+int create_serials(struct exec_ctx *x, struct stmt *st, struct table *t);
+bool is_seq_func(const char *name);
+int bind_seq_func(struct bind_ctx *b, struct expr *e);
+int eval_seq_func(struct exec_ctx *x, const struct expr *e,
+		  const struct eval_env *env, struct datum *out);
 
 /* An access path (plan.c): a scan of the table, or of one index: the
  * first neq columns equal to key[], then the next one within [lo, hi]

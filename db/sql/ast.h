@@ -144,6 +144,7 @@ struct column_def {
 	bool not_null, primary_key;
 	int pk_pos;	      /* where PRIMARY KEY was written */
 	bool unique;	      /* UNIQUE */
+	bool serial;	      /* serial, bigserial, smallserial (type set) */
 	const char *constraint; /* CONSTRAINT name before PRIMARY KEY/UNIQUE */
 	struct expr *def;     /* DEFAULT expression, or NULL */
 	const char *def_src;  /* its text, kept by the catalog */
@@ -185,8 +186,16 @@ struct alter_cmd {
 	struct index_def *idx;
 };
 
+/* CREATE SEQUENCE's options (has_*: given). */
+struct seq_def {
+	uint8_t type; /* TYPE_INT2/4/8; 0: bigint */
+	int64_t inc, start, min, max;
+	bool has_inc, has_start, has_min, has_max;
+};
+
 /* CREATE/DROP INDEX, ALTER TABLE, constraints of CREATE TABLE. */
 struct ddl {
+	struct seq_def seq; /* CREATE SEQUENCE */
 	struct index_def *idx; /* CREATE INDEX; CREATE TABLE's constraints */
 	int nidx;
 	struct alter_cmd *cmds; /* ALTER TABLE */
@@ -213,6 +222,8 @@ enum stmt_kind {
 	ST_CREATE_INDEX, /* ddl->idx[0] on table */
 	ST_DROP_INDEX,	 /* names */
 	ST_ALTER_TABLE,	 /* ddl->cmds on table */
+	ST_CREATE_SEQUENCE, /* table: its name, ddl->seq */
+	ST_DROP_SEQUENCE,   /* names */
 };
 
 struct stmt {

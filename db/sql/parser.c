@@ -992,12 +992,33 @@ static int parse_delete(struct parser *p, struct stmt *st)
 	return parse_returning(p, st);
 }
 
+/* serial types: integer columns whose default is a new sequence. */
+static bool parse_serial(struct parser *p, struct column_def *c)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+	} serials[] = {{"serial", TYPE_INT4},	  {"serial4", TYPE_INT4},
+		       {"bigserial", TYPE_INT8},  {"serial8", TYPE_INT8},
+		       {"smallserial", TYPE_INT2}, {"serial2", TYPE_INT2}};
+	unsigned k;
+
+	for (k = 0; k < sizeof(serials) / sizeof(serials[0]); k++)
+		if (peek_kw(p, serials[k].name)) {
+			p->i++;
+			c->type = (struct sql_type){serials[k].type, -1};
+			c->serial = c->not_null = true;
+			return true;
+		}
+	return false;
+}
+
 static int parse_column_def(struct parser *p, struct stmt *st)
 {
 	struct column_def c = {0};
 
 	if (!(c.name = parse_name(p, &c.pos, false)) ||
-	    parse_type(p, &c.type) < 0)
+	    (!parse_serial(p, &c) && parse_type(p, &c.type) < 0))
 		return -EINVAL;
 	for (;;) {
 		if (accept_kw(p, "not")) {
@@ -1291,11 +1312,90 @@ static int parse_alter(struct parser *p, struct stmt *st)
 	return 0;
 }
 
+/* A signed integer literal of a sequence option. */
+static int parse_seq_int(struct parser *p, int64_t *v)
+{
+	bool neg = accept_op(p, "-");
+
+	if (cur(p)->kind != TOK_INT)
+		return syntax_error(p);
+	*v = neg ? -cur(p)->ival : cur(p)->ival;
+	p->i++;
+	return 0;
+}
+
+/* CREATE SEQUENCE [IF NOT EXISTS] name [AS type] [INCREMENT [BY] n]
+ * [MINVALUE n | NO MINVALUE] [MAXVALUE n | NO MAXVALUE] [START [WITH] n]
+ * [CACHE n] [NO CYCLE] */
+static int parse_create_sequence(struct parser *p, struct stmt *st)
+{
+	struct seq_def *d;
+	int64_t ignored;
+
+	st->kind = ST_CREATE_SEQUENCE;
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "not") < 0 || expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		st->if_exists = true;
+	}
+	if (!(st->table = parse_name(p, &st->table_pos, false)) ||
+	    !ddl_of(p, st))
+		return -EINVAL;
+	d = &st->ddl->seq;
+	for (;;) {
+		if (accept_kw(p, "as")) {
+			struct sql_type t;
+
+			if (parse_type(p, &t) < 0)
+				return -EINVAL;
+			if (!type_is_int(t.id))
+				return db_err(p->err, "22023",
+					      "sequence type must be smallint, "
+					      "integer, or bigint");
+			d->type = t.id;
+		} else if (accept_kw(p, "increment")) {
+			accept_kw(p, "by");
+			if (parse_seq_int(p, &d->inc) < 0)
+				return -EINVAL;
+			d->has_inc = true;
+		} else if (accept_kw(p, "minvalue")) {
+			if (parse_seq_int(p, &d->min) < 0)
+				return -EINVAL;
+			d->has_min = true;
+		} else if (accept_kw(p, "maxvalue")) {
+			if (parse_seq_int(p, &d->max) < 0)
+				return -EINVAL;
+			d->has_max = true;
+		} else if (accept_kw(p, "start")) {
+			accept_kw(p, "with");
+			if (parse_seq_int(p, &d->start) < 0)
+				return -EINVAL;
+			d->has_start = true;
+		} else if (accept_kw(p, "cache")) {
+			if (parse_seq_int(p, &ignored) < 0)
+				return -EINVAL;
+		} else if (accept_kw(p, "no")) {
+			if (!accept_kw(p, "minvalue") && !accept_kw(p, "maxvalue") &&
+			    expect_kw(p, "cycle") < 0)
+				return -EINVAL;
+		} else if (peek_kw(p, "cycle") || peek_kw(p, "owned")) {
+			return db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos),
+					  "0A000",
+					  "%s is not supported by unidb yet",
+					  cur(p)->text);
+		} else {
+			return 0;
+		}
+	}
+}
+
 static int parse_create(struct parser *p, struct stmt *st)
 {
 	st->kind = ST_CREATE_TABLE;
 	if (peek_kw(p, "unique") || peek_kw(p, "index"))
 		return parse_create_index(p, st);
+	if (accept_kw(p, "sequence"))
+		return parse_create_sequence(p, st);
 	if (!peek_kw(p, "table")) {
 		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
 			   "only CREATE TABLE is supported by unidb yet");
@@ -1345,8 +1445,10 @@ static int parse_create(struct parser *p, struct stmt *st)
 static int parse_drop(struct parser *p, struct stmt *st)
 {
 	st->kind = ST_DROP_TABLE;
-	if (accept_kw(p, "index")) {
-		st->kind = ST_DROP_INDEX;
+	if (peek_kw(p, "index") || peek_kw(p, "sequence")) {
+		st->kind = accept_kw(p, "index") ? ST_DROP_INDEX
+						 : ST_DROP_SEQUENCE;
+		p->i += st->kind == ST_DROP_SEQUENCE;
 		accept_kw(p, "concurrently");
 		if (accept_kw(p, "if")) {
 			if (expect_kw(p, "exists") < 0)

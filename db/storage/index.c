@@ -227,7 +227,8 @@ bool db_name_taken(struct db *db, const char *name)
 	struct table *t;
 	int i, pos;
 
-	if (db_find_table(db, name) || index_find(db, name, &t, &pos))
+	if (db_find_table(db, name) || index_find(db, name, &t, &pos) ||
+	    seq_find(db, name))
 		return true;
 	for (i = 0; i < db->ntables; i++)
 		if (db->tables[i]->npk && !strcmp(table_pk_name(db->tables[i]), name))

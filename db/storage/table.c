@@ -22,6 +22,7 @@ void db_destroy(struct db *db)
 	for (i = 0; i < db->ntables; i++)
 		table_free(db->tables[i]);
 	db->ntables = 0;
+	seq_free_all(db);
 }
 
 struct table *db_find_table(struct db *db, const char *name)

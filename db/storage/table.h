@@ -30,6 +30,7 @@
 #include "../sql/value.h"
 #include "btree.h"
 #include "index.h"
+#include "sequence.h"
 
 #define TABLE_CHUNK_ROWS 1024
 #define TABLE_MAX_COLUMNS 256
@@ -71,6 +72,9 @@ struct db {
 	struct table *tables[CATALOG_MAX_TABLES];
 	int ntables;
 	uint32_t next_oid;
+	struct sequence **seqs; /* sequence.h */
+	int nseqs;
+	struct sequence *last_seq; /* lastval()'s sequence */
 };
 
 void db_init(struct db *db);
