@@ -151,10 +151,14 @@ int exec_drop_index(struct exec_ctx *x, struct stmt *st, struct result *res)
 	for (i = 0; i < st->nnames; i++) {
 		struct index *ix = index_find(x->db, st->names[i], &t, &pos);
 
-		if (db_find_table(x->db, st->names[i])) {
+		if (db_find_table(x->db, st->names[i]) ||
+		    seq_find(x->db, st->names[i])) {
 			db_err(x->err, "42809", "\"%s\" is not an index",
 			       st->names[i]);
-			x->err->hint = "Use DROP TABLE to remove a table.";
+			x->err->hint = seq_find(x->db, st->names[i])
+					       ? "Use DROP SEQUENCE to remove a "
+						 "sequence."
+					       : "Use DROP TABLE to remove a table.";
 			return -EINVAL;
 		}
 		if ((ix && ix->constraint) ||
@@ -292,6 +296,10 @@ static int add_column(struct exec_ctx *x, struct table *t,
 	struct datum *fill;
 	int *map, i, n = t->ncols + 1;
 
+	if (c->serial)
+		return db_err(x->err, "0A000",
+			      "serial columns in ALTER TABLE ADD COLUMN are not "
+			      "supported by unidb yet");
 	if (find_col(t, c->name) >= 0) {
 		if (!cmd->if_exists)
 			return db_err(x->err, "42701",

@@ -45,3 +45,7 @@ DROP SEQUENCE IF EXISTS down, fresh;
 DROP TABLE s, s2, t;
 SELECT nextval('s_id_seq');
 DROP SEQUENCE counter;
+-- sequences are not indexes; serial needs CREATE TABLE here
+CREATE SEQUENCE q;
+DROP INDEX q;
+DROP SEQUENCE q;
