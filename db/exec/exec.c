@@ -493,6 +493,9 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return exec_create_seq(x, st, res);
 	case ST_DROP_SEQUENCE:
 		return exec_drop_seq(x, st, res);
+	case ST_VACUUM:
+	case ST_ANALYZE:
+		return exec_vacuum(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

@@ -92,6 +92,12 @@ int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	       int (*emit)(void *ctx, uint64_t rowid), void *ctx);
 
+/* Rows of a set-returning function in FROM (f->func; srf.c), one column
+ * named by f->alias or the function; describe_only binds only. */
+int srf_rows(struct exec_ctx *x, struct from_item *f, struct result *res);
+/* VACUUM, ANALYZE: check the tables exist (vacuum.c). */
+int exec_vacuum(struct exec_ctx *x, struct stmt *st, struct result *res);
+
 /* 42P01 "relation \"x\" does not exist" at pos. */
 int no_relation(struct exec_ctx *x, const char *name, int pos);
 

@@ -95,7 +95,8 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 					   &one) < 0)
 				return -EINVAL;
 		} else {
-			if (exec_select(x, f->sub, &q->src[i].sub) < 0)
+			if (f->func ? srf_rows(x, f, &q->src[i].sub) < 0
+				    : exec_select(x, f->sub, &q->src[i].sub) < 0)
 				return -EINVAL;
 			one.n = q->src[i].sub.ncols;
 			one.cols = arena_alloc(x->a, sizeof(*one.cols) *
@@ -103,7 +104,9 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 			if (!one.cols)
 				return db_err_oom(x->err);
 			for (k = 0; k < one.n; k++) {
-				one.cols[k].table = f->alias;
+				one.cols[k].table = f->alias   ? f->alias
+						    : f->func ? f->func->name
+							      : NULL;
 				one.cols[k].name = q->src[i].sub.cols[k].name;
 				one.cols[k].type = q->src[i].sub.cols[k].type;
 			}
@@ -112,6 +115,11 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 			const char *a = s->from[k].alias ? s->from[k].alias
 							 : s->from[k].table;
 			const char *b = f->alias ? f->alias : f->table;
+
+			if (!a && s->from[k].func)
+				a = s->from[k].func->name;
+			if (!b && f->func)
+				b = f->func->name;
 
 			if (a && b && !strcmp(a, b))
 				return db_err(x->err, "42712",

@@ -61,9 +61,13 @@ static void conn_main(void *arg)
 		pg_refuse(&io, "53300", "sorry, too many clients already");
 	else
 		pg_session_run(&the_db, &io, c->pid, (int32_t)(time_ns() >> 3));
-	__atomic_sub_fetch(&nconns, 1, __ATOMIC_ACQ_REL);
 	net_close(c->sock);
 	kfree(c);
+	/* The guest's memory whenever the server falls idle (e.g. after
+	 * pgbench -i): bench/pgbench/run reads this line (docs/db.md). */
+	if (__atomic_sub_fetch(&nconns, 1, __ATOMIC_ACQ_REL) == 0)
+		printk("unidb: idle, memory used %llu KiB\n",
+		       (unsigned long long)mem_used_kib());
 }
 
 static int cmd_db(int argc, char **argv)

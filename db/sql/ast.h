@@ -108,8 +108,9 @@ enum join_kind { JOIN_FIRST, JOIN_CROSS, JOIN_INNER, JOIN_LEFT };
 struct select;
 
 struct from_item {
-	const char *table; /* NULL for a subquery */
+	const char *table; /* NULL for a subquery or a function */
 	struct select *sub;
+	struct expr *func; /* FROM f(args): a set-returning function */
 	const char *alias;
 	int pos;
 	uint8_t join; /* how it joins the items before it */
@@ -224,6 +225,8 @@ enum stmt_kind {
 	ST_ALTER_TABLE,	 /* ddl->cmds on table */
 	ST_CREATE_SEQUENCE, /* table: its name, ddl->seq */
 	ST_DROP_SEQUENCE,   /* names */
+	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
+	ST_ANALYZE,
 };
 
 struct stmt {

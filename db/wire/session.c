@@ -398,7 +398,8 @@ static char *heap_str(const char *s)
 static bool is_utility(const struct stmt *st)
 {
 	return st->kind == ST_CREATE_TABLE || st->kind == ST_DROP_TABLE ||
-	       st->kind == ST_SET || st->kind == ST_TRUNCATE;
+	       st->kind == ST_SET || st->kind == ST_TRUNCATE ||
+	       st->kind == ST_VACUUM || st->kind == ST_ANALYZE;
 }
 
 /* Parses and binds ps's query once: errors, inferred parameter types and
