@@ -65,6 +65,10 @@ bool is_seq_func(const char *name);
 int bind_seq_func(struct bind_ctx *b, struct expr *e);
 int eval_seq_func(struct exec_ctx *x, const struct expr *e,
 		  const struct eval_env *env, struct datum *out);
+/* A full row for table t from the values given for cols (INSERT's
+ * defaults and NOT NULL check); used by COPY FROM. */
+int insert_build_row(struct exec_ctx *x, struct table *t, const int *cols,
+		     int n, struct datum *given, struct datum **out);
 
 /* An access path (plan.c): a scan of the table, or of one index: the
  * first neq columns equal to key[], then the next one within [lo, hi]

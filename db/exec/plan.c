@@ -211,7 +211,7 @@ static int scan_range(struct exec_ctx *x, const struct table *t,
 	struct datum key[INDEX_MAX_COLUMNS + 1];
 	struct btree_iter it;
 	const struct datum *k;
-	uint64_t id, n = 0;
+	uint64_t id;
 	int nseek = p->neq;
 
 	memcpy(key, p->key, sizeof(key[0]) * (size_t)p->neq);
@@ -221,9 +221,7 @@ static int scan_range(struct exec_ctx *x, const struct table *t,
 	while (btree_next(&it, &k, &id)) {
 		if (!in_range(p, k, eq_last))
 			break;
-		if ((++n & 4095) == 0 && exec_check_interrupt(x) < 0)
-			return -EINVAL;
-		if (emit(ctx, id) < 0)
+		if (exec_tick(x) < 0 || emit(ctx, id) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -260,9 +258,7 @@ int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
 	if (p->use_index)
 		return scan_range(x, t, p, NULL, emit, ctx);
 	for (id = 0; id < t->nslots; id++) {
-		if ((id & 4095) == 4095 && exec_check_interrupt(x) < 0)
-			return -EINVAL;
-		if (table_row(t, id) && emit(ctx, id) < 0)
+		if (exec_tick(x) < 0 || (table_row(t, id) && emit(ctx, id) < 0))
 			return -EINVAL;
 	}
 	return 0;

@@ -488,6 +488,8 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 		bool matched = false;
 		struct batch *cand = &right;
 
+		if (exec_tick(x) < 0)
+			return -EINVAL;
 		if (hashed) {
 			struct hentry *e = left->rows[a][ls].null
 						   ? NULL
@@ -502,6 +504,8 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 						       cand->rows[c], rw);
 			bool ok = true;
 
+			if (exec_tick(x) < 0)
+				return -EINVAL;
 			if (!row)
 				return -EINVAL;
 			env.row = row;
@@ -690,8 +694,8 @@ static int aggregate(struct exec_ctx *x, struct sel *q, struct batch *in,
 		struct hentry *e;
 		bool added;
 
-		if (!key)
-			return db_err_oom(x->err);
+		if (!key || exec_tick(x) < 0)
+			return key ? -EINVAL : db_err_oom(x->err);
 		for (i = 0; i < s->ngroup; i++)
 			if (eval(x, s->group[i], &env, &key[i]) < 0)
 				return -EINVAL;
@@ -824,6 +828,8 @@ static int finish(struct exec_ctx *x, struct sel *q, struct out_row *rows,
 		if (!tmp)
 			return db_err_oom(x->err);
 		merge_sort(q, rows, tmp, n);
+		if (exec_check_interrupt(x) < 0)
+			return -EINVAL;
 	}
 	start = q->offset > 0 ? (uint64_t)q->offset : 0;
 	end = q->limit >= 0 ? start + (uint64_t)q->limit : n;
