@@ -302,6 +302,12 @@ static int exec_create(struct exec_ctx *x, struct stmt *st, struct result *res)
 		table_free(t);
 		return -EINVAL;
 	}
+	t->pk_oid = t->oid + 1;
+	if (create_serials(x, st, t) < 0 || create_constraints(x, st, t) < 0) {
+		seq_drop_owned(x->db, t->oid);
+		db_drop_table(x->db, t);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -324,6 +330,7 @@ static int exec_drop(struct exec_ctx *x, struct stmt *st, struct result *res)
 		if (t && txn_ddl(x, t) < 0)
 			return -EINVAL;
 		if (t) {
+			seq_drop_owned(x->db, t->oid);
 			db_drop_table(x->db, t);
 			continue;
 		}
@@ -508,6 +515,16 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return exec_set(x, st, res);
 	case ST_TRUNCATE:
 		return exec_truncate(x, st, res);
+	case ST_CREATE_INDEX:
+		return exec_create_index(x, st, res);
+	case ST_DROP_INDEX:
+		return exec_drop_index(x, st, res);
+	case ST_ALTER_TABLE:
+		return exec_alter(x, st, res);
+	case ST_CREATE_SEQUENCE:
+		return exec_create_seq(x, st, res);
+	case ST_DROP_SEQUENCE:
+		return exec_drop_seq(x, st, res);
 	case ST_VACUUM:
 	case ST_ANALYZE:
 		return exec_vacuum(x, st, res);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* expr.c: binding and evaluating expressions (see expr.h). */
 #include "expr.h"
+#include "internal.h" /* sequence functions (seq.c) */
 
 #include <ctype.h>
 #include <stdio.h>
@@ -418,6 +419,8 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 	unsigned k;
 	int r;
 
+	if (is_seq_func(n))
+		return bind_seq_func(b, e);
 	for (k = 0; k < sizeof(agg_names) / sizeof(agg_names[0]); k++)
 		if (!strcmp(n, agg_names[k].name)) {
 			e->agg = (uint8_t)agg_names[k].agg;
@@ -904,6 +907,8 @@ static int eval_func(struct exec_ctx *x, const struct expr *e,
 	const char *s;
 	int i;
 
+	if (is_seq_func(e->name))
+		return eval_seq_func(x, e, env, out);
 	if (e->fn)
 		return func_eval(x, e, env, out);
 	if (!strcmp(e->name, "coalesce")) {

@@ -50,18 +50,54 @@ int exec_select(struct exec_ctx *x, struct select *s, struct result *res);
 int exec_insert(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_update(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_delete(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* ddl.c */
+int exec_create_index(struct exec_ctx *x, struct stmt *st, struct result *res);
+int exec_drop_index(struct exec_ctx *x, struct stmt *st, struct result *res);
+int exec_alter(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* CREATE TABLE's UNIQUE and named PRIMARY KEY constraints on the new t. */
+int create_constraints(struct exec_ctx *x, struct stmt *st, struct table *t);
+/* seq.c */
+int exec_create_seq(struct exec_ctx *x, struct stmt *st, struct result *res);
+int exec_drop_seq(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* The sequences and defaults of CREATE TABLE's serial columns. */
+int create_serials(struct exec_ctx *x, struct stmt *st, struct table *t);
+bool is_seq_func(const char *name);
+int bind_seq_func(struct bind_ctx *b, struct expr *e);
+int eval_seq_func(struct exec_ctx *x, const struct expr *e,
+		  const struct eval_env *env, struct datum *out);
 /* A full row for table t from the values given for cols (INSERT's
  * defaults and NOT NULL check); used by COPY FROM. */
 int insert_build_row(struct exec_ctx *x, struct table *t, const int *cols,
 		     int n, struct datum *given, struct datum **out);
 
-/* Calls emit for the rowid of every row of t that may satisfy where (all
- * rows, or those a primary-key lookup or range scan finds): the access
- * path. The caller still applies where to each row. */
+/* An access path (plan.c): a scan of the table, or of one index: the
+ * first neq columns equal to key[], then the next one within [lo, hi]
+ * or equal to one of in[0..nin). */
+struct access_path {
+	bool use_index;
+	struct index_info ix;
+	int neq;
+	struct datum key[INDEX_MAX_COLUMNS];
+	bool has_lo, has_hi;
+	struct datum lo, hi;
+	struct datum *in;
+	int nin;
+	int score; /* how selective: 1000 for at most one row */
+};
+
+/* Chooses the access path of t for where (see plan.c). */
+int plan_access(struct exec_ctx *x, struct table *t, const struct expr *where,
+		struct access_path *p);
+/* Calls emit for the rowid of every row the path finds. */
+int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
+	     int (*emit)(void *ctx, uint64_t rowid), void *ctx);
+/* plan_access then path_run: every row of t that may satisfy where. The
+ * caller still applies where to each row. */
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	       int (*emit)(void *ctx, uint64_t rowid), void *ctx);
 
-/* Whether table_scan() reads every row (no key lookup or range). */
+/* Whether the access path plan_access chooses reads every row (no index
+ * lookup or range). */
 bool table_scan_is_full(struct exec_ctx *x, struct table *t,
 			const struct expr *where);
 

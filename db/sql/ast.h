@@ -145,9 +145,63 @@ struct column_def {
 	struct sql_type type;
 	bool not_null, primary_key;
 	int pk_pos;	      /* where PRIMARY KEY was written */
+	bool unique;	      /* UNIQUE */
+	bool serial;	      /* serial, bigserial, smallserial (type set) */
+	const char *constraint; /* CONSTRAINT name before PRIMARY KEY/UNIQUE */
 	struct expr *def;     /* DEFAULT expression, or NULL */
 	const char *def_src;  /* its text, kept by the catalog */
 	size_t def_len;
+};
+
+/* An index or a UNIQUE / PRIMARY KEY constraint: CREATE INDEX, a column
+ * or table constraint of CREATE TABLE, ALTER TABLE ADD. */
+struct index_def {
+	const char *name; /* given name, or NULL: PostgreSQL's default */
+	int pos;
+	bool unique, primary;
+	bool if_not_exists; /* CREATE INDEX IF NOT EXISTS */
+	const char **cols;
+	int *col_pos;
+	bool *desc;
+	int ncols;
+};
+
+enum alter_kind {
+	AT_ADD_CONSTRAINT, /* idx */
+	AT_ADD_COLUMN,	   /* col */
+	AT_DROP_COLUMN,	   /* name */
+	AT_RENAME_COLUMN,  /* name -> new_name */
+	AT_RENAME,	   /* the table -> new_name */
+	AT_SET_DEFAULT,	   /* name, col.def */
+	AT_DROP_DEFAULT,
+	AT_SET_NOT_NULL,
+	AT_DROP_NOT_NULL,
+	AT_DROP_CONSTRAINT, /* name */
+};
+
+struct alter_cmd {
+	uint8_t kind; /* enum alter_kind */
+	int pos;
+	const char *name, *new_name;
+	bool if_exists; /* ADD COLUMN IF NOT EXISTS, DROP ... IF EXISTS */
+	struct column_def *col;
+	struct index_def *idx;
+};
+
+/* CREATE SEQUENCE's options (has_*: given). */
+struct seq_def {
+	uint8_t type; /* TYPE_INT2/4/8; 0: bigint */
+	int64_t inc, start, min, max;
+	bool has_inc, has_start, has_min, has_max;
+};
+
+/* CREATE/DROP INDEX, ALTER TABLE, constraints of CREATE TABLE. */
+struct ddl {
+	struct seq_def seq; /* CREATE SEQUENCE */
+	struct index_def *idx; /* CREATE INDEX; CREATE TABLE's constraints */
+	int nidx;
+	struct alter_cmd *cmds; /* ALTER TABLE */
+	int ncmds;
 };
 
 struct set_item {
@@ -168,6 +222,11 @@ enum stmt_kind {
 	ST_SHOW,
 	ST_TRUNCATE,
 	ST_TXN, /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ... (txn_op) */
+	ST_CREATE_INDEX, /* ddl->idx[0] on table */
+	ST_DROP_INDEX,	 /* names */
+	ST_ALTER_TABLE,	 /* ddl->cmds on table */
+	ST_CREATE_SEQUENCE, /* table: its name, ddl->seq */
+	ST_DROP_SEQUENCE,   /* names */
 	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
 	ST_ANALYZE,
 };
@@ -205,6 +264,7 @@ struct stmt {
 	int8_t txn_ro;	     /* READ ONLY 1, READ WRITE 0, -1 not given */
 	const char *txn_tag; /* the command tag (BEGIN, START TRANSACTION) */
 	const char *txn_name; /* savepoint name */
+	struct ddl *ddl;     /* indexes, constraints, ALTER TABLE */
 };
 
 enum txn_op {

@@ -1199,12 +1199,33 @@ static int parse_delete(struct parser *p, struct stmt *st)
 	return parse_returning(p, st);
 }
 
+/* serial types: integer columns whose default is a new sequence. */
+static bool parse_serial(struct parser *p, struct column_def *c)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+	} serials[] = {{"serial", TYPE_INT4},	  {"serial4", TYPE_INT4},
+		       {"bigserial", TYPE_INT8},  {"serial8", TYPE_INT8},
+		       {"smallserial", TYPE_INT2}, {"serial2", TYPE_INT2}};
+	unsigned k;
+
+	for (k = 0; k < sizeof(serials) / sizeof(serials[0]); k++)
+		if (peek_kw(p, serials[k].name)) {
+			p->i++;
+			c->type = (struct sql_type){serials[k].type, -1};
+			c->serial = c->not_null = true;
+			return true;
+		}
+	return false;
+}
+
 static int parse_column_def(struct parser *p, struct stmt *st)
 {
 	struct column_def c = {0};
 
 	if (!(c.name = parse_name(p, &c.pos, false)) ||
-	    parse_type(p, &c.type) < 0)
+	    (!parse_serial(p, &c) && parse_type(p, &c.type) < 0))
 		return -EINVAL;
 	for (;;) {
 		if (accept_kw(p, "not")) {
@@ -1219,6 +1240,11 @@ static int parse_column_def(struct parser *p, struct stmt *st)
 			if (expect_kw(p, "key") < 0)
 				return -EINVAL;
 			c.primary_key = c.not_null = true;
+		} else if (accept_kw(p, "unique")) {
+			c.unique = true;
+		} else if (accept_kw(p, "constraint")) {
+			if (!(c.constraint = parse_name(p, NULL, false)))
+				return -EINVAL;
 		} else if (accept_kw(p, "default")) {
 			int start = cur(p)->pos;
 
@@ -1233,9 +1259,350 @@ static int parse_column_def(struct parser *p, struct stmt *st)
 	return PUSH(p, st->cols, st->ncols, c) ? 0 : -EINVAL;
 }
 
+static struct ddl *ddl_of(struct parser *p, struct stmt *st)
+{
+	if (!st->ddl)
+		st->ddl = alloc(p, sizeof(*st->ddl));
+	return st->ddl;
+}
+
+/* (col [ASC|DESC] [NULLS FIRST|LAST], ...) of an index or constraint;
+ * with keys false (constraints) only names. */
+static int parse_index_cols(struct parser *p, struct index_def *d, bool keys)
+{
+	if (expect_punct(p, '(') < 0)
+		return -EINVAL;
+	do {
+		int pos = cur(p)->pos, n = d->ncols;
+		const char *nm;
+		bool desc = false;
+
+		if (keys && cur(p)->kind != TOK_IDENT && cur(p)->kind != TOK_QIDENT)
+			return db_err_pos(p->err, sql_char_pos(p->q, pos), "0A000",
+					  "index expressions are not supported "
+					  "by unidb yet");
+		if (!(nm = parse_name(p, NULL, false)))
+			return -EINVAL;
+		if (keys && accept_kw(p, "desc"))
+			desc = true;
+		else if (keys)
+			accept_kw(p, "asc");
+		if (keys && accept_kw(p, "nulls") && !accept_kw(p, "first") &&
+		    expect_kw(p, "last") < 0)
+			return -EINVAL;
+		if (keys && (peek_kw(p, "collate") || is_punct(cur(p), '(') ||
+			     cur(p)->kind == TOK_OP))
+			return db_err_pos(p->err, sql_char_pos(p->q, pos), "0A000",
+					  "index expressions are not supported "
+					  "by unidb yet");
+		if (!PUSH(p, d->cols, d->ncols, nm))
+			return -EINVAL;
+		d->ncols = n;
+		if (!PUSH(p, d->col_pos, d->ncols, pos))
+			return -EINVAL;
+		d->ncols = n;
+		if (!PUSH(p, d->desc, d->ncols, desc))
+			return -EINVAL;
+	} while (accept_punct(p, ','));
+	return expect_punct(p, ')');
+}
+
+/* [CONSTRAINT name] {PRIMARY KEY | UNIQUE} (cols): a table constraint. */
+static int parse_table_constraint(struct parser *p, struct index_def *d)
+{
+	d->pos = cur(p)->pos;
+	if (accept_kw(p, "constraint") && !(d->name = parse_name(p, NULL, false)))
+		return -EINVAL;
+	if (accept_kw(p, "primary")) {
+		if (expect_kw(p, "key") < 0)
+			return -EINVAL;
+		d->primary = d->unique = true;
+	} else if (accept_kw(p, "unique")) {
+		d->unique = true;
+	} else if (d->name && (peek_kw(p, "check") || peek_kw(p, "foreign") ||
+			       peek_kw(p, "exclude"))) {
+		return db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos),
+				  "0A000",
+				  "%s constraints are not supported by unidb "
+				  "yet",
+				  cur(p)->text);
+	} else {
+		return syntax_error(p);
+	}
+	return parse_index_cols(p, d, false);
+}
+
+static bool at_constraint(struct parser *p)
+{
+	return peek_kw(p, "constraint") || peek_kw(p, "unique") ||
+	       (peek_kw(p, "primary") && is_kw(&p->t[p->i + 1], "key"));
+}
+
+/* CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON [ONLY] t
+ * [USING btree] (cols) [WITH (...)] */
+static int parse_create_index(struct parser *p, struct stmt *st)
+{
+	struct index_def d = {0};
+
+	st->kind = ST_CREATE_INDEX;
+	d.unique = accept_kw(p, "unique");
+	if (expect_kw(p, "index") < 0)
+		return -EINVAL;
+	accept_kw(p, "concurrently");
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "not") < 0 || expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		d.if_not_exists = true;
+	}
+	if (!peek_kw(p, "on") && !(d.name = parse_name(p, &d.pos, false)))
+		return -EINVAL;
+	if (d.if_not_exists && !d.name)
+		return syntax_error(p);
+	if (expect_kw(p, "on") < 0)
+		return -EINVAL;
+	accept_kw(p, "only");
+	if (!(st->table = parse_name(p, &st->table_pos, false)))
+		return -EINVAL;
+	if (accept_kw(p, "using")) {
+		struct token *m = cur(p);
+
+		if (!parse_name(p, NULL, false))
+			return -EINVAL;
+		if (strcmp(m->text, "btree"))
+			return db_err_pos(p->err, sql_char_pos(p->q, m->pos),
+					  "0A000",
+					  "access method \"%s\" is not supported "
+					  "by unidb yet",
+					  m->text);
+	}
+	if (parse_index_cols(p, &d, true) < 0 || !ddl_of(p, st))
+		return -EINVAL;
+	if (peek_kw(p, "where") || peek_kw(p, "include"))
+		return db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos),
+				  "0A000",
+				  "%s in CREATE INDEX is not supported by unidb "
+				  "yet",
+				  cur(p)->text);
+	if (accept_kw(p, "with")) { /* storage parameters: accepted, unused */
+		if (expect_punct(p, '(') < 0)
+			return -EINVAL;
+		while (!accept_punct(p, ')')) {
+			if (cur(p)->kind == TOK_EOF)
+				return syntax_error(p);
+			p->i++;
+		}
+	}
+	return PUSH(p, st->ddl->idx, st->ddl->nidx, d) ? 0 : -EINVAL;
+}
+
+/* ALTER [COLUMN] c {SET DEFAULT e | DROP DEFAULT | SET NOT NULL |
+ * DROP NOT NULL} */
+static int parse_alter_column(struct parser *p, struct alter_cmd *c)
+{
+	accept_kw(p, "column");
+	if (!(c->name = parse_name(p, &c->pos, false)))
+		return -EINVAL;
+	if (accept_kw(p, "set")) {
+		if (accept_kw(p, "not"))
+			return c->kind = AT_SET_NOT_NULL, expect_kw(p, "null");
+		if (expect_kw(p, "default") < 0 ||
+		    !(c->col = alloc(p, sizeof(*c->col))))
+			return -EINVAL;
+		c->kind = AT_SET_DEFAULT;
+		c->col->def_src = p->q + cur(p)->pos;
+		if (!(c->col->def = parse_expr(p)))
+			return -EINVAL;
+		c->col->def_len = (size_t)(p->t[p->i - 1].end -
+					   (c->col->def_src - p->q));
+		return 0;
+	}
+	if (accept_kw(p, "drop")) {
+		if (accept_kw(p, "not"))
+			return c->kind = AT_DROP_NOT_NULL, expect_kw(p, "null");
+		c->kind = AT_DROP_DEFAULT;
+		return expect_kw(p, "default");
+	}
+	if (peek_kw(p, "type"))
+		return db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos),
+				  "0A000",
+				  "ALTER COLUMN TYPE is not supported by unidb "
+				  "yet");
+	return syntax_error(p);
+}
+
+static int parse_alter_add(struct parser *p, struct stmt *st,
+			   struct alter_cmd *c)
+{
+	if (at_constraint(p)) {
+		c->kind = AT_ADD_CONSTRAINT;
+		c->idx = alloc(p, sizeof(*c->idx));
+		return c->idx ? parse_table_constraint(p, c->idx) : -EINVAL;
+	}
+	c->kind = AT_ADD_COLUMN;
+	accept_kw(p, "column");
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "not") < 0 || expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		c->if_exists = true;
+	}
+	if (parse_column_def(p, st) < 0)
+		return -EINVAL;
+	c->col = &st->cols[--st->ncols];
+	return 0;
+}
+
+static int parse_alter_drop(struct parser *p, struct alter_cmd *c)
+{
+	c->kind = accept_kw(p, "constraint") ? AT_DROP_CONSTRAINT
+					      : AT_DROP_COLUMN;
+	if (c->kind == AT_DROP_COLUMN)
+		accept_kw(p, "column");
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		c->if_exists = true;
+	}
+	if (!(c->name = parse_name(p, &c->pos, false)))
+		return -EINVAL;
+	if (!accept_kw(p, "restrict"))
+		accept_kw(p, "cascade");
+	return 0;
+}
+
+static int parse_alter_cmd(struct parser *p, struct stmt *st,
+			   struct alter_cmd *c)
+{
+	c->pos = cur(p)->pos;
+	if (accept_kw(p, "add"))
+		return parse_alter_add(p, st, c);
+	if (accept_kw(p, "drop"))
+		return parse_alter_drop(p, c);
+	if (accept_kw(p, "alter"))
+		return parse_alter_column(p, c);
+	if (!accept_kw(p, "rename"))
+		return syntax_error(p);
+	if (accept_kw(p, "to")) {
+		c->kind = AT_RENAME;
+		return (c->new_name = parse_name(p, NULL, false)) ? 0 : -EINVAL;
+	}
+	c->kind = AT_RENAME_COLUMN;
+	accept_kw(p, "column");
+	if (!(c->name = parse_name(p, &c->pos, false)) ||
+	    expect_kw(p, "to") < 0 ||
+	    !(c->new_name = parse_name(p, NULL, false)))
+		return -EINVAL;
+	return 0;
+}
+
+/* ALTER TABLE [IF EXISTS] [ONLY] t cmd, ... */
+static int parse_alter(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_ALTER_TABLE;
+	if (expect_kw(p, "table") < 0)
+		return -EINVAL;
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		st->if_exists = true;
+	}
+	accept_kw(p, "only");
+	if (!(st->table = parse_name(p, &st->table_pos, false)) ||
+	    !ddl_of(p, st))
+		return -EINVAL;
+	do {
+		struct alter_cmd c = {0};
+
+		if (parse_alter_cmd(p, st, &c) < 0 ||
+		    !PUSH(p, st->ddl->cmds, st->ddl->ncmds, c))
+			return -EINVAL;
+	} while (accept_punct(p, ','));
+	return 0;
+}
+
+/* A signed integer literal of a sequence option. */
+static int parse_seq_int(struct parser *p, int64_t *v)
+{
+	bool neg = accept_op(p, "-");
+
+	if (cur(p)->kind != TOK_INT)
+		return syntax_error(p);
+	*v = neg ? -cur(p)->ival : cur(p)->ival;
+	p->i++;
+	return 0;
+}
+
+/* CREATE SEQUENCE [IF NOT EXISTS] name [AS type] [INCREMENT [BY] n]
+ * [MINVALUE n | NO MINVALUE] [MAXVALUE n | NO MAXVALUE] [START [WITH] n]
+ * [CACHE n] [NO CYCLE] */
+static int parse_create_sequence(struct parser *p, struct stmt *st)
+{
+	struct seq_def *d;
+	int64_t ignored;
+
+	st->kind = ST_CREATE_SEQUENCE;
+	if (accept_kw(p, "if")) {
+		if (expect_kw(p, "not") < 0 || expect_kw(p, "exists") < 0)
+			return -EINVAL;
+		st->if_exists = true;
+	}
+	if (!(st->table = parse_name(p, &st->table_pos, false)) ||
+	    !ddl_of(p, st))
+		return -EINVAL;
+	d = &st->ddl->seq;
+	for (;;) {
+		if (accept_kw(p, "as")) {
+			struct sql_type t;
+
+			if (parse_type(p, &t) < 0)
+				return -EINVAL;
+			if (!type_is_int(t.id))
+				return db_err(p->err, "22023",
+					      "sequence type must be smallint, "
+					      "integer, or bigint");
+			d->type = t.id;
+		} else if (accept_kw(p, "increment")) {
+			accept_kw(p, "by");
+			if (parse_seq_int(p, &d->inc) < 0)
+				return -EINVAL;
+			d->has_inc = true;
+		} else if (accept_kw(p, "minvalue")) {
+			if (parse_seq_int(p, &d->min) < 0)
+				return -EINVAL;
+			d->has_min = true;
+		} else if (accept_kw(p, "maxvalue")) {
+			if (parse_seq_int(p, &d->max) < 0)
+				return -EINVAL;
+			d->has_max = true;
+		} else if (accept_kw(p, "start")) {
+			accept_kw(p, "with");
+			if (parse_seq_int(p, &d->start) < 0)
+				return -EINVAL;
+			d->has_start = true;
+		} else if (accept_kw(p, "cache")) {
+			if (parse_seq_int(p, &ignored) < 0)
+				return -EINVAL;
+		} else if (accept_kw(p, "no")) {
+			if (!accept_kw(p, "minvalue") && !accept_kw(p, "maxvalue") &&
+			    expect_kw(p, "cycle") < 0)
+				return -EINVAL;
+		} else if (peek_kw(p, "cycle") || peek_kw(p, "owned")) {
+			return db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos),
+					  "0A000",
+					  "%s is not supported by unidb yet",
+					  cur(p)->text);
+		} else {
+			return 0;
+		}
+	}
+}
+
 static int parse_create(struct parser *p, struct stmt *st)
 {
 	st->kind = ST_CREATE_TABLE;
+	if (peek_kw(p, "unique") || peek_kw(p, "index"))
+		return parse_create_index(p, st);
+	if (accept_kw(p, "sequence"))
+		return parse_create_sequence(p, st);
 	if (!peek_kw(p, "table")) {
 		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
 			   "only CREATE TABLE is supported by unidb yet");
@@ -1251,7 +1618,13 @@ static int parse_create(struct parser *p, struct stmt *st)
 	    expect_punct(p, '(') < 0)
 		return -EINVAL;
 	do {
-		if (peek_kw(p, "primary")) {
+		if (peek_kw(p, "constraint") || peek_kw(p, "unique")) {
+			struct index_def d = {0};
+
+			if (!ddl_of(p, st) || parse_table_constraint(p, &d) < 0 ||
+			    !PUSH(p, st->ddl->idx, st->ddl->nidx, d))
+				return -EINVAL;
+		} else if (peek_kw(p, "primary")) {
 			st->pk_clause_pos = cur(p)->pos;
 			p->i++;
 			if (expect_kw(p, "key") < 0 || expect_punct(p, '(') < 0 ||
@@ -1279,6 +1652,23 @@ static int parse_create(struct parser *p, struct stmt *st)
 static int parse_drop(struct parser *p, struct stmt *st)
 {
 	st->kind = ST_DROP_TABLE;
+	if (peek_kw(p, "index") || peek_kw(p, "sequence")) {
+		st->kind = accept_kw(p, "index") ? ST_DROP_INDEX
+						 : ST_DROP_SEQUENCE;
+		p->i += st->kind == ST_DROP_SEQUENCE;
+		accept_kw(p, "concurrently");
+		if (accept_kw(p, "if")) {
+			if (expect_kw(p, "exists") < 0)
+				return -EINVAL;
+			st->if_exists = true;
+		}
+		if (parse_name_list(p, &st->names, &st->name_pos,
+				    &st->nnames) < 0)
+			return -EINVAL;
+		if (!accept_kw(p, "cascade"))
+			accept_kw(p, "restrict");
+		return 0;
+	}
 	if (!peek_kw(p, "table")) {
 		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
 			   "only DROP TABLE is supported by unidb yet");
@@ -1510,6 +1900,8 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 	    is_kw(t, "end") || is_kw(t, "rollback") || is_kw(t, "abort") ||
 	    is_kw(t, "savepoint") || is_kw(t, "release"))
 		return parse_txn(p, st, t);
+	if (is_kw(t, "alter"))
+		return parse_alter(p, st);
 	if (is_kw(t, "vacuum"))
 		return parse_vacuum(p, st, false);
 	if (is_kw(t, "analyze") || is_kw(t, "analyse"))

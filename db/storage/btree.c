@@ -42,15 +42,28 @@ void btree_free(struct btree *t)
 	t->count = 0;
 }
 
-static int key_cmp(const struct btree *t, const struct datum *a,
-		   const struct datum *b)
+/* Compares the first n datums; a NULL sorts after every value (as in
+ * PostgreSQL's default NULLS LAST for ascending indexes). */
+static int prefix_cmp(const struct datum *a, const struct datum *b, int n)
 {
 	int i, c;
 
-	for (i = 0; i < t->nkey; i++)
+	for (i = 0; i < n; i++) {
+		if (a[i].null || b[i].null) {
+			if (a[i].null && b[i].null)
+				continue;
+			return a[i].null ? 1 : -1;
+		}
 		if ((c = datum_cmp(&a[i], &b[i])) != 0)
 			return c;
+	}
 	return 0;
+}
+
+static int key_cmp(const struct btree *t, const struct datum *a,
+		   const struct datum *b)
+{
+	return prefix_cmp(a, b, t->nkey);
 }
 
 /* First index in n whose key is > key (upper) or >= key (!upper). */
@@ -255,4 +268,24 @@ bool btree_next(struct btree_iter *it, const struct datum **key,
 	*rowid = it->leaf->ids[it->i];
 	it->i++;
 	return true;
+}
+
+void btree_seek_prefix(const struct btree *t, const struct datum *key, int n,
+		       struct btree_iter *it)
+{
+	const struct bt_node *node = t->root;
+	int i;
+
+	/* Lower bound: kids[i] before the first separator >= key may still
+	 * hold entries equal to key in their first n datums. */
+	while (node) {
+		for (i = 0; i < node->n; i++)
+			if (prefix_cmp(node->keys[i]->vals, key, n) >= 0)
+				break;
+		if (node->leaf)
+			break;
+		node = node->kids[i];
+	}
+	it->leaf = node;
+	it->i = node ? i : 0;
 }

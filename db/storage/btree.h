@@ -12,7 +12,8 @@
  * keeps the tree a valid search tree; the space comes back when the index
  * is rebuilt or dropped.
  *
- * Keys must not contain NULLs (primary keys cannot). Costs: lookup, insert
+ * A NULL in a key sorts after every value (secondary indexes hold NULLs;
+ * primary keys cannot). Costs: lookup, insert
  * and delete O(log n) node visits with binary search inside a node;
  * a range scan O(log n + k). Not thread-safe: the caller holds the table's
  * lock. */
@@ -67,6 +68,11 @@ struct btree_iter {
 
 void btree_seek(const struct btree *t, const struct datum *key,
 		struct btree_iter *it);
+/* Position at the first entry whose first n datums are >= key[0..n)
+ * (a prefix of the key: the secondary indexes' column values without the
+ * rowid that ends their keys). O(log n) node visits, linear in a node. */
+void btree_seek_prefix(const struct btree *t, const struct datum *key, int n,
+		       struct btree_iter *it);
 /* The next entry's key and rowid; false at the end. */
 bool btree_next(struct btree_iter *it, const struct datum **key,
 		uint64_t *rowid);

@@ -27,6 +27,7 @@ void db_destroy(struct db *db)
 	db->ntables = 0;
 	txn_mgr_free(db->txm);
 	db->txm = NULL;
+	seq_free_all(db);
 }
 
 struct table *db_find_table(struct db *db, const char *name)
@@ -103,6 +104,7 @@ void table_truncate(struct table *t)
 {
 	/* Rows, chunks and index nodes are all in t->mem: one reset frees
 	 * them (and returns the frames unless a snapshot shares them). */
+	index_clear(t);
 	tmem_reset(t->mem);
 	btree_init_in(&t->pk_index, t->pk_index.nkey, t->mem);
 	t->chunks = NULL;
@@ -116,6 +118,7 @@ void table_free(struct table *t)
 	if (!t)
 		return;
 	table_truncate(t);
+	index_free_all(t);
 	for (i = 0; i < t->ncols; i++)
 		kfree(t->cols[i].def_src);
 	kfree(t->cols);
@@ -187,32 +190,23 @@ int64_t table_pk_lookup(const struct table *t, const struct datum *key)
 }
 
 static int dup_key(const struct table *t, const struct datum *vals,
-		   struct db_error *err)
+		   bool building, struct db_error *err)
 {
-	struct strbuf cols = STRBUF_INIT, keys = STRBUF_INIT;
-	int k;
+	return index_dup_error(t, table_pk_name(t), t->pk, t->npk, vals,
+			       building, err);
+}
 
-	for (k = 0; k < t->npk; k++) {
-		sb_puts(&cols, k ? ", " : "");
-		sb_puts(&cols, t->cols[t->pk[k]].name);
-		sb_puts(&keys, k ? ", " : "");
-		datum_out(&keys, &vals[t->pk[k]]);
-	}
-	db_err(err, "23505",
-	       "duplicate key value violates unique constraint \"%s_pkey\"",
-	       t->name);
-	if (!cols.oom && !keys.oom)
-		db_err_detail(err, "Key (%s)=(%s) already exists.", cols.p,
-			      keys.p);
-	sb_free(&cols);
-	sb_free(&keys);
-	return -EEXIST;
+/* PostgreSQL's default name of a primary key, when none was given. */
+static void name_pk(struct table *t)
+{
+	if (!t->pk_name[0])
+		snprintf(t->pk_name, sizeof(t->pk_name), "%.58s_pkey", t->name);
 }
 
 int table_dup_key_err(const struct table *t, const struct datum *vals,
 		      struct db_error *err)
 {
-	dup_key(t, vals, err);
+	dup_key(t, vals, false, err);
 	return -EINVAL;
 }
 
@@ -225,12 +219,14 @@ static int pk_add(struct table *t, const struct datum *vals, uint64_t rowid,
 
 	if (!t->npk)
 		return 0;
-	if (!t->pk_index.nkey)
+	if (!t->pk_index.nkey) {
 		btree_init_in(&t->pk_index, t->npk, t->mem);
+		name_pk(t);
+	}
 	pk_of(t, vals, key);
 	r = btree_insert(&t->pk_index, key, rowid);
 	if (r == -EEXIST)
-		return dup_key(t, vals, err);
+		return dup_key(t, vals, false, err);
 	return r < 0 ? db_err_oom(err) : 0;
 }
 
@@ -289,6 +285,13 @@ int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 		tmem_free(t->mem, r);
 		return -EINVAL;
 	}
+	if (index_row_changed(t, id, NULL, r, err) < 0) {
+		pk_remove(t, r);
+		t->chunks[id / TABLE_CHUNK_ROWS][id % TABLE_CHUNK_ROWS] = NULL;
+		t->nslots--;
+		tmem_free(t->mem, r);
+		return -EINVAL;
+	}
 	t->nlive++;
 	*rowid = id;
 	return 0;
@@ -311,10 +314,12 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 	struct row **slot = &t->chunks[rowid / TABLE_CHUNK_ROWS]
 				      [rowid % TABLE_CHUNK_ROWS];
 	struct row *old = *slot, *r = row_copy_in(t->mem, vals, t->ncols);
+	bool pk_moved;
 
 	if (!r)
 		return db_err_oom(err);
-	if (key_changed(t, old, r->vals)) {
+	pk_moved = key_changed(t, old, r->vals);
+	if (pk_moved) {
 		pk_remove(t, old);
 		*slot = r;
 		if (pk_add(t, r->vals, rowid, err) < 0) {
@@ -325,6 +330,17 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 			tmem_free(t->mem, r);
 			return -EINVAL;
 		}
+	}
+	if (index_row_changed(t, rowid, old, r, err) < 0) {
+		if (pk_moved) {
+			struct db_error ignored;
+
+			pk_remove(t, r);
+			pk_add(t, old->vals, rowid, &ignored);
+		}
+		*slot = old;
+		tmem_free(t->mem, r);
+		return -EINVAL;
 	}
 	*slot = r;
 	r->older = old->older;
@@ -340,7 +356,122 @@ void table_delete(struct table *t, uint64_t rowid)
 	if (!*slot)
 		return;
 	pk_remove(t, *slot);
+	index_row_changed(t, rowid, *slot, NULL, NULL);
 	row_free_chain(t, *slot);
 	*slot = NULL;
 	t->nlive--;
+}
+
+const char *table_pk_name(const struct table *t)
+{
+	return t->pk_name;
+}
+
+int table_add_primary_key(struct table *t, const int *cols, int n,
+			  const char *name, uint32_t oid, struct db_error *err)
+{
+	uint64_t id;
+	int k;
+
+	for (k = 0; k < n; k++)
+		for (id = 0; id < t->nslots; id++)
+			if (table_row(t, id) && !table_row(t, id)->dead &&
+			    table_row(t, id)->vals[cols[k]].null)
+				return db_err(err, "23502",
+					      "column \"%s\" of relation \"%s\" "
+					      "contains null values",
+					      t->cols[cols[k]].name, t->name);
+	t->npk = n;
+	memcpy(t->pk, cols, sizeof(int) * (size_t)n);
+	snprintf(t->pk_name, sizeof(t->pk_name), "%s", name ? name : "");
+	name_pk(t);
+	btree_init_in(&t->pk_index, n, t->mem);
+	for (id = 0; id < t->nslots; id++) {
+		struct row *r = table_row(t, id);
+
+		struct datum key[TABLE_MAX_PK];
+		int e;
+
+		if (!r || r->dead) /* a deleted row's version, until pruning */
+			continue;
+		pk_of(t, r->vals, key);
+		e = btree_insert(&t->pk_index, key, id);
+		if (e < 0) {
+			if (e == -EEXIST)
+				dup_key(t, r->vals, true, err);
+			else
+				db_err_oom(err);
+			table_drop_primary_key(t);
+			return -EINVAL;
+		}
+	}
+	for (k = 0; k < n; k++)
+		t->cols[cols[k]].not_null = true;
+	t->pk_oid = oid;
+	return 0;
+}
+
+void table_drop_primary_key(struct table *t)
+{
+	btree_free(&t->pk_index);
+	btree_init_in(&t->pk_index, 0, t->mem);
+	t->npk = 0;
+	t->pk_name[0] = 0;
+}
+
+static bool kept(const int *map, int n, int old)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (map[i] == old)
+			return true;
+	return false;
+}
+
+int table_rewrite(struct table *t, struct column *cols, int ncols,
+		  const int *map, const struct datum *fill,
+		  struct db_error *err)
+{
+	struct datum *vals = kcalloc((size_t)ncols + 1, sizeof(*vals));
+	struct row **fresh = kcalloc(t->nslots + 1, sizeof(*fresh));
+	uint64_t id;
+	int i;
+
+	if (!vals || !fresh)
+		goto oom;
+	for (id = 0; id < t->nslots; id++) {
+		struct row *r = table_row(t, id);
+
+		/* db/txn refused the DDL if another transaction has changes
+		 * here: the newest version is the row (old versions go). */
+		if (!r || r->dead)
+			continue;
+		for (i = 0; i < ncols; i++)
+			vals[i] = map[i] >= 0 ? r->vals[map[i]] : fill[i];
+		if (!(fresh[id] = row_copy_in(t->mem, vals, ncols)))
+			goto oom;
+	}
+	for (id = 0; id < t->nslots; id++) {
+		struct row **slot = &t->chunks[id / TABLE_CHUNK_ROWS]
+					      [id % TABLE_CHUNK_ROWS];
+
+		row_free_chain(t, *slot);
+		*slot = fresh[id];
+	}
+	for (i = 0; i < t->ncols; i++)
+		if (!kept(map, ncols, i))
+			kfree(t->cols[i].def_src); /* kept ones moved to cols */
+	kfree(t->cols);
+	t->cols = cols;
+	t->ncols = ncols;
+	kfree(fresh);
+	kfree(vals);
+	return 0;
+oom:
+	for (id = 0; fresh && id < t->nslots; id++)
+		row_free(t, fresh[id]);
+	kfree(fresh);
+	kfree(vals);
+	return db_err_oom(err);
 }

@@ -33,6 +33,8 @@
 #include "../sql/value.h"
 #include "btree.h"
 #include "tmem.h"
+#include "index.h"
+#include "sequence.h"
 
 #define TABLE_CHUNK_ROWS 1024
 #define TABLE_MAX_COLUMNS 256
@@ -73,6 +75,10 @@ struct table {
 	struct btree pk_index; /* key: the pk columns in pk[] order */
 	struct tmem *mem;      /* rows, chunks, index nodes (tmem.h) */
 	uint64_t nversions; /* old versions made since the last pruning */
+	char pk_name[64];      /* the primary key's name ("" : t_pkey) */
+	uint32_t pk_oid;       /* its index's oid */
+	struct index **idx;    /* secondary indexes (index.h) */
+	int nidx;
 };
 
 struct txn_mgr;
@@ -83,6 +89,9 @@ struct db {
 	int ntables;
 	uint32_t next_oid;
 	struct txn_mgr *txm; /* transactions (db/txn/txn.h) */
+	struct sequence **seqs; /* sequence.h */
+	int nseqs;
+	struct sequence *last_seq; /* lastval()'s sequence */
 };
 
 void db_init(struct db *db);
@@ -132,5 +141,37 @@ int table_dup_key_err(const struct table *t, const struct datum *vals,
 		      struct db_error *err);
 /* A new empty slot at the end (-ENOMEM). */
 int table_new_slot(struct table *t, uint64_t *rowid);
+
+/* Indexes of a table for the catalog (pg_class, pg_index): index 0 is
+ * the primary key when there is one, then the secondary indexes in
+ * creation order. */
+struct index_info {
+	const char *name;
+	uint32_t oid;
+	int ncols;
+	const int *cols; /* table column numbers (0-based), key order */
+	bool unique, primary;
+	bool constraint; /* a UNIQUE constraint's index */
+	const struct index *index; /* NULL for the primary key */
+};
+
+int table_nindexes(const struct table *t);
+/* Fills *out for index i (0 <= i < table_nindexes); false otherwise. */
+bool table_index_info(const struct table *t, int i, struct index_info *out);
+/* The primary key's name: pk_name, or t_pkey. */
+const char *table_pk_name(const struct table *t);
+/* Makes cols (n of them) t's primary key named name (NULL: t_pkey) and
+ * indexes every row: 23505 on a duplicate key, 23502 on a NULL; t is
+ * unchanged on error. The caller checks that t has no primary key. */
+int table_add_primary_key(struct table *t, const int *cols, int n,
+			  const char *name, uint32_t oid, struct db_error *err);
+void table_drop_primary_key(struct table *t);
+/* Changes the row format: every row is rebuilt with ncols columns, column
+ * i from old column map[i] or, for map[i] < 0, fill[i]; then cols (taken
+ * over) replaces t->cols. Indexes are not touched (the caller renumbers
+ * or drops those on removed columns). 53200 leaves t unchanged. */
+int table_rewrite(struct table *t, struct column *cols, int ncols,
+		  const int *map, const struct datum *fill,
+		  struct db_error *err);
 
 #endif

@@ -57,6 +57,18 @@ struct row *txn_row(struct exec_ctx *x, struct table *t, uint64_t rowid)
 	return NULL;
 }
 
+/* Secondary indexes (db/storage/index.h) index the newest version of each
+ * row: r replaced prev on top of rowid's chain (either may be dead or
+ * NULL: no keys). err NULL: undo, which cannot fail for want of a key. */
+static int index_follow(struct table *t, uint64_t rowid, const struct row *prev,
+			const struct row *r, struct db_error *err)
+{
+	if (!t->nidx)
+		return 0;
+	return index_row_changed(t, rowid, prev && !prev->dead ? prev : NULL,
+				 r && !r->dead ? r : NULL, err);
+}
+
 /* ---- undo log ---------------------------------------------------------------- */
 
 static int push_undo(struct exec_ctx *x, struct table *t, uint64_t rowid,
@@ -123,6 +135,7 @@ void undo_to(struct txn *me, uint64_t mark)
 			continue; /* cannot happen: our versions are on top */
 		if (e->key_set)
 			index_set(e->t, v->vals, e->prev_map);
+		index_follow(e->t, e->rowid, v, v->older, NULL);
 		*slot = v->older;
 		if (e->new_slot)
 			e->t->nlive--;
@@ -342,6 +355,12 @@ int txn_insert(struct exec_ctx *x, struct table *t, const struct datum *vals,
 				row_free(t, r);
 				return -EINVAL;
 			}
+			if (index_follow(t, (uint64_t)old, *slot, r,
+					 x->err) < 0) {
+				x->txn->nundo--;
+				row_free(t, r);
+				return -EINVAL;
+			}
 			*slot = r;
 			*rowid = (uint64_t)old;
 			return 0;
@@ -350,6 +369,11 @@ int txn_insert(struct exec_ctx *x, struct table *t, const struct datum *vals,
 	if (table_new_slot(t, &id) < 0 || !(r = new_version(x, t, vals, NULL)))
 		return db_err_oom(x->err);
 	if (push_undo(x, t, id, r, true, &e) < 0) {
+		row_free(t, r);
+		return -EINVAL;
+	}
+	if (index_follow(t, id, NULL, r, x->err) < 0) {
+		x->txn->nundo--;
 		row_free(t, r);
 		return -EINVAL;
 	}
@@ -411,6 +435,11 @@ static int push_version(struct exec_ctx *x, struct table *t, uint64_t rowid,
 		return -EINVAL;
 	r->dead = dead;
 	if (push_undo(x, t, rowid, r, false, e) < 0) {
+		row_free(t, r);
+		return -EINVAL;
+	}
+	if (index_follow(t, rowid, *slot, r, x->err) < 0) {
+		x->txn->nundo--;
 		row_free(t, r);
 		return -EINVAL;
 	}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/* plan.c: access paths: which index (if any) finds a table's rows for a
+ * WHERE clause.
+ *
+ * The WHERE clause is split into its AND-ed conjuncts; those of the form
+ * "col = v", "col op v" / "v op col" (op one of < <= > >=), "col BETWEEN
+ * v AND w" and "col IN (v, ...)", with v and w constants or parameters
+ * (possibly cast), are the usable ones. For every index of the table (the
+ * primary key first, then the secondary ones, index.h) the plan fixes the
+ * longest prefix of its columns by equalities and then bounds the next
+ * column by the ranges on it. The most selective index wins: equality on
+ * every column of a unique index (at most one row) first, then the
+ * longest equality prefix, then one with a range; ties go to the earlier
+ * index. Without a usable index the table is scanned.
+ *
+ * The path only narrows the candidates: bounds are inclusive and callers
+ * apply the whole WHERE clause to every row found (so the strict
+ * comparisons, the other conjuncts, and an index entry that points at a
+ * changed row are all handled there). */
+#include <string.h>
+#include <unidb/errno.h>
+
+#include "../txn/txn.h"
+#include "internal.h"
+
+#define PLAN_MAX_CONJ 64
+
+/* A value a bound can use: constant or parameter (maybe cast), non-NULL,
+ * and comparable with the column (integers with integers, strings with
+ * strings). */
+static bool bound_value(struct exec_ctx *x, const struct expr *v,
+			const struct expr *col, struct datum *out)
+{
+	struct eval_env env = {0};
+
+	if (v->kind != EX_CONST && v->kind != EX_PARAM &&
+	    !(v->kind == EX_CAST &&
+	      (v->l->kind == EX_CONST || v->l->kind == EX_PARAM)))
+		return false;
+	if (eval(x, v, &env, out) < 0) {
+		x->err->code[0] = 0;
+		return false;
+	}
+	return !out->null &&
+	       type_is_text(out->type) == type_is_text(col->type.id) &&
+	       type_is_int(out->type) == type_is_int(col->type.id);
+}
+
+static int conjuncts(const struct expr *w, const struct expr **out, int n)
+{
+	if (!w || n == PLAN_MAX_CONJ)
+		return n;
+	if (w->kind == EX_BINOP && w->op == OP_AND)
+		return conjuncts(w->r, out, conjuncts(w->l, out, n));
+	out[n] = w;
+	return n + 1;
+}
+
+static int mirror(int op)
+{
+	return op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT
+	     : op == OP_GE ? OP_LE : op;
+}
+
+static void narrow(struct access_path *p, const struct datum *v, bool upper)
+{
+	if (upper && (!p->has_hi || datum_cmp(v, &p->hi) < 0))
+		p->hi = *v, p->has_hi = true;
+	if (!upper && (!p->has_lo || datum_cmp(v, &p->lo) > 0))
+		p->lo = *v, p->has_lo = true;
+}
+
+/* Equality "slot = v": the value, or false. */
+static bool equality(struct exec_ctx *x, const struct expr *w, int slot,
+		     struct datum *v)
+{
+	const struct expr *c, *o;
+
+	if (w->kind != EX_BINOP || w->op != OP_EQ)
+		return false;
+	c = w->l->kind == EX_COLUMN ? w->l : w->r;
+	o = c == w->l ? w->r : w->l;
+	return c->kind == EX_COLUMN && c->slot == slot && bound_value(x, o, c, v);
+}
+
+/* Narrows p's bounds by conjunct w on slot. */
+static void range(struct exec_ctx *x, const struct expr *w, int slot,
+		  struct access_path *p)
+{
+	const struct expr *c = w->l, *v = w->r;
+	struct datum d, d2;
+	int op = w->op;
+
+	if (w->kind == EX_BETWEEN && !w->negated && w->x->kind == EX_COLUMN &&
+	    w->x->slot == slot && bound_value(x, w->l, w->x, &d) &&
+	    bound_value(x, w->r, w->x, &d2)) {
+		narrow(p, &d, false);
+		narrow(p, &d2, true);
+		return;
+	}
+	if (w->kind != EX_BINOP || op < OP_EQ || op > OP_GE || op == OP_NE)
+		return;
+	if (c->kind != EX_COLUMN) {
+		c = w->r, v = w->l;
+		op = mirror(op);
+	}
+	if (c->kind != EX_COLUMN || c->slot != slot || !bound_value(x, v, c, &d))
+		return;
+	if (op == OP_EQ || op == OP_GT || op == OP_GE)
+		narrow(p, &d, false);
+	if (op == OP_EQ || op == OP_LT || op == OP_LE)
+		narrow(p, &d, true);
+}
+
+/* "slot IN (v, ...)" with every v usable: the values. */
+static int in_list(struct exec_ctx *x, const struct expr *w, int slot,
+		   struct datum **vals)
+{
+	int i;
+
+	if (w->kind != EX_IN || w->negated || w->l->kind != EX_COLUMN ||
+	    w->l->slot != slot || w->nargs < 1 || w->nargs > 1024)
+		return 0;
+	*vals = arena_alloc(x->a, sizeof(**vals) * (size_t)w->nargs);
+	if (!*vals)
+		return 0;
+	for (i = 0; i < w->nargs; i++)
+		if (!bound_value(x, w->args[i], w->l, &(*vals)[i]))
+			return 0;
+	return w->nargs;
+}
+
+/* The best path through index ix for the conjuncts. */
+static void consider(struct exec_ctx *x, const struct index_info *ix,
+		     const struct expr **conj, int nconj, struct access_path *p)
+{
+	int k, i;
+
+	memset(p, 0, sizeof(*p));
+	p->ix = *ix;
+	for (k = 0; k < ix->ncols; k++) {
+		for (i = 0; i < nconj; i++)
+			if (equality(x, conj[i], ix->cols[k], &p->key[k]))
+				break;
+		if (i == nconj)
+			break;
+		p->neq++;
+	}
+	if (p->neq < ix->ncols) {
+		for (i = 0; i < nconj; i++)
+			range(x, conj[i], ix->cols[p->neq], p);
+		for (i = 0; i < nconj && !p->has_lo && !p->has_hi; i++)
+			p->nin = in_list(x, conj[i], ix->cols[p->neq], &p->in);
+	}
+	if (p->neq == ix->ncols && ix->unique)
+		p->score = 1000;
+	else
+		p->score = p->neq * 10 + (p->nin ? 6 : 0) +
+			   (p->has_lo || p->has_hi ? 5 : 0);
+}
+
+int plan_access(struct exec_ctx *x, struct table *t, const struct expr *where,
+		struct access_path *best)
+{
+	const struct expr *conj[PLAN_MAX_CONJ];
+	struct access_path p;
+	struct index_info ix;
+	int nconj = conjuncts(where, conj, 0), i;
+
+	memset(best, 0, sizeof(*best));
+	for (i = 0; nconj && table_index_info(t, i, &ix); i++) {
+		consider(x, &ix, conj, nconj, &p);
+		if (p.score > best->score)
+			*best = p;
+	}
+	best->use_index = best->score > 0;
+	return 0;
+}
+
+/* The tree of the path's index and its key width. */
+static const struct btree *tree_of(const struct table *t,
+				   const struct access_path *p)
+{
+	return p->ix.primary ? &t->pk_index : &p->ix.index->bt;
+}
+
+/* Whether entry k is still inside the range p scans (prefix equal, key
+ * column within the upper bound and not NULL). */
+static bool in_range(const struct access_path *p, const struct datum *k,
+		     const struct datum *eq_last)
+{
+	int c;
+
+	for (c = 0; c < p->neq; c++)
+		if (k[c].null || !datum_eq(&k[c], &p->key[c]))
+			return false;
+	if (eq_last)
+		return !k[p->neq].null && datum_eq(&k[p->neq], eq_last);
+	if (p->neq == p->ix.ncols || (!p->has_lo && !p->has_hi))
+		return true;
+	if (k[p->neq].null)
+		return false;
+	return !p->has_hi || datum_cmp(&k[p->neq], &p->hi) <= 0;
+}
+
+/* Whether the version of row id that x's snapshot sees has the entry's
+ * key k: a row whose key changed is under both keys until pruning (db/txn),
+ * and is found through the one its visible version has. */
+static bool entry_visible(struct exec_ctx *x, struct table *t,
+			  const struct access_path *p, const struct datum *k,
+			  uint64_t id)
+{
+	const struct row *v = txn_row(x, t, id);
+	int i;
+
+	if (!v)
+		return false;
+	for (i = 0; i < p->ix.ncols; i++)
+		if (datum_cmp(&v->vals[p->ix.cols[i]], &k[i]) != 0)
+			return false;
+	return true;
+}
+
+/* One index range: seek to the equality prefix (and the lower bound or
+ * the IN value eq_last), emit while in range. */
+static int scan_range(struct exec_ctx *x, struct table *t,
+		      const struct access_path *p, const struct datum *eq_last,
+		      int (*emit)(void *ctx, uint64_t rowid), void *ctx)
+{
+	struct datum key[INDEX_MAX_COLUMNS + 1];
+	struct btree_iter it;
+	const struct datum *k;
+	uint64_t id;
+	int nseek = p->neq;
+
+	memcpy(key, p->key, sizeof(key[0]) * (size_t)p->neq);
+	if (eq_last || (p->neq < p->ix.ncols && p->has_lo))
+		key[nseek++] = eq_last ? *eq_last : p->lo;
+	btree_seek_prefix(tree_of(t, p), key, nseek, &it);
+	while (btree_next(&it, &k, &id)) {
+		if (!in_range(p, k, eq_last))
+			break;
+		if (exec_tick(x) < 0)
+			return -EINVAL;
+		if (entry_visible(x, t, p, k, id) && emit(ctx, id) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static bool in_earlier(const struct access_path *p, int i)
+{
+	int k;
+
+	for (k = 0; k < i; k++)
+		if (datum_eq(&p->in[k], &p->in[i]))
+			return true;
+	return false;
+}
+
+int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
+	     int (*emit)(void *ctx, uint64_t rowid), void *ctx)
+{
+	uint64_t id;
+	int i;
+
+	if (p->use_index && p->ix.primary && p->neq == p->ix.ncols) {
+		int64_t r = table_pk_lookup(t, p->key);
+
+		return r < 0 || !txn_row(x, t, (uint64_t)r) ? 0
+							    : emit(ctx, (uint64_t)r);
+	}
+	if (p->use_index && p->nin) {
+		for (i = 0; i < p->nin; i++) /* IN lists have no duplicates */
+			if (!in_earlier(p, i) &&
+			    scan_range(x, t, p, &p->in[i], emit, ctx) < 0)
+				return -EINVAL;
+		return 0;
+	}
+	if (p->use_index)
+		return scan_range(x, t, p, NULL, emit, ctx);
+	for (id = 0; id < t->nslots; id++) {
+		if (exec_tick(x) < 0 || (txn_row(x, t, id) && emit(ctx, id) < 0))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
+	       int (*emit)(void *ctx, uint64_t rowid), void *ctx)
+{
+	struct access_path p;
+
+	if (plan_access(x, t, where, &p) < 0)
+		return -EINVAL;
+	return path_run(x, t, &p, emit, ctx);
+}
+
+bool table_scan_is_full(struct exec_ctx *x, struct table *t,
+			const struct expr *where)
+{
+	struct access_path p;
+
+	if (plan_access(x, t, where, &p) < 0) {
+		x->err->code[0] = 0; /* the real run reports it */
+		return false;
+	}
+	return !p.use_index;
+}
