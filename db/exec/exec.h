@@ -74,6 +74,8 @@ struct exec_ctx {
 	 * sorts, joins) and lock waits call exec_check_interrupt. */
 	const volatile bool *cancel;
 	uint64_t deadline_ns;
+	/* Enclosing queries of the subquery being bound or run (expr.h). */
+	struct outer_frame *outer;
 };
 
 /* Runs (or, with describe_only, only binds) one statement. */

@@ -469,6 +469,38 @@ static int bind_case(struct bind_ctx *b, struct expr *e)
 	return 0;
 }
 
+/* A column not in the query's own scope: one of an enclosing query
+ * (correlated subquery), else the error find_column reported. */
+static int find_outer_column(struct bind_ctx *b, struct expr *e)
+{
+	struct outer_frame *f, *g;
+	int level = 1, r;
+
+	if (!b->x->outer || (strcmp(b->x->err->code, "42703") &&
+			     strcmp(b->x->err->code, "42P01")))
+		return -EINVAL;
+	for (f = b->x->outer; f; f = f->up, level++) {
+		struct bind_ctx o = {.x = b->x, .sc = (struct scope *)f->sc};
+
+		b->x->err->code[0] = 0;
+		r = find_column(&o, e);
+		if (r >= 0) {
+			for (g = b->x->outer; g != f->up; g = g->up)
+				g->used = true;
+			e->kind = EX_OUTER;
+			e->slot = r;
+			e->level = (uint8_t)level;
+			e->type = f->sc->cols[r].type;
+			return 0;
+		}
+		if (strcmp(b->x->err->code, "42703") &&
+		    strcmp(b->x->err->code, "42P01"))
+			return -EINVAL; /* ambiguous */
+	}
+	b->x->err->code[0] = 0;
+	return find_column(b, e); /* the error for the query's own scope */
+}
+
 int bind_bool(struct bind_ctx *b, struct expr **ep, const char *what)
 {
 	if (bind_expr(b, ep) < 0)
@@ -504,13 +536,17 @@ int bind_expr(struct bind_ctx *b, struct expr **ep)
 	case EX_COLUMN:
 		r = find_column(b, e);
 		if (r < 0)
-			return r;
+			return find_outer_column(b, e);
 		e->slot = r;
 		e->type = b->sc->cols[r].type;
 		return 0;
 	case EX_STAR:
 		return db_err_pos(b->x->err, pos_of(b->x, e), "42601",
 				  "* is not allowed here");
+	case EX_SUBLINK:
+		return bind_sublink(b, e);
+	case EX_OUTER:
+		return 0; /* bound already (a re-bound subquery) */
 	case EX_UNOP:
 		if (e->op == OP_NOT) {
 			if (bind_bool(b, &e->l, "NOT") < 0)
@@ -638,6 +674,18 @@ const char *expr_colname(const struct expr *e)
 	}
 	case EX_CASE:
 		return "case";
+	case EX_SUBLINK: {
+		const struct select *q = e->sub;
+
+		while (q->setop)
+			q = q->larg;
+		if (e->sublink == SUB_EXISTS)
+			return "exists";
+		if (e->sublink != SUB_SCALAR || !q->ntargets)
+			return "?column?";
+		return q->targets[0].alias ? q->targets[0].alias
+					   : expr_colname(q->targets[0].e);
+	}
 	default:
 		return "?column?";
 	}
@@ -913,6 +961,20 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 	case EX_COLUMN:
 		*out = env->row[e->slot];
 		return 0;
+	case EX_OUTER: {
+		const struct outer_frame *f = x->outer;
+
+		for (r = 1; f && r < e->level; r++)
+			f = f->up;
+		if (!f || !f->env || !f->env->row)
+			return db_err(x->err, "0A000",
+				      "this reference to an outer query's column "
+				      "is not supported by unidb");
+		*out = f->env->row[e->slot];
+		return 0;
+	}
+	case EX_SUBLINK:
+		return eval_sublink(x, e, env, out);
 	case EX_AGGREF:
 	case EX_FUNC:
 		if (e->agg) {

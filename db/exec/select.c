@@ -293,8 +293,8 @@ static int bind_order(struct exec_ctx *x, struct sel *q, struct result *res)
 	return 0;
 }
 
-static int bind_limit(struct exec_ctx *x, struct expr *e, const char *what,
-		      int64_t *out)
+int bind_limit(struct exec_ctx *x, struct expr *e, const char *what,
+	       int64_t *out)
 {
 	struct bind_ctx b = {.x = x, .agg_forbidden = what};
 	struct eval_env env = {0};
@@ -378,6 +378,7 @@ static bool pk_key(struct exec_ctx *x, struct table *t, const struct expr *w,
 		v = c == w->l ? w->r : w->l;
 		if (c->kind != EX_COLUMN ||
 		    (v->kind != EX_CONST && v->kind != EX_PARAM &&
+		     v->kind != EX_OUTER && /* fixed while a subquery runs */
 		     !(v->kind == EX_CAST && (v->l->kind == EX_CONST ||
 					      v->l->kind == EX_PARAM))))
 			return false;
@@ -412,7 +413,7 @@ static bool bound_value(struct exec_ctx *x, const struct expr *v,
 {
 	struct eval_env env = {0};
 
-	if (v->kind != EX_CONST && v->kind != EX_PARAM &&
+	if (v->kind != EX_CONST && v->kind != EX_PARAM && v->kind != EX_OUTER &&
 	    !(v->kind == EX_CAST &&
 	      (v->l->kind == EX_CONST || v->l->kind == EX_PARAM)))
 		return false;
@@ -1012,10 +1013,56 @@ static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 	return finish(x, q, rows, n, res);
 }
 
+int select_bind(struct exec_ctx *x, struct select *s, struct result *res,
+		struct sel **out)
+{
+	struct sel *q = arena_alloc(x->a, sizeof(*q));
+
+	if (!q)
+		return db_err_oom(x->err);
+	memset(res, 0, sizeof(*res));
+	res->has_rows = true;
+	q->s = s;
+	*out = q;
+	return bind_select(x, q, res);
+}
+
+int select_run(struct exec_ctx *x, struct sel *q, struct result *res)
+{
+	return run_select(x, q, res);
+}
+
+int sort_limit_rows(struct exec_ctx *x, struct select *s, int ncols,
+		    const int *order_cols, struct datum **rows, uint64_t n,
+		    struct result *res)
+{
+	struct sel q = {.s = s, .ntl = ncols};
+	struct out_row *o = arena_alloc(x->a, sizeof(*o) * (n + 1));
+	uint64_t k;
+	int i;
+
+	q.order_out = (int *)order_cols;
+	if (!o || bind_limit(x, s->limit, "LIMIT", &q.limit) < 0 ||
+	    bind_limit(x, s->offset, "OFFSET", &q.offset) < 0)
+		return o ? -EINVAL : db_err_oom(x->err);
+	for (k = 0; k < n; k++) {
+		o[k].vals = rows[k];
+		o[k].keys = arena_alloc(x->a, sizeof(*o[k].keys) *
+						      (size_t)(s->norder + 1));
+		if (!o[k].keys)
+			return db_err_oom(x->err);
+		for (i = 0; i < s->norder; i++)
+			o[k].keys[i] = rows[k][order_cols[i]];
+	}
+	return finish(x, &q, o, n, res);
+}
+
 int exec_select(struct exec_ctx *x, struct select *s, struct result *res)
 {
 	struct sel q = {.s = s};
 
+	if (s->setop)
+		return exec_setop(x, s, res);
 	memset(res, 0, sizeof(*res));
 	res->has_rows = true;
 	if (bind_select(x, &q, res) < 0)

@@ -191,6 +191,32 @@ static struct expr *new_expr(struct parser *p, int kind, int pos)
 static struct expr *parse_expr(struct parser *p);
 static struct select *parse_select(struct parser *p);
 
+/* "(SELECT ...)" of a subquery expression, at the '(' (subquery.c runs
+ * it). */
+static struct expr *parse_sublink(struct parser *p, int kind, int pos)
+{
+	struct expr *e = new_expr(p, EX_SUBLINK, pos);
+
+	if (!e || expect_punct(p, '(') < 0 || expect_kw(p, "select") < 0)
+		return NULL;
+	if (++p->depth > SQL_MAX_DEPTH) {
+		db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+			   "stack depth limit exceeded");
+		return NULL;
+	}
+	e->sublink = (uint8_t)kind;
+	if (!(e->sub = parse_select(p)) || expect_punct(p, ')') < 0)
+		return NULL;
+	p->depth--;
+	return e;
+}
+
+static bool peek_subselect(struct parser *p)
+{
+	return is_punct(cur(p), '(') && p->i + 1 < p->n &&
+	       is_kw(&p->t[p->i + 1], "select");
+}
+
 static int parse_type(struct parser *p, struct sql_type *t)
 {
 	struct token *tk = cur(p);
@@ -322,6 +348,10 @@ static struct expr *parse_ident_primary(struct parser *p)
 			p->i++;
 			return parse_case(p, pos);
 		}
+		if (is_kw(t, "exists") && is_punct(&p->t[p->i + 1], '(')) {
+			p->i++;
+			return parse_sublink(p, SUB_EXISTS, pos);
+		}
 		if (is_kw(t, "cast")) {
 			p->i++;
 			if (expect_punct(p, '(') < 0 ||
@@ -392,15 +422,10 @@ static struct expr *parse_primary(struct parser *p)
 	case TOK_QIDENT:
 		return parse_ident_primary(p);
 	case TOK_PUNCT:
+		if (peek_subselect(p))
+			return parse_sublink(p, SUB_SCALAR, t->pos);
 		if (is_punct(t, '(')) {
 			p->i++;
-			if (peek_kw(p, "select")) {
-				db_err_pos(p->err, sql_char_pos(p->q, t->pos),
-					   "0A000",
-					   "subqueries in expressions are not "
-					   "supported by unidb yet");
-				return NULL;
-			}
 			e = parse_expr(p);
 			if (!e || expect_punct(p, ')') < 0)
 				return NULL;
@@ -526,15 +551,18 @@ static struct expr *parse_other(struct parser *p)
 
 static struct expr *parse_in_list(struct parser *p, struct expr *l, int pos)
 {
-	struct expr *e = new_expr(p, EX_IN, pos), *a;
+	struct expr *e, *a;
 
+	if (peek_subselect(p)) { /* l IN (SELECT ...) is l = ANY (...) */
+		if ((e = parse_sublink(p, SUB_ANY, pos))) {
+			e->op = OP_EQ;
+			e->l = l;
+		}
+		return e;
+	}
+	e = new_expr(p, EX_IN, pos);
 	if (!e || expect_punct(p, '(') < 0)
 		return NULL;
-	if (peek_kw(p, "select")) {
-		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
-			   "IN (SELECT ...) is not supported by unidb yet");
-		return NULL;
-	}
 	e->l = l;
 	do {
 		if (!(a = parse_expr(p)) || !PUSH(p, e->args, e->nargs, a))
@@ -597,7 +625,24 @@ static struct expr *parse_cmp(struct parser *p)
 		struct token *t = cur(p);
 
 		if (is_op(t, ops[k].op)) {
+			struct token *q = &p->t[p->i + 1];
+			struct expr *sl;
+
 			p->i++;
+			if ((is_kw(q, "any") || is_kw(q, "some") ||
+			     is_kw(q, "all")) && p->i + 2 < p->n &&
+			    is_punct(&p->t[p->i + 1], '(') &&
+			    is_kw(&p->t[p->i + 2], "select")) {
+				p->i++;
+				sl = parse_sublink(p, is_kw(q, "all") ? SUB_ALL
+								     : SUB_ANY,
+						   t->pos);
+				if (sl) {
+					sl->op = (uint8_t)ops[k].code;
+					sl->l = e;
+				}
+				return sl;
+			}
 			return binop(p, ops[k].code, e, parse_pattern(p),
 				     t->pos);
 		}
@@ -828,8 +873,8 @@ static int parse_order(struct parser *p, struct select *s)
 	return 0;
 }
 
-/* After SELECT. */
-static struct select *parse_select(struct parser *p)
+/* After SELECT: the list, FROM, WHERE, GROUP BY, HAVING. */
+static struct select *parse_select_core(struct parser *p)
 {
 	struct select *s = alloc(p, sizeof(*s));
 	struct expr *e;
@@ -857,6 +902,88 @@ static struct select *parse_select(struct parser *p)
 	}
 	if (accept_kw(p, "having") && !(s->having = parse_expr(p)))
 		return NULL;
+	return s;
+}
+
+/* An operand of a set operation: SELECT core or ( full select ). */
+static struct select *parse_set_term(struct parser *p)
+{
+	struct select *s;
+	int pos = cur(p)->pos;
+
+	if (accept_kw(p, "select"))
+		return parse_select_core(p);
+	if (!accept_punct(p, '(') || expect_kw(p, "select") < 0) {
+		if (!p->err->code[0])
+			syntax_error(p);
+		return NULL;
+	}
+	if (++p->depth > SQL_MAX_DEPTH) {
+		db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+			   "stack depth limit exceeded");
+		return NULL;
+	}
+	s = parse_select(p);
+	p->depth--;
+	return s && expect_punct(p, ')') == 0 ? s : NULL;
+}
+
+static struct select *setop_node(struct parser *p, int kind, bool all,
+				 struct select *l, struct select *r, int pos)
+{
+	struct select *s;
+
+	if (!l || !r || !(s = alloc(p, sizeof(*s))))
+		return NULL;
+	s->setop = (uint8_t)kind;
+	s->setop_all = all;
+	s->larg = l;
+	s->rarg = r;
+	s->setop_pos = pos;
+	return s;
+}
+
+static bool accept_all(struct parser *p)
+{
+	if (accept_kw(p, "all"))
+		return true;
+	accept_kw(p, "distinct");
+	return false;
+}
+
+/* INTERSECT binds tighter than UNION and EXCEPT (gram.y). */
+static struct select *parse_intersect(struct parser *p, struct select *l)
+{
+	while (l && peek_kw(p, "intersect")) {
+		int pos = cur(p)->pos;
+		bool all;
+
+		p->i++;
+		all = accept_all(p);
+		l = setop_node(p, SETOP_INTERSECT, all, l, parse_set_term(p),
+			       pos);
+	}
+	return l;
+}
+
+/* After SELECT: a query with set operations, then ORDER BY and LIMIT of
+ * the whole. */
+static struct select *parse_select(struct parser *p)
+{
+	struct select *s = parse_intersect(p, parse_select_core(p));
+
+	while (s && (peek_kw(p, "union") || peek_kw(p, "except"))) {
+		int kind = peek_kw(p, "union") ? SETOP_UNION : SETOP_EXCEPT;
+		int pos = cur(p)->pos;
+		bool all;
+
+		p->i++;
+		all = accept_all(p);
+		s = setop_node(p, kind, all, s,
+			       parse_intersect(p, parse_set_term(p)), pos);
+	}
+	if (!s)
+		return NULL;
 	if (accept_kw(p, "order") &&
 	    (expect_kw(p, "by") < 0 || parse_order(p, s) < 0))
 		return NULL;
@@ -874,12 +1001,6 @@ static struct select *parse_select(struct parser *p)
 		} else {
 			break;
 		}
-	}
-	if (peek_kw(p, "union") || peek_kw(p, "intersect") ||
-	    peek_kw(p, "except")) {
-		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
-			   "%s is not supported by unidb yet", cur(p)->text);
-		return NULL;
 	}
 	return s;
 }
