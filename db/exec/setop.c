@@ -49,10 +49,8 @@ static int common_type(struct exec_ctx *x, const struct select *s, int col,
 		       struct sql_type a, struct sql_type b,
 		       struct sql_type *out)
 {
-	char t1[64], t2[64];
-
 	if (a.id == b.id) {
-		*out = a;
+		*out = a.id == TYPE_UNKNOWN ? (struct sql_type){TYPE_TEXT, -1} : a;
 		if (a.mod != b.mod)
 			out->mod = -1;
 		return 0;
@@ -63,6 +61,10 @@ static int common_type(struct exec_ctx *x, const struct select *s, int col,
 	}
 	if (a.id == TYPE_NULL || a.id == TYPE_UNKNOWN) {
 		*out = b;
+		return 0;
+	}
+	if (type_is_int(a.id) && type_is_int(b.id)) {
+		*out = (struct sql_type){a.id > b.id ? a.id : b.id, -1};
 		return 0;
 	}
 	if (type_is_text(a.id) && type_is_text(b.id)) {
@@ -82,8 +84,8 @@ static int common_type(struct exec_ctx *x, const struct select *s, int col,
 	}
 	return db_err_pos(x->err, target_pos(x, s->rarg, col), "42804",
 			  "%s types %s and %s cannot be matched",
-			  setop_name(s->setop), type_display(a, t1, sizeof(t1)),
-			  type_display(b, t2, sizeof(t2)));
+			  setop_name(s->setop), type_info(a.id)->name,
+			  type_info(b.id)->name);
 }
 
 /* Casts the rows of r to the output column types. */
@@ -104,7 +106,9 @@ static int conform(struct exec_ctx *x, struct result *r,
 				*d = datum_null(cols[i].type.id);
 				continue;
 			}
-			if (datum_cast(x->a, d, cols[i].type, CAST_IMPLICIT, d,
+			/* explicit: an untyped literal is input, as in
+			 * PostgreSQL; other pairs were checked above */
+			if (datum_cast(x->a, d, cols[i].type, CAST_EXPLICIT, d,
 				       x->err) < 0)
 				return -EINVAL;
 		}
@@ -112,8 +116,36 @@ static int conform(struct exec_ctx *x, struct result *r,
 	return 0;
 }
 
+/* Whether output column col of a plain SELECT is an untyped literal
+ * (NULL or 'string'): such a column takes the other side's type, as an
+ * unknown-typed column does in PostgreSQL. Looked at before binding. */
+static bool *untyped_cols(struct exec_ctx *x, const struct select *s)
+{
+	bool *u = arena_alloc(x->a, (size_t)s->ntargets + 1);
+	int i;
+
+	if (!u)
+		return NULL;
+	memset(u, 0, (size_t)s->ntargets + 1);
+	for (i = 0; !s->setop && i < s->ntargets; i++) {
+		const struct expr *e = s->targets[i].e;
+
+		u[i] = e->kind == EX_CONST &&
+		       (e->val.null || e->val.type == TYPE_UNKNOWN);
+	}
+	return u;
+}
+
+static struct sql_type side_type(const struct result *r, const bool *untyped,
+				 int i)
+{
+	if (untyped && untyped[i])
+		return (struct sql_type){TYPE_UNKNOWN, -1};
+	return r->cols[i].type;
+}
+
 static int bind_setop(struct exec_ctx *x, struct select *s, struct result *l,
-		      struct result *r, struct result *res)
+		      struct result *r, struct result *res, bool **untyped)
 {
 	int i;
 
@@ -130,7 +162,8 @@ static int bind_setop(struct exec_ctx *x, struct select *s, struct result *l,
 		return db_err_oom(x->err);
 	for (i = 0; i < l->ncols; i++) {
 		res->cols[i].name = l->cols[i].name;
-		if (common_type(x, s, i, l->cols[i].type, r->cols[i].type,
+		if (common_type(x, s, i, side_type(l, untyped[0], i),
+				side_type(r, untyped[1], i),
 				&res->cols[i].type) < 0)
 			return -EINVAL;
 	}
@@ -144,8 +177,12 @@ static int bind_setop_order(struct exec_ctx *x, struct select *s,
 	int i, k;
 
 	for (i = 0; i < s->norder; i++) {
-		const struct expr *e = s->order[i].e;
-		int pos = sql_char_pos(x->query, e->pos);
+		const struct expr *e = s->order[i].e, *l = e;
+		int pos;
+
+		while ((l->kind == EX_BINOP || l->kind == EX_CAST) && l->l)
+			l = l->l; /* PostgreSQL points at the leftmost token */
+		pos = sql_char_pos(x->query, l->pos < e->pos ? l->pos : e->pos);
 
 		cols[i] = -1;
 		if (e->kind == EX_CONST && type_is_int(e->val.type) &&
@@ -274,9 +311,12 @@ int exec_setop(struct exec_ctx *x, struct select *s, struct result *res)
 	struct result l, r;
 	struct rowlist o = {0};
 	int *order_cols;
+	bool *untyped[2] = {untyped_cols(x, s->larg), untyped_cols(x, s->rarg)};
 
+	if (!untyped[0] || !untyped[1])
+		return db_err_oom(x->err);
 	if (exec_select(x, s->larg, &l) < 0 || exec_select(x, s->rarg, &r) < 0 ||
-	    bind_setop(x, s, &l, &r, res) < 0)
+	    bind_setop(x, s, &l, &r, res, untyped) < 0)
 		return -EINVAL;
 	order_cols = arena_alloc(x->a, sizeof(int) * (size_t)(s->norder + 1));
 	if (!order_cols)
