@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* expr.c: binding and evaluating expressions (see expr.h). */
 #include "expr.h"
+#include "catalog.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -429,6 +430,9 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 		e->type = ty(TYPE_TEXT);
 		return 0;
 	}
+	k = (unsigned)catalog_func_bind(b, e); /* pg_catalog's (catalog_fn.c) */
+	if (k != 1)
+		return (int)k;
 	return nargs_error(b, e);
 }
 
@@ -898,6 +902,8 @@ static int eval_func(struct exec_ctx *x, const struct expr *e,
 	const char *s;
 	int i;
 
+	if (e->plan)
+		return catalog_func_eval(x, e, env, out);
 	if (!strcmp(e->name, "coalesce")) {
 		for (i = 0; i < e->nargs; i++) {
 			if (eval(x, e->args[i], env, out) < 0)

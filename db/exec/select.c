@@ -14,6 +14,7 @@
 #include <unidb/errno.h>
 
 #include "internal.h"
+#include "catalog.h"
 
 struct batch {
 	const struct datum **rows;
@@ -76,7 +77,7 @@ static int scope_add(struct exec_ctx *x, struct scope *sc,
 static int bind_from(struct exec_ctx *x, struct sel *q)
 {
 	struct select *s = q->s;
-	int i, k;
+	int i, k, r;
 
 	q->src = arena_alloc(x->a, sizeof(*q->src) * (size_t)(s->nfrom + 1));
 	if (!q->src)
@@ -86,7 +87,10 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 		struct scope one = {0};
 
 		q->src[i].first = q->sc.n;
-		if (f->table) {
+		r = f->table ? catalog_relation(x, f->table, &q->src[i].sub) : 0;
+		if (r < 0)
+			return -EINVAL;
+		if (f->table && !r) {
 			q->src[i].table = db_find_table(x->db, f->table);
 			if (!q->src[i].table)
 				return no_relation(x, f->table, f->pos);
@@ -95,7 +99,7 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 					   &one) < 0)
 				return -EINVAL;
 		} else {
-			if (exec_select(x, f->sub, &q->src[i].sub) < 0)
+			if (!r && exec_select(x, f->sub, &q->src[i].sub) < 0)
 				return -EINVAL;
 			one.n = q->src[i].sub.ncols;
 			one.cols = arena_alloc(x->a, sizeof(*one.cols) *
@@ -103,7 +107,8 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 			if (!one.cols)
 				return db_err_oom(x->err);
 			for (k = 0; k < one.n; k++) {
-				one.cols[k].table = f->alias;
+				one.cols[k].table = f->alias ? f->alias
+							     : f->table;
 				one.cols[k].name = q->src[i].sub.cols[k].name;
 				one.cols[k].type = q->src[i].sub.cols[k].type;
 			}

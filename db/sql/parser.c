@@ -382,6 +382,8 @@ static struct expr *parse_ident_primary(struct parser *p)
 		}
 		if (!(e->name = parse_name(p, NULL, true)))
 			return NULL;
+		if (!strcmp(e->qual, "pg_catalog") && is_punct(cur(p), '('))
+			return parse_func(p, e->name, pos);
 	}
 	return e;
 }
@@ -439,19 +441,88 @@ static struct expr *parse_primary(struct parser *p)
 	return NULL;
 }
 
+/* Casts to the catalog's own types (regclass, oid, name, arrays...) are
+ * functions of db/exec/catalog.c named "::type"; NULL if not one. */
+static struct expr *catalog_cast(struct parser *p, struct expr *e, int pos)
+{
+	static const char *const types[] = {"regclass", "regtype",
+					    "regnamespace", "regproc", "regrole",
+					    "oid", "name", "char", NULL};
+	struct token *t = cur(p);
+	struct expr *f;
+	int k;
+
+	if (t->kind != TOK_IDENT && t->kind != TOK_QIDENT)
+		return NULL;
+	for (k = 0; types[k]; k++)
+		if (!strcmp(t->text, types[k]) &&
+		    (k != 7 || t->kind == TOK_QIDENT) /* "char" */)
+			break;
+	if (!types[k] && !is_punct(&p->t[p->i + 1], '['))
+		return NULL;
+	if (!(f = new_expr(p, EX_FUNC, pos)) || !PUSH(p, f->args, f->nargs, e))
+		return NULL;
+	if (types[k]) {
+		size_t n = strlen(types[k]) + 3;
+		char *nm = alloc(p, n);
+
+		if (!nm)
+			return NULL;
+		memcpy(nm, "::", 2);
+		memcpy(nm + 2, types[k], n - 2);
+		f->name = nm;
+		p->i++;
+	} else { /* type[]: arrays are their text form here */
+		f->name = "::array";
+		p->i++;
+	}
+	if (accept_punct(p, '[') && expect_punct(p, ']') < 0)
+		return NULL;
+	return f;
+}
+
 static struct expr *parse_cast_expr(struct parser *p)
 {
 	struct expr *e = parse_primary(p), *c;
 
-	while (e && is_op(cur(p), "::")) {
-		c = new_expr(p, EX_CAST, cur(p)->pos);
+	for (;;) {
+		if (e && is_kw(cur(p), "collate")) {
+			/* COLLATE "C" / pg_catalog.default: text compares
+			 * byte-wise in every collation unidb has */
+			p->i++;
+			if (!parse_name(p, NULL, true) ||
+			    (accept_punct(p, '.') && !parse_name(p, NULL, true)))
+				return NULL;
+			continue;
+		}
+		if (!e || !is_op(cur(p), "::"))
+			return e;
+		int pos = cur(p)->pos;
+
 		p->i++;
+		if (is_kw(cur(p), "pg_catalog") && is_punct(&p->t[p->i + 1], '.'))
+			p->i += 2;
+		if ((c = catalog_cast(p, e, pos))) {
+			e = c;
+			continue;
+		}
+		if (p->err->code[0])
+			return NULL;
+		c = new_expr(p, EX_CAST, pos);
 		if (!c || parse_type(p, &c->type) < 0)
 			return NULL;
-		c->l = e;
+		if (accept_punct(p, '[')) { /* int2[] etc.: see catalog_cast */
+			if (expect_punct(p, ']') < 0)
+				return NULL;
+			c->kind = EX_FUNC;
+			c->name = "::array";
+			if (!PUSH(p, c->args, c->nargs, e))
+				return NULL;
+		} else {
+			c->l = e;
+		}
 		e = c;
 	}
-	return e;
 }
 
 static struct expr *binop(struct parser *p, int op, struct expr *l,
@@ -536,17 +607,58 @@ static struct expr *parse_add(struct parser *p)
 	}
 }
 
+/* The regular-expression operators ~ ~* !~ !~*, also written
+ * OPERATOR(pg_catalog.~): functions named by the operator (catalog.c). */
+static const char *regex_op(struct parser *p)
+{
+	static const char *const ops[] = {"~", "~*", "!~", "!~*", NULL};
+	struct token *t = cur(p);
+	int k, save = p->i;
+
+	if (is_kw(t, "operator") && is_punct(&p->t[p->i + 1], '(')) {
+		p->i += 2;
+		if (is_kw(cur(p), "pg_catalog") && is_punct(&p->t[p->i + 1], '.'))
+			p->i += 2;
+		t = cur(p);
+		if (t->kind != TOK_OP || !is_punct(&p->t[p->i + 1], ')')) {
+			p->i = save;
+			return NULL;
+		}
+		p->i++;
+	} else if (t->kind != TOK_OP) {
+		return NULL;
+	}
+	for (k = 0; ops[k]; k++)
+		if (is_op(t, ops[k])) {
+			p->i = t == &p->t[save] ? save + 1 : p->i + 1;
+			return ops[k];
+		}
+	p->i = save;
+	return NULL;
+}
+
 static struct expr *parse_other(struct parser *p)
 {
-	struct expr *e = parse_add(p);
+	struct expr *e = parse_add(p), *f;
+	const char *rop;
 
-	while (e && is_op(cur(p), "||")) {
+	for (;;) {
 		int pos = cur(p)->pos;
 
-		p->i++;
-		e = binop(p, OP_CONCAT, e, parse_add(p), pos);
+		if (e && is_op(cur(p), "||")) {
+			p->i++;
+			e = binop(p, OP_CONCAT, e, parse_add(p), pos);
+			continue;
+		}
+		if (!e || !(rop = regex_op(p)))
+			return e;
+		if (!(f = new_expr(p, EX_FUNC, pos)) ||
+		    !PUSH(p, f->args, f->nargs, e) || !(e = parse_add(p)) ||
+		    !PUSH(p, f->args, f->nargs, e))
+			return NULL;
+		f->name = rop;
+		e = f;
 	}
-	return e;
 }
 
 static struct expr *parse_in_list(struct parser *p, struct expr *l, int pos)
