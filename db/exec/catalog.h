@@ -31,6 +31,12 @@ int catalog_func_bind(struct bind_ctx *b, struct expr *e);
 int catalog_func_eval(struct exec_ctx *x, const struct expr *e,
 		      const struct eval_env *env, struct datum *out);
 
+/* Functions in FROM (srf.c): bind f->func and give its one-column
+ * scope; produce its rows when the scan runs. */
+int srf_bind(struct exec_ctx *x, struct from_item *f, struct scope *one);
+int srf_scan(struct exec_ctx *x, const struct from_item *f,
+	     int (*add)(void *ctx, const struct datum *row), void *ctx);
+
 /* Lookups shared by the functions. */
 struct table *catalog_table_by_oid(struct db *db, int64_t oid);
 struct table *catalog_index_by_oid(struct db *db, int64_t oid,

@@ -414,11 +414,99 @@ static int fn_regex(struct fn_call *c)
 enum { I2 = TYPE_INT2, I4 = TYPE_INT4, I8 = TYPE_INT8, B = TYPE_BOOL,
        T = TYPE_TEXT, ANY = TYPE_NULL };
 
+struct any_ctx {
+	const struct datum *l;
+	int op;
+	bool all, saw_null, decided;
+};
+
+static bool cmp_holds(int op, int c)
+{
+	switch (op) {
+	case OP_EQ: return c == 0;
+	case OP_NE: return c != 0;
+	case OP_LT: return c < 0;
+	case OP_LE: return c <= 0;
+	case OP_GT: return c > 0;
+	default: return c >= 0;
+	}
+}
+
+static int any_one(struct fn_call *c, const char *s, uint32_t n, bool null,
+		   void *ctx)
+{
+	struct any_ctx *a = ctx;
+	struct datum el;
+
+	if (a->decided)
+		return 0;
+	if (null) {
+		a->saw_null = true;
+		return 0;
+	}
+	if (datum_in((struct sql_type){a->l->type, -1}, s, n, &el,
+		     c->x->err) < 0)
+		return -EINVAL;
+	if (cmp_holds(a->op, datum_cmp(a->l, &el)) != a->all)
+		a->decided = true;
+	return 0;
+}
+
+/* l op ANY (array) / ALL: over the array's elements read as l's type. */
+static int fn_any(struct fn_call *c)
+{
+	struct any_ctx a = {&c->a[0], c->e->op, c->e->name[1] == 'l', false,
+			    false};
+
+	if (array_elems(c, &c->a[1], any_one, &a) < 0)
+		return -EINVAL;
+	if (a.decided)
+		*c->out = datum_bool(!a.all);
+	else
+		*c->out = a.saw_null ? datum_null(TYPE_BOOL) : datum_bool(a.all);
+	return 0;
+}
+
+struct nth_ctx {
+	int64_t want, at;
+	struct datum *out;
+	struct arena *a;
+};
+
+static int nth_one(struct fn_call *c, const char *s, uint32_t n, bool null,
+		   void *ctx)
+{
+	struct nth_ctx *t = ctx;
+	char *copy;
+
+	if (++t->at != t->want)
+		return 0;
+	if (null)
+		return 0;
+	if (!(copy = arena_strndup(t->a, s, n)))
+		return db_err_oom(c->x->err);
+	*t->out = datum_str(TYPE_UNKNOWN, copy, n);
+	return 0;
+}
+
+/* a[i] (1-based): the element as an untyped value, NULL when out of
+ * range; its type comes from the context as a literal's does. */
+static int fn_subscript(struct fn_call *c)
+{
+	struct nth_ctx t = {c->a[1].i, 0, c->out, c->x->a};
+
+	*c->out = datum_null(TYPE_UNKNOWN);
+	return array_elems(c, &c->a[0], nth_one, &t);
+}
+
 static const struct cat_func funcs[] = {
 	{"~", 2, 2, {T, T}, B, true, fn_regex},
 	{"~*", 2, 2, {T, T}, B, true, fn_regex},
 	{"!~", 2, 2, {T, T}, B, true, fn_regex},
 	{"!~*", 2, 2, {T, T}, B, true, fn_regex},
+	{"any", 2, 2, {ANY, T}, B, true, fn_any},
+	{"all", 2, 2, {ANY, T}, B, true, fn_any},
+	{"subscript", 2, 2, {T, I8}, TYPE_UNKNOWN, true, fn_subscript},
 	{"::regclass", 1, 1, {I8}, T, true, fn_regclass},
 	{"::regtype", 1, 1, {I8}, T, true, fn_regtype},
 	{"::regnamespace", 1, 1, {I8}, T, true, fn_regnamespace},

@@ -327,10 +327,16 @@ static int bind_agg(struct bind_ctx *b, struct expr *e)
 	if (!b->allow_agg)
 		return db_err_pos(b->x->err, pos_of(b->x, e), "42803",
 				  "aggregate functions are not allowed here");
-	if ((e->star && e->agg != AGG_COUNT) || (!e->star && e->nargs != 1))
+	if ((e->star && e->agg != AGG_COUNT) ||
+	    (!e->star && e->nargs != (e->agg == AGG_STRING_AGG ? 2 : 1)))
 		return nargs_error(b, e);
 	b->in_agg = true;
 	if (!e->star && bind_expr(b, &e->args[0]) < 0)
+		return -EINVAL;
+	if (e->agg == AGG_STRING_AGG && /* string_agg(text, delimiter) */
+	    (bind_expr(b, &e->args[1]) < 0 ||
+	     coerce(b, &e->args[0], ty(TYPE_TEXT), CAST_IMPLICIT, NULL) < 0 ||
+	     coerce(b, &e->args[1], ty(TYPE_TEXT), CAST_IMPLICIT, NULL) < 0))
 		return -EINVAL;
 	b->in_agg = false;
 	id = e->star ? TYPE_INT8 : e->args[0]->type.id;
@@ -343,6 +349,9 @@ static int bind_agg(struct bind_ctx *b, struct expr *e)
 	switch (e->agg) {
 	case AGG_COUNT:
 		e->type = ty(TYPE_INT8);
+		break;
+	case AGG_STRING_AGG:
+		e->type = ty(TYPE_TEXT);
 		break;
 	case AGG_SUM:
 	case AGG_AVG:
@@ -376,7 +385,8 @@ static const struct {
 	const char *name;
 	int agg;
 } agg_names[] = {{"count", AGG_COUNT}, {"sum", AGG_SUM}, {"min", AGG_MIN},
-		 {"max", AGG_MAX},     {"avg", AGG_AVG}};
+		 {"max", AGG_MAX},     {"avg", AGG_AVG},
+		 {"string_agg", AGG_STRING_AGG}};
 
 static int bind_func(struct bind_ctx *b, struct expr *e)
 {

@@ -87,10 +87,15 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 		struct scope one = {0};
 
 		q->src[i].first = q->sc.n;
-		r = f->table ? catalog_relation(x, f->table, &q->src[i].sub) : 0;
+		r = f->table && !f->func
+			    ? catalog_relation(x, f->table, &q->src[i].sub)
+			    : 0;
 		if (r < 0)
 			return -EINVAL;
-		if (f->table && !r) {
+		if (f->func) {
+			if (srf_bind(x, f, &one) < 0)
+				return -EINVAL;
+		} else if (f->table && !r) {
 			q->src[i].table = db_find_table(x->db, f->table);
 			if (!q->src[i].table)
 				return no_relation(x, f->table, f->pos);
@@ -527,6 +532,13 @@ static int add_stored_row(void *ctx, uint64_t id)
 	return batch_add(s->x, s->out, table_row(s->t, id)->vals);
 }
 
+static int add_row(void *ctx, const struct datum *row)
+{
+	struct batch_sink *s = ctx;
+
+	return batch_add(s->x, s->out, row);
+}
+
 static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
 {
 	struct batch_sink s = {x, q->src[0].table, out};
@@ -541,6 +553,11 @@ static int scan_src(struct exec_ctx *x, struct sel *q, int i,
 {
 	uint64_t k;
 
+	if (q->s->from[i].func) {
+		struct batch_sink s = {x, NULL, out};
+
+		return srf_scan(x, &q->s->from[i], add_row, &s);
+	}
 	if (q->src[i].table && i == 0)
 		return scan_table(x, q, out);
 	if (q->src[i].table) {
@@ -713,7 +730,35 @@ struct agg_state {
 	__int128 sum;
 	struct datum best; /* min/max */
 	struct htab *seen; /* DISTINCT */
+	char *str;	   /* string_agg: the text so far (arena) */
+	uint32_t len, cap;
 };
+
+/* string_agg: appends [delimiter] v to s->str. */
+static int agg_append(struct exec_ctx *x, struct agg_state *s,
+		      const struct datum *sep, const struct datum *v)
+{
+	uint32_t need = s->len + v->len + (s->count && !sep->null ? sep->len : 0);
+
+	if (need > s->cap) {
+		uint32_t cap = need * 2 + 16;
+		char *n = arena_alloc(x->a, cap);
+
+		if (!n)
+			return db_err_oom(x->err);
+		if (s->len)
+			memcpy(n, s->str, s->len);
+		s->str = n;
+		s->cap = cap;
+	}
+	if (s->count && !sep->null) {
+		memcpy(s->str + s->len, sep->s, sep->len);
+		s->len += sep->len;
+	}
+	memcpy(s->str + s->len, v->s, v->len);
+	s->len += v->len;
+	return 0;
+}
 
 struct group {
 	const struct datum *rep; /* a row of the group (grouped columns) */
@@ -757,6 +802,13 @@ static int agg_step(struct exec_ctx *x, struct sel *q, struct group *g,
 			if (!added)
 				continue;
 		}
+		if (e->agg == AGG_STRING_AGG) {
+			struct datum sep;
+
+			if (eval(x, e->args[1], &env, &sep) < 0 ||
+			    agg_append(x, s, &sep, &v) < 0)
+				return -EINVAL;
+		}
 		s->count++;
 		if (e->agg == AGG_SUM || e->agg == AGG_AVG)
 			s->sum += v.i;
@@ -786,6 +838,8 @@ static int agg_final(struct exec_ctx *x, struct sel *q, struct group *g)
 			*v = datum_int(TYPE_INT8, s->count);
 		} else if (s->count == 0) {
 			*v = datum_null(e->type.id);
+		} else if (e->agg == AGG_STRING_AGG) {
+			*v = datum_str(TYPE_TEXT, s->str, s->len);
 		} else if (e->agg == AGG_AVG) {
 			if (numeric_avg(x->a, s->sum, s->count, v, x->err) < 0)
 				return -EINVAL;

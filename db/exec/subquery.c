@@ -120,8 +120,10 @@ int bind_sublink(struct bind_ctx *b, struct expr *e)
 	}
 	if (one_column(x, e, p->shape.ncols) < 0)
 		return -EINVAL;
-	if (e->sublink == SUB_SCALAR) {
+	if (e->sublink == SUB_SCALAR || e->sublink == SUB_ARRAY) {
 		e->type = p->shape.cols[0].type;
+		if (e->sublink == SUB_ARRAY) /* arrays are their text form */
+			e->type = (struct sql_type){TYPE_TEXT, -1};
 		return 0;
 	}
 	e->type = (struct sql_type){TYPE_BOOL, -1};
@@ -227,6 +229,49 @@ static int quantified(struct exec_ctx *x, const struct expr *e,
 	return 0;
 }
 
+/* ARRAY(SELECT ...) as array text: {a,"b c",NULL}. */
+static int array_of(struct exec_ctx *x, const struct result *res,
+		    struct datum *out)
+{
+	struct strbuf sb = STRBUF_INIT, v = STRBUF_INIT;
+	uint64_t k;
+	uint32_t i;
+	char *s;
+
+	sb_putc(&sb, '{');
+	for (k = 0; k < res->nrows; k++) {
+		const struct datum *d = &res->rows[k][0];
+		bool quote;
+
+		sb_reset(&v);
+		if (k)
+			sb_putc(&sb, ',');
+		if (d->null) {
+			sb_puts(&sb, "NULL");
+			continue;
+		}
+		datum_out(&v, d);
+		quote = !v.len || (v.len == 4 && !memcmp(v.p, "NULL", 4));
+		for (i = 0; i < v.len; i++)
+			quote |= strchr("{},\"\\ \t\n", v.p[i]) != NULL;
+		if (quote)
+			sb_putc(&sb, '"');
+		for (i = 0; i < v.len; i++) {
+			if (v.p[i] == '"' || v.p[i] == '\\')
+				sb_putc(&sb, '\\');
+			sb_putc(&sb, v.p[i]);
+		}
+		if (quote)
+			sb_putc(&sb, '"');
+	}
+	sb_putc(&sb, '}');
+	s = sb.oom || v.oom ? NULL : arena_strndup(x->a, sb.p, sb.len);
+	*out = datum_str(TYPE_TEXT, s, s ? (uint32_t)sb.len : 0);
+	sb_free(&sb);
+	sb_free(&v);
+	return s ? 0 : db_err_oom(x->err);
+}
+
 int eval_sublink(struct exec_ctx *x, const struct expr *e,
 		 const struct eval_env *env, struct datum *out)
 {
@@ -248,6 +293,8 @@ int eval_sublink(struct exec_ctx *x, const struct expr *e,
 	case SUB_EXISTS:
 		*out = datum_bool(res->nrows > 0);
 		break;
+	case SUB_ARRAY:
+		return array_of(x, res, out);
 	default:
 		if (quantified(x, e, p, res, env, out) < 0)
 			return -EINVAL;

@@ -74,7 +74,7 @@ enum expr_kind {
 	EX_OUTER,  /* bound: column `slot` of the query `level` sublinks out */
 };
 
-enum sublink_kind { SUB_SCALAR, SUB_EXISTS, SUB_ANY, SUB_ALL };
+enum sublink_kind { SUB_SCALAR, SUB_EXISTS, SUB_ANY, SUB_ALL, SUB_ARRAY };
 
 enum op {
 	OP_NONE,
@@ -83,7 +83,8 @@ enum op {
 	OP_AND, OP_OR, OP_NOT, OP_NEG, OP_CONCAT,
 };
 
-enum agg_kind { AGG_NONE, AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG };
+enum agg_kind { AGG_NONE, AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG,
+		AGG_STRING_AGG };
 
 struct expr {
 	uint8_t kind;	  /* enum expr_kind */
@@ -123,6 +124,7 @@ struct from_item {
 	int pos;
 	uint8_t join; /* how it joins the items before it */
 	struct expr *on;
+	struct expr *func; /* a function in FROM: generate_series, unnest */
 };
 
 struct order_item {

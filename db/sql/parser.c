@@ -348,6 +348,10 @@ static struct expr *parse_ident_primary(struct parser *p)
 			p->i++;
 			return parse_case(p, pos);
 		}
+		if (is_kw(t, "array") && is_punct(&p->t[p->i + 1], '(')) {
+			p->i++;
+			return parse_sublink(p, SUB_ARRAY, pos);
+		}
 		if (is_kw(t, "exists") && is_punct(&p->t[p->i + 1], '(')) {
 			p->i++;
 			return parse_sublink(p, SUB_EXISTS, pos);
@@ -493,6 +497,18 @@ static struct expr *parse_cast_expr(struct parser *p)
 			if (!parse_name(p, NULL, true) ||
 			    (accept_punct(p, '.') && !parse_name(p, NULL, true)))
 				return NULL;
+			continue;
+		}
+		if (e && is_punct(cur(p), '[')) { /* a[i]: catalog_fn.c */
+			c = new_expr(p, EX_FUNC, cur(p)->pos);
+			p->i++;
+			if (!c || !PUSH(p, c->args, c->nargs, e) ||
+			    !(e = parse_expr(p)) ||
+			    !PUSH(p, c->args, c->nargs, e) ||
+			    expect_punct(p, ']') < 0)
+				return NULL;
+			c->name = "subscript";
+			e = c;
 			continue;
 		}
 		if (!e || !is_op(cur(p), "::"))
@@ -755,6 +771,20 @@ static struct expr *parse_cmp(struct parser *p)
 				}
 				return sl;
 			}
+			if ((is_kw(q, "any") || is_kw(q, "some") ||
+			     is_kw(q, "all")) && is_punct(&p->t[p->i + 1], '(')) {
+				/* op ANY (array): catalog_fn.c */
+				p->i += 2;
+				if (!(sl = new_expr(p, EX_FUNC, t->pos)) ||
+				    !PUSH(p, sl->args, sl->nargs, e) ||
+				    !(e = parse_expr(p)) ||
+				    !PUSH(p, sl->args, sl->nargs, e) ||
+				    expect_punct(p, ')') < 0)
+					return NULL;
+				sl->name = is_kw(q, "all") ? "all" : "any";
+				sl->op = (uint8_t)ops[k].code;
+				return sl;
+			}
 			return binop(p, ops[k].code, e, parse_pattern(p),
 				     t->pos);
 		}
@@ -920,6 +950,10 @@ static int parse_from_item(struct parser *p, struct from_item *f)
 		return -EINVAL;
 	if (accept_punct(p, '.')) { /* schema.table: public and pg_catalog */
 		if (!(f->table = parse_name(p, NULL, true)))
+			return -EINVAL;
+	}
+	if (is_punct(cur(p), '(')) { /* a function in FROM */
+		if (!(f->func = parse_func(p, f->table, f->pos)))
 			return -EINVAL;
 	}
 	return parse_alias(p, &f->alias);

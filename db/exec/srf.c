@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* srf.c: functions in FROM (set-returning functions): generate_series
+ * over integers and unnest over an array's text form. The function's one
+ * output column is named by the alias (or the function), as PostgreSQL
+ * names a scalar function's column. Arguments are bound in no scope of
+ * their own (an enclosing query's columns are visible, as with LATERAL
+ * in a subquery) and evaluated when the scan runs. */
+#include <string.h>
+#include <unidb/errno.h>
+
+#include "catalog.h"
+
+int srf_bind(struct exec_ctx *x, struct from_item *f, struct scope *one)
+{
+	struct bind_ctx b = {.x = x, .agg_forbidden = "functions in FROM"};
+	struct expr *e = f->func;
+	bool series = !strcmp(e->name, "generate_series");
+	uint8_t type = TYPE_INT4;
+	int i;
+
+	if (!(series && (e->nargs == 2 || e->nargs == 3)) &&
+	    !(!strcmp(e->name, "unnest") && e->nargs == 1))
+		return db_err_pos(x->err, sql_char_pos(x->query, e->pos),
+				  "0A000",
+				  "function %s in FROM is not supported by unidb",
+				  e->name);
+	for (i = 0; i < e->nargs; i++) {
+		if (bind_expr(&b, &e->args[i]) < 0)
+			return -EINVAL;
+		if (series && e->args[i]->type.id == TYPE_INT8)
+			type = TYPE_INT8;
+	}
+	for (i = 0; i < e->nargs; i++)
+		if (coerce(&b, &e->args[i],
+			   (struct sql_type){series ? type : TYPE_TEXT, -1},
+			   CAST_IMPLICIT, NULL) < 0)
+			return -EINVAL;
+	one->n = 1;
+	one->cols = arena_alloc(x->a, sizeof(*one->cols));
+	if (!one->cols)
+		return db_err_oom(x->err);
+	one->cols[0].table = f->alias ? f->alias : e->name;
+	one->cols[0].name = f->alias ? f->alias : e->name;
+	one->cols[0].type = (struct sql_type){series ? type : TYPE_TEXT, -1};
+	return 0;
+}
+
+static int series(struct exec_ctx *x, const struct expr *e,
+		  const struct datum *a,
+		  int (*add)(void *ctx, const struct datum *row), void *ctx)
+{
+	int64_t v = a[0].i, step = e->nargs == 3 ? a[2].i : 1;
+	uint64_t n = 0;
+
+	if (step == 0)
+		return db_err(x->err, "22023", "step size cannot equal zero");
+	while (step > 0 ? v <= a[1].i : v >= a[1].i) {
+		struct datum *row = arena_alloc(x->a, sizeof(*row));
+
+		if (!row)
+			return db_err_oom(x->err);
+		*row = datum_int(a[0].type, v);
+		if (add(ctx, row) < 0 ||
+		    (++n % 4096 == 0 && exec_check_interrupt(x) < 0))
+			return -EINVAL;
+		if (__builtin_add_overflow(v, step, &v))
+			break;
+	}
+	return 0;
+}
+
+/* Elements of '{a,"b",NULL}' (catalog_fn.c reads them the same way). */
+static int unnest(struct exec_ctx *x, const struct datum *arr,
+		  int (*add)(void *ctx, const struct datum *row), void *ctx)
+{
+	const char *s = arr->s;
+	uint32_t n = arr->len, i = 1;
+
+	if (n < 2 || s[0] != '{' || s[n - 1] != '}')
+		return db_err(x->err, "22P02", "malformed array literal: \"%.*s\"",
+			      (int)(n > 200 ? 200 : n), s);
+	while (n > 2 && i < n) {
+		struct datum *row = arena_alloc(x->a, sizeof(*row));
+		char *buf = arena_alloc(x->a, n);
+		uint32_t len = 0;
+		bool quoted = s[i] == '"';
+
+		if (!row || !buf)
+			return db_err_oom(x->err);
+		if (quoted) {
+			for (i++; i < n && s[i] != '"'; i++) {
+				if (s[i] == '\\' && i + 1 < n)
+					i++;
+				buf[len++] = s[i];
+			}
+			i++;
+		} else {
+			while (i < n - 1 && s[i] != ',')
+				buf[len++] = s[i++];
+		}
+		i++;
+		*row = !quoted && len == 4 && !memcmp(buf, "NULL", 4)
+			       ? datum_null(TYPE_TEXT)
+			       : datum_str(TYPE_TEXT, buf, len);
+		if (add(ctx, row) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int srf_scan(struct exec_ctx *x, const struct from_item *f,
+	     int (*add)(void *ctx, const struct datum *row), void *ctx)
+{
+	const struct expr *e = f->func;
+	struct eval_env env = {0};
+	struct datum a[3];
+	int i;
+
+	for (i = 0; i < e->nargs; i++) {
+		if (eval(x, e->args[i], &env, &a[i]) < 0)
+			return -EINVAL;
+		if (a[i].null)
+			return 0; /* strict: no rows */
+	}
+	if (e->name[0] == 'u')
+		return unnest(x, &a[0], add, ctx);
+	return series(x, e, a, add, ctx);
+}
