@@ -490,7 +490,12 @@ static const char *default_text(struct exec_ctx *x, const struct column *c)
 				sb_putc(&sb, '\'');
 			sb_putc(&sb, d.s[i]);
 		}
-		sb_printf(&sb, "'::%s", type_info(c->type.id)->name);
+		/* a string takes the column's type; a negative number keeps
+		 * its own (PostgreSQL casts it at run time) */
+		sb_printf(&sb, "'::%s",
+			  type_info(type_is_int(e->val.type) ? e->val.type
+							     : c->type.id)
+				  ->name);
 	}
 	s = sb.oom ? NULL : arena_strndup(x->a, sb.p, sb.len);
 	sb_free(&sb);

@@ -163,6 +163,31 @@ static int fn_regclass(struct fn_call *c)
 	return ret_text(c, arena_strndup(c->x->a, buf, strlen(buf)));
 }
 
+/* 'name'::regclass: the oid of a relation (42P01 if none). Here the
+ * value is the oid itself (bigint), so ::oid and comparisons with oid
+ * columns work; PostgreSQL would print the name. */
+static int fn_regclass_in(struct fn_call *c)
+{
+	char name[SQL_NAME_MAX + 1];
+	struct table *t;
+	uint32_t n = c->a[0].len;
+	const char *s = c->a[0].s;
+
+	if (n > 11 && !memcmp(s, "pg_catalog.", 11))
+		s += 11, n -= 11;
+	else if (n > 7 && !memcmp(s, "public.", 7))
+		s += 7, n -= 7;
+	if (n > SQL_NAME_MAX)
+		n = SQL_NAME_MAX;
+	memcpy(name, s, n);
+	name[n] = 0;
+	if (!(t = db_find_table(c->x->db, name)))
+		return db_err(c->x->err, "42P01",
+			      "relation \"%s\" does not exist", name);
+	*c->out = datum_int(TYPE_INT8, t->oid);
+	return 0;
+}
+
 static int fn_regnamespace(struct fn_call *c)
 {
 	char buf[32];
@@ -356,7 +381,8 @@ static int fn_indexdef(struct fn_call *c)
 
 	if (!t)
 		return ret_null(c);
-	sb_printf(&sb, "CREATE %sINDEX %s ON public.%s USING btree (",
+	/* public is on the search path: PostgreSQL leaves it out */
+	sb_printf(&sb, "CREATE %sINDEX %s ON %s USING btree (",
 		  ix.unique ? "UNIQUE " : "", ix.name, t->name);
 	index_columns(&sb, t, &ix);
 	sb_putc(&sb, ')');
@@ -507,6 +533,7 @@ static const struct cat_func funcs[] = {
 	{"any", 2, 2, {ANY, T}, B, true, fn_any},
 	{"all", 2, 2, {ANY, T}, B, true, fn_any},
 	{"subscript", 2, 2, {T, I8}, TYPE_UNKNOWN, true, fn_subscript},
+	{"::regclass", 1, 1, {T}, I8, true, fn_regclass_in},
 	{"::regclass", 1, 1, {I8}, T, true, fn_regclass},
 	{"::regtype", 1, 1, {I8}, T, true, fn_regtype},
 	{"::regnamespace", 1, 1, {I8}, T, true, fn_regnamespace},
@@ -552,7 +579,10 @@ int catalog_func_bind(struct bind_ctx *b, struct expr *e)
 
 	for (k = 0; k < sizeof(funcs) / sizeof(funcs[0]); k++)
 		if (!strcmp(funcs[k].name, e->name) && e->nargs >= funcs[k].nmin &&
-		    e->nargs <= funcs[k].nmax) {
+		    e->nargs <= funcs[k].nmax &&
+		    /* a cast from text is its own function ('t'::regclass) */
+		    !(e->name[0] == ':' && funcs[k].args[0] == T &&
+		      !type_is_text(e->args[0]->type.id))) {
 			f = &funcs[k];
 			break;
 		}

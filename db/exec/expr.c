@@ -678,6 +678,18 @@ const char *expr_colname(const struct expr *e)
 	case EX_COLUMN:
 		return e->name;
 	case EX_FUNC:
+		/* catalog_fn.c's casts (::regclass), operators and a[i] */
+		if (e->name[0] == ':' && e->nargs == 1) {
+			const char *n = expr_colname(e->args[0]);
+
+			return strcmp(n, "?column?") ? n : e->name + 2;
+		}
+		if (!strcmp(e->name, "subscript") && e->nargs == 2)
+			return expr_colname(e->args[0]);
+		if (e->name[0] == '~' || e->name[0] == '!' ||
+		    ((!strcmp(e->name, "any") || !strcmp(e->name, "all")) &&
+		     e->op != OP_NONE))
+			return "?column?";
 		return e->name;
 	case EX_CAST: {
 		const char *n = expr_colname(e->l);
