@@ -11,6 +11,8 @@
 #   make fuzz       every fuzz target for FUZZ_SECONDS each (clang, libFuzzer)
 #   make bench-io   random 4 KiB disk I/O against Linux's io_uring
 #   make pg-guest   the PostgreSQL 15 peer in the Linux guest, end to end
+#   make crash-test SIGKILL the database under load, check what survives
+#                   (CRASH_TARGET=unidb|pg, CRASH_KILLS=20)
 #   make format / make lint
 
 CC      ?= gcc
@@ -46,7 +48,7 @@ KOBJ   := $(patsubst %,$(BUILD)/%.o,$(KSRC_C) $(KSRC_S))
 LDS    := kernel/arch/x86_64/linker.ld
 
 .PHONY: all run test stress unit debug lint format clean bench-boot bench-sched bench-vm bench-snapshot bench-io deps
-.PHONY: host sql-expected fuzz net-test-full
+.PHONY: host sql-expected fuzz net-test-full crash-test
 all: $(BUILD)/unidb.elf
 
 # Flags live here: a change to this file rebuilds everything.
@@ -213,3 +215,9 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(KOBJ:.o=.d)
+
+# ---- crash test: kill -9 under load, restart, check (tests/crash/run) ------
+CRASH_TARGET ?= unidb
+CRASH_KILLS ?= 20
+crash-test: all
+	tests/crash/run --target $(CRASH_TARGET) --kills $(CRASH_KILLS)

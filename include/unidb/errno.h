@@ -20,6 +20,8 @@
 #define ERANGE 34
 #define EDEADLK 35
 #define ENOSYS 38
+#define ENODATA 61
+#define EBADMSG 74
 #define EMSGSIZE 90
 #define EOPNOTSUPP 95
 #define EADDRINUSE 98

@@ -3,7 +3,8 @@
  *
  * kmalloc and friends are malloc (with kmalloc's size limit, so a db/
  * path that would fail in the kernel fails here too); the reader-writer
- * lock is built from one pthread mutex and condition variable. Used by the
+ * lock, mutexes and condition variables are built from one pthread mutex
+ * and condition variable. Used by the
  * db unit tests and by the host server build/host/unidb-pg. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -84,6 +85,78 @@ void rwlock_write_unlock(struct rwlock *l)
 {
 	pthread_mutex_lock(&rw_mutex);
 	l->writer = false;
+	pthread_cond_broadcast(&rw_cond);
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+/* Mutexes and condition variables share the one pthread mutex and
+ * condition above: every wake-up is a broadcast, which sync.h allows
+ * (waiters re-check their condition), and a condvar_wait that releases m
+ * and sleeps under the same pthread mutex cannot miss a signal. */
+void mutex_init(struct mutex *m, const char *name)
+{
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	pthread_mutex_lock(&rw_mutex);
+	while (m->owner)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	bool got;
+
+	pthread_mutex_lock(&rw_mutex);
+	got = !m->owner;
+	if (got)
+		m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
+	return got;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	pthread_mutex_lock(&rw_mutex);
+	if (!m->owner)
+		abort();
+	m->owner = 0;
+	pthread_cond_broadcast(&rw_cond);
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+void condvar_init(struct condvar *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void condvar_wait(struct condvar *c, struct mutex *m)
+{
+	(void)c;
+	pthread_mutex_lock(&rw_mutex);
+	m->owner = 0;
+	pthread_cond_broadcast(&rw_cond);
+	pthread_cond_wait(&rw_cond, &rw_mutex);
+	while (m->owner)
+		pthread_cond_wait(&rw_cond, &rw_mutex);
+	m->owner = 1;
+	pthread_mutex_unlock(&rw_mutex);
+}
+
+void condvar_signal(struct condvar *c)
+{
+	condvar_broadcast(c);
+}
+
+void condvar_broadcast(struct condvar *c)
+{
+	(void)c;
+	pthread_mutex_lock(&rw_mutex);
 	pthread_cond_broadcast(&rw_cond);
 	pthread_mutex_unlock(&rw_mutex);
 }

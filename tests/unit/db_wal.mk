@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: MIT
+# db_wal.mk: host tests of the database disk and redo log (db/wal) on a
+# simulated disk that crashes.
+UNIT_TESTS += db_wal
+unit_db_wal_SRCS = tests/unit/db_wal_test.c tests/unit/db_host.c $(DB_SRC)
+$(BUILD)/unit/db_wal: $(DB_HDR)
