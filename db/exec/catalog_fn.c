@@ -615,7 +615,7 @@ int catalog_func_eval(struct exec_ctx *x, const struct expr *e,
 		      const struct eval_env *env, struct datum *out)
 {
 	const struct fn_plan *p = e->plan;
-	struct datum a[4];
+	struct datum a[4] = {{0}};
 	struct fn_call c = {x, e, a, e->nargs, out};
 	int i;
 

@@ -113,7 +113,7 @@ int srf_scan(struct exec_ctx *x, const struct from_item *f,
 {
 	const struct expr *e = f->func;
 	struct eval_env env = {0};
-	struct datum a[3];
+	struct datum a[3] = {{0}};
 	int i;
 
 	for (i = 0; i < e->nargs; i++) {

@@ -276,7 +276,7 @@ int eval_sublink(struct exec_ctx *x, const struct expr *e,
 		 const struct eval_env *env, struct datum *out)
 {
 	struct sublink_plan *p = e->plan;
-	struct result *res;
+	struct result *res = NULL;
 
 	if (!p)
 		return db_err(x->err, "XX000", "subquery not bound");
