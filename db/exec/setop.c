@@ -116,36 +116,44 @@ static int conform(struct exec_ctx *x, struct result *r,
 	return 0;
 }
 
-/* Whether output column col of a plain SELECT is an untyped literal
- * (NULL or 'string'): such a column takes the other side's type, as an
- * unknown-typed column does in PostgreSQL. Looked at before binding. */
-static bool *untyped_cols(struct exec_ctx *x, const struct select *s)
+/* Which output columns of a plain SELECT are untyped literals (NULL or
+ * 'string'): such a column takes the other side's type, as an
+ * unknown-typed column does in PostgreSQL. Looked at before binding (a
+ * star expands to typed columns). */
+struct untyped {
+	bool *u;
+	int n;
+};
+
+static int untyped_cols(struct exec_ctx *x, const struct select *s,
+			struct untyped *out)
 {
-	bool *u = arena_alloc(x->a, (size_t)s->ntargets + 1);
 	int i;
 
-	if (!u)
-		return NULL;
-	memset(u, 0, (size_t)s->ntargets + 1);
-	for (i = 0; !s->setop && i < s->ntargets; i++) {
+	out->n = s->setop ? 0 : s->ntargets;
+	out->u = arena_alloc(x->a, (size_t)out->n + 1);
+	if (!out->u)
+		return db_err_oom(x->err);
+	for (i = 0; i < out->n; i++) {
 		const struct expr *e = s->targets[i].e;
 
-		u[i] = e->kind == EX_CONST &&
-		       (e->val.null || e->val.type == TYPE_UNKNOWN);
+		out->u[i] = e->kind == EX_CONST &&
+			    (e->val.null || e->val.type == TYPE_UNKNOWN);
 	}
-	return u;
+	return 0;
 }
 
-static struct sql_type side_type(const struct result *r, const bool *untyped,
-				 int i)
+static struct sql_type side_type(const struct result *r,
+				 const struct untyped *untyped, int i)
 {
-	if (untyped && untyped[i])
+	if (i < untyped->n && untyped->u[i])
 		return (struct sql_type){TYPE_UNKNOWN, -1};
 	return r->cols[i].type;
 }
 
 static int bind_setop(struct exec_ctx *x, struct select *s, struct result *l,
-		      struct result *r, struct result *res, bool **untyped)
+		      struct result *r, struct result *res,
+		      const struct untyped *untyped)
 {
 	int i;
 
@@ -162,8 +170,8 @@ static int bind_setop(struct exec_ctx *x, struct select *s, struct result *l,
 		return db_err_oom(x->err);
 	for (i = 0; i < l->ncols; i++) {
 		res->cols[i].name = l->cols[i].name;
-		if (common_type(x, s, i, side_type(l, untyped[0], i),
-				side_type(r, untyped[1], i),
+		if (common_type(x, s, i, side_type(l, &untyped[0], i),
+				side_type(r, &untyped[1], i),
 				&res->cols[i].type) < 0)
 			return -EINVAL;
 	}
@@ -306,17 +314,16 @@ static int combine(struct exec_ctx *x, const struct select *s,
 	return 0;
 }
 
-int exec_setop(struct exec_ctx *x, struct select *s, struct result *res)
+/* s over the operands' results l and r (bound and, unless describing,
+ * run) into res. */
+static int apply(struct exec_ctx *x, struct select *s, struct result *l,
+		 struct result *r, const struct untyped *untyped,
+		 struct result *res)
 {
-	struct result l, r;
 	struct rowlist o = {0};
 	int *order_cols;
-	bool *untyped[2] = {untyped_cols(x, s->larg), untyped_cols(x, s->rarg)};
 
-	if (!untyped[0] || !untyped[1])
-		return db_err_oom(x->err);
-	if (exec_select(x, s->larg, &l) < 0 || exec_select(x, s->rarg, &r) < 0 ||
-	    bind_setop(x, s, &l, &r, res, untyped) < 0)
+	if (bind_setop(x, s, l, r, res, untyped) < 0)
 		return -EINVAL;
 	order_cols = arena_alloc(x->a, sizeof(int) * (size_t)(s->norder + 1));
 	if (!order_cols)
@@ -325,12 +332,55 @@ int exec_setop(struct exec_ctx *x, struct select *s, struct result *res)
 		return -EINVAL;
 	if (x->describe_only)
 		return 0;
-	if (conform(x, &l, res->cols, res->ncols) < 0 ||
-	    conform(x, &r, res->cols, res->ncols) < 0 ||
-	    combine(x, s, &l, &r, &o) < 0 ||
+	if (conform(x, l, res->cols, res->ncols) < 0 ||
+	    conform(x, r, res->cols, res->ncols) < 0 ||
+	    combine(x, s, l, r, &o) < 0 ||
 	    sort_limit_rows(x, s, res->ncols, order_cols, o.rows, o.n, res) < 0)
 		return -EINVAL;
 	snprintf(res->tag, sizeof(res->tag), "SELECT %llu",
 		 (unsigned long long)res->nrows);
+	return 0;
+}
+
+/* Whether s's left operand continues its chain: a set operation without
+ * ORDER BY or LIMIT of its own (a ∪ b ∪ c parses as (a ∪ b) ∪ c). */
+static bool chained(const struct select *s)
+{
+	const struct select *l = s->larg;
+
+	return l->setop && !l->norder && !l->limit && !l->offset;
+}
+
+/* A chain a op b op c ... runs as a loop from the leftmost operand, not
+ * by recursion: connection threads have small stacks. */
+int exec_setop(struct exec_ctx *x, struct select *s, struct result *res)
+{
+	struct select *q;
+	struct result cur, r, *next;
+	struct untyped untyped[2];
+	int n = 0, i;
+
+	for (q = s; chained(q); q = q->larg)
+		n++;
+	struct select **chain = arena_alloc(x->a, sizeof(*chain) * (size_t)(n + 1));
+
+	if (!chain)
+		return db_err_oom(x->err);
+	for (q = s, i = n; i >= 0; q = q->larg, i--)
+		chain[i] = q; /* chain[0]: the innermost set operation */
+	if (untyped_cols(x, chain[0]->larg, &untyped[0]) < 0 ||
+	    exec_select(x, chain[0]->larg, &cur) < 0)
+		return -EINVAL;
+	for (i = 0; i <= n; i++) {
+		next = i == n ? res : arena_alloc(x->a, sizeof(*next));
+		if (!next)
+			return db_err_oom(x->err);
+		if (untyped_cols(x, chain[i]->rarg, &untyped[1]) < 0 ||
+		    exec_select(x, chain[i]->rarg, &r) < 0 ||
+		    apply(x, chain[i], &cur, &r, untyped, next) < 0)
+			return -EINVAL;
+		cur = *next;
+		untyped[0].n = 0; /* a set operation's columns are typed */
+	}
 	return 0;
 }

@@ -24,6 +24,8 @@ struct parser {
 	struct token *t;
 	int n, i;
 	int depth; /* nesting of expressions and subqueries */
+	int sublinks; /* nesting of subqueries in expressions and of
+			 parenthesised set-operation operands */
 	struct db_error *err;
 };
 
@@ -31,6 +33,11 @@ struct parser {
  * and a connection's kernel thread has a small stack. PostgreSQL's
  * equivalent is max_stack_depth (54001). */
 #define SQL_MAX_DEPTH 100
+/* Running a subquery nests the executor's frames (bind, run, evaluate)
+ * once per level; a connection thread's stack (16 KiB) allows few. */
+#define SQL_MAX_SUBLINK_DEPTH 8
+
+static int too_deep(struct parser *p, int pos);
 
 /* Words that cannot be used as a bare alias (PostgreSQL's reserved
  * keywords that matter for the grammar parsed here). */
@@ -205,9 +212,14 @@ static struct expr *parse_sublink(struct parser *p, int kind, int pos)
 		return NULL;
 	}
 	e->sublink = (uint8_t)kind;
+	if (++p->sublinks > SQL_MAX_SUBLINK_DEPTH) {
+		too_deep(p, pos);
+		return NULL;
+	}
 	if (!(e->sub = parse_select(p)) || expect_punct(p, ')') < 0)
 		return NULL;
 	p->depth--;
+	p->sublinks--;
 	return e;
 }
 
@@ -1069,9 +1081,21 @@ static struct select *parse_set_term(struct parser *p)
 			   "stack depth limit exceeded");
 		return NULL;
 	}
+	if (++p->sublinks > SQL_MAX_SUBLINK_DEPTH) {
+		too_deep(p, pos);
+		return NULL;
+	}
 	s = parse_select(p);
 	p->depth--;
+	p->sublinks--;
 	return s && expect_punct(p, ')') == 0 ? s : NULL;
+}
+
+static int too_deep(struct parser *p, int pos)
+{
+	return db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+			  "subqueries nest at most %d deep in unidb",
+			  SQL_MAX_SUBLINK_DEPTH);
 }
 
 static struct select *setop_node(struct parser *p, int kind, bool all,

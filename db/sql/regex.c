@@ -346,7 +346,7 @@ static int parse_atom(struct rx_comp *c)
 				return rx_error(c, "lookaround constraints are "
 						   "not supported by unidb");
 		}
-		if (++c->depth > 100)
+		if (++c->depth > 20) /* nested groups nest the compiler */
 			return rx_error(c, "regular expression is too complex");
 		if (parse_alt(c) < 0)
 			return -EINVAL;
@@ -535,27 +535,39 @@ static int parse_concat(struct rx_comp *c)
 	return 0;
 }
 
+/* Alternatives a|b|c, iteratively (each '|' would otherwise nest the
+ * compiler's frames): every branch but the last is preceded by a SPLIT to
+ * it and past its closing JMP; the JMPs go to the end of the whole. */
 static int parse_alt(struct rx_comp *c)
 {
-	int s = c->len, j;
+	int s = c->len, *jmps = NULL, njmp = 0, cap = 0, k;
 	struct rx_inst *in;
 
-	if (parse_concat(c) < 0)
-		return -EINVAL;
-	if (peek(c) != '|')
-		return 0;
-	c->i++;
-	/* s: SPLIT to the first branch and past its closing JMP */
-	if (!(in = insert(c, s, RX_SPLIT)))
-		return -EINVAL;
-	j = c->len;
-	if (!(in = emit(c, RX_JMP)))
-		return -EINVAL;
-	c->prog[s].x = 1;
-	c->prog[s].y = j + 1 - s;
-	if (parse_alt(c) < 0)
-		return -EINVAL;
-	c->prog[j].x = c->len - j;
+	for (;;) {
+		if (parse_concat(c) < 0)
+			return -EINVAL;
+		if (peek(c) != '|')
+			break;
+		c->i++;
+		if (!insert(c, s, RX_SPLIT) || !(in = emit(c, RX_JMP)))
+			return -EINVAL;
+		c->prog[s].x = 1;
+		c->prog[s].y = c->len - s;
+		if (njmp == cap) {
+			int *n = arena_alloc(c->a, sizeof(int) * (size_t)(cap * 2 + 8));
+
+			if (!n)
+				return db_err_oom(c->err);
+			if (njmp)
+				memcpy(n, jmps, sizeof(int) * (size_t)njmp);
+			jmps = n;
+			cap = cap * 2 + 8;
+		}
+		jmps[njmp++] = c->len - 1;
+		s = c->len;
+	}
+	for (k = 0; k < njmp; k++)
+		c->prog[jmps[k]].x = c->len - jmps[k];
 	return 0;
 }
 

@@ -404,6 +404,29 @@ UNIT_TEST(exec_set_operations_count)
 	     "select count(*) from l");
 	CHECK_EQ(run("select 1 union select 1, 2"), -1);
 	CHECK_STR(out, "42601");
+	{
+		/* a long chain runs as a loop; nesting is bounded (54001) */
+		static char q[8192];
+		int k, n = snprintf(q, sizeof(q), "select count(*) from (select 0 as v");
+
+		for (k = 1; k < 300; k++)
+			n += snprintf(q + n, sizeof(q) - (size_t)n,
+				      " union select %d", k % 100);
+		snprintf(q + n, sizeof(q) - (size_t)n, ") s");
+		CHECK_EQ(run(q), 0);
+		CHECK_STR(out, "100\n");
+		for (int depth = 8; depth <= 9; depth++) {
+			n = snprintf(q, sizeof(q), "select ");
+			for (k = 0; k < depth; k++)
+				n += snprintf(q + n, sizeof(q) - (size_t)n,
+					      "(select ");
+			n += snprintf(q + n, sizeof(q) - (size_t)n, "1");
+			for (k = 0; k < depth; k++)
+				n += snprintf(q + n, sizeof(q) - (size_t)n, ")");
+			CHECK_EQ(run(q), depth == 8 ? 0 : -1);
+			CHECK_STR(out, depth == 8 ? "1\n" : "54001");
+		}
+	}
 	CHECK_EQ(run("select 1 union select 'a'::text"), -1);
 	CHECK_STR(out, "42804");
 }

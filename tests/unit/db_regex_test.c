@@ -104,4 +104,28 @@ UNIT_TEST(regex_errors)
 	CHECK_EQ(match("(((((a{200}){200}){200})))", "a", false), -1);
 }
 
+/* Many alternatives compile without nesting; deep groups are refused
+ * (the compiler recurses per group on a small kernel stack). */
+UNIT_TEST(regex_limits)
+{
+	static char pat[4000];
+	int k, n = 0;
+
+	for (k = 0; k < 500; k++)
+		n += snprintf(pat + n, sizeof(pat) - (size_t)n, "x%d|", k);
+	snprintf(pat + n, sizeof(pat) - (size_t)n, "y");
+	CHECK_EQ(match(pat, "y", false), 1);
+	CHECK_EQ(match(pat, "x499", false), 1);
+	CHECK_EQ(match(pat, "z", false), 0);
+	n = 0;
+	for (k = 0; k < 25; k++)
+		pat[n++] = '(';
+	pat[n++] = 'a';
+	for (k = 0; k < 25; k++)
+		pat[n++] = ')';
+	pat[n] = 0;
+	CHECK_EQ(match(pat, "a", false), -1);
+	CHECK_EQ(match("((((((((((a))))))))))", "a", false), 1);
+}
+
 UNIT_MAIN()
