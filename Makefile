@@ -11,6 +11,7 @@
 #   make fuzz       every fuzz target for FUZZ_SECONDS each (clang, libFuzzer)
 #   make bench-io   random 4 KiB disk I/O against Linux's io_uring
 #   make pg-guest   the PostgreSQL 15 peer in the Linux guest, end to end
+#   make bench-pgbench  pgbench: unidb vs PostgreSQL 15 in the Linux guest (FULL=1)
 #   make crash-test SIGKILL the database under load, check what survives
 #                   (CRASH_TARGET=unidb|pg, CRASH_KILLS=20)
 #   make format / make lint
@@ -198,6 +199,12 @@ bench-snapshot: deps all
 .PHONY: pg-guest
 pg-guest: deps
 	$(V)bench/pg/guest
+
+# pgbench against unidb, PostgreSQL in the Linux guest and on the host
+# (bench/pgbench/run; FULL=1 for scale 10 and longer runs).
+.PHONY: bench-pgbench
+bench-pgbench: deps all
+	$(V)bench/pgbench/run
 
 format:
 	$(V)clang-format -i $$(git ls-files '*.c' '*.h')

@@ -361,6 +361,8 @@ static const struct setting defaults[] = {
 	{"in_hot_standby", "off"},
 	{"integer_datetimes", "on"},
 	{"IntervalStyle", "postgres"},
+	{"lock_timeout", "0"},
+	{"idle_session_timeout", "0"},
 	{"is_superuser", "on"},
 	{"max_connections", "100"},
 	{"search_path", "\"$user\", public"},
@@ -406,6 +408,7 @@ const char *setting_get(struct setting *s, int n, const char *name)
 static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 {
 	struct setting *s = setting_find(x->settings, *x->nsettings, st->setting);
+	char v[sizeof(s->value)];
 	unsigned i;
 
 	if (!s)
@@ -433,7 +436,19 @@ static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 		if (!strcmp(defaults[i].name, s->name) && !st->value)
 			*s = defaults[i];
 	if (st->value)
-		snprintf(s->value, sizeof(s->value), "%s", st->value);
+		snprintf(v, sizeof(v), "%s", st->value);
+	if (st->value && setting_is_duration(s->name) &&
+	    setting_duration_norm(v, sizeof(v)) < 0) {
+		db_err(x->err, "22023",
+		       "invalid value for parameter \"%s\": \"%s\"", s->name,
+		       st->value);
+		if (st->value[0] >= '0' && st->value[0] <= '9')
+			x->err->hint = "Valid units for this parameter are \"us\", "
+				       "\"ms\", \"s\", \"min\", \"h\", and \"d\".";
+		return -EINVAL;
+	}
+	if (st->value)
+		memcpy(s->value, v, sizeof(v));
 	return 0;
 }
 
@@ -445,6 +460,12 @@ bool stmt_writes(const struct stmt *st)
 
 int exec_check_interrupt(struct exec_ctx *x)
 {
+	if (x->client_gone && time_ns() >= x->next_probe_ns) {
+		x->next_probe_ns = time_ns() + EXEC_PROBE_NS;
+		if (x->client_gone(x->client_ctx))
+			return db_err(x->err, "08006",
+				      "connection to client lost");
+	}
 	if (x->cancel && *x->cancel)
 		return db_err(x->err, "57014",
 			      "canceling statement due to user request");
@@ -476,6 +497,9 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 		return exec_set(x, st, res);
 	case ST_TRUNCATE:
 		return exec_truncate(x, st, res);
+	case ST_VACUUM:
+	case ST_ANALYZE:
+		return exec_vacuum(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

@@ -76,7 +76,17 @@ struct exec_ctx {
 	uint64_t deadline_ns;
 	/* Enclosing queries of the subquery being bound or run (expr.h). */
 	struct outer_frame *outer;
+	/* Optional: whether the client closed its connection (the session's
+	 * probe); asked at most every EXEC_PROBE_NS by exec_check_interrupt,
+	 * a gone client stops the statement (08006). */
+	bool (*client_gone)(void *ctx);
+	void *client_ctx;
+	uint64_t next_probe_ns;
+	uint32_t ticks; /* exec_tick's row counter */
 };
+
+#define EXEC_PROBE_NS 5000000ull /* 5 ms */
+#define EXEC_TICK_EVERY 4096
 
 /* Runs (or, with describe_only, only binds) one statement. */
 int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res);
@@ -85,6 +95,30 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res);
  * statement_timeout. O(1): one load and a clock read; call it every few
  * thousand rows, not per row. */
 int exec_check_interrupt(struct exec_ctx *x);
+
+/* Per row of a long loop: exec_check_interrupt every EXEC_TICK_EVERY
+ * calls. */
+static inline int exec_tick(struct exec_ctx *x)
+{
+	return ++x->ticks % EXEC_TICK_EVERY ? 0 : exec_check_interrupt(x);
+}
+
+/* The statement_timeout (or lock_timeout) setting value in ms: "0",
+ * "1000" (ms), "1s", "100ms", "2min", "1h", "1d", "500us"; -1 if not a
+ * valid duration. */
+long long setting_duration_ms(const char *v);
+/* Whether the setting is one of those durations; rewriting v in place
+ * as SHOW prints it ("1000" -> "1s"), -1 if v is not a duration. */
+bool setting_is_duration(const char *name);
+int setting_duration_norm(char *v, size_t n);
+
+/* pg_sleep(seconds): sleeps in slices, stopping with 57014 at a cancel
+ * or timeout (timeout.c). out gets the empty string (void). */
+int exec_sleep(struct exec_ctx *x, const struct datum *secs,
+	       struct datum *out);
+/* Sleeps the calling thread: the platform's (db/server/server.c in the
+ * guest, thread_sleep_ns; tests/unit/db_host.c on the host, nanosleep). */
+void db_sleep_ns(uint64_t ns);
 
 /* Whether st changes data or the catalog (takes db->lock exclusively). */
 bool stmt_writes(const struct stmt *st);

@@ -434,6 +434,13 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 		e->type = e->args[0]->type;
 		return 0;
 	}
+	if (!strcmp(n, "pg_sleep") && e->nargs == 1) {
+		if (e->args[0]->type.id == TYPE_UNKNOWN &&
+		    coerce(b, &e->args[0], ty(TYPE_TEXT), CAST_IMPLICIT, NULL) < 0)
+			return -EINVAL;
+		e->type = ty(TYPE_TEXT); /* PostgreSQL's void prints as '' */
+		return 0;
+	}
 	if ((!strcmp(n, "version") || !strcmp(n, "current_database") ||
 	     !strcmp(n, "current_user")) &&
 	    e->nargs == 0) {
@@ -958,6 +965,8 @@ static int eval_func(struct exec_ctx *x, const struct expr *e,
 		*out = datum_null(e->type.id);
 		return 0;
 	}
+	if (!strcmp(e->name, "pg_sleep"))
+		return exec_sleep(x, &a, out);
 	if (!strcmp(e->name, "abs")) {
 		if (int_check(e->type.id, a.i < 0 ? -(__int128)a.i : a.i,
 			      x->err) < 0)

@@ -65,12 +65,19 @@ int exec_setop(struct exec_ctx *x, struct select *s, struct result *res);
 int exec_insert(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_update(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_delete(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* A full row for table t from the values given for cols (INSERT's
+ * defaults and NOT NULL check); used by COPY FROM. */
+int insert_build_row(struct exec_ctx *x, struct table *t, const int *cols,
+		     int n, struct datum *given, struct datum **out);
 
 /* Calls emit for the rowid of every row of t that may satisfy where (all
  * rows, or those a primary-key lookup or range scan finds): the access
  * path. The caller still applies where to each row. */
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 	       int (*emit)(void *ctx, uint64_t rowid), void *ctx);
+
+/* VACUUM, ANALYZE: check the tables exist (vacuum.c). */
+int exec_vacuum(struct exec_ctx *x, struct stmt *st, struct result *res);
 
 /* 42P01 "relation \"x\" does not exist" at pos. */
 int no_relation(struct exec_ctx *x, const char *name, int pos);

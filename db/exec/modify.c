@@ -467,3 +467,11 @@ int exec_delete(struct exec_ctx *x, struct stmt *st, struct result *res)
 	snprintf(res->tag, sizeof(res->tag), "DELETE %llu", (unsigned long long)n);
 	return 0;
 }
+
+/* COPY FROM's row (copy.c): the same defaults and NOT NULL check as
+ * INSERT. */
+int insert_build_row(struct exec_ctx *x, struct table *t, const int *cols,
+		     int n, struct datum *given, struct datum **out)
+{
+	return build_row(x, t, cols, n, given, out);
+}

@@ -123,6 +123,11 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 							 : s->from[k].table;
 			const char *b = f->alias ? f->alias : f->table;
 
+			if (!a && s->from[k].func)
+				a = s->from[k].func->name;
+			if (!b && f->func)
+				b = f->func->name;
+
 			if (a && b && !strcmp(a, b))
 				return db_err(x->err, "42712",
 						  "table name \"%s\" specified "
@@ -507,6 +512,8 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 			while (btree_next(&it, &k, &id)) {
 				if (r.has_hi && datum_cmp(k, &r.hi) > 0)
 					break;
+				if (exec_tick(x) < 0)
+					return -EINVAL;
 				if (emit(ctx, id) < 0)
 					return -EINVAL;
 			}
@@ -514,7 +521,7 @@ int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
 		}
 	}
 	for (id = 0; id < t->nslots; id++)
-		if (table_row(t, id) && emit(ctx, id) < 0)
+		if (exec_tick(x) < 0 || (table_row(t, id) && emit(ctx, id) < 0))
 			return -EINVAL;
 	return 0;
 }
@@ -651,6 +658,8 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 		bool matched = false;
 		struct batch *cand = &right;
 
+		if (exec_tick(x) < 0)
+			return -EINVAL;
 		if (hashed) {
 			struct hentry *e = left->rows[a][ls].null
 						   ? NULL
@@ -665,6 +674,8 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 						       cand->rows[c], rw);
 			bool ok = true;
 
+			if (exec_tick(x) < 0)
+				return -EINVAL;
 			if (!row)
 				return -EINVAL;
 			env.row = row;
@@ -890,8 +901,8 @@ static int aggregate(struct exec_ctx *x, struct sel *q, struct batch *in,
 		struct hentry *e;
 		bool added;
 
-		if (!key)
-			return db_err_oom(x->err);
+		if (!key || exec_tick(x) < 0)
+			return key ? -EINVAL : db_err_oom(x->err);
 		for (i = 0; i < s->ngroup; i++)
 			if (eval(x, s->group[i], &env, &key[i]) < 0)
 				return -EINVAL;
@@ -1024,6 +1035,8 @@ static int finish(struct exec_ctx *x, struct sel *q, struct out_row *rows,
 		if (!tmp)
 			return db_err_oom(x->err);
 		merge_sort(q, rows, tmp, n);
+		if (exec_check_interrupt(x) < 0)
+			return -EINVAL;
 	}
 	start = q->offset > 0 ? (uint64_t)q->offset : 0;
 	end = q->limit >= 0 ? start + (uint64_t)q->limit : n;

@@ -10,6 +10,25 @@
 
 #include "catalog.h"
 
+/* 42883 "function f(integer) does not exist", as PostgreSQL says it. */
+static int no_function(struct exec_ctx *x, const struct expr *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char t[64];
+	int i;
+
+	for (i = 0; i < f->nargs; i++)
+		sb_printf(&sb, "%s%s", i ? ", " : "",
+			  type_display(f->args[i]->type, t, sizeof(t)));
+	db_err_pos(x->err, sql_char_pos(x->query, f->pos), "42883",
+		   "function %s(%s) does not exist", f->name,
+		   sb.p && !sb.oom ? sb.p : "");
+	sb_free(&sb);
+	x->err->hint = "No function matches the given name and argument "
+		       "types. You might need to add explicit type casts.";
+	return -EINVAL;
+}
+
 int srf_bind(struct exec_ctx *x, struct from_item *f, struct scope *one)
 {
 	struct bind_ctx b = {.x = x, .agg_forbidden = "functions in FROM"};
@@ -18,18 +37,22 @@ int srf_bind(struct exec_ctx *x, struct from_item *f, struct scope *one)
 	uint8_t type = TYPE_INT4;
 	int i;
 
-	if (!(series && (e->nargs == 2 || e->nargs == 3)) &&
-	    !(!strcmp(e->name, "unnest") && e->nargs == 1))
-		return db_err_pos(x->err, sql_char_pos(x->query, e->pos),
-				  "0A000",
-				  "function %s in FROM is not supported by unidb",
-				  e->name);
 	for (i = 0; i < e->nargs; i++) {
+		uint8_t id;
+
 		if (bind_expr(&b, &e->args[i]) < 0)
 			return -EINVAL;
-		if (series && e->args[i]->type.id == TYPE_INT8)
+		id = e->args[i]->type.id;
+		if (series && id == TYPE_INT8)
 			type = TYPE_INT8;
+		if (series && !type_is_int(id) && id != TYPE_UNKNOWN &&
+		    id != TYPE_NULL)
+			series = false; /* 42883 below */
 	}
+	if (e->star || e->distinct ||
+	    !(series ? e->nargs == 2 || e->nargs == 3
+		     : !strcmp(e->name, "unnest") && e->nargs == 1))
+		return no_function(x, e);
 	for (i = 0; i < e->nargs; i++)
 		if (coerce(&b, &e->args[i],
 			   (struct sql_type){series ? type : TYPE_TEXT, -1},

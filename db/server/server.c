@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* server.c: the database server in the guest.
  *
- * The command `db [PORT]` (default 5432) listens on the default network
+ * The command `db [PORT] [password=SECRET]` (default 5432; a password
+ * makes clients log in with SCRAM-SHA-256, else trust) listens on the default network
  * stack and serves every connection with its own thread running db/wire's
  * session over <unidb/net.h>: the paper's one-thread-per-connection model
  * with blocking calls (Figure 1a), cheap here because threads and socket
@@ -13,6 +14,7 @@
  * vanished is noticed and its thread ends. The command runs until the
  * machine is powered off. */
 #include <stdlib.h>
+#include <string.h>
 #include <unidb/command.h>
 #include <unidb/errno.h>
 #include <unidb/heap.h>
@@ -22,6 +24,9 @@
 #include <unidb/thread.h>
 #include <unidb/time.h>
 
+#include "arch/x86_64/entropy.h"
+
+#include "../exec/exec.h"
 #include "../storage/table.h"
 #include "../wire/pgwire.h"
 
@@ -32,6 +37,11 @@
 #define KEEPIDLE_S 60
 
 static struct db the_db;
+
+void db_sleep_ns(uint64_t ns)
+{
+	thread_sleep_ns(ns);
+}
 static int nconns; /* connections being served; atomic */
 
 struct conn {
@@ -39,10 +49,39 @@ struct conn {
 	int32_t pid;
 };
 
+/* BackendKeyData's secret: RDRAND where the CPU has it (the stack
+ * canary's source), so only the client that received it can cancel. */
+static int32_t random_secret(void)
+{
+	const char *src;
+	return (int32_t)arch_boot_random(&src);
+}
+
+static void fill_random(void *buf, size_t n)
+{
+	uint8_t *p = buf;
+	const char *src;
+
+	while (n) {
+		uint64_t v = arch_boot_random(&src);
+		size_t k = n < 8 ? n : 8;
+
+		memcpy(p, &v, k);
+		p += k;
+		n -= k;
+	}
+}
+
 static long conn_read(void *ctx, void *buf, size_t n)
 {
 	struct conn *c = ctx;
 	return net_recv(c->sock, buf, n, NET_FOREVER);
+}
+
+static long conn_read_nowait(void *ctx, void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	return net_recv(c->sock, buf, n, 0);
 }
 
 static long conn_write(void *ctx, const void *buf, size_t n)
@@ -55,28 +94,40 @@ static long conn_write(void *ctx, const void *buf, size_t n)
 static void conn_main(void *arg)
 {
 	struct conn *c = arg;
-	struct pg_io io = {c, conn_read, conn_write};
+	struct pg_io io = {c, conn_read, conn_write, conn_read_nowait};
 
 	if (__atomic_add_fetch(&nconns, 1, __ATOMIC_ACQ_REL) > MAX_CONNECTIONS)
 		pg_refuse(&io, "53300", "sorry, too many clients already");
 	else
-		pg_session_run(&the_db, &io, c->pid, (int32_t)(time_ns() >> 3));
-	__atomic_sub_fetch(&nconns, 1, __ATOMIC_ACQ_REL);
+		pg_session_run(&the_db, &io, c->pid, random_secret());
 	net_close(c->sock);
 	kfree(c);
+	/* The guest's memory whenever the server falls idle (e.g. after
+	 * pgbench -i): bench/pgbench/run reads this line (docs/db.md). */
+	if (__atomic_sub_fetch(&nconns, 1, __ATOMIC_ACQ_REL) == 0)
+		printk("unidb: idle, memory used %llu KiB\n",
+		       (unsigned long long)mem_used_kib());
 }
 
 static int cmd_db(int argc, char **argv)
 {
-	long port = argc > 1 ? strtol(argv[1], NULL, 10) : DB_PORT;
+	long port = DB_PORT;
 	struct net_sock *l;
 	int32_t next_pid = 1000;
-	int err;
+	int err, i;
 
-	if (port <= 0 || port > 65535) {
-		printk("db: bad port '%s'\n", argv[1]);
-		return POWEROFF_FAIL;
+	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "password=", 9)) {
+			pg_set_password(argv[i] + 9, fill_random);
+			continue;
+		}
+		port = strtol(argv[i], NULL, 10);
+		if (port <= 0 || port > 65535) {
+			printk("db: bad argument '%s'\n", argv[i]);
+			return POWEROFF_FAIL;
+		}
 	}
+
 	if (!net_default()) {
 		printk("db: no network device (boot with tools/run --net "
 		       "user|tap)\n");
@@ -120,5 +171,6 @@ static int cmd_db(int argc, char **argv)
 		thread_detach(t);
 	}
 }
-COMMAND(db, "[PORT]  serve the database (PostgreSQL protocol, default 5432)",
+COMMAND(db, "[PORT] [password=SECRET]  serve the database (PostgreSQL "
+	    "protocol, default 5432; with a password, SCRAM-SHA-256 login)",
 	cmd_db);

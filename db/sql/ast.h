@@ -118,13 +118,13 @@ enum join_kind { JOIN_FIRST, JOIN_CROSS, JOIN_INNER, JOIN_LEFT };
 struct select;
 
 struct from_item {
-	const char *table; /* NULL for a subquery */
+	const char *table; /* NULL for a subquery or a function */
 	struct select *sub;
+	struct expr *func; /* FROM f(args): a set-returning function */
 	const char *alias;
 	int pos;
 	uint8_t join; /* how it joins the items before it */
 	struct expr *on;
-	struct expr *func; /* a function in FROM: generate_series, unnest */
 };
 
 struct order_item {
@@ -184,6 +184,8 @@ enum stmt_kind {
 	ST_SET,
 	ST_SHOW,
 	ST_TRUNCATE,
+	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
+	ST_ANALYZE,
 };
 
 struct stmt {

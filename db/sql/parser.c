@@ -960,13 +960,20 @@ static int parse_from_item(struct parser *p, struct from_item *f)
 	}
 	if (!(f->table = parse_name(p, NULL, false)))
 		return -EINVAL;
+	if (is_punct(cur(p), '(')) { /* FROM generate_series(...) */
+		if (!(f->func = parse_func(p, f->table, f->pos)))
+			return -EINVAL;
+		f->table = NULL;
+		return parse_alias(p, &f->alias);
+	}
 	if (accept_punct(p, '.')) { /* schema.table: public and pg_catalog */
 		if (!(f->table = parse_name(p, NULL, true)))
 			return -EINVAL;
 	}
-	if (is_punct(cur(p), '(')) { /* a function in FROM */
+	if (is_punct(cur(p), '(')) { /* pg_catalog.generate_series(...) */
 		if (!(f->func = parse_func(p, f->table, f->pos)))
 			return -EINVAL;
+		f->table = NULL;
 	}
 	return parse_alias(p, &f->alias);
 }
@@ -1394,6 +1401,50 @@ static int parse_truncate(struct parser *p, struct stmt *st)
 	return 0;
 }
 
+/* VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [(option [value], ...)]
+ * [table [(columns)], ...] and ANALYZE [VERBOSE] [(...)] [table, ...]:
+ * unidb keeps no dead row versions and no statistics, so both only check
+ * that the tables exist (pgbench sends them after loading). */
+static int parse_vacuum(struct parser *p, struct stmt *st, bool analyze)
+{
+	static const char *const opts[] = {"full", "freeze", "verbose",
+					   "analyze", "analyse"};
+	size_t k;
+	int depth = 0;
+
+	st->kind = analyze ? ST_ANALYZE : ST_VACUUM;
+	for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+		if (accept_kw(p, opts[k]))
+			k = (size_t)-1; /* options come in any order */
+	if (accept_punct(p, '(')) { /* (option [value], ...): skipped */
+		for (depth = 1; depth > 0; p->i++) {
+			if (cur(p)->kind == TOK_EOF)
+				return syntax_error(p);
+			depth += is_punct(cur(p), '(') - is_punct(cur(p), ')');
+		}
+	}
+	if (cur(p)->kind != TOK_IDENT && cur(p)->kind != TOK_QIDENT)
+		return 0;
+	do {
+		int pos;
+		const char *nm = parse_name(p, &pos, false);
+
+		if (!nm || !PUSH(p, st->names, st->nnames, nm))
+			return -EINVAL;
+		st->nnames--;
+		if (!PUSH(p, st->name_pos, st->nnames, pos))
+			return -EINVAL;
+		if (accept_punct(p, '(')) { /* column list: not checked */
+			while (!accept_punct(p, ')')) {
+				if (cur(p)->kind == TOK_EOF)
+					return syntax_error(p);
+				p->i++;
+			}
+		}
+	} while (accept_punct(p, ','));
+	return 0;
+}
+
 /* SET name {TO | =} value | SET name TO DEFAULT; SHOW name. */
 static int parse_set(struct parser *p, struct stmt *st, bool show)
 {
@@ -1459,6 +1510,10 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 		return parse_set(p, st, true);
 	if (is_kw(t, "truncate"))
 		return parse_truncate(p, st);
+	if (is_kw(t, "vacuum"))
+		return parse_vacuum(p, st, false);
+	if (is_kw(t, "analyze") || is_kw(t, "analyse"))
+		return parse_vacuum(p, st, true);
 	p->i--;
 	return syntax_error(p);
 }

@@ -11,7 +11,7 @@
  *  - startup: SSLRequest and GSSENCRequest are answered 'N' (no
  *    encryption), protocol 3.0 only (else FATAL 0A000), startup
  *    parameters (user required, database defaults to user), trust
- *    authentication, ParameterStatus for the settings clients read,
+ *    authentication or SCRAM-SHA-256 when a password is set, ParameterStatus for the settings clients read,
  *    BackendKeyData, ReadyForQuery;
  *  - simple query: every statement of the message in order, each with its
  *    RowDescription/DataRows/CommandComplete, the first error ends the
@@ -30,6 +30,7 @@
 #ifndef DB_WIRE_PGWIRE_H
 #define DB_WIRE_PGWIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,10 @@ struct pg_io {
 	long (*read)(void *ctx, void *buf, size_t n);
 	/* Writes all n bytes; < 0 on error. May block. */
 	long (*write)(void *ctx, const void *buf, size_t n);
+	/* Optional: like read but never blocks (-EAGAIN when nothing is
+	 * there). A running statement probes with it, every few ms, whether
+	 * its client closed the connection (0: end of stream). */
+	long (*read_nowait)(void *ctx, void *buf, size_t n);
 };
 
 /* Serves one client until it terminates or fails. pid and secret are
@@ -57,5 +62,25 @@ int pg_session_run(struct db *db, struct pg_io *io, int32_t pid,
  * instead of the message. Returns -EINVAL once the error is sent, or the
  * transport's error. */
 int pg_refuse(struct pg_io *io, const char *code, const char *msg);
+
+/* Password authentication for every session started afterwards: with a
+ * password, clients log in with SCRAM-SHA-256 (any user name, this one
+ * password; a wrong one gets FATAL 28P01); NULL (the default) is trust.
+ * random fills the salt (chosen here) and each session's nonce. The
+ * string is not copied. */
+void pg_set_password(const char *password,
+		     void (*random)(void *buf, size_t n));
+
+/* Sessions a CancelRequest can reach: pg_session_run registers itself
+ * under its pid and secret; a CancelRequest with both (on another
+ * connection, PostgreSQL's protocol) sets the session's flag, which its
+ * running statement sees at its next exec_check_interrupt (57014). A
+ * cancel for no statement is ignored, as in PostgreSQL. */
+struct pg_backend;
+struct pg_backend *pg_backend_add(int32_t pid, int32_t secret);
+void pg_backend_remove(struct pg_backend *b);
+volatile bool *pg_backend_flag(struct pg_backend *b);
+/* Whether a session had that pid and secret (its flag is now set). */
+bool pg_cancel(int32_t pid, int32_t secret);
 
 #endif

@@ -19,10 +19,13 @@
 #include <string.h>
 #include <unidb/errno.h>
 #include <unidb/heap.h>
+#include <unidb/time.h>
 
+#include "../exec/copy.h"
 #include "../exec/exec.h"
 #include "../storage/table.h"
 #include "codec.h"
+#include "scram.h"
 
 #define PG_MAX_PARAMS 256
 #define PG_RBUF 16384
@@ -65,6 +68,8 @@ struct session {
 	struct portal *portals;
 	bool skip_to_sync;
 	const char *refuse_code, *refuse_msg; /* pg_refuse(): FATAL at once */
+	const char *where; /* CONTEXT of the next ErrorResponse, or NULL */
+	struct pg_backend *backend; /* for CancelRequest (cancel.c) */
 };
 
 /* ---- bytes in and out ---------------------------------------------------- */
@@ -131,6 +136,10 @@ static void send_error(struct session *s, const struct db_error *e,
 		snprintf(pos, sizeof(pos), "%d", e->position);
 		sb_putc(&s->out, 'P');
 		pg_put_str(&s->out, pos);
+	}
+	if (s->where && s->where[0]) {
+		sb_putc(&s->out, 'W');
+		pg_put_str(&s->out, s->where);
 	}
 	sb_putc(&s->out, 0);
 	pg_end(&s->out, st);
@@ -251,6 +260,43 @@ static void send_complete(struct session *s, const char *tag)
 
 /* ---- running statements -------------------------------------------------- */
 
+/* exec_ctx.client_gone: reads what the client sent meanwhile into rbuf
+ * (it is kept for the message loop); end of stream or an error means the
+ * client is gone. */
+static bool client_gone(void *ctx)
+{
+	struct session *s = ctx;
+	long r;
+
+	if (!s->io->read_nowait)
+		return false;
+	if (s->roff == s->rlen)
+		s->roff = s->rlen = 0;
+	if (s->rlen == sizeof(s->rbuf))
+		return false;
+	r = s->io->read_nowait(s->io->ctx, s->rbuf + s->rlen,
+			       sizeof(s->rbuf) - s->rlen);
+	if (r > 0)
+		s->rlen += (size_t)r;
+	return r == 0 || (r < 0 && r != -EAGAIN);
+}
+
+/* What stops a statement: a CancelRequest from now on (an earlier one
+ * is forgotten, as in PostgreSQL), statement_timeout, a gone client. */
+static void statement_limits(struct session *s, struct exec_ctx *x)
+{
+	long long ms = setting_duration_ms(
+		setting_get(s->settings, s->nsettings, "statement_timeout"));
+
+	if (s->backend)
+		*pg_backend_flag(s->backend) = false;
+	x->cancel = pg_backend_flag(s->backend);
+	x->deadline_ns = ms > 0 ? time_ns() + (uint64_t)ms * 1000000 : 0;
+	x->client_gone = client_gone;
+	x->client_ctx = s;
+	x->next_probe_ns = time_ns() + EXEC_PROBE_NS;
+}
+
 static void exec_init(struct session *s, struct exec_ctx *x, struct arena *a,
 		      struct db_error *err, const char *q)
 {
@@ -264,6 +310,7 @@ static void exec_init(struct session *s, struct exec_ctx *x, struct arena *a,
 	x->nsettings = &s->nsettings;
 	x->user = s->user;
 	x->database = s->database;
+	statement_limits(s, x);
 }
 
 /* Executes st under the catalog lock. */
@@ -286,6 +333,224 @@ static int run_locked(struct exec_ctx *x, struct stmt *st, struct result *res)
 	return r;
 }
 
+static int fatal(struct session *s, const char *code, const char *msg);
+
+/* ---- COPY (db/exec/copy.h) ----------------------------------------------- */
+
+/* CopyInResponse ('G') or CopyOutResponse ('H'): text format overall and
+ * for each column. */
+static void send_copy_response(struct session *s, char type, int ncols)
+{
+	size_t st = pg_begin(&s->out, type);
+	int i;
+
+	sb_putc(&s->out, 0);
+	pg_put_i16(&s->out, (int16_t)ncols);
+	for (i = 0; i < ncols; i++)
+		pg_put_i16(&s->out, 0);
+	pg_end(&s->out, st);
+}
+
+static void send_copy_data(struct session *s, const struct strbuf *line)
+{
+	size_t st = pg_begin(&s->out, 'd');
+
+	sb_put(&s->out, line->p, line->len);
+	pg_end(&s->out, st);
+}
+
+static int emit_copy_data(void *ctx, const struct strbuf *line)
+{
+	send_copy_data(ctx, line);
+	return 0;
+}
+
+/* COPY t TO STDOUT: the table in chunks, flushed between them (outside
+ * the catalog lock). */
+static int copy_out_table(struct session *s, const struct copy_stmt *cs,
+			  struct arena *a, struct db_error *err)
+{
+	struct strbuf line = STRBUF_INIT;
+	struct copy_out *co;
+	struct exec_ctx x;
+	char tag[32];
+	int ncols, r;
+
+	exec_init(s, &x, a, err, "");
+	if (copy_out_start(&x, cs, &co, &ncols) < 0) {
+		copy_out_end(co);
+		return -EAGAIN;
+	}
+	send_copy_response(s, 'H', ncols);
+	if (copy_out_header_line(co)) {
+		sb_puts(&line, copy_out_header_line(co));
+		send_copy_data(s, &line);
+	}
+	do {
+		r = copy_out_next(co, &line, emit_copy_data, s);
+		if (r >= 0 && flush(s) < 0)
+			r = -EIO;
+	} while (r > 0);
+	sb_free(&line);
+	snprintf(tag, sizeof(tag), "COPY %llu",
+		 (unsigned long long)copy_out_rows(co));
+	copy_out_end(co);
+	if (r == -EIO)
+		return r;
+	if (r < 0) /* CopyOut is under way: PostgreSQL ends it with the error */
+		return -EAGAIN;
+	send_simple(s, 'c');
+	send_complete(s, tag);
+	return 0;
+}
+
+/* COPY (query) TO STDOUT: runs the query, then one CopyData per row. */
+static int copy_out(struct session *s, const struct copy_stmt *cs,
+		    struct arena *a, struct db_error *err)
+{
+	struct strbuf line = STRBUF_INIT;
+	struct stmt **stmts;
+	struct exec_ctx x;
+	struct result res;
+	char tag[32];
+	uint64_t k;
+	int n, rc = 0;
+
+	if (sql_parse(a, cs->query, strlen(cs->query), &stmts, &n, err) < 0)
+		return -EAGAIN;
+	if (n != 1 || stmts[0]->kind != ST_SELECT)
+		return db_err(err, "0A000", "COPY query must be a SELECT");
+	exec_init(s, &x, a, err, cs->query);
+	if (run_locked(&x, stmts[0], &res) < 0) {
+		err->position = 0; /* the position is in the query COPY ran */
+		return -EAGAIN;
+	}
+	send_copy_response(s, 'H', res.ncols);
+	if (cs->o.header) {
+		copy_out_header(&line, &cs->o, &res);
+		send_copy_data(s, &line);
+	}
+	for (k = 0; k < res.nrows && rc == 0; k++) {
+		sb_reset(&line);
+		copy_out_row(&line, &cs->o, res.rows[k], res.ncols);
+		send_copy_data(s, &line);
+		if (s->out.len > PG_FLUSH_AT)
+			rc = flush(s);
+	}
+	sb_free(&line);
+	send_simple(s, 'c');
+	snprintf(tag, sizeof(tag), "COPY %llu", (unsigned long long)res.nrows);
+	send_complete(s, tag);
+	return rc;
+}
+
+/* The messages of COPY FROM STDIN until CopyDone or CopyFail. An error
+ * in the data is reported at once (the rest of the data is then ignored
+ * by the message loop, as in PostgreSQL); another message type is a
+ * protocol violation. */
+static int copy_in_messages(struct session *s, struct copy_in *ci,
+			    struct db_error *err)
+{
+	uint8_t hdr[5], *body;
+	uint64_t nrows;
+	char tag[32];
+	uint32_t len;
+	int rc;
+
+	for (;;) {
+		if (read_exact(s, hdr, 5) < 0)
+			return -EIO;
+		len = pg_be32(hdr + 1);
+		if (len < 4 || len - 4 > PG_MSG_MAX)
+			return fatal(s, "08P01", "invalid message length");
+		if (hdr[0] != 'd' && hdr[0] != 'c' && hdr[0] != 'f' &&
+		    hdr[0] != 'H' && hdr[0] != 'S') {
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "unexpected message type 0x%02X "
+				 "during COPY from stdin", hdr[0]);
+			return fatal(s, "08P01", msg);
+		}
+		body = kmalloc(len - 4 + 1);
+		if (!body)
+			return fatal(s, "53200", "out of memory");
+		if (read_exact(s, body, len - 4) < 0) {
+			kfree(body);
+			return -EIO;
+		}
+		body[len - 4] = 0;
+		rc = 0;
+		if (hdr[0] == 'd')
+			rc = copy_in_feed(ci, (const char *)body, len - 4);
+		else if (hdr[0] == 'f')
+			rc = db_err(err, "57014", "COPY from stdin failed: %s",
+				    (const char *)body);
+		kfree(body);
+		if (rc < 0)
+			return -EAGAIN;
+		if (hdr[0] == 'c')
+			break;
+	}
+	if (copy_in_finish(ci, &nrows) < 0)
+		return -EAGAIN;
+	snprintf(tag, sizeof(tag), "COPY %llu", (unsigned long long)nrows);
+	send_complete(s, tag);
+	return 0;
+}
+
+static int copy_in(struct session *s, const struct copy_stmt *cs,
+		   struct arena *a, struct db_error *err)
+{
+	struct copy_in *ci;
+	struct exec_ctx x;
+	int ncols, rc;
+
+	exec_init(s, &x, a, err, "");
+	if (copy_in_start(&x, cs, &ci, &ncols) < 0) {
+		copy_in_end(ci);
+		return -EAGAIN;
+	}
+	send_copy_response(s, 'G', ncols);
+	rc = flush(s);
+	if (rc == 0)
+		rc = copy_in_messages(s, ci, err);
+	if (rc == -EAGAIN && err->code[0] && strcmp(err->code, "57014"))
+		s->where = copy_in_context(ci);
+	if (rc == -EAGAIN)
+		send_error(s, err, "ERROR", 'E');
+	s->where = NULL;
+	copy_in_end(ci);
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+/* A simple query whose first token is COPY: the one statement of the
+ * message. */
+static int copy_query(struct session *s, const char *q)
+{
+	struct db_error err = {0};
+	struct copy_stmt cs;
+	struct arena a;
+	int rc = 0;
+
+	arena_init(&a, ARENA_DEFAULT_BUDGET);
+	if (copy_parse(&a, q, &cs, &err) < 0)
+		rc = -EAGAIN;
+	else
+		rc = cs.from    ? copy_in(s, &cs, &a, &err)
+		     : cs.table ? copy_out_table(s, &cs, &a, &err)
+				: copy_out(s, &cs, &a, &err);
+	arena_free(&a);
+	if (rc == -EAGAIN || (rc < 0 && err.code[0])) {
+		send_notices(s);
+		send_error(s, &err, "ERROR", 'E');
+		rc = 0;
+	}
+	if (rc < 0) /* -EINVAL: the FATAL is sent already, not another one */
+		return rc == -EINVAL ? -ECONNABORTED : rc;
+	send_ready(s);
+	return flush(s);
+}
+
 static int simple_query(struct session *s, struct pg_reader *r)
 {
 	const char *q = pg_get_str(r);
@@ -296,6 +561,8 @@ static int simple_query(struct session *s, struct pg_reader *r)
 
 	if (!pg_at_end(r))
 		return -EINVAL;
+	if (copy_is_copy(q))
+		return copy_query(s, q);
 	arena_init(&pa, ARENA_DEFAULT_BUDGET);
 	if (sql_parse(&pa, q, strlen(q), &stmts, &n, &err) < 0) {
 		send_error(s, &err, "ERROR", 'E');
@@ -398,7 +665,8 @@ static char *heap_str(const char *s)
 static bool is_utility(const struct stmt *st)
 {
 	return st->kind == ST_CREATE_TABLE || st->kind == ST_DROP_TABLE ||
-	       st->kind == ST_SET || st->kind == ST_TRUNCATE;
+	       st->kind == ST_SET || st->kind == ST_TRUNCATE ||
+	       st->kind == ST_VACUUM || st->kind == ST_ANALYZE;
 }
 
 /* Parses and binds ps's query once: errors, inferred parameter types and
@@ -745,6 +1013,142 @@ static int fatal(struct session *s, const char *code, const char *msg)
 	return -EINVAL;
 }
 
+/* ---- authentication (SCRAM-SHA-256, scram.h) ---------------------------- */
+
+#define SCRAM_SALT_LEN 16
+
+static const char *auth_password;
+static void (*auth_random)(void *buf, size_t n);
+static uint8_t auth_salt[SCRAM_SALT_LEN];
+
+void pg_set_password(const char *password, void (*random)(void *buf, size_t n))
+{
+	auth_password = password;
+	auth_random = random;
+	if (password)
+		random(auth_salt, sizeof(auth_salt));
+}
+
+/* One message during authentication; *body (kmalloc'd, NUL-terminated)
+ * for the caller to free. */
+static int read_auth_msg(struct session *s, char want, uint8_t **body,
+			 size_t *len)
+{
+	uint8_t hdr[5];
+	uint32_t n;
+
+	if (read_exact(s, hdr, 5) < 0)
+		return -EIO;
+	n = pg_be32(hdr + 1);
+	if (hdr[0] != want) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "expected SASL response, got message "
+			 "type %d", hdr[0]);
+		return fatal(s, "08P01", msg);
+	}
+	if (n < 4 || n - 4 > SCRAM_MSG_MAX)
+		return fatal(s, "08P01", "invalid message length");
+	*len = n - 4;
+	*body = kmalloc(*len + 1);
+	if (!*body)
+		return fatal(s, "53200", "out of memory");
+	if (read_exact(s, *body, *len) < 0) {
+		kfree(*body);
+		return -EIO;
+	}
+	(*body)[*len] = 0;
+	return 0;
+}
+
+static void send_auth(struct session *s, int32_t code, const char *data,
+		      size_t n)
+{
+	size_t st = pg_begin(&s->out, 'R');
+
+	pg_put_i32(&s->out, code);
+	sb_put(&s->out, data, n);
+	pg_end(&s->out, st);
+}
+
+/* The first SASL message: mechanism, then the client-first-message. */
+static int scram_first(struct session *s, struct scram *sc, char *out)
+{
+	uint8_t *body, raw[18];
+	char snonce[32];
+	struct pg_reader r;
+	const char *mech;
+	const uint8_t *data;
+	size_t len;
+	int32_t n;
+	int k;
+
+	if (read_auth_msg(s, 'p', &body, &len) < 0)
+		return -EIO;
+	pg_reader_init(&r, body, len);
+	mech = pg_get_str(&r);
+	n = pg_get_i32(&r);
+	data = n >= 0 ? pg_get_bytes(&r, (size_t)n) : NULL;
+	if (r.bad || !data || strcmp(mech, "SCRAM-SHA-256")) {
+		kfree(body);
+		return fatal(s, "08P01", "client selected an invalid SASL "
+					 "authentication mechanism");
+	}
+	auth_random(raw, sizeof(raw));
+	b64_encode(raw, sizeof(raw), snonce, sizeof(snonce));
+	k = scram_server_first(sc, auth_password, auth_salt, SCRAM_SALT_LEN,
+			       SCRAM_ITERATIONS, snonce, (const char *)data,
+			       (size_t)n, out, SCRAM_MSG_MAX);
+	kfree(body);
+	if (k < 0)
+		return fatal(s, "08P01", k == -EOPNOTSUPP
+						 ? "channel binding is not "
+						   "supported by unidb"
+						 : "malformed SCRAM message");
+	send_auth(s, 11, out, (size_t)k); /* AuthenticationSASLContinue */
+	return flush(s);
+}
+
+static int authenticate(struct session *s)
+{
+	static const char mechs[] = "SCRAM-SHA-256\0";
+	struct scram *sc;
+	char out[SCRAM_MSG_MAX];
+	uint8_t *body;
+	size_t len;
+	int rc;
+
+	if (!auth_password)
+		return 0;
+	sc = kzalloc(sizeof(*sc));
+	if (!sc)
+		return fatal(s, "53200", "out of memory");
+	send_auth(s, 10, mechs, sizeof(mechs)); /* AuthenticationSASL */
+	rc = flush(s);
+	if (rc == 0)
+		rc = scram_first(s, sc, out);
+	if (rc == 0)
+		rc = read_auth_msg(s, 'p', &body, &len);
+	if (rc == 0) {
+		rc = scram_server_final(sc, (const char *)body, len, out,
+					sizeof(out));
+		kfree(body);
+		if (rc == -EPERM) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "password authentication "
+				 "failed for user \"%s\"", s->user);
+			rc = fatal(s, "28P01", msg);
+		} else if (rc < 0) {
+			rc = fatal(s, "08P01", "malformed SCRAM message");
+		} else {
+			send_auth(s, 12, out, strlen(out)); /* SASLFinal */
+		}
+	}
+	kfree(sc);
+	return rc;
+}
+
 static int startup_params(struct session *s, struct pg_reader *r)
 {
 	const char *app = NULL;
@@ -823,7 +1227,10 @@ static int startup(struct session *s, int32_t pid, int32_t secret)
 		}
 		break;
 	}
-	if (code == PG_CANCEL_REQUEST) { /* cancel is not implemented yet */
+	if (code == PG_CANCEL_REQUEST) { /* no answer, in any case */
+		if (len == 16)
+			pg_cancel((int32_t)pg_be32(body + 4),
+				  (int32_t)pg_be32(body + 8));
 		kfree(body);
 		return 0;
 	}
@@ -844,6 +1251,8 @@ static int startup(struct session *s, int32_t pid, int32_t secret)
 		return rc;
 	if (s->refuse_code) /* after the packet, as PostgreSQL: no reset */
 		return fatal(s, s->refuse_code, s->refuse_msg);
+	if (authenticate(s) < 0)
+		return -EINVAL;
 	i = (unsigned)pg_begin(&s->out, 'R');
 	pg_put_i32(&s->out, 0); /* AuthenticationOk */
 	pg_end(&s->out, i);
@@ -952,9 +1361,12 @@ static int run(struct db *db, struct pg_io *io, int32_t pid, int32_t secret,
 	s->io = io;
 	s->refuse_code = refuse_code;
 	s->refuse_msg = refuse_msg;
+	if (db)
+		s->backend = pg_backend_add(pid, secret);
 	rc = startup(s, pid, secret);
 	if (rc == 0 && s->user[0])
 		rc = serve(s);
+	pg_backend_remove(s->backend);
 	while (s->stmts)
 		free_stmt(s, s->stmts);
 	while (s->portals)

@@ -66,7 +66,7 @@ static void add_query(struct script *s, const char *q)
 static void session_thread(void *arg)
 {
 	struct script *s = arg;
-	struct pg_io io = {s, s_read, s_write};
+	struct pg_io io = {s, s_read, s_write, NULL};
 
 	s->rc = pg_session_run(s->db, &io, 1, 2);
 }

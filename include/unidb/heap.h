@@ -17,6 +17,7 @@
 #define UNIDB_HEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Largest request kmalloc serves (2 MiB). */
 #define KMALLOC_MAX ((size_t)2 << 20)
@@ -53,5 +54,11 @@ size_t ksize(const void *p);
  * and returns every unused slab to the frame allocator. For low memory
  * and leak checks in tests. O(cached blocks + size classes). */
 void heap_flush(void);
+
+/* Memory in use, in KiB: every 4 KiB frame taken from the frame allocator
+ * (heap, vm areas, thread stacks, page tables, network buffers), i.e.
+ * usable RAM minus free frames; the kernel image is not counted. A
+ * snapshot: exact when nothing allocates concurrently. O(RAM / 2 MiB). */
+uint64_t mem_used_kib(void);
 
 #endif

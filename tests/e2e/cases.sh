@@ -270,6 +270,62 @@ case_psql_describe_matches_postgres() {
 	[[ -z $out ]] || why="psql output differs from PostgreSQL's: $(head -c 300 <<<"$out")"
 }
 
+# COPY, cancel, timeouts and SCRAM login against the guest (issue 12):
+# psql's \copy in and out in text and CSV, statement_timeout and psql's
+# CancelRequest (SIGINT) stopping pg_sleep, a wrong password, then
+# tests/e2e/pg_clients.py: psycopg2 (parameters, copy_expert, errors,
+# cancel) and raw messages (a protocol violation inside COPY, a client
+# killed mid-statement).
+case_db_copy_cancel_password() {
+	UNIDB_DEPS_QUIET=1 tools/deps sql >/dev/null 2>&1 || { why="cannot install psql/psycopg2"; return; }
+	local port=$((20000 + RANDOM % 20000)) dir i res sig py
+	dir=$(mktemp -d)
+	tools/run --quiet --smp 2 --mem 512M --timeout 900 --net user \
+		--port "$port:5432" --append "db 5432 password=e2e-secret" \
+		>"$dir/console" 2>&1 &
+	local qemu=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'database ready on port 5432' "$dir/console" && break
+		kill -0 "$qemu" 2>/dev/null || break
+		sleep 0.2
+	done
+	printf '1\tone\n2\t\\N\n3\ttab\\there\n' >"$dir/in.txt"
+	printf 'id,v\n4,"x, y"\n5,\n' >"$dir/in.csv"
+	local pg=(env PGPASSWORD=e2e-secret PGCONNECT_TIMEOUT=30 timeout 300 psql -X
+		-At -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=0)
+	res=$("${pg[@]}" -c "create table c (id int primary key, v text)" \
+		-c "\\copy c from '$dir/in.txt'" \
+		-c "\\copy c from '$dir/in.csv' with (format csv, header)" \
+		-c "\\copy c to '$dir/out.txt'" \
+		-c "\\copy c to '$dir/out.csv' csv header" \
+		-c "set statement_timeout = '1s'" -c "select pg_sleep(60)" 2>&1)
+	"${pg[@]}" -c "select pg_sleep(120)" >"$dir/sig" 2>&1 &
+	sig=$!
+	sleep 5
+	kill -INT "$sig"
+	wait "$sig"
+	res+=$'\n'$(cat "$dir/sig")
+	res+=$'\n'$(PGPASSWORD=wrong PGCONNECT_TIMEOUT=30 timeout 120 psql -X -h 127.0.0.1 \
+		-p "$port" -U mallory -c "select 1" 2>&1)
+	py=$(timeout 600 /usr/bin/python3 tests/e2e/pg_clients.py 127.0.0.1 "$port" e2e-secret 2>&1)
+	kill "$qemu" 2>/dev/null
+	wait "$qemu" 2>/dev/null
+	out=$(tr -d '\r' <"$dir/console")$'\n'$res$'\n'$py
+	printf '1\tone\n2\t\\N\n3\ttab\\there\n4\tx, y\n5\t\\N\n' >"$dir/want.txt"
+	printf 'id,v\n1,one\n2,\n3,tab\there\n4,"x, y"\n5,\n' >"$dir/want.csv"
+	cmp -s "$dir/out.txt" "$dir/want.txt" || why=${why:-"\\copy to (text) differs"}
+	cmp -s "$dir/out.csv" "$dir/want.csv" || why=${why:-"\\copy to (csv) differs"}
+	rm -rf "$dir"
+	expect_line '^unidb: database ready on port 5432$'
+	expect_line '^COPY 3$'
+	expect_line '^COPY 2$'
+	expect_line 'canceling statement due to statement timeout'
+	expect_line 'canceling statement due to user request'
+	expect_line 'password authentication failed for user "mallory"'
+	expect_count '^ok ' 14
+	expect_count '^FAIL ' 0
+}
+
 # ---- portability boot matrix (issue 17; docs/hypervisors.md) ----------------
 # Each boot is short: "poweroff", or the port_ tests (~0.3 s in the guest).
 

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(in, startup, sizeof(startup));
 	memcpy(in + sizeof(startup), data, size);
 	db_init(&db);
-	pg_session_run(&db, &(struct pg_io){&p, p_read, p_write}, 1, 2);
+	pg_session_run(&db, &(struct pg_io){&p, p_read, p_write, NULL}, 1, 2);
 	db_destroy(&db);
 	free(in);
 	return 0;

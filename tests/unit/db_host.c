@@ -14,6 +14,8 @@
 #include <unidb/sync.h>
 #include <unidb/time.h>
 
+#include "../../db/exec/exec.h"
+
 void *kmalloc(size_t size)
 {
 	return size > KMALLOC_MAX ? NULL : malloc(size ? size : 1);
@@ -166,4 +168,14 @@ uint64_t time_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* pg_sleep's slices (db/exec/timeout.c); the guest's is the scheduler's. */
+void db_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000u),
+			      (long)(ns % 1000000000u)};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
 }

@@ -108,7 +108,7 @@ static int serve(size_t chunk)
 	P.in = msg;
 	P.n = mlen;
 	P.chunk = chunk;
-	rc = pg_session_run(&DB, &(struct pg_io){&P, p_read, p_write}, 42, 7);
+	rc = pg_session_run(&DB, &(struct pg_io){&P, p_read, p_write, NULL}, 42, 7);
 	if (P.outlen && P.out[0] == 'N' && P.outlen > 1 && P.out[1] == 'R')
 		types[t++] = 'n', off = 1; /* the answer to SSLRequest */
 	while (off + 5 <= P.outlen && t + 1 < sizeof(types)) {

@@ -8,7 +8,8 @@
  * and the SQL regression tests run against the engine before the guest
  * has a TCP stack.
  *
- * Usage: unidb-pg [--port N] [--max-connections N]
+ * Usage: unidb-pg [--port N] [--max-connections N] [--password SECRET]
+ * (--password: clients log in with SCRAM-SHA-256; default trust)
  * Prints "unidb: database ready on port N" once it accepts connections. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,6 +48,46 @@ static long sock_read(void *ctx, void *buf, size_t n)
 	return r < 0 ? -EIO : (long)r;
 }
 
+static long sock_read_nowait(void *ctx, void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	ssize_t r = recv(c->fd, buf, n, MSG_DONTWAIT);
+
+	if (r < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+			       ? -EAGAIN
+			       : -EIO;
+	return (long)r;
+}
+
+/* BackendKeyData's secret: unpredictable, so that only the client that
+ * received it can cancel its statements. */
+static int32_t random_secret(void)
+{
+	int32_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (int32_t)random();
+	return v;
+}
+
+static void fill_random(void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = getrandom(p, n, 0);
+
+		if (r <= 0) { /* no entropy source: weak, but never stuck */
+			*p++ = (char)random();
+			n--;
+			continue;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
 static long sock_write(void *ctx, const void *buf, size_t n)
 {
 	struct conn *c = ctx;
@@ -67,7 +109,7 @@ static long sock_write(void *ctx, const void *buf, size_t n)
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
-	struct pg_io io = {c, sock_read, sock_write};
+	struct pg_io io = {c, sock_read, sock_write, sock_read_nowait};
 	bool over;
 
 	pthread_mutex_lock(&conns_lock);
@@ -76,7 +118,7 @@ static void *conn_main(void *arg)
 	if (over)
 		pg_refuse(&io, "53300", "sorry, too many clients already");
 	else
-		pg_session_run(&the_db, &io, c->pid, (int32_t)random());
+		pg_session_run(&the_db, &io, c->pid, random_secret());
 	close(c->fd);
 	free(c);
 	pthread_mutex_lock(&conns_lock);
@@ -96,8 +138,11 @@ int main(int argc, char **argv)
 			port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--max-connections") && i + 1 < argc)
 			max_conns = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--password") && i + 1 < argc)
+			pg_set_password(argv[++i], fill_random);
 		else {
-			fprintf(stderr, "usage: %s [--port N] [--max-connections N]\n",
+			fprintf(stderr, "usage: %s [--port N] [--max-connections N] "
+				"[--password SECRET]\n",
 				argv[0]);
 			return 2;
 		}

@@ -1,0 +1,20 @@
+-- statement_timeout with PostgreSQL's units, and pg_sleep
+SHOW statement_timeout;
+SET statement_timeout = 1000;
+SHOW statement_timeout;
+SET statement_timeout = '100ms';
+SHOW statement_timeout;
+SET statement_timeout = '2min';
+SHOW statement_timeout;
+SET statement_timeout = 'abc';
+SET statement_timeout = '5 parsecs';
+SHOW statement_timeout;
+SET lock_timeout = '3s';
+SHOW lock_timeout;
+SELECT pg_sleep(0);
+SET statement_timeout = '50ms';
+SELECT pg_sleep(5);
+SET statement_timeout = 0;
+SELECT pg_sleep(NULL);
+SET statement_timeout = DEFAULT;
+SHOW statement_timeout;
