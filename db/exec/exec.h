@@ -75,6 +75,8 @@ struct exec_ctx {
 	 * sorts, joins) and lock waits call exec_check_interrupt. */
 	const volatile bool *cancel;
 	uint64_t deadline_ns;
+	/* Enclosing queries of the subquery being bound or run (expr.h). */
+	struct outer_frame *outer;
 	/* Optional: whether the client closed its connection (the session's
 	 * probe); asked at most every EXEC_PROBE_NS by exec_check_interrupt,
 	 * a gone client stops the statement (08006). */

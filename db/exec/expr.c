@@ -2,6 +2,7 @@
 /* expr.c: binding and evaluating expressions (see expr.h). */
 #include "expr.h"
 #include "internal.h" /* sequence functions (seq.c) */
+#include "catalog.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -357,10 +358,16 @@ static int bind_agg(struct bind_ctx *b, struct expr *e)
 	if (!b->allow_agg)
 		return db_err_pos(b->x->err, pos_of(b->x, e), "42803",
 				  "aggregate functions are not allowed here");
-	if ((e->star && e->agg != AGG_COUNT) || (!e->star && e->nargs != 1))
+	if ((e->star && e->agg != AGG_COUNT) ||
+	    (!e->star && e->nargs != (e->agg == AGG_STRING_AGG ? 2 : 1)))
 		return nargs_error(b, e);
 	b->in_agg = true;
 	if (!e->star && bind_expr(b, &e->args[0]) < 0)
+		return -EINVAL;
+	if (e->agg == AGG_STRING_AGG && /* string_agg(text, delimiter) */
+	    (bind_expr(b, &e->args[1]) < 0 ||
+	     coerce(b, &e->args[0], ty(TYPE_TEXT), CAST_IMPLICIT, NULL) < 0 ||
+	     coerce(b, &e->args[1], ty(TYPE_TEXT), CAST_IMPLICIT, NULL) < 0))
 		return -EINVAL;
 	b->in_agg = false;
 	id = e->star ? TYPE_INT8 : e->args[0]->type.id;
@@ -373,6 +380,9 @@ static int bind_agg(struct bind_ctx *b, struct expr *e)
 	switch (e->agg) {
 	case AGG_COUNT:
 		e->type = ty(TYPE_INT8);
+		break;
+	case AGG_STRING_AGG:
+		e->type = ty(TYPE_TEXT);
 		break;
 	case AGG_SUM:
 	case AGG_AVG:
@@ -411,7 +421,8 @@ static const struct {
 	const char *name;
 	int agg;
 } agg_names[] = {{"count", AGG_COUNT}, {"sum", AGG_SUM}, {"min", AGG_MIN},
-		 {"max", AGG_MAX},     {"avg", AGG_AVG}};
+		 {"max", AGG_MAX},     {"avg", AGG_AVG},
+		 {"string_agg", AGG_STRING_AGG}};
 
 static int bind_func(struct bind_ctx *b, struct expr *e)
 {
@@ -477,6 +488,9 @@ static int bind_func(struct bind_ctx *b, struct expr *e)
 		e->type = ty(TYPE_TEXT);
 		return 0;
 	}
+	k = (unsigned)catalog_func_bind(b, e); /* pg_catalog's (catalog_fn.c) */
+	if (k != 1)
+		return (int)k;
 	return nargs_error(b, e);
 }
 
@@ -517,6 +531,38 @@ static int bind_case(struct bind_ctx *b, struct expr *e)
 	return 0;
 }
 
+/* A column not in the query's own scope: one of an enclosing query
+ * (correlated subquery), else the error find_column reported. */
+static int find_outer_column(struct bind_ctx *b, struct expr *e)
+{
+	struct outer_frame *f, *g;
+	int level = 1, r;
+
+	if (!b->x->outer || (strcmp(b->x->err->code, "42703") &&
+			     strcmp(b->x->err->code, "42P01")))
+		return -EINVAL;
+	for (f = b->x->outer; f; f = f->up, level++) {
+		struct bind_ctx o = {.x = b->x, .sc = (struct scope *)f->sc};
+
+		b->x->err->code[0] = 0;
+		r = find_column(&o, e);
+		if (r >= 0) {
+			for (g = b->x->outer; g != f->up; g = g->up)
+				g->used = true;
+			e->kind = EX_OUTER;
+			e->slot = r;
+			e->level = (uint8_t)level;
+			e->type = f->sc->cols[r].type;
+			return 0;
+		}
+		if (strcmp(b->x->err->code, "42703") &&
+		    strcmp(b->x->err->code, "42P01"))
+			return -EINVAL; /* ambiguous */
+	}
+	b->x->err->code[0] = 0;
+	return find_column(b, e); /* the error for the query's own scope */
+}
+
 int bind_bool(struct bind_ctx *b, struct expr **ep, const char *what)
 {
 	if (bind_expr(b, ep) < 0)
@@ -552,13 +598,17 @@ int bind_expr(struct bind_ctx *b, struct expr **ep)
 	case EX_COLUMN:
 		r = find_column(b, e);
 		if (r < 0)
-			return r;
+			return find_outer_column(b, e);
 		e->slot = r;
 		e->type = b->sc->cols[r].type;
 		return 0;
 	case EX_STAR:
 		return db_err_pos(b->x->err, pos_of(b->x, e), "42601",
 				  "* is not allowed here");
+	case EX_SUBLINK:
+		return bind_sublink(b, e);
+	case EX_OUTER:
+		return 0; /* bound already (a re-bound subquery) */
 	case EX_UNOP:
 		if (e->op == OP_NOT) {
 			if (bind_bool(b, &e->l, "NOT") < 0)
@@ -676,6 +726,18 @@ const char *expr_colname(const struct expr *e)
 	case EX_COLUMN:
 		return e->name;
 	case EX_FUNC:
+		/* catalog_fn.c's casts (::regclass), operators and a[i] */
+		if (e->name[0] == ':' && e->nargs == 1) {
+			const char *n = expr_colname(e->args[0]);
+
+			return strcmp(n, "?column?") ? n : e->name + 2;
+		}
+		if (!strcmp(e->name, "subscript") && e->nargs == 2)
+			return expr_colname(e->args[0]);
+		if (e->name[0] == '~' || e->name[0] == '!' ||
+		    ((!strcmp(e->name, "any") || !strcmp(e->name, "all")) &&
+		     e->op != OP_NONE))
+			return "?column?";
 		return e->name;
 	case EX_CAST: {
 		const char *n = expr_colname(e->l);
@@ -689,6 +751,18 @@ const char *expr_colname(const struct expr *e)
 	}
 	case EX_CASE:
 		return "case";
+	case EX_SUBLINK: {
+		const struct select *q = e->sub;
+
+		while (q->setop)
+			q = q->larg;
+		if (e->sublink == SUB_EXISTS)
+			return "exists";
+		if (e->sublink != SUB_SCALAR || !q->ntargets)
+			return "?column?";
+		return q->targets[0].alias ? q->targets[0].alias
+					   : expr_colname(q->targets[0].e);
+	}
 	default:
 		return "?column?";
 	}
@@ -911,6 +985,8 @@ static int eval_func(struct exec_ctx *x, const struct expr *e,
 		return eval_seq_func(x, e, env, out);
 	if (e->fn)
 		return func_eval(x, e, env, out);
+	if (e->plan)
+		return catalog_func_eval(x, e, env, out);
 	if (!strcmp(e->name, "coalesce")) {
 		for (i = 0; i < e->nargs; i++) {
 			if (eval(x, e->args[i], env, out) < 0)
@@ -976,6 +1052,20 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 	case EX_COLUMN:
 		*out = env->row[e->slot];
 		return 0;
+	case EX_OUTER: {
+		const struct outer_frame *f = x->outer;
+
+		for (r = 1; f && r < e->level; r++)
+			f = f->up;
+		if (!f || !f->env || !f->env->row)
+			return db_err(x->err, "0A000",
+				      "this reference to an outer query's column "
+				      "is not supported by unidb");
+		*out = f->env->row[e->slot];
+		return 0;
+	}
+	case EX_SUBLINK:
+		return eval_sublink(x, e, env, out);
 	case EX_AGGREF:
 	case EX_FUNC:
 		if (e->agg) {

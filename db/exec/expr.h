@@ -41,6 +41,22 @@ struct eval_env {
 	const struct datum *aggs; /* the current group's aggregate values */
 };
 
+/* One enclosing query of a subquery: its scope while binding, its current
+ * row while running. A column the subquery does not have resolves to the
+ * nearest frame that has it (EX_OUTER, level = frames out); `used` marks
+ * the frames such references cross (the subquery is correlated). */
+struct outer_frame {
+	const struct scope *sc;
+	const struct eval_env *env;
+	struct outer_frame *up;
+	bool used;
+};
+
+/* subquery.c: EX_SUBLINK binding and evaluation. */
+int bind_sublink(struct bind_ctx *b, struct expr *e);
+int eval_sublink(struct exec_ctx *x, const struct expr *e,
+		 const struct eval_env *env, struct datum *out);
+
 int bind_expr(struct bind_ctx *b, struct expr **ep);
 /* bind_expr, then require boolean (42804 "argument of WHERE must be type
  * boolean, not type integer"). */

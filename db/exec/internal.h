@@ -47,6 +47,21 @@ int project(struct exec_ctx *x, struct expr **exprs, int n,
 	    const struct eval_env *env, struct datum **out);
 
 int exec_select(struct exec_ctx *x, struct select *s, struct result *res);
+/* A SELECT bound once and run many times (subqueries, subquery.c). */
+struct sel;
+int select_bind(struct exec_ctx *x, struct select *s, struct result *res,
+		struct sel **out);
+int select_run(struct exec_ctx *x, struct sel *q, struct result *res);
+/* LIMIT/OFFSET value (-1: none); 2201W/2201X if negative. */
+int bind_limit(struct exec_ctx *x, struct expr *e, const char *what,
+	       int64_t *out);
+/* ORDER BY (output columns order_cols[i] for s->order[i]), OFFSET and
+ * LIMIT of s over rows of ncols datums, into res (set operations). */
+int sort_limit_rows(struct exec_ctx *x, struct select *s, int ncols,
+		    const int *order_cols, struct datum **rows, uint64_t n,
+		    struct result *res);
+/* UNION/INTERSECT/EXCEPT [ALL] (setop.c). */
+int exec_setop(struct exec_ctx *x, struct select *s, struct result *res);
 int exec_insert(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_update(struct exec_ctx *x, struct stmt *st, struct result *res);
 int exec_delete(struct exec_ctx *x, struct stmt *st, struct result *res);
@@ -111,6 +126,8 @@ struct agg_state {
 	double fsum;	   /* sum of floats */
 	struct datum best; /* min/max */
 	struct htab *seen; /* DISTINCT */
+	char *str;	   /* string_agg: the text so far (arena) */
+	uint32_t len, cap;
 };
 
 struct group {

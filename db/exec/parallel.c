@@ -89,8 +89,9 @@ static bool par_safe_at(const struct expr *e, int depth)
 
 	if (!e)
 		return true;
+	/* string_agg depends on the order rows arrive in */
 	if (depth > PAR_MAX_DEPTH || e->kind > EX_LIKE || e->kind == EX_STAR ||
-	    e->distinct)
+	    e->distinct || e->agg == AGG_STRING_AGG)
 		return false;
 	if (e->kind == EX_FUNC && volatile_func(e->name))
 		return false;

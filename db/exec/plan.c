@@ -34,6 +34,7 @@ static bool bound_value(struct exec_ctx *x, const struct expr *v,
 	struct eval_env env = {0};
 
 	if (v->kind != EX_CONST && v->kind != EX_PARAM &&
+	    v->kind != EX_OUTER && /* fixed while a subquery runs */
 	    !(v->kind == EX_CAST &&
 	      (v->l->kind == EX_CONST || v->l->kind == EX_PARAM)))
 		return false;

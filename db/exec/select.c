@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "../txn/txn.h"
+#include "catalog.h"
 
 struct batch {
 	const struct datum **rows;
@@ -77,7 +78,7 @@ static int scope_add(struct exec_ctx *x, struct scope *sc,
 static int bind_from(struct exec_ctx *x, struct sel *q)
 {
 	struct select *s = q->s;
-	int i, k;
+	int i, k, r;
 
 	q->src = arena_alloc(x->a, sizeof(*q->src) * (size_t)(s->nfrom + 1));
 	if (!q->src)
@@ -87,7 +88,15 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 		struct scope one = {0};
 
 		q->src[i].first = q->sc.n;
-		if (f->table) {
+		r = f->table && !f->func
+			    ? catalog_relation(x, f->table, &q->src[i].sub)
+			    : 0;
+		if (r < 0)
+			return -EINVAL;
+		if (f->func) {
+			if (srf_bind(x, f, &one) < 0)
+				return -EINVAL;
+		} else if (f->table && !r) {
 			q->src[i].table = db_find_table(x->db, f->table);
 			if (!q->src[i].table)
 				return no_relation(x, f->table, f->pos);
@@ -96,8 +105,7 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 					   &one) < 0)
 				return -EINVAL;
 		} else {
-			if (f->func ? srf_rows(x, f, &q->src[i].sub) < 0
-				    : exec_select(x, f->sub, &q->src[i].sub) < 0)
+			if (!r && exec_select(x, f->sub, &q->src[i].sub) < 0)
 				return -EINVAL;
 			one.n = q->src[i].sub.ncols;
 			one.cols = arena_alloc(x->a, sizeof(*one.cols) *
@@ -105,9 +113,8 @@ static int bind_from(struct exec_ctx *x, struct sel *q)
 			if (!one.cols)
 				return db_err_oom(x->err);
 			for (k = 0; k < one.n; k++) {
-				one.cols[k].table = f->alias   ? f->alias
-						    : f->func ? f->func->name
-							      : NULL;
+				one.cols[k].table = f->alias ? f->alias
+							     : f->table;
 				one.cols[k].name = q->src[i].sub.cols[k].name;
 				one.cols[k].type = q->src[i].sub.cols[k].type;
 			}
@@ -302,8 +309,8 @@ static int bind_order(struct exec_ctx *x, struct sel *q, struct result *res)
 	return 0;
 }
 
-static int bind_limit(struct exec_ctx *x, struct expr *e, const char *what,
-		      int64_t *out)
+int bind_limit(struct exec_ctx *x, struct expr *e, const char *what,
+	       int64_t *out)
 {
 	struct bind_ctx b = {.x = x, .agg_forbidden = what};
 	struct eval_env env = {0};
@@ -385,6 +392,13 @@ static int add_stored_row(void *ctx, uint64_t id)
 	return r ? batch_add(s->x, s->out, r->vals) : 0;
 }
 
+static int add_row(void *ctx, const struct datum *row)
+{
+	struct batch_sink *s = ctx;
+
+	return batch_add(s->x, s->out, row);
+}
+
 static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
 {
 	struct batch_sink s = {x, q->src[0].table, out};
@@ -399,6 +413,11 @@ static int scan_src(struct exec_ctx *x, struct sel *q, int i,
 {
 	uint64_t k;
 
+	if (q->s->from[i].func) {
+		struct batch_sink s = {x, NULL, out};
+
+		return srf_scan(x, &q->s->from[i], add_row, &s);
+	}
 	if (q->src[i].table && i == 0)
 		return scan_table(x, q, out);
 	if (q->src[i].table) {
@@ -570,6 +589,32 @@ static int produce_rows(struct exec_ctx *x, struct sel *q, struct batch *out)
 
 /* ---- aggregation --------------------------------------------------------- */
 
+/* string_agg: appends [delimiter] v to s->str. */
+static int agg_append(struct exec_ctx *x, struct agg_state *s,
+		      const struct datum *sep, const struct datum *v)
+{
+	uint32_t need = s->len + v->len + (s->count && !sep->null ? sep->len : 0);
+
+	if (need > s->cap) {
+		uint32_t cap = need * 2 + 16;
+		char *n = arena_alloc(x->a, cap);
+
+		if (!n)
+			return db_err_oom(x->err);
+		if (s->len)
+			memcpy(n, s->str, s->len);
+		s->str = n;
+		s->cap = cap;
+	}
+	if (s->count && !sep->null) {
+		memcpy(s->str + s->len, sep->s, sep->len);
+		s->len += sep->len;
+	}
+	memcpy(s->str + s->len, v->s, v->len);
+	s->len += v->len;
+	return 0;
+}
+
 int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 	     struct group *g, const struct datum *row)
 {
@@ -605,6 +650,13 @@ int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 				return db_err_oom(x->err);
 			if (!added)
 				continue;
+		}
+		if (e->agg == AGG_STRING_AGG) {
+			struct datum sep;
+
+			if (eval(x, e->args[1], &env, &sep) < 0 ||
+			    agg_append(x, s, &sep, &v) < 0)
+				return -EINVAL;
 		}
 		s->count++;
 		if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
@@ -666,6 +718,8 @@ static int agg_final(struct exec_ctx *x, struct sel *q, struct group *g)
 					       v) < 0) {
 				return -EINVAL;
 			}
+		} else if (e->agg == AGG_STRING_AGG) {
+			*v = datum_str(TYPE_TEXT, s->str, s->len);
 		} else if (e->agg == AGG_AVG) {
 			if (numeric_avg(x->a, s->sum, s->count, v, x->err) < 0)
 				return -EINVAL;
@@ -901,10 +955,56 @@ grouped:
 	return finish(x, q, rows, n, res);
 }
 
+int select_bind(struct exec_ctx *x, struct select *s, struct result *res,
+		struct sel **out)
+{
+	struct sel *q = arena_alloc(x->a, sizeof(*q));
+
+	if (!q)
+		return db_err_oom(x->err);
+	memset(res, 0, sizeof(*res));
+	res->has_rows = true;
+	q->s = s;
+	*out = q;
+	return bind_select(x, q, res);
+}
+
+int select_run(struct exec_ctx *x, struct sel *q, struct result *res)
+{
+	return run_select(x, q, res);
+}
+
+int sort_limit_rows(struct exec_ctx *x, struct select *s, int ncols,
+		    const int *order_cols, struct datum **rows, uint64_t n,
+		    struct result *res)
+{
+	struct sel q = {.s = s, .ntl = ncols};
+	struct out_row *o = arena_alloc(x->a, sizeof(*o) * (n + 1));
+	uint64_t k;
+	int i;
+
+	q.order_out = (int *)order_cols;
+	if (!o || bind_limit(x, s->limit, "LIMIT", &q.limit) < 0 ||
+	    bind_limit(x, s->offset, "OFFSET", &q.offset) < 0)
+		return o ? -EINVAL : db_err_oom(x->err);
+	for (k = 0; k < n; k++) {
+		o[k].vals = rows[k];
+		o[k].keys = arena_alloc(x->a, sizeof(*o[k].keys) *
+						      (size_t)(s->norder + 1));
+		if (!o[k].keys)
+			return db_err_oom(x->err);
+		for (i = 0; i < s->norder; i++)
+			o[k].keys[i] = rows[k][order_cols[i]];
+	}
+	return finish(x, &q, o, n, res);
+}
+
 int exec_select(struct exec_ctx *x, struct select *s, struct result *res)
 {
 	struct sel q = {.s = s};
 
+	if (s->setop)
+		return exec_setop(x, s, res);
 	memset(res, 0, sizeof(*res));
 	res->has_rows = true;
 	if (bind_select(x, &q, res) < 0)

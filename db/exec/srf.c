@@ -1,147 +1,151 @@
 /* SPDX-License-Identifier: MIT */
-/* srf.c: set-returning functions in FROM (PostgreSQL's "table functions").
- *
- * One so far: generate_series(start, stop [, step]) over integers, which
- * pgbench's server-side data generation (`pgbench -i -I dtGvp`) uses as
- * `FROM generate_series(1, 100000) AS aid`. The rows are materialized into
- * a result like a subquery's, then joined, filtered and projected by the
- * SELECT around it. Naming follows PostgreSQL: a function returning a
- * scalar names its one column after the alias if there is one, else after
- * the function (`generate_series`). The type is bigint if any argument is
- * bigint, else integer. */
-#include <stdio.h>
+/* srf.c: functions in FROM (set-returning functions): generate_series
+ * over integers and unnest over an array's text form. The function's one
+ * output column is named by the alias (or the function), as PostgreSQL
+ * names a scalar function's column. Arguments are bound in no scope of
+ * their own (an enclosing query's columns are visible, as with LATERAL
+ * in a subquery) and evaluated when the scan runs. */
 #include <string.h>
 #include <unidb/errno.h>
 
-#include "internal.h"
+#include "catalog.h"
 
-/* Each materialized row costs a pointer and a datum of the arena; checked
- * against the arena's budget by arena_alloc (53200 past it). */
-#define SRF_CHECK_EVERY 4096
-
+/* 42883 "function f(integer) does not exist", as PostgreSQL says it. */
 static int no_function(struct exec_ctx *x, const struct expr *f)
 {
-	char buf[256], t[64];
-	size_t n;
+	struct strbuf sb = STRBUF_INIT;
+	char t[64];
 	int i;
 
-	n = (size_t)snprintf(buf, sizeof(buf), "%s(", f->name);
-	for (i = 0; i < f->nargs && n < sizeof(buf); i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
-				      i ? ", " : "",
-				      type_display(f->args[i]->type, t,
-						   sizeof(t)));
-	if (n < sizeof(buf))
-		snprintf(buf + n, sizeof(buf) - n, ")");
+	for (i = 0; i < f->nargs; i++)
+		sb_printf(&sb, "%s%s", i ? ", " : "",
+			  type_display(f->args[i]->type, t, sizeof(t)));
 	db_err_pos(x->err, sql_char_pos(x->query, f->pos), "42883",
-		   "function %s does not exist", buf);
+		   "function %s(%s) does not exist", f->name,
+		   sb.p && !sb.oom ? sb.p : "");
+	sb_free(&sb);
 	x->err->hint = "No function matches the given name and argument "
 		       "types. You might need to add explicit type casts.";
 	return -EINVAL;
 }
 
-/* Binds the arguments: no columns are in scope (constants, parameters and
- * expressions of them), as for a function in FROM without LATERAL. */
-static int bind_args(struct exec_ctx *x, struct expr *f)
+int srf_bind(struct exec_ctx *x, struct from_item *f, struct scope *one)
 {
-	struct scope none = {0};
-	struct bind_ctx b = {.x = x, .sc = &none};
+	struct bind_ctx b = {.x = x, .agg_forbidden = "functions in FROM"};
+	struct expr *e = f->func;
+	bool series = !strcmp(e->name, "generate_series");
+	uint8_t type = TYPE_INT4;
 	int i;
 
-	for (i = 0; i < f->nargs; i++)
-		if (bind_expr(&b, &f->args[i]) < 0)
+	for (i = 0; i < e->nargs; i++) {
+		uint8_t id;
+
+		if (bind_expr(&b, &e->args[i]) < 0)
 			return -EINVAL;
-	return 0;
-}
-
-/* generate_series(int, int [, int]) or its bigint form: the common type
- * of the bound arguments, or 42883 for any other argument list. */
-static int series_type(struct exec_ctx *x, struct expr *f,
-		       struct sql_type *out)
-{
-	struct scope none = {0};
-	struct bind_ctx b = {.x = x, .sc = &none};
-	struct sql_type t = {.id = TYPE_INT4, .mod = -1};
-	int i;
-
-	if (f->nargs < 2 || f->nargs > 3 || f->star || f->distinct)
-		return no_function(x, f);
-	for (i = 0; i < f->nargs; i++) {
-		uint8_t id = f->args[i]->type.id;
-
-		if (id == TYPE_INT8)
-			t.id = TYPE_INT8;
-		else if (!type_is_int(id) && id != TYPE_UNKNOWN &&
-			 id != TYPE_NULL)
-			return no_function(x, f);
+		id = e->args[i]->type.id;
+		if (series && id == TYPE_INT8)
+			type = TYPE_INT8;
+		if (series && !type_is_int(id) && id != TYPE_UNKNOWN &&
+		    id != TYPE_NULL)
+			series = false; /* 42883 below */
 	}
-	for (i = 0; i < f->nargs; i++)
-		if (coerce(&b, &f->args[i], t, CAST_IMPLICIT, NULL) < 0)
+	if (e->star || e->distinct ||
+	    !(series ? e->nargs == 2 || e->nargs == 3
+		     : !strcmp(e->name, "unnest") && e->nargs == 1))
+		return no_function(x, e);
+	for (i = 0; i < e->nargs; i++)
+		if (coerce(&b, &e->args[i],
+			   (struct sql_type){series ? type : TYPE_TEXT, -1},
+			   CAST_IMPLICIT, NULL) < 0)
 			return -EINVAL;
-	*out = t;
+	one->n = 1;
+	one->cols = arena_alloc(x->a, sizeof(*one->cols));
+	if (!one->cols)
+		return db_err_oom(x->err);
+	one->cols[0].table = f->alias ? f->alias : e->name;
+	one->cols[0].name = f->alias ? f->alias : e->name;
+	one->cols[0].type = (struct sql_type){series ? type : TYPE_TEXT, -1};
 	return 0;
 }
 
-/* Appends start, start + step, ... while not past stop; a next value
- * beyond the type's range ends the series, as in PostgreSQL. */
-static int series_rows(struct exec_ctx *x, int64_t v, int64_t stop,
-		       int64_t step, uint8_t type, struct result *res)
+static int series(struct exec_ctx *x, const struct expr *e,
+		  const struct datum *a,
+		  int (*add)(void *ctx, const struct datum *row), void *ctx)
 {
+	int64_t v = a[0].i, step = e->nargs == 3 ? a[2].i : 1;
 	uint64_t n = 0;
 
-	while (step > 0 ? v <= stop : v >= stop) {
+	if (step == 0)
+		return db_err(x->err, "22023", "step size cannot equal zero");
+	while (step > 0 ? v <= a[1].i : v >= a[1].i) {
 		struct datum *row = arena_alloc(x->a, sizeof(*row));
 
 		if (!row)
 			return db_err_oom(x->err);
-		*row = datum_int(type, v);
-		if (result_add(x, res, row) < 0)
+		*row = datum_int(a[0].type, v);
+		if (add(ctx, row) < 0 ||
+		    (++n % 4096 == 0 && exec_check_interrupt(x) < 0))
 			return -EINVAL;
-		if (++n % SRF_CHECK_EVERY == 0 && exec_check_interrupt(x) < 0)
-			return -EINVAL;
-		if (__builtin_add_overflow(v, step, &v) ||
-		    (type == TYPE_INT4 && (v > INT32_MAX || v < INT32_MIN)))
+		if (__builtin_add_overflow(v, step, &v))
 			break;
 	}
 	return 0;
 }
 
-static int generate_series(struct exec_ctx *x, struct expr *f,
-			   struct result *res)
+/* Elements of '{a,"b",NULL}' (catalog_fn.c reads them the same way). */
+static int unnest(struct exec_ctx *x, const struct datum *arr,
+		  int (*add)(void *ctx, const struct datum *row), void *ctx)
 {
-	struct eval_env env = {0};
-	struct sql_type t;
-	struct datum a[3];
-	int i;
+	const char *s = arr->s;
+	uint32_t n = arr->len, i = 1;
 
-	if (series_type(x, f, &t) < 0)
-		return -EINVAL;
-	res->cols[0].type = t;
-	if (x->describe_only)
-		return 0;
-	a[2] = datum_int(t.id, 1);
-	for (i = 0; i < f->nargs; i++)
-		if (eval(x, f->args[i], &env, &a[i]) < 0)
+	if (n < 2 || s[0] != '{' || s[n - 1] != '}')
+		return db_err(x->err, "22P02", "malformed array literal: \"%.*s\"",
+			      (int)(n > 200 ? 200 : n), s);
+	while (n > 2 && i < n) {
+		struct datum *row = arena_alloc(x->a, sizeof(*row));
+		char *buf = arena_alloc(x->a, n);
+		uint32_t len = 0;
+		bool quoted = s[i] == '"';
+
+		if (!row || !buf)
+			return db_err_oom(x->err);
+		if (quoted) {
+			for (i++; i < n && s[i] != '"'; i++) {
+				if (s[i] == '\\' && i + 1 < n)
+					i++;
+				buf[len++] = s[i];
+			}
+			i++;
+		} else {
+			while (i < n - 1 && s[i] != ',')
+				buf[len++] = s[i++];
+		}
+		i++;
+		*row = !quoted && len == 4 && !memcmp(buf, "NULL", 4)
+			       ? datum_null(TYPE_TEXT)
+			       : datum_str(TYPE_TEXT, buf, len);
+		if (add(ctx, row) < 0)
 			return -EINVAL;
-	if (a[0].null || a[1].null || a[2].null)
-		return 0; /* strict: NULL in, no rows out */
-	if (a[2].i == 0)
-		return db_err(x->err, "22023", "step size cannot equal zero");
-	return series_rows(x, a[0].i, a[1].i, a[2].i, t.id, res);
+	}
+	return 0;
 }
 
-int srf_rows(struct exec_ctx *x, struct from_item *f, struct result *res)
+int srf_scan(struct exec_ctx *x, const struct from_item *f,
+	     int (*add)(void *ctx, const struct datum *row), void *ctx)
 {
-	memset(res, 0, sizeof(*res));
-	res->ncols = 1;
-	res->cols = arena_alloc(x->a, sizeof(*res->cols));
-	if (!res->cols)
-		return db_err_oom(x->err);
-	memset(res->cols, 0, sizeof(*res->cols));
-	res->cols[0].name = f->alias ? f->alias : f->func->name;
-	if (bind_args(x, f->func) < 0)
-		return -EINVAL;
-	if (!strcmp(f->func->name, "generate_series"))
-		return generate_series(x, f->func, res);
-	return no_function(x, f->func);
+	const struct expr *e = f->func;
+	struct eval_env env = {0};
+	struct datum a[3] = {{0}};
+	int i;
+
+	for (i = 0; i < e->nargs; i++) {
+		if (eval(x, e->args[i], &env, &a[i]) < 0)
+			return -EINVAL;
+		if (a[i].null)
+			return 0; /* strict: no rows */
+	}
+	if (e->name[0] == 'u')
+		return unnest(x, &a[0], add, ctx);
+	return series(x, e, a, add, ctx);
 }

@@ -69,7 +69,12 @@ enum expr_kind {
 	EX_BETWEEN, /* x [NOT] BETWEEN l AND r */
 	EX_LIKE,   /* l [NOT] LIKE r */
 	EX_AGGREF, /* bound: reads aggregate slot of the current group */
+	EX_SUBLINK, /* (SELECT ...), EXISTS, l op ANY/ALL (SELECT ...):
+		       sublink says which (subquery.c) */
+	EX_OUTER,  /* bound: column `slot` of the query `level` sublinks out */
 };
+
+enum sublink_kind { SUB_SCALAR, SUB_EXISTS, SUB_ANY, SUB_ALL, SUB_ARRAY };
 
 enum op {
 	OP_NONE,
@@ -78,7 +83,8 @@ enum op {
 	OP_AND, OP_OR, OP_NOT, OP_NEG, OP_CONCAT,
 };
 
-enum agg_kind { AGG_NONE, AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG };
+enum agg_kind { AGG_NONE, AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG,
+		AGG_STRING_AGG };
 
 struct expr {
 	uint8_t kind;	  /* enum expr_kind */
@@ -97,6 +103,10 @@ struct expr {
 	struct sql_type type; /* EX_CAST: target; after binding: result */
 	int slot;	  /* bound column index, parameter, aggregate slot */
 	const void *fn;	  /* EX_FUNC bound to a funcs.c entry, or NULL */
+	uint8_t sublink;  /* EX_SUBLINK: enum sublink_kind (op: comparison) */
+	uint8_t level;	  /* EX_OUTER */
+	struct select *sub; /* EX_SUBLINK */
+	void *plan;	  /* EX_SUBLINK after binding (subquery.c) */
 };
 
 struct target {
@@ -137,7 +147,15 @@ struct select {
 	struct order_item *order;
 	int norder;
 	struct expr *limit, *offset;
+	/* A set operation (setop != SETOP_NONE): larg setop rarg, with order,
+	 * limit and offset applying to the whole; the fields above unused. */
+	uint8_t setop;
+	bool setop_all;
+	struct select *larg, *rarg;
+	int setop_pos;
 };
+
+enum setop_kind { SETOP_NONE, SETOP_UNION, SETOP_INTERSECT, SETOP_EXCEPT };
 
 struct column_def {
 	const char *name;

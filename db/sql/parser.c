@@ -24,6 +24,8 @@ struct parser {
 	struct token *t;
 	int n, i;
 	int depth; /* nesting of expressions and subqueries */
+	int sublinks; /* nesting of subqueries in expressions and of
+			 parenthesised set-operation operands */
 	struct db_error *err;
 };
 
@@ -31,6 +33,11 @@ struct parser {
  * and a connection's kernel thread has a small stack. PostgreSQL's
  * equivalent is max_stack_depth (54001). */
 #define SQL_MAX_DEPTH 100
+/* Running a subquery nests the executor's frames (bind, run, evaluate)
+ * once per level; a connection thread's stack (16 KiB) allows few. */
+#define SQL_MAX_SUBLINK_DEPTH 8
+
+static int too_deep(struct parser *p, int pos);
 
 /* Words that cannot be used as a bare alias (PostgreSQL's reserved
  * keywords that matter for the grammar parsed here). */
@@ -224,6 +231,37 @@ static int parse_numeric_mod(struct parser *p, struct sql_type *t, int pos)
 				  (long long)scale, (long long)prec);
 	t->mod = (int32_t)(prec << 16 | scale);
 	return expect_punct(p, ')');
+}
+
+/* "(SELECT ...)" of a subquery expression, at the '(' (subquery.c runs
+ * it). */
+static struct expr *parse_sublink(struct parser *p, int kind, int pos)
+{
+	struct expr *e = new_expr(p, EX_SUBLINK, pos);
+
+	if (!e || expect_punct(p, '(') < 0 || expect_kw(p, "select") < 0)
+		return NULL;
+	if (++p->depth > SQL_MAX_DEPTH) {
+		db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+			   "stack depth limit exceeded");
+		return NULL;
+	}
+	e->sublink = (uint8_t)kind;
+	if (++p->sublinks > SQL_MAX_SUBLINK_DEPTH) {
+		too_deep(p, pos);
+		return NULL;
+	}
+	if (!(e->sub = parse_select(p)) || expect_punct(p, ')') < 0)
+		return NULL;
+	p->depth--;
+	p->sublinks--;
+	return e;
+}
+
+static bool peek_subselect(struct parser *p)
+{
+	return is_punct(cur(p), '(') && p->i + 1 < p->n &&
+	       is_kw(&p->t[p->i + 1], "select");
 }
 
 static int parse_type(struct parser *p, struct sql_type *t)
@@ -476,6 +514,14 @@ static struct expr *parse_ident_primary(struct parser *p)
 			p->i++;
 			return parse_case(p, pos);
 		}
+		if (is_kw(t, "array") && is_punct(&p->t[p->i + 1], '(')) {
+			p->i++;
+			return parse_sublink(p, SUB_ARRAY, pos);
+		}
+		if (is_kw(t, "exists") && is_punct(&p->t[p->i + 1], '(')) {
+			p->i++;
+			return parse_sublink(p, SUB_EXISTS, pos);
+		}
 		if (is_kw(t, "cast")) {
 			p->i++;
 			if (expect_punct(p, '(') < 0 ||
@@ -529,6 +575,8 @@ static struct expr *parse_ident_primary(struct parser *p)
 		}
 		if (!(e->name = parse_name(p, NULL, true)))
 			return NULL;
+		if (!strcmp(e->qual, "pg_catalog") && is_punct(cur(p), '('))
+			return parse_func(p, e->name, pos);
 	}
 	return e;
 }
@@ -575,15 +623,10 @@ static struct expr *parse_primary(struct parser *p)
 	case TOK_QIDENT:
 		return parse_ident_primary(p);
 	case TOK_PUNCT:
+		if (peek_subselect(p))
+			return parse_sublink(p, SUB_SCALAR, t->pos);
 		if (is_punct(t, '(')) {
 			p->i++;
-			if (peek_kw(p, "select")) {
-				db_err_pos(p->err, sql_char_pos(p->q, t->pos),
-					   "0A000",
-					   "subqueries in expressions are not "
-					   "supported by unidb yet");
-				return NULL;
-			}
 			e = parse_expr(p);
 			if (!e || expect_punct(p, ')') < 0)
 				return NULL;
@@ -597,19 +640,100 @@ static struct expr *parse_primary(struct parser *p)
 	return NULL;
 }
 
+/* Casts to the catalog's own types (regclass, oid, name, arrays...) are
+ * functions of db/exec/catalog.c named "::type"; NULL if not one. */
+static struct expr *catalog_cast(struct parser *p, struct expr *e, int pos)
+{
+	static const char *const types[] = {"regclass", "regtype",
+					    "regnamespace", "regproc", "regrole",
+					    "oid", "name", "char", NULL};
+	struct token *t = cur(p);
+	struct expr *f;
+	int k;
+
+	if (t->kind != TOK_IDENT && t->kind != TOK_QIDENT)
+		return NULL;
+	for (k = 0; types[k]; k++)
+		if (!strcmp(t->text, types[k]) &&
+		    (k != 7 || t->kind == TOK_QIDENT) /* "char" */)
+			break;
+	if (!types[k] && !is_punct(&p->t[p->i + 1], '['))
+		return NULL;
+	if (!(f = new_expr(p, EX_FUNC, pos)) || !PUSH(p, f->args, f->nargs, e))
+		return NULL;
+	if (types[k]) {
+		size_t n = strlen(types[k]) + 3;
+		char *nm = alloc(p, n);
+
+		if (!nm)
+			return NULL;
+		memcpy(nm, "::", 2);
+		memcpy(nm + 2, types[k], n - 2);
+		f->name = nm;
+		p->i++;
+	} else { /* type[]: arrays are their text form here */
+		f->name = "::array";
+		p->i++;
+	}
+	if (accept_punct(p, '[') && expect_punct(p, ']') < 0)
+		return NULL;
+	return f;
+}
+
 static struct expr *parse_cast_expr(struct parser *p)
 {
 	struct expr *e = parse_primary(p), *c;
 
-	while (e && is_op(cur(p), "::")) {
-		c = new_expr(p, EX_CAST, cur(p)->pos);
+	for (;;) {
+		if (e && is_kw(cur(p), "collate")) {
+			/* COLLATE "C" / pg_catalog.default: text compares
+			 * byte-wise in every collation unidb has */
+			p->i++;
+			if (!parse_name(p, NULL, true) ||
+			    (accept_punct(p, '.') && !parse_name(p, NULL, true)))
+				return NULL;
+			continue;
+		}
+		if (e && is_punct(cur(p), '[')) { /* a[i]: catalog_fn.c */
+			c = new_expr(p, EX_FUNC, cur(p)->pos);
+			p->i++;
+			if (!c || !PUSH(p, c->args, c->nargs, e) ||
+			    !(e = parse_expr(p)) ||
+			    !PUSH(p, c->args, c->nargs, e) ||
+			    expect_punct(p, ']') < 0)
+				return NULL;
+			c->name = "subscript";
+			e = c;
+			continue;
+		}
+		if (!e || !is_op(cur(p), "::"))
+			return e;
+		int pos = cur(p)->pos;
+
 		p->i++;
+		if (is_kw(cur(p), "pg_catalog") && is_punct(&p->t[p->i + 1], '.'))
+			p->i += 2;
+		if ((c = catalog_cast(p, e, pos))) {
+			e = c;
+			continue;
+		}
+		if (p->err->code[0])
+			return NULL;
+		c = new_expr(p, EX_CAST, pos);
 		if (!c || parse_type(p, &c->type) < 0)
 			return NULL;
-		c->l = e;
+		if (accept_punct(p, '[')) { /* int2[] etc.: see catalog_cast */
+			if (expect_punct(p, ']') < 0)
+				return NULL;
+			c->kind = EX_FUNC;
+			c->name = "::array";
+			if (!PUSH(p, c->args, c->nargs, e))
+				return NULL;
+		} else {
+			c->l = e;
+		}
 		e = c;
 	}
-	return e;
 }
 
 static struct expr *binop(struct parser *p, int op, struct expr *l,
@@ -712,30 +836,74 @@ static struct expr *parse_add(struct parser *p)
 	}
 }
 
+/* The regular-expression operators ~ ~* !~ !~*, also written
+ * OPERATOR(pg_catalog.~): functions named by the operator (catalog.c). */
+static const char *regex_op(struct parser *p)
+{
+	static const char *const ops[] = {"~", "~*", "!~", "!~*", NULL};
+	struct token *t = cur(p);
+	int k, save = p->i;
+
+	if (is_kw(t, "operator") && is_punct(&p->t[p->i + 1], '(')) {
+		p->i += 2;
+		if (is_kw(cur(p), "pg_catalog") && is_punct(&p->t[p->i + 1], '.'))
+			p->i += 2;
+		t = cur(p);
+		if (t->kind != TOK_OP || !is_punct(&p->t[p->i + 1], ')')) {
+			p->i = save;
+			return NULL;
+		}
+		p->i++;
+	} else if (t->kind != TOK_OP) {
+		return NULL;
+	}
+	for (k = 0; ops[k]; k++)
+		if (is_op(t, ops[k])) {
+			p->i = t == &p->t[save] ? save + 1 : p->i + 1;
+			return ops[k];
+		}
+	p->i = save;
+	return NULL;
+}
+
 static struct expr *parse_other(struct parser *p)
 {
-	struct expr *e = parse_add(p);
+	struct expr *e = parse_add(p), *f;
+	const char *rop;
 
-	while (e && is_op(cur(p), "||")) {
+	for (;;) {
 		int pos = cur(p)->pos;
 
-		p->i++;
-		e = binop(p, OP_CONCAT, e, parse_add(p), pos);
+		if (e && is_op(cur(p), "||")) {
+			p->i++;
+			e = binop(p, OP_CONCAT, e, parse_add(p), pos);
+			continue;
+		}
+		if (!e || !(rop = regex_op(p)))
+			return e;
+		if (!(f = new_expr(p, EX_FUNC, pos)) ||
+		    !PUSH(p, f->args, f->nargs, e) || !(e = parse_add(p)) ||
+		    !PUSH(p, f->args, f->nargs, e))
+			return NULL;
+		f->name = rop;
+		e = f;
 	}
-	return e;
 }
 
 static struct expr *parse_in_list(struct parser *p, struct expr *l, int pos)
 {
-	struct expr *e = new_expr(p, EX_IN, pos), *a;
+	struct expr *e, *a;
 
+	if (peek_subselect(p)) { /* l IN (SELECT ...) is l = ANY (...) */
+		if ((e = parse_sublink(p, SUB_ANY, pos))) {
+			e->op = OP_EQ;
+			e->l = l;
+		}
+		return e;
+	}
+	e = new_expr(p, EX_IN, pos);
 	if (!e || expect_punct(p, '(') < 0)
 		return NULL;
-	if (peek_kw(p, "select")) {
-		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
-			   "IN (SELECT ...) is not supported by unidb yet");
-		return NULL;
-	}
 	e->l = l;
 	do {
 		if (!(a = parse_expr(p)) || !PUSH(p, e->args, e->nargs, a))
@@ -798,7 +966,38 @@ static struct expr *parse_cmp(struct parser *p)
 		struct token *t = cur(p);
 
 		if (is_op(t, ops[k].op)) {
+			struct token *q = &p->t[p->i + 1];
+			struct expr *sl;
+
 			p->i++;
+			if ((is_kw(q, "any") || is_kw(q, "some") ||
+			     is_kw(q, "all")) && p->i + 2 < p->n &&
+			    is_punct(&p->t[p->i + 1], '(') &&
+			    is_kw(&p->t[p->i + 2], "select")) {
+				p->i++;
+				sl = parse_sublink(p, is_kw(q, "all") ? SUB_ALL
+								     : SUB_ANY,
+						   t->pos);
+				if (sl) {
+					sl->op = (uint8_t)ops[k].code;
+					sl->l = e;
+				}
+				return sl;
+			}
+			if ((is_kw(q, "any") || is_kw(q, "some") ||
+			     is_kw(q, "all")) && is_punct(&p->t[p->i + 1], '(')) {
+				/* op ANY (array): catalog_fn.c */
+				p->i += 2;
+				if (!(sl = new_expr(p, EX_FUNC, t->pos)) ||
+				    !PUSH(p, sl->args, sl->nargs, e) ||
+				    !(e = parse_expr(p)) ||
+				    !PUSH(p, sl->args, sl->nargs, e) ||
+				    expect_punct(p, ')') < 0)
+					return NULL;
+				sl->name = is_kw(q, "all") ? "all" : "any";
+				sl->op = (uint8_t)ops[k].code;
+				return sl;
+			}
 			return binop(p, ops[k].code, e, parse_pattern(p),
 				     t->pos);
 		}
@@ -972,6 +1171,11 @@ static int parse_from_item(struct parser *p, struct from_item *f)
 		if (!(f->table = parse_name(p, NULL, true)))
 			return -EINVAL;
 	}
+	if (is_punct(cur(p), '(')) { /* pg_catalog.generate_series(...) */
+		if (!(f->func = parse_func(p, f->table, f->pos)))
+			return -EINVAL;
+		f->table = NULL;
+	}
 	return parse_alias(p, &f->alias);
 }
 
@@ -1035,8 +1239,8 @@ static int parse_order(struct parser *p, struct select *s)
 	return 0;
 }
 
-/* After SELECT. */
-static struct select *parse_select(struct parser *p)
+/* After SELECT: the list, FROM, WHERE, GROUP BY, HAVING. */
+static struct select *parse_select_core(struct parser *p)
 {
 	struct select *s = alloc(p, sizeof(*s));
 	struct expr *e;
@@ -1064,6 +1268,100 @@ static struct select *parse_select(struct parser *p)
 	}
 	if (accept_kw(p, "having") && !(s->having = parse_expr(p)))
 		return NULL;
+	return s;
+}
+
+/* An operand of a set operation: SELECT core or ( full select ). */
+static struct select *parse_set_term(struct parser *p)
+{
+	struct select *s;
+	int pos = cur(p)->pos;
+
+	if (accept_kw(p, "select"))
+		return parse_select_core(p);
+	if (!accept_punct(p, '(') || expect_kw(p, "select") < 0) {
+		if (!p->err->code[0])
+			syntax_error(p);
+		return NULL;
+	}
+	if (++p->depth > SQL_MAX_DEPTH) {
+		db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+			   "stack depth limit exceeded");
+		return NULL;
+	}
+	if (++p->sublinks > SQL_MAX_SUBLINK_DEPTH) {
+		too_deep(p, pos);
+		return NULL;
+	}
+	s = parse_select(p);
+	p->depth--;
+	p->sublinks--;
+	return s && expect_punct(p, ')') == 0 ? s : NULL;
+}
+
+static int too_deep(struct parser *p, int pos)
+{
+	return db_err_pos(p->err, sql_char_pos(p->q, pos), "54001",
+			  "subqueries nest at most %d deep in unidb",
+			  SQL_MAX_SUBLINK_DEPTH);
+}
+
+static struct select *setop_node(struct parser *p, int kind, bool all,
+				 struct select *l, struct select *r, int pos)
+{
+	struct select *s;
+
+	if (!l || !r || !(s = alloc(p, sizeof(*s))))
+		return NULL;
+	s->setop = (uint8_t)kind;
+	s->setop_all = all;
+	s->larg = l;
+	s->rarg = r;
+	s->setop_pos = pos;
+	return s;
+}
+
+static bool accept_all(struct parser *p)
+{
+	if (accept_kw(p, "all"))
+		return true;
+	accept_kw(p, "distinct");
+	return false;
+}
+
+/* INTERSECT binds tighter than UNION and EXCEPT (gram.y). */
+static struct select *parse_intersect(struct parser *p, struct select *l)
+{
+	while (l && peek_kw(p, "intersect")) {
+		int pos = cur(p)->pos;
+		bool all;
+
+		p->i++;
+		all = accept_all(p);
+		l = setop_node(p, SETOP_INTERSECT, all, l, parse_set_term(p),
+			       pos);
+	}
+	return l;
+}
+
+/* After SELECT: a query with set operations, then ORDER BY and LIMIT of
+ * the whole. */
+static struct select *parse_select(struct parser *p)
+{
+	struct select *s = parse_intersect(p, parse_select_core(p));
+
+	while (s && (peek_kw(p, "union") || peek_kw(p, "except"))) {
+		int kind = peek_kw(p, "union") ? SETOP_UNION : SETOP_EXCEPT;
+		int pos = cur(p)->pos;
+		bool all;
+
+		p->i++;
+		all = accept_all(p);
+		s = setop_node(p, kind, all, s,
+			       parse_intersect(p, parse_set_term(p)), pos);
+	}
+	if (!s)
+		return NULL;
 	if (accept_kw(p, "order") &&
 	    (expect_kw(p, "by") < 0 || parse_order(p, s) < 0))
 		return NULL;
@@ -1081,12 +1379,6 @@ static struct select *parse_select(struct parser *p)
 		} else {
 			break;
 		}
-	}
-	if (peek_kw(p, "union") || peek_kw(p, "intersect") ||
-	    peek_kw(p, "except")) {
-		db_err_pos(p->err, sql_char_pos(p->q, cur(p)->pos), "0A000",
-			   "%s is not supported by unidb yet", cur(p)->text);
-		return NULL;
 	}
 	return s;
 }

@@ -245,6 +245,31 @@ case_main_job_serves_psql() {
 	expect_line 'duplicate key value violates unique constraint "t_pkey"'
 }
 
+# psql's describe commands against the guest: tests/sql/psql_describe.sql
+# (\dt, \d t, \d+ t, \di, \dn, \du, \l postgres) must print what
+# PostgreSQL 15 printed for it (tests/sql/expected/psql_describe.out).
+case_psql_describe_matches_postgres() {
+	UNIDB_DEPS_QUIET=1 tools/deps sql >/dev/null 2>&1 || { why="cannot install psql"; return; }
+	local port=$((20000 + RANDOM % 20000)) log i
+	log=$(mktemp)
+	tools/run --quiet --smp 2 --mem 512M --timeout 300 --net user \
+		--port "$port:5432" >"$log" 2>&1 &
+	local qemu=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'database ready on port 5432' "$log" && break
+		kill -0 "$qemu" 2>/dev/null || break
+		sleep 0.2
+	done
+	env -i PATH="$PATH" LC_ALL=C.UTF-8 PGCONNECT_TIMEOUT=30 timeout 120 \
+		psql -X -a -q -h 127.0.0.1 -p "$port" -U postgres -d regression \
+		<tests/sql/psql_describe.sql >"$log.psql" 2>&1
+	kill "$qemu" 2>/dev/null
+	wait "$qemu" 2>/dev/null
+	out=$(diff "$log.psql" tests/sql/expected/psql_describe.out)
+	rm -f "$log" "$log.psql"
+	[[ -z $out ]] || why="psql output differs from PostgreSQL's: $(head -c 300 <<<"$out")"
+}
+
 # COPY, cancel, timeouts and SCRAM login against the guest (issue 12):
 # psql's \copy in and out in text and CSV, statement_timeout and psql's
 # CancelRequest (SIGINT) stopping pg_sleep, a wrong password, then

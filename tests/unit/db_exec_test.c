@@ -401,4 +401,114 @@ UNIT_TEST(exec_parallel_aggregation_equals_serial)
 	CHECK_STR(b, "20000\n");
 }
 
+/* Two tables of pseudo-random keys (some NULL) for the subquery tests. */
+static void subquery_tables(void)
+{
+	char q[128];
+	uint32_t seed = 12345;
+	int i;
+
+	setup();
+	CHECK_EQ(run("create table l (id int primary key, k int)"), 0);
+	CHECK_EQ(run("create table r (id int primary key, k int)"), 0);
+	for (i = 0; i < 300; i++) {
+		seed = seed * 1103515245 + 12345;
+		if ((seed >> 16) % 10 == 0)
+			snprintf(q, sizeof(q), "insert into %s values (%d, NULL)",
+				 i % 2 ? "l" : "r", i);
+		else
+			snprintf(q, sizeof(q), "insert into %s values (%d, %u)",
+				 i % 2 ? "l" : "r", i,
+				 (seed >> 16) % (i % 2 ? 40u : 25u));
+		CHECK_EQ(run(q), 0);
+	}
+}
+
+static void same(const char *a, const char *b)
+{
+	char first[8192];
+
+	CHECK_EQ(run(a), 0);
+	snprintf(first, sizeof(first), "%s", out);
+	CHECK_EQ(run(b), 0);
+	CHECK_STR(out, first);
+}
+
+UNIT_TEST(exec_subqueries_agree_with_joins)
+{
+	subquery_tables();
+	/* correlated EXISTS, uncorrelated IN (hashed) and a join agree */
+	same("select count(*) from l where exists (select 1 from r where r.k = l.k)",
+	     "select count(*) from (select distinct l.id from l join r on l.k = r.k) s");
+	same("select count(*) from l where l.k in (select k from r)",
+	     "select count(*) from (select distinct l.id from l join r on l.k = r.k) s");
+	same("select count(*) from l where l.k = any (select k from r where r.k >= 0)",
+	     "select count(*) from l where exists (select 1 from r where r.k = l.k)");
+	/* a correlated scalar subquery per row sums to the join's size */
+	same("select sum((select count(*) from r where r.k = l.k)) from l",
+	     "select count(*) from l join r on l.k = r.k");
+	/* outer column used for a primary-key lookup inside */
+	same("select count(*) from l where (select r.k from r where r.id = l.id - 1) = l.k",
+	     "select count(*) from l join r on r.id = l.id - 1 where r.k = l.k");
+	/* NOT IN over a set holding NULL is never true; NOT EXISTS is */
+	CHECK_EQ(run("select count(*) from l where k not in (select k from r)"), 0);
+	CHECK_STR(out, "0\n");
+	same("select count(*) from l where not exists (select 1 from r where r.k = l.k)",
+	     "select count(*) from l left join r on l.k = r.k where r.id is null");
+	same("select count(*) from l where k not in (select k from r where k is not null)",
+	     "select count(*) from l left join r on l.k = r.k where r.id is null and l.k is not null");
+	/* ALL: the maximum */
+	same("select count(*) from l where k > all (select k from r where k is not null)",
+	     "select count(*) from l where k > (select max(k) from r)");
+	CHECK_EQ(run("select (select k from r)"), -1);
+	CHECK_STR(out, "21000");
+	CHECK_EQ(run("select 1 where 1 in (select id, k from r)"), -1);
+	CHECK_STR(out, "42601");
+}
+
+UNIT_TEST(exec_set_operations_count)
+{
+	subquery_tables();
+	same("select count(*) from (select k from l union all select k from r) s",
+	     "select (select count(*) from l) + (select count(*) from r)");
+	/* UNION: distinct values, NULL once */
+	same("select count(*) from (select k from l union select k from r) s",
+	     "select count(distinct k) + 1 from (select k from l union all select k from r) s");
+	same("select count(*) from (select k from l intersect select k from r) s",
+	     "select count(distinct k) + 1 from l where k in (select k from r) or k is null");
+	same("select count(*) from (select k from l except select k from r) s",
+	     "select count(distinct k) from l where k not in (select k from r where k is not null)");
+	/* EXCEPT ALL then UNION ALL with the INTERSECT ALL gives l back */
+	same("select count(*) from (select k from l except all select k from r "
+	     "union all (select k from l intersect all select k from r)) s",
+	     "select count(*) from l");
+	CHECK_EQ(run("select 1 union select 1, 2"), -1);
+	CHECK_STR(out, "42601");
+	{
+		/* a long chain runs as a loop; nesting is bounded (54001) */
+		static char q[8192];
+		int k, n = snprintf(q, sizeof(q), "select count(*) from (select 0 as v");
+
+		for (k = 1; k < 300; k++)
+			n += snprintf(q + n, sizeof(q) - (size_t)n,
+				      " union select %d", k % 100);
+		snprintf(q + n, sizeof(q) - (size_t)n, ") s");
+		CHECK_EQ(run(q), 0);
+		CHECK_STR(out, "100\n");
+		for (int depth = 8; depth <= 9; depth++) {
+			n = snprintf(q, sizeof(q), "select ");
+			for (k = 0; k < depth; k++)
+				n += snprintf(q + n, sizeof(q) - (size_t)n,
+					      "(select ");
+			n += snprintf(q + n, sizeof(q) - (size_t)n, "1");
+			for (k = 0; k < depth; k++)
+				n += snprintf(q + n, sizeof(q) - (size_t)n, ")");
+			CHECK_EQ(run(q), depth == 8 ? 0 : -1);
+			CHECK_STR(out, depth == 8 ? "1\n" : "54001");
+		}
+	}
+	CHECK_EQ(run("select 1 union select 'a'::text"), -1);
+	CHECK_STR(out, "42804");
+}
+
 UNIT_MAIN()
