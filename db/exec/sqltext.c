@@ -40,20 +40,12 @@ int exec_sql_text(struct exec_ctx *tmpl, const char *q, size_t budget,
 	x.notices = &notices;
 	sb_reset(out);
 	rc = sql_parse(&a, q, strlen(q), &st, &n, x.err);
+	/* Each statement in a transaction of its own: db/txn takes the
+	 * catalog lock as the statement needs (x.txn is NULL). */
 	for (i = 0; rc == 0 && i < n; i++) {
-		bool w = stmt_writes(st[i]);
-
-		if (w)
-			rwlock_write_lock(&x.db->lock);
-		else
-			rwlock_read_lock(&x.db->lock);
 		rc = exec_stmt(&x, st[i], &res);
 		if (rc == 0 && i == n - 1)
 			rows_text(&res, out);
-		if (w)
-			rwlock_write_unlock(&x.db->lock);
-		else
-			rwlock_read_unlock(&x.db->lock);
 	}
 	if (rc < 0)
 		sb_puts(out, x.err->code);
