@@ -256,6 +256,19 @@ struct model {
 	int bad;
 };
 
+/* A new model and a freshly formatted simulated disk (default layout). */
+static void fresh_disk(struct model *m, struct sim *d, struct disk_dev *dev,
+		       uint64_t size, uint32_t bs, unsigned seed,
+		       struct disk_super *sb)
+{
+	struct db_error err = {0};
+
+	memset(m, 0, sizeof(*m));
+	m->next = 1;
+	sim_init(d, dev, size, bs, seed);
+	CHECK_EQ(disk_format(dev, 0, sb, &err), 0);
+}
+
 static void payload(uint64_t txid, uint32_t len, uint8_t *out)
 {
 	unsigned s = (unsigned)txid * 2654435761u;
@@ -374,15 +387,11 @@ UNIT_TEST(wal_append_commit_reopen)
 	struct sim d;
 	struct disk_dev dev;
 	struct disk_super sb;
-	struct db_error err = {0};
 	struct wal w;
 	struct wal_stats st;
 	unsigned seed = 7;
 
-	memset(&m, 0, sizeof(m));
-	m.next = 1;
-	sim_init(&d, &dev, 16 << 20, 512, 3);
-	CHECK_EQ(disk_format(&dev, 0, &sb, &err), 0);
+	fresh_disk(&m, &d, &dev, 16 << 20, 512, 3, &sb);
 	CHECK_EQ(reopen(&w, &dev, &m), 0);
 	for (int i = 0; i < 500; i++) {
 		CHECK_EQ(append_one(&w, &m, &seed), 0);
@@ -561,14 +570,10 @@ UNIT_TEST(wal_io_error_is_sticky)
 	struct sim d;
 	struct disk_dev dev;
 	struct disk_super sb;
-	struct db_error err = {0};
 	struct wal w;
 	unsigned seed = 9;
 
-	memset(&m, 0, sizeof(m));
-	m.next = 1;
-	sim_init(&d, &dev, 16 << 20, 4096, 9);
-	CHECK_EQ(disk_format(&dev, 0, &sb, &err), 0);
+	fresh_disk(&m, &d, &dev, 16 << 20, 4096, 9, &sb);
 	CHECK_EQ(reopen(&w, &dev, &m), 0);
 	for (int i = 0; i < 20; i++)
 		CHECK_EQ(append_one(&w, &m, &seed), 0);
@@ -606,14 +611,10 @@ UNIT_TEST(wal_torn_batch_not_resurrected)
 	struct sim d;
 	struct disk_dev dev;
 	struct disk_super sb;
-	struct db_error err = {0};
 	struct wal w;
 	struct wal_stats st;
 
-	memset(&m, 0, sizeof(m));
-	m.next = 1;
-	sim_init(&d, &dev, 8 << 20, 512, 6);
-	CHECK_EQ(disk_format(&dev, 0, &sb, &err), 0);
+	fresh_disk(&m, &d, &dev, 8 << 20, 512, 6, &sb);
 	CHECK_EQ(reopen(&w, &dev, &m), 0);
 	CHECK_EQ(append_len(&w, &m, 100), 0); /* A: [0, 144) */
 	CHECK_EQ(commit_all(&w, &m), 0);
@@ -646,15 +647,11 @@ UNIT_TEST(wal_full_log_needs_checkpoint)
 	struct sim d;
 	struct disk_dev dev;
 	struct disk_super sb;
-	struct db_error err = {0};
 	struct wal w;
 	unsigned seed = 4;
 	int rc = 0, n = 0;
 
-	memset(&m, 0, sizeof(m));
-	m.next = 1;
-	sim_init(&d, &dev, 8 << 20, 4096, 4);
-	CHECK_EQ(disk_format(&dev, 0, &sb, &err), 0);
+	fresh_disk(&m, &d, &dev, 8 << 20, 4096, 4, &sb);
 	CHECK_EQ(reopen(&w, &dev, &m), 0);
 	while (!rc && n++ < 100000)
 		rc = append_one(&w, &m, &seed);
