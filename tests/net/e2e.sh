@@ -6,7 +6,8 @@
 # mid-transfer (the server must go on serving). Over `tools/run --net user
 # --port P:7`, and, as root with /dev/net/tun, over `--net tap` (client in
 # the run's network namespace; then under netem loss/reorder/delay where
-# the host kernel has sch_netem, else skipped with a message). Short sizes
+# the host kernel has sch_netem, else skipped with a message), and over
+# tap again with the guest's segmentation offloads off. Short sizes
 # by default (make test, TCG); --full uses the sizes of issue 10 (100 MB,
 # 1000 sequential, 200 concurrent). Prints "ok"/"FAIL" lines and
 # "N passed, N failed".
@@ -78,6 +79,9 @@ if ((EUID == 0)) && [[ -c /dev/net/tun ]]; then
 		done
 		grep -q '^echo: connection ended: .* error -104' "$log" &&
 			((passed++)) || fail "guest did not end the vanished connection by reset"
+		# Tap offers segmentation offload and large receive: in use.
+		grep -q '^virtio-net: .*tso4, lro' "$log" &&
+			((passed++)) || fail "tap: TSO/large receive not negotiated"
 		if ip netns exec "$ns" tc qdisc add dev tap0 root netem \
 			loss 10% reorder 25% delay 20ms 2>/dev/null; then
 			check bulk "$NETEM_MB"
@@ -89,6 +93,16 @@ if ((EUID == 0)) && [[ -c /dev/net/tun ]]; then
 				grep -E '^# CONFIG_(NET_SCH_NETEM|MODULES) is not set' | tr '\n' ';')
 			echo "skip netem: this host kernel has no sch_netem (tc qdisc add ... netem failed)${why:+: $why}"
 		fi
+	fi
+	halt
+	# The same bulk transfer with the guest's offloads off
+	# (virtio_net.offload=off): MSS-sized frames both ways.
+	ns=$ns-off
+	client=(ip netns exec "$ns")
+	if boot --net tap --netns "$ns" --append "virtio_net.offload=off ip=10.0.2.15/24 echo 7"; then
+		check bulk "$MB"
+		grep -q '^virtio-net: .*tso4' "$log" &&
+			fail "offload=off: TSO still negotiated" || ((passed++))
 	fi
 	halt
 else
