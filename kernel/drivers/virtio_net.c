@@ -57,7 +57,6 @@
 #define CFG_MAX_PAIRS 8
 #define CFG_MTU 10
 
-
 /* Control queue (5.1.6.5): class, command, data, then the device's ack. */
 #define CTRL_MQ 4
 #define CTRL_MQ_VQ_PAIRS_SET 0
@@ -69,9 +68,9 @@
 #define RX_BUDGET 64	       /* frames per pass before the next yield */
 #define NOIRQ_SLEEP_NS 1000000 /* without an interrupt: look every 1 ms */
 #define CTRL_TIMEOUT_NS 5000000000ull
-#define BIG_SLOTS 16		/* TX slots per queue for TSO frames */
-#define BIG_SLOT_SIZE 65536	/* header + TSO frame */
-#define MRG_BUF_SIZE 4096	/* RX buffer with large receive */
+#define BIG_SLOTS 16	    /* TX slots per queue for TSO frames */
+#define BIG_SLOT_SIZE 65536 /* header + TSO frame */
+#define MRG_BUF_SIZE 4096   /* RX buffer with large receive */
 #define LRO_FRAME_MAX (65535 + ETH_HLEN + VLAN_SLACK)
 
 struct vnet;
@@ -107,10 +106,10 @@ struct vnet {
 	struct netif nif;
 	struct virtio_dev *d;
 	unsigned npairs, max_pairs;
-	uint32_t frame_max; /* mtu + Ethernet header */
+	uint32_t frame_max;    /* mtu + Ethernet header */
 	uint32_t rx_frame_max; /* frame_max, or LRO_FRAME_MAX */
 	uint32_t rx_buf_size, tx_slot_size;
-	bool mrg;	       /* MRG_RXBUF: num_buffers is meaningful */
+	bool mrg; /* MRG_RXBUF: num_buffers is meaningful */
 	volatile uint64_t idle_ns;
 	struct vnet_rxq *rx;
 	struct vnet_txq *tx;
@@ -156,8 +155,7 @@ static void rx_frame(struct vnet_rxq *r, uint8_t *buf, size_t len)
 	uint8_t *frame = buf + sizeof(*h);
 	unsigned flags = 0;
 
-	if (len < sizeof(*h) + ETH_HLEN ||
-	    len > sizeof(*h) + n->rx_frame_max) {
+	if (len < sizeof(*h) + ETH_HLEN || len > sizeof(*h) + n->rx_frame_max) {
 		r->rx_drops++;
 		return;
 	}
@@ -304,8 +302,7 @@ static void tx_reclaim(struct vnet_txq *t)
 
 /* A free slot for a frame of len bytes (TSO frames take big ones);
  * -1 if none. */
-static int tx_slot(struct vnet *n, struct vnet_txq *t, size_t len,
-		   uint8_t **p)
+static int tx_slot(struct vnet *n, struct vnet_txq *t, size_t len, uint8_t **p)
 {
 	uint16_t slot;
 
@@ -569,12 +566,11 @@ void virtio_net_params(char *cmdline)
 
 static uint64_t wanted_features(void)
 {
-	uint64_t f = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
-		     VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
-		     VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
-		     VIRTIO_BIT(VIRTIO_NET_F_MTU) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
-		     VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) |
-		     VIRTIO_BIT(VIRTIO_NET_F_MQ);
+	uint64_t f =
+	    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+	    VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
+	    VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) |
+	    VIRTIO_BIT(VIRTIO_NET_F_MQ);
 	if (!offload_off)
 		f |= VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |
 		     VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |
@@ -622,7 +618,8 @@ static void print_device(const struct vnet *n)
 	       n->nif.features & NETIF_F_TX_CSUM ? ", tx-csum" : "",
 	       n->nif.features & NETIF_F_RX_CSUM ? ", rx-csum" : "",
 	       n->nif.features & NETIF_F_TSO4 ? ", tso4" : "",
-	       n->rx_frame_max == LRO_FRAME_MAX ? ", lro (mergeable buffers)" : "",
+	       n->rx_frame_max == LRO_FRAME_MAX ? ", lro (mergeable buffers)"
+						: "",
 	       n->rx[0].has_irq ? "" : ", no interrupts (timed polls)");
 }
 
@@ -648,7 +645,8 @@ int virtio_net_probe(struct virtio_dev *d)
 		n->rx_buf_size = 2048; /* aligned block: never crosses a page */
 	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4)) {
 		n->rx_frame_max = LRO_FRAME_MAX;
-		n->rx_buf_size = MRG_BUF_SIZE; /* a page: a 64 KiB frame in 17 */
+		n->rx_buf_size =
+		    MRG_BUF_SIZE; /* a page: a 64 KiB frame in 17 */
 	}
 	n->tx_slot_size = (sizeof(struct vnet_hdr) + n->frame_max + 63) & ~63u;
 	snprintf(n->nif.name, sizeof(n->nif.name), "eth%u", vnet_count);

@@ -58,7 +58,9 @@ void *memset(void *dst, int c, size_t n)
 	if (n >= 64) { /* 8 bytes per step, as copy_up */
 		size_t q = n / 8;
 		uint64_t v = (uint8_t)c * 0x0101010101010101ull;
-		__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v)
+		__asm__ volatile("rep stosq"
+				 : "+D"(d), "+c"(q)
+				 : "a"(v)
 				 : "memory");
 		n %= 8;
 	}

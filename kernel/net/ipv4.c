@@ -146,12 +146,12 @@ int ip_output(struct net_stack *st, unsigned q, uint32_t dst, uint8_t proto,
 		}
 	}
 	return arp_output(st, q, hop, f, ETH_HLEN + IP_HLEN + l4len, partial,
-			  ETH_HLEN + IP_HLEN, (uint16_t)(csum_off < 0 ? 0 : csum_off),
-			  0);
+			  ETH_HLEN + IP_HLEN,
+			  (uint16_t)(csum_off < 0 ? 0 : csum_off), 0);
 }
 
-int ip_output_gso(struct net_stack *st, unsigned q, uint32_t dst,
-		  size_t l4len, int csum_off, uint16_t gso_size)
+int ip_output_gso(struct net_stack *st, unsigned q, uint32_t dst, size_t l4len,
+		  int csum_off, uint16_t gso_size)
 {
 	uint8_t *ip = st->txbuf + ETH_HLEN, *l4 = ip + IP_HLEN;
 

@@ -47,7 +47,7 @@ UNIT_TEST(tso_header_says_tcpv4_mss_and_header_length)
 {
 	static uint8_t f[65524];
 	struct vnet_hdr h;
-	struct netif_tx tx = {f, mk_frame(f, sizeof(f), 5, 8), true, 34, 16,
+	struct netif_tx tx = {f,   mk_frame(f, sizeof(f), 5, 8), true, 34, 16,
 			      1448};
 
 	CHECK_EQ(vnet_hdr_tx(&h, &tx, true), 0);
