@@ -383,6 +383,10 @@ static void fake_set_irq(struct blk_queue *q, bool on)
 {
 }
 
+static void fake_kick(struct blk_queue *q)
+{
+}
+
 static bool fake_alive(struct blk_dev *d)
 {
 	return !fake.dead;
@@ -390,6 +394,7 @@ static bool fake_alive(struct blk_dev *d)
 
 static const struct blk_ops fake_ops = {
     .submit = fake_submit,
+    .kick = fake_kick,
     .reap = fake_reap,
     .set_irq = fake_set_irq,
     .alive = fake_alive,
