@@ -27,9 +27,14 @@
  *   BLK_POLL     the interrupt is off; completions come only from
  *                blk_poll(), which waiters call between yields (burns the
  *                core, lowest latency on real hardware).
- *   BLK_ADAPTIVE (default) the interrupt is on; a waiter polls for up to
- *                the queue's spin interval (BLK_SPIN_NS_DEFAULT) first and
- *                parks only if the request has not completed by then.
+ *   BLK_ADAPTIVE (default) the interrupt is on; a waiter polls first and
+ *                parks only if the request has not completed by then. A
+ *                sync wait polls for twice the queue's recent latency,
+ *                clamped to [spin interval (BLK_SPIN_NS_DEFAULT),
+ *                BLK_SPIN_NS_MAX]; blk_reap_wait polls for the spin
+ *                interval only if its recent waits were that short.
+ *                Polling yields between passes: it takes the time of an
+ *                otherwise idle core, or shares it with runnable threads.
  *
  * Errors are negative errno.h codes, in return values and req->status. */
 #ifndef UNIDB_BLK_H
@@ -45,7 +50,8 @@ enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_WRITE_ZEROES };
 enum blk_mode { BLK_ADAPTIVE, BLK_IRQ, BLK_POLL };
 
 #define BLK_MAX_BYTES (1u << 20) /* largest request; split into commands */
-#define BLK_SPIN_NS_DEFAULT 200000
+#define BLK_SPIN_NS_DEFAULT 50000 /* ADAPTIVE polls at least this long */
+#define BLK_SPIN_NS_MAX 1000000	 /* ... and at most this long */
 #define BLK_PENDING 1 /* req->status while in flight */
 
 struct blk_req {
@@ -169,7 +175,8 @@ int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
  * -EINVAL. Any thread context. */
 int blk_set_mode(struct blk_dev *dev, int queue, enum blk_mode mode);
 
-/* ADAPTIVE's spin interval for every queue of dev. */
+/* ADAPTIVE's spin interval (the shortest poll before parking) for every
+ * queue of dev. */
 void blk_set_spin_ns(struct blk_dev *dev, uint64_t ns);
 
 /* Snapshot of queue `queue`'s counters. 0 or -EINVAL. O(1). */

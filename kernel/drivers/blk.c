@@ -415,6 +415,7 @@ unsigned blk_reap_wait(struct blk_queue *q)
 struct sync_req {
 	struct blk_req r;
 	struct thread *t;
+	uint64_t t_submit, t_done; /* for the queue's latency average */
 	volatile bool woken;
 };
 
@@ -422,6 +423,7 @@ static void sync_done(struct blk_req *r)
 {
 	struct sync_req *s = (struct sync_req *)r;
 	struct thread *t = s->t;
+	s->t_done = time_ns(); /* read by the waiter after woken */
 	__atomic_store_n(&s->woken, true, __ATOMIC_RELEASE);
 	thread_unpark(t); /* a stale token at worst: t is alive */
 }
@@ -444,10 +446,26 @@ static bool sync_poll(struct blk_queue *q, struct sync_req *s, uint64_t ns)
 	return true;
 }
 
+/* ADAPTIVE's spin for a sync wait: twice the queue's recent completion
+ * latency (submit to completion callback), at least the spin interval and
+ * at most BLK_SPIN_NS_MAX. A fixed interval close to the device's latency
+ * (50 us under TCG) made half the waits end by polling and half by the
+ * interrupt, and QD1 medians jump between the two from boot to boot. The
+ * latency is taken at the callback, not at the waiter's wake-up, so
+ * parked waits do not inflate it with the wake-up time: a device that
+ * gets faster is caught by polling again. */
+static uint64_t sync_spin(const struct blk_queue *q)
+{
+	uint64_t spin = 2 * q->sync_ewma;
+	if (spin < q->dev->spin_ns)
+		spin = q->dev->spin_ns;
+	return spin < BLK_SPIN_NS_MAX ? spin : BLK_SPIN_NS_MAX;
+}
+
 static int sync_wait(struct blk_queue *q, struct sync_req *s)
 {
 	enum blk_mode m = q->mode;
-	uint64_t spin = m == BLK_ADAPTIVE ? q->dev->spin_ns : 0;
+	uint64_t spin = m == BLK_ADAPTIVE ? sync_spin(q) : 0;
 
 	if (m == BLK_POLL || !q->has_irq)
 		sync_poll(q, s, 0);
@@ -457,6 +475,7 @@ static int sync_wait(struct blk_queue *q, struct sync_req *s)
 		while (!woken(s))
 			thread_park();
 	}
+	ewma_add(&q->sync_ewma, s->t_done - s->t_submit);
 	return s->r.status;
 }
 
@@ -469,6 +488,7 @@ int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
 	s.t = thread_current();
 	for (;;) {
 		struct blk_queue *q = blk_queue_of(dev);
+		s.t_submit = time_ns();
 		int err = blk_submit(q, &s.r);
 		if (err == -EAGAIN) {
 			if (!blk_poll(q))

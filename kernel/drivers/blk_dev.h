@@ -62,8 +62,9 @@ struct blk_queue {
 	volatile uint64_t irqs, reaped_irq, reaped_poll, parked;
 	volatile uint64_t kicks;    /* ops->kick calls: doorbell writes */
 	struct thread *waiter;	    /* parked in blk_reap_wait, or NULL */
-	/* ADAPTIVE: moving average of blk_reap_wait times, ns (blk.c). */
-	volatile uint64_t reap_ewma;
+	/* ADAPTIVE: moving averages, ns (blk.c): blk_reap_wait times and
+	 * sync requests' latency. */
+	volatile uint64_t reap_ewma, sync_ewma;
 	void *priv; /* the driver's */
 };
 
