@@ -49,10 +49,10 @@ struct blk_queue;
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_WRITE_ZEROES };
 enum blk_mode { BLK_ADAPTIVE, BLK_IRQ, BLK_POLL };
 
-#define BLK_MAX_BYTES (1u << 20) /* largest request; split into commands */
+#define BLK_MAX_BYTES (1u << 20)  /* largest request; split into commands */
 #define BLK_SPIN_NS_DEFAULT 50000 /* ADAPTIVE polls at least this long */
-#define BLK_SPIN_NS_MAX 1000000	 /* ... and at most this long */
-#define BLK_PENDING 1 /* req->status while in flight */
+#define BLK_SPIN_NS_MAX 1000000	  /* ... and at most this long */
+#define BLK_PENDING 1		  /* req->status while in flight */
 
 struct blk_req {
 	/* Set by the caller. */

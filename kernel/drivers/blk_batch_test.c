@@ -67,7 +67,8 @@ static int pipeline(struct blk_queue *q, struct blk_req *r, unsigned n,
 		if (__atomic_load_n(&w->expired, __ATOMIC_ACQUIRE))
 			return -1;
 		unsigned nb = 0, k = 0;
-		unsigned inflight = next - __atomic_load_n(done, __ATOMIC_ACQUIRE);
+		unsigned inflight =
+		    next - __atomic_load_n(done, __ATOMIC_ACQUIRE);
 		while (next < n && inflight + nb < QDEPTH)
 			batch[nb++] = &r[next++];
 		if (!nb) {
@@ -112,7 +113,8 @@ static bool batch_round(struct blk_dev *d, enum blk_mode mode,
 	EXPECT_EQ(blk_set_mode(d, 0, mode), 0);
 	blk_queue_stats(d, 0, &a);
 	for (unsigned i = 0; i < NREQ; i++)
-		blk_pattern_fill(buf + i * 4096, 4096, seed, base + i * 8192ull);
+		blk_pattern_fill(buf + i * 4096, 4096, seed,
+				 base + i * 8192ull);
 	reqs_init(r, BLK_WRITE, buf, base);
 	res = pipeline(q, r, NREQ, w, &calls);
 	if (res == -1) {
@@ -164,8 +166,8 @@ TEST(blk_batch_modes)
 	struct watchdog *w = kzalloc(sizeof(*w));
 	ASSERT(buf && r && w);
 	w->test = thread_current();
-	struct thread *wt = thread_create("blk-test-watchdog", watchdog_run, w,
-					  NULL);
+	struct thread *wt =
+	    thread_create("blk-test-watchdog", watchdog_run, w, NULL);
 	ASSERT(wt);
 	static const enum blk_mode modes[] = {BLK_POLL, BLK_ADAPTIVE, BLK_IRQ};
 	bool ok = true;

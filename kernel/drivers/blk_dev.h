@@ -60,8 +60,8 @@ struct blk_queue {
 	volatile enum blk_mode mode;
 	volatile uint64_t submitted, completed, errors, timeouts;
 	volatile uint64_t irqs, reaped_irq, reaped_poll, parked;
-	volatile uint64_t kicks;    /* ops->kick calls: doorbell writes */
-	struct thread *waiter;	    /* parked in blk_reap_wait, or NULL */
+	volatile uint64_t kicks; /* ops->kick calls: doorbell writes */
+	struct thread *waiter;	 /* parked in blk_reap_wait, or NULL */
 	/* ADAPTIVE: moving averages, ns (blk.c): blk_reap_wait times and
 	 * sync requests' latency. */
 	volatile uint64_t reap_ewma, sync_ewma;

@@ -94,7 +94,8 @@ static unsigned submit_batch(struct blk_queue *q, struct blk_req **batch,
 		if (err == -EAGAIN) {
 			blk_reap_wait(q);
 		} else if (err) {
-			(*batch)->buf = NULL; /* not in flight: not waited for */
+			/* Not in flight: not waited for. */
+			(*batch)->buf = NULL;
 			batch++, n--, bad++;
 		}
 	}
