@@ -74,7 +74,7 @@ static uint64_t q_lock(struct blk_queue *q)
 static void q_unlock(struct blk_queue *q, uint64_t f)
 {
 	struct blk_req *r = q->done_head;
-	struct thread *waiter = NULL;
+	struct blk_waiter *waiter = NULL;
 	q->done_head = NULL;
 	q->done_tail = &q->done_head;
 	if (r) { /* blk_reap_wait's thread, woken after the statuses */
@@ -91,8 +91,10 @@ static void q_unlock(struct blk_queue *q, uint64_t f)
 			done(r);
 		r = next;
 	}
-	if (waiter)
-		thread_unpark(waiter);
+	if (waiter) {
+		thread_unpark(waiter->t);
+		__atomic_store_n(&waiter->unparked, true, __ATOMIC_RELEASE);
+	}
 }
 
 /* Under q->lock: tells the device about what was queued. */
@@ -375,7 +377,7 @@ unsigned blk_reap_wait(struct blk_queue *q)
 	bool may_park = m != BLK_POLL && q->has_irq;
 	uint64_t t0 = time_ns();
 	uint64_t spin = m == BLK_IRQ ? 0 : spin_budget(q, q->reap_ewma);
-	struct thread *self = thread_current();
+	struct blk_waiter self = {thread_current(), false};
 
 	for (;;) {
 		uint64_t f = q_lock(q);
@@ -386,7 +388,7 @@ unsigned blk_reap_wait(struct blk_queue *q)
 		bool park = wait && may_park && !q->waiter &&
 			    (m == BLK_IRQ || time_ns() - t0 >= spin);
 		if (park) {
-			q->waiter = self;
+			q->waiter = &self;
 			q->parked++;
 		}
 		q_unlock(q, f);
@@ -400,10 +402,15 @@ unsigned blk_reap_wait(struct blk_queue *q)
 			continue;
 		}
 		thread_park(); /* q_unlock unparks after a completion */
-		f = q_lock(q); /* woken by an old token: stop waiting */
-		if (q->waiter == self)
+		f = q_lock(q);
+		bool taken = q->waiter != &self;
+		if (!taken) /* woken by an old token: stop waiting */
 			q->waiter = NULL;
 		q_unlock(q, f);
+		/* A waker holds &self until its unpark is done. */
+		while (taken &&
+		       !__atomic_load_n(&self.unparked, __ATOMIC_ACQUIRE))
+			thread_yield();
 		ewma_add(&q->reap_ewma, time_ns() - t0);
 		return 0;
 	}

@@ -48,6 +48,14 @@ struct blk_slot {
 	uint8_t state;
 };
 
+/* A thread parked in blk_reap_wait (on its stack). Whoever takes it off
+ * the queue unparks t and then sets `unparked`, its last access: the
+ * waiter does not leave before, so t cannot end while being unparked. */
+struct blk_waiter {
+	struct thread *t;
+	volatile bool unparked;
+};
+
 struct blk_queue {
 	struct blk_dev *dev;
 	unsigned index, cpu;
@@ -60,8 +68,8 @@ struct blk_queue {
 	volatile enum blk_mode mode;
 	volatile uint64_t submitted, completed, errors, timeouts;
 	volatile uint64_t irqs, reaped_irq, reaped_poll, parked;
-	volatile uint64_t kicks; /* ops->kick calls: doorbell writes */
-	struct thread *waiter;	 /* parked in blk_reap_wait, or NULL */
+	volatile uint64_t kicks;   /* ops->kick calls: doorbell writes */
+	struct blk_waiter *waiter; /* parked in blk_reap_wait, or NULL */
 	/* ADAPTIVE: moving averages, ns (blk.c): blk_reap_wait times and
 	 * sync requests' latency. */
 	volatile uint64_t reap_ewma, sync_ewma;
