@@ -13,6 +13,7 @@
 #   make bench-net  TCP latency, connections/s, streams against Linux (NET=user)
 #   make pg-guest   the PostgreSQL 15 peer in the Linux guest, end to end
 #   make bench-pgbench  pgbench: unidb vs PostgreSQL 15 in the Linux guest (FULL=1)
+#   make bench-htap     TPC-H-like queries alone and beside pgbench, unidb vs PostgreSQL 15 (FULL=1)
 #   make crash-test SIGKILL the database under load, check what survives
 #                   (CRASH_TARGET=unidb|pg, CRASH_KILLS=20)
 #   make format / make lint
@@ -216,6 +217,10 @@ pg-guest: deps
 .PHONY: bench-pgbench
 bench-pgbench: deps all
 	$(V)bench/pgbench/run
+
+.PHONY: bench-htap
+bench-htap: deps all
+	$(V)bench/htap/run
 
 format:
 	$(V)clang-format -i $$(git ls-files '*.c' '*.h')

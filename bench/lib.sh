@@ -327,3 +327,59 @@ bench_linux_initrd_mods() {
 		fi
 	done
 }
+
+# ---- database servers in guests (bench/htap/run) ----------------------------
+# bench_free_port: a free local TCP port, picked at random (other benchmarks
+# and tests run beside this one).
+bench_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+bench_free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		bench_port_free "$p" && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# bench_guest_boot NAME READY-REGEX tools/run-args...: boots a guest whose
+# port 5432 is forwarded to a free host port, console to
+# $BENCH_LOGDIR/NAME.console, and waits (up to 10 min) for a console line
+# matching READY-REGEX. Sets BENCH_GUEST_PID[NAME], BENCH_GUEST_PORT[NAME];
+# 1 with BENCH_ERR set if it does not become ready.
+declare -gA BENCH_GUEST_PID=() BENCH_GUEST_PORT=()
+bench_guest_boot() {
+	local name=$1 ready=$2 con=$BENCH_LOGDIR/$1.console port pid i
+	shift 2
+	port=$(bench_free_port) || { BENCH_ERR="no free port"; return 1; }
+	"$BENCH_ROOT/tools/run" --quiet --port "$port:5432" "$@" >"$con" 2>&1 &
+	pid=$!
+	BENCH_GUEST_PID[$name]=$pid BENCH_GUEST_PORT[$name]=$port
+	for ((i = 0; i < 6000; i++)); do
+		grep -qE "$ready" "$con" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	BENCH_ERR="$name did not become ready: $(tail -n 3 "$con" | tr '\n' ' ')"
+	return 1
+}
+
+# bench_guest_stop NAME: stops that guest (QEMU) if it runs.
+bench_guest_stop() {
+	local pid=${BENCH_GUEST_PID[$1]:-}
+	[[ -n "$pid" ]] || return 0
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	BENCH_GUEST_PID[$1]=""
+}
+
+# bench_wait_sql PORT: waits (up to 60 s) until a server answers there.
+bench_wait_sql() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		psql -X -q -At -h 127.0.0.1 -p "$1" -U postgres -d postgres \
+			-c 'select 1' >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	BENCH_ERR="no SQL answer on port $1"
+	return 1
+}
