@@ -353,8 +353,10 @@ void tcp_sack_recover(struct tcp_conn *c)
 		return;
 	lend = lost_end(c, now, &next);
 	if (!c->in_recovery && seq_gt(lend, c->snd_una) &&
-	    (c->recover == 0 || seq_ge(c->snd_una, c->recover)))
+	    (c->recover == 0 || seq_ge(c->snd_una, c->recover))) {
 		enter_recovery(c);
+		rexmit_hole(c, lend); /* RFC 6675 5 (4.3): whatever the pipe */
+	}
 	for (unsigned guard = 0; guard < 64; guard++) {
 		uint32_t p = pipe(c, lend);
 		if (p >= c->cwnd)
