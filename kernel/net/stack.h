@@ -218,6 +218,7 @@ struct tcp_conn {
 	} sacked[TCP_SACK_MAX];
 	unsigned nsacked;
 	uint32_t high_rxt;	       /* recovery: resent up to here */
+	uint64_t rxt_pass;	       /* when the resends from snd_una began */
 	uint32_t prior_cwnd, prior_ssthresh; /* for undo */
 	unsigned undo_rexmts;	       /* fast retransmits not yet DSACKed */
 	unsigned reo_steps;	       /* reordering window, srtt/4 units */

@@ -256,8 +256,11 @@ void tcp_output(struct tcp_conn *c)
 		if (fin)
 			break;
 	}
-	/* Zero window with data waiting and nothing in flight: probe. */
-	if (may_send_data(c) && c->snd_wnd == 0 && c->snd_nxt == c->snd_una &&
+	/* Data waiting and nothing in flight: the window is zero or too
+	 * small to use (silly window avoidance). Probe: the answer tells
+	 * the window, should an update have been lost (RFC 1122 4.2.3.4's
+	 * override timeout). */
+	if (may_send_data(c) && c->snd_nxt == c->snd_una &&
 	    c->snd_una == c->snd_max && seq_lt(c->snd_nxt, data_end) &&
 	    !c->t_persist && !c->t_rexmt) {
 		uint64_t d = c->rto << (c->persist_shift < 6 ? c->persist_shift : 6);

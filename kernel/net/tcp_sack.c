@@ -306,6 +306,8 @@ static bool rexmit_hole(struct tcp_conn *c, uint32_t lend)
 	    seq_lt(c->rtt_seq, seq + len))
 		c->rtt_timing = false; /* Karn */
 	c->st->stats.tcp_rexmt++;
+	if (seq == c->snd_una)
+		c->rxt_pass = env_now();
 	tcp_xmit_seg(c, seq, TCP_ACK, off, len);
 	c->high_rxt = seq + len;
 	c->undo_rexmts++;
@@ -352,6 +354,13 @@ void tcp_sack_recover(struct tcp_conn *c)
 	    c->snd_una == c->snd_max)
 		return;
 	lend = lost_end(c, now, &next);
+	/* A resend lost too (RACK's rule, simplified): the hole at snd_una
+	 * outlived its resend by an RTT plus the reordering window while
+	 * ACKs kept coming. Resend the holes again rather than wait for
+	 * the RTO. */
+	if (c->in_recovery && seq_gt(c->high_rxt, c->snd_una) &&
+	    now - c->rxt_pass > c->srtt + reo_wnd(c))
+		c->high_rxt = c->snd_una;
 	if (!c->in_recovery && seq_gt(lend, c->snd_una) &&
 	    (c->recover == 0 || seq_ge(c->snd_una, c->recover))) {
 		enter_recovery(c);

@@ -251,6 +251,37 @@ UNIT_TEST(dsack_of_every_resend_undoes_and_widens_the_reordering_window)
 	teardown();
 }
 
+UNIT_TEST(a_lost_resend_is_resent_again_before_the_rto)
+{
+	uint32_t iss;
+	struct tcp_conn *c = open_sack(true, 0, &iss);
+	uint32_t m = c->mss, b = iss + 1;
+	c->srtt = 40 * MS;
+	ten_out(c);
+	send_s(PISS + 1, b, TCP_ACK, NULL, 0, 1, b + m, b + 4 * m, 0, 0);
+	CHECK(c->in_recovery);
+	CHECK(recv_p());
+	CHECK_EQ(sg.seq, b);
+	fnif_clear(&dev);
+	/* More SACKs within an RTT: the resend may still be on its way. */
+	host_clock_advance(30 * MS);
+	send_s(PISS + 1, b, TCP_ACK, NULL, 0, 1, b + m, b + 5 * m, 0, 0);
+	while (recv_p())
+		CHECK(sg.seq != b);
+	/* srtt + reordering window (10 ms) later, the hole is still there
+	 * and ACKs still come: the resend was lost too. */
+	host_clock_advance(21 * MS);
+	CHECK(env_now() < c->t_rexmt);
+	send_s(PISS + 1, b, TCP_ACK, NULL, 0, 1, b + m, b + 6 * m, 0, 0);
+	bool again = false;
+	while (recv_p())
+		again |= sg.seq == b;
+	CHECK(again);
+	CHECK_EQ(st->stats.tcp_timeouts, 0);
+	tcp_usr_close(c);
+	teardown();
+}
+
 UNIT_TEST(after_a_timeout_sacked_data_is_not_sent_again)
 {
 	uint32_t iss;
