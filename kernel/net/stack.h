@@ -219,6 +219,8 @@ struct tcp_conn {
 	unsigned nsacked;
 	uint32_t high_rxt;	       /* recovery: resent up to here */
 	uint64_t rxt_pass;	       /* when the resends from snd_una began */
+	bool rto_loss;	/* since a timeout whose window is not all ACKed:
+			 * every byte not SACKed is lost, rto backed off */
 	uint32_t prior_cwnd, prior_ssthresh; /* for undo */
 	unsigned undo_rexmts;	       /* fast retransmits not yet DSACKed */
 	unsigned reo_steps;	       /* reordering window, srtt/4 units */
@@ -370,6 +372,7 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state s);
 void tcp_conn_drop(struct tcp_conn *c, int err);
 void tcp_conn_maybe_free(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint64_t r);
+void tcp_rto_set(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);
 void tcp_recv_consumed(struct tcp_conn *c);
 bool tcp_can_send_fin(const struct tcp_conn *c);

@@ -77,10 +77,20 @@ static void syn_options_apply(struct tcp_conn *c, const struct seg *s,
 	c->cwnd = 10u * c->mss; /* RFC 6928 initial window */
 }
 
-void tcp_rtt_sample(struct tcp_conn *c, uint64_t r)
+/* RFC 6298 2.3 from srtt and rttvar, clamped to the configured range. */
+void tcp_rto_set(struct tcp_conn *c)
 {
 	const struct net_config *cfg = &c->st->cfg;
 
+	c->rto = c->srtt + (4 * c->rttvar > 1000000 ? 4 * c->rttvar : 1000000);
+	if (c->rto < cfg->rto_min_ns)
+		c->rto = cfg->rto_min_ns;
+	if (c->rto > cfg->rto_max_ns)
+		c->rto = cfg->rto_max_ns;
+}
+
+void tcp_rtt_sample(struct tcp_conn *c, uint64_t r)
+{
 	if (!c->srtt) {
 		c->srtt = r ? r : 1;
 		c->rttvar = r / 2;
@@ -89,11 +99,7 @@ void tcp_rtt_sample(struct tcp_conn *c, uint64_t r)
 		c->rttvar = (3 * c->rttvar + d) / 4;
 		c->srtt = (7 * c->srtt + r) / 8;
 	}
-	c->rto = c->srtt + (4 * c->rttvar > 1000000 ? 4 * c->rttvar : 1000000);
-	if (c->rto < cfg->rto_min_ns)
-		c->rto = cfg->rto_min_ns;
-	if (c->rto > cfg->rto_max_ns)
-		c->rto = cfg->rto_max_ns;
+	tcp_rto_set(c);
 	c->retries = 0;
 }
 
@@ -302,9 +308,14 @@ static void ack_new(struct tcp_conn *c, uint32_t ack)
 	if (c->in_recovery) {
 		if (seq_ge(ack, c->recover)) { /* full ACK: RFC 6582 3.2 (3) */
 			uint32_t f = flight(c) + c->mss;
-			c->cwnd = c->ssthresh < f ? c->ssthresh : f;
+			f = c->ssthresh < f ? c->ssthresh : f;
+			/* SACK recovery never inflated cwnd: only lower it. */
+			if (!c->sack_ok || f < c->cwnd)
+				c->cwnd = f;
 			c->in_recovery = false;
 		} else if (c->sack_ok) { /* tcp_sack_recover goes on */
+			if (c->cwnd < c->ssthresh) /* after a timeout */
+				c->cwnd += acked < c->mss ? acked : c->mss;
 			tcp_rexmt_arm(c);
 		} else { /* partial ACK: resend the next hole, deflate */
 			retransmit_head(c);

@@ -169,6 +169,15 @@ void tcp_sack_acked(struct tcp_conn *c)
 	c->nsacked = k;
 	if (seq_lt(c->high_rxt, c->snd_una))
 		c->high_rxt = c->snd_una;
+	/* Everything out at the last timeout is ACKed: drop the backoff.
+	 * Karn's rule allows no sample from resent data, and losses in the
+	 * next window would otherwise each wait a doubled RTO (seen as 2 and
+	 * 4 s stalls under 10% loss). */
+	if (c->rto_loss && seq_ge(c->snd_una, c->recover)) {
+		c->rto_loss = false;
+		if (c->srtt)
+			tcp_rto_set(c);
+	}
 }
 
 /* The first byte at or after seq that is not SACKed. */
@@ -239,6 +248,8 @@ static uint32_t lost_end(const struct tcp_conn *c, uint64_t now,
 	uint32_t above = 0;
 
 	*next = 0;
+	if (c->rto_loss)
+		return c->snd_max;
 	for (unsigned i = c->nsacked; i-- > 0;) {
 		const struct tcp_sack_blk *b = &c->sacked[i];
 		above += b->end - b->start;
@@ -361,9 +372,21 @@ void tcp_sack_recover(struct tcp_conn *c)
 	if (c->in_recovery && seq_gt(c->high_rxt, c->snd_una) &&
 	    now - c->rxt_pass > c->srtt + reo_wnd(c))
 		c->high_rxt = c->snd_una;
-	if (!c->in_recovery && seq_gt(lend, c->snd_una) &&
-	    (c->recover == 0 || seq_ge(c->snd_una, c->recover))) {
-		enter_recovery(c);
+	if (!c->in_recovery && seq_gt(lend, c->snd_una)) {
+		if (c->recover == 0 || seq_ge(c->snd_una, c->recover)) {
+			enter_recovery(c);
+		} else { /* after a timeout: recover, cwnd stays reduced */
+			c->in_recovery = true;
+			c->recover = c->snd_max;
+			c->high_rxt = c->snd_una;
+		}
+		/* The go-back-N resend after a timeout ends here: what it
+		 * resent counts as resent, the rest is the scoreboard's. */
+		if (seq_lt(c->snd_nxt, c->snd_max)) {
+			if (seq_gt(c->snd_nxt, c->high_rxt))
+				c->high_rxt = c->snd_nxt;
+			c->snd_nxt = c->snd_max;
+		}
 		rexmit_hole(c, lend); /* RFC 6675 5 (4.3): whatever the pipe */
 	}
 	for (unsigned guard = 0; guard < 64; guard++) {
@@ -395,6 +418,7 @@ void tcp_sack_rto(struct tcp_conn *c)
 	c->prior_cwnd = 0;
 	c->high_rxt = c->snd_una;
 	c->t_reo = 0;
+	c->rto_loss = true;
 	if (c->retries >= 2)
 		c->nsacked = 0;
 }
