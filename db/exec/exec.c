@@ -39,12 +39,11 @@ int result_add(struct exec_ctx *x, struct result *res, struct datum *row)
 {
 	if (res->nrows == res->cap) {
 		uint64_t cap = res->cap ? res->cap * 2 : 64;
-		struct datum **n = arena_alloc(x->a, sizeof(*n) * cap);
+		struct datum **n = arena_realloc(
+		    x->a, res->rows, sizeof(*n) * res->cap, sizeof(*n) * cap);
 
 		if (!n)
 			return db_err_oom(x->err);
-		if (res->nrows)
-			memcpy(n, res->rows, sizeof(*n) * res->nrows);
 		res->rows = n;
 		res->cap = cap;
 	}

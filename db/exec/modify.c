@@ -325,12 +325,11 @@ static int collect(void *ctx, uint64_t id)
 		return 0;
 	if (m->n == m->cap) {
 		uint64_t cap = m->cap ? m->cap * 2 : 16;
-		uint64_t *ids = arena_alloc(m->x->a, sizeof(*ids) * cap);
+		uint64_t *ids = arena_realloc(m->x->a, m->ids,
+					      sizeof(*ids) * m->cap, sizeof(*ids) * cap);
 
 		if (!ids)
 			return db_err_oom(m->x->err);
-		if (m->n)
-			memcpy(ids, m->ids, sizeof(*ids) * m->n);
 		m->ids = ids;
 		m->cap = cap;
 	}

@@ -46,12 +46,12 @@ static struct token *push(struct lexer *lx, int kind, int pos)
 
 	if (lx->ntoks == lx->cap) {
 		int cap = lx->cap ? lx->cap * 2 : 64;
-		struct token *nt = arena_alloc(lx->a, sizeof(*nt) * (size_t)cap);
+		struct token *nt = arena_realloc(lx->a, lx->toks,
+						 sizeof(*nt) * (size_t)lx->cap,
+						 sizeof(*nt) * (size_t)cap);
 
 		if (!nt)
 			return NULL;
-		if (lx->ntoks)
-			memcpy(nt, lx->toks, sizeof(*nt) * (size_t)lx->ntoks);
 		lx->toks = nt;
 		lx->cap = cap;
 	}
