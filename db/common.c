@@ -368,7 +368,11 @@ void db_err_detail(struct db_error *e, const char *fmt, ...)
 
 int db_err_oom(struct db_error *e)
 {
-	return db_err(e, "53200", "out of memory");
+	int r = db_err(e, "53200", "out of memory");
+
+	e->hint = "A statement's memory is limited by the setting "
+		  "statement_mem (and by the memory the server has).";
+	return r;
 }
 
 bool db_ieq(const char *s, size_t n, const char *kw)

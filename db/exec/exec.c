@@ -384,6 +384,7 @@ static const struct setting defaults[] = {
 	{"server_version", "15.0"},
 	{"session_authorization", "postgres"},
 	{"standard_conforming_strings", "on"},
+	{"statement_mem", "256MB"}, /* a statement's arena budget (mem.c) */
 	{"statement_timeout", "0"},
 	{"TimeZone", "UTC"},
 	{"transaction_isolation", "read committed"},
@@ -460,6 +461,16 @@ static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 		if (st->value[0] >= '0' && st->value[0] <= '9')
 			x->err->hint = "Valid units for this parameter are \"us\", "
 				       "\"ms\", \"s\", \"min\", \"h\", and \"d\".";
+		return -EINVAL;
+	}
+	if (st->value && setting_is_memory(s->name) &&
+	    setting_mem_norm(v, sizeof(v)) < 0) {
+		db_err(x->err, "22023",
+		       "invalid value for parameter \"%s\": \"%s\"", s->name,
+		       st->value);
+		x->err->hint = "Valid units for this parameter are \"kB\", "
+			       "\"MB\", \"GB\", and \"TB\"; the range is "
+			       "1MB to 64GB.";
 		return -EINVAL;
 	}
 	if (st->value)
