@@ -154,7 +154,7 @@ static bool in_region(const struct arena *a, const void *p)
 
 /* p's n bytes are dead: its whole pages go back to the kernel and leave
  * the budget. Heap-tier blocks stay until arena_free. */
-static void release(struct arena *a, void *p, size_t n)
+void arena_release(struct arena *a, void *p, size_t n)
 {
 	char *base;
 	size_t lo, hi;
@@ -217,7 +217,7 @@ void *arena_realloc(struct arena *a, void *p, size_t old, size_t n)
 	if (!q)
 		return NULL;
 	memcpy(q, p, old);
-	release(a, p, o);
+	arena_release(a, p, o);
 	return q;
 }
 

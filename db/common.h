@@ -57,7 +57,7 @@ struct arena {
 	void *last;		  /* the newest region block */
 };
 
-#define ARENA_DEFAULT_BUDGET ((size_t)256 << 20)
+#define ARENA_DEFAULT_BUDGET ((size_t)512 << 20)
 #define ARENA_HEAP_MAX ((size_t)1 << 20)
 #define ARENA_BIG ((size_t)64 << 10)
 #define ARENA_REGION_STEP ((size_t)1 << 20)
@@ -77,6 +77,10 @@ void *arena_alloc(struct arena *a, size_t n);
  * region block, else a copy (and p's pages go back). NULL (p unchanged,
  * a->over) when out of budget. For arrays that grow by doubling. */
 void *arena_realloc(struct arena *a, void *p, size_t old, size_t n);
+/* p's n bytes (a block of a) are dead: the whole pages of a region block
+ * go back to the kernel and leave the budget at once; heap-tier blocks
+ * stay until arena_free. */
+void arena_release(struct arena *a, void *p, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Frees every chunk and the region; the arena can be used again. */
 void arena_free(struct arena *a);

@@ -384,7 +384,7 @@ static const struct setting defaults[] = {
 	{"server_version", "15.0"},
 	{"session_authorization", "postgres"},
 	{"standard_conforming_strings", "on"},
-	{"statement_mem", "256MB"}, /* a statement's arena budget (mem.c) */
+	{"statement_mem", "512MB"}, /* a statement's arena budget (mem.c) */
 	{"statement_timeout", "0"},
 	{"TimeZone", "UTC"},
 	{"transaction_isolation", "read committed"},

@@ -25,7 +25,8 @@ struct batch {
 static int batch_add(struct exec_ctx *x, struct batch *b, const struct datum *r)
 {
 	if (b->n == b->cap) {
-		uint64_t cap = b->cap ? b->cap * 2 : 64;
+		/* from 4: a hash join keeps one batch per key */
+		uint64_t cap = b->cap ? b->cap * 2 : 4;
 		const struct datum **n = arena_realloc(
 		    x->a, b->rows, sizeof(*n) * b->cap, sizeof(*n) * cap);
 
