@@ -136,10 +136,27 @@ static int lex_ident(struct lexer *lx, struct token *t)
 
 /* A quoted identifier or string: body up to the closing quote, doubled
  * quotes meaning one; with backslash escapes if esc. */
+/* Input bytes from just after the opening quote at i to the closing
+ * one (or the end): the body is never longer, so it is the size to
+ * allocate (not the rest of the statement: a VALUES list of 10000 strings
+ * would take quadratic memory). */
+static size_t quoted_span(const struct lexer *lx, size_t i, char quote,
+			  bool esc)
+{
+	size_t j = i + 1;
+
+	while (j < lx->n) {
+		if (lx->q[j] == quote && !(j + 1 < lx->n && lx->q[j + 1] == quote))
+			break;
+		j += lx->q[j] == quote || (esc && lx->q[j] == '\\') ? 2 : 1;
+	}
+	return (j < lx->n ? j : lx->n) - (i + 1);
+}
+
 static int lex_quoted(struct lexer *lx, struct token *t, char quote, bool esc)
 {
 	size_t start = lx->i;
-	char *out = arena_alloc(lx->a, lx->n - lx->i + 1);
+	char *out = arena_alloc(lx->a, quoted_span(lx, lx->i, quote, esc) + 1);
 	size_t o = 0;
 
 	if (!out)
