@@ -116,6 +116,14 @@ long long setting_duration_ms(const char *v);
  * as SHOW prints it ("1000" -> "1s"), -1 if v is not a duration. */
 bool setting_is_duration(const char *name);
 int setting_duration_norm(char *v, size_t n);
+/* statement_mem (mem.c): the value in kB ("256MB", "1GB", a bare number
+ * is kB), -1 if not a memory size; whether a setting is one; v rewritten
+ * as SHOW prints it, -1 if invalid or outside 1MB..64GB; the budget in
+ * bytes for a statement's arena under these settings. */
+long long setting_mem_kb(const char *v);
+bool setting_is_memory(const char *name);
+int setting_mem_norm(char *v, size_t n);
+size_t statement_budget(struct setting *s, int n);
 
 /* pg_sleep(seconds): sleeps in slices, stopping with 57014 at a cancel
  * or timeout (timeout.c). out gets the empty string (void). */
