@@ -232,7 +232,9 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 		ADD(&h->ddl_gen, 1);
 		return;
 	}
-	if (!htap_stmt_reads_snapshot(x, st))
+	/* A read-write block reads its own writes and, under REPEATABLE
+	 * READ, keeps its first S: the live tables, not a copy. */
+	if ((t->block && !t->read_only) || !htap_stmt_reads_snapshot(x, st))
 		return;
 	mutex_lock(&h->lock);
 	s = h->pins[t->idx];

@@ -2,8 +2,9 @@
 /* htap.h: read-only statements on shared, transaction-consistent vm
  * snapshots (docs/htap.md).
  *
- * A read-only statement that scans a table of at least parallel_threshold
- * rows, and every statement of a BEGIN READ ONLY transaction, reads a
+ * A read-only statement outside a transaction block that scans a table of
+ * at least parallel_threshold rows, and every statement of a BEGIN READ
+ * ONLY transaction, reads a
  * snapshot of all tables (snapshot.h) that contains exactly the
  * transactions committed at or before its timestamp S: S is the commit
  * clock when the snapshot is taken, and the xids that had drawn a
