@@ -55,10 +55,11 @@ struct htap *htap_new(void);
 /* Destroys what is left (no reader may run). NULL is ignored. */
 void htap_free(struct htap *h);
 
-/* Whether st, run by x now, reads a snapshot (for EXPLAIN): a read-only
- * statement in a BEGIN READ ONLY block, or one whose FROM lists (at any
- * depth) name a table with at least parallel_threshold rows. db->lock
- * held. */
+/* Whether st, run by x now, would read a snapshot if one can be had
+ * (for EXPLAIN): a SELECT in a BEGIN READ ONLY block, or one whose FROM
+ * lists (at any depth) name a table with at least parallel_threshold
+ * rows, outside a read-write block (htap_stmt_begin checks that part).
+ * db->lock held. */
 bool htap_stmt_reads_snapshot(struct exec_ctx *x, const struct stmt *st);
 
 /* Before st runs (db->lock held; exclusively for a write): attaches the
