@@ -595,7 +595,7 @@ static void stress(int nthreads, int ops, bool rr)
 	stress_stop = false;
 	bad_sums = 0;
 	pthread_create(&reader, NULL, reader_main, NULL);
-	pthread_create(&snap_reader, NULL, reader_main, &stress_stop);
+	pthread_create(&snap_reader, NULL, reader_main, &bad_sums);
 	for (i = 0; i < nthreads; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].id = i;
