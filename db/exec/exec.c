@@ -383,6 +383,7 @@ static const struct setting defaults[] = {
 	{"server_encoding", "UTF8"},
 	{"server_version", "15.0"},
 	{"session_authorization", "postgres"},
+	{"snapshot_refresh_interval", "5"}, /* ms; db/txn/htap.h */
 	{"standard_conforming_strings", "on"},
 	{"statement_mem", "512MB"}, /* a statement's arena budget (mem.c) */
 	{"statement_timeout", "0"},

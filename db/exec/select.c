@@ -925,7 +925,8 @@ static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 
 	if (q->grouped && q->s->nfrom == 1 && q->src[0].table) {
 		struct par_agg pa = {q->src[0].table, q->s->where, q->s->group,
-				     q->s->ngroup, q->b.aggs, q->b.naggs};
+				     q->s->ngroup, q->b.aggs, q->b.naggs,
+				     q->s};
 		int r = par_aggregate(x, &pa, &groups, &ng);
 
 		if (r < 0)
