@@ -7,8 +7,31 @@
 #include <string.h>
 #include <unidb/errno.h>
 #include <unidb/heap.h>
+#include <unidb/vm.h>
 
 #define ARENA_CHUNK_MIN ((size_t)32 << 10)
+#define PAGE ((size_t)4096)
+
+/* Host builds with AddressSanitizer poison the region outside live
+ * blocks and leave a redzone after each, so an overrun of a row array is
+ * reported there as it would be for a malloc block. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_REDZONE ((size_t)16)
+#define poison(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define ARENA_REDZONE ((size_t)0)
+#define poison(p, n) ((void)(p), (void)(n))
+#define unpoison(p, n) ((void)(p), (void)(n))
+#endif
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -18,49 +41,184 @@ struct arena_chunk {
 
 void arena_init(struct arena *a, size_t budget)
 {
-	a->head = NULL;
-	a->used = 0;
+	memset(a, 0, sizeof(*a));
 	a->budget = budget;
-	a->over = false;
 }
 
-static struct arena_chunk *arena_grow(struct arena *a, size_t n)
+static size_t round_up(size_t n, size_t to)
 {
-	size_t size = n > ARENA_CHUNK_MIN ? n : ARENA_CHUNK_MIN;
-	struct arena_chunk *c;
-
-	if (a->budget && a->used + size > a->budget)
-		return NULL;
-	c = kmalloc(sizeof(*c) + size);
-	if (!c)
-		return NULL;
-	c->size = size;
-	c->off = 0;
-	c->next = a->head;
-	a->head = c;
-	a->used += size;
-	return c;
+	return (n + to - 1) & ~(to - 1);
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* The budget admits n more bytes (and counts them). */
+static bool charge(struct arena *a, size_t n)
+{
+	if (a->budget && (n > a->budget || a->used > a->budget - n))
+		return false;
+	a->used += n;
+	if (a->used > a->peak)
+		a->peak = a->used;
+	return true;
+}
+
+/* ---- heap tier: small chunks, up to ARENA_HEAP_MAX ------------------------ */
+
+static void *heap_take(struct arena *a, size_t n)
 {
 	struct arena_chunk *c = a->head;
+	size_t size = n > ARENA_CHUNK_MIN ? n : ARENA_CHUNK_MIN;
 	void *p;
 
-	n = (n + 15) & ~(size_t)15;
-	if (n == 0)
-		n = 16;
 	if (!c || c->size - c->off < n) {
-		c = arena_grow(a, n);
+		if (a->heap + size > ARENA_HEAP_MAX || !charge(a, size))
+			return NULL;
+		c = kmalloc(sizeof(*c) + size);
 		if (!c) {
-			a->over = true;
+			a->used -= size;
 			return NULL;
 		}
+		c->size = size;
+		c->off = 0;
+		c->next = a->head;
+		a->head = c;
+		a->heap += size;
 	}
 	p = c->data + c->off;
 	c->off += n;
 	memset(p, 0, n);
 	return p;
+}
+
+/* ---- region tier: one vm area, bump allocated ---------------------------- */
+
+static size_t region_reserve(size_t budget)
+{
+	const size_t max = (size_t)64 << 30;
+
+	if (!budget || budget > max / 4)
+		return max;
+	return 4 * budget + ((size_t)4 << 20);
+}
+
+/* The region exists and [0, end) of it is populated. */
+static bool region_cover(struct arena *a, size_t end)
+{
+	size_t size, to;
+
+	if (!a->region) {
+		a->region = vm_area_create(region_reserve(a->budget),
+					   VM_DEMAND_ZERO);
+		if (!a->region)
+			return false;
+	}
+	size = vm_area_size(a->region);
+	if (end > size)
+		return false;
+	if (end <= a->mapped)
+		return true;
+	to = round_up(end, ARENA_REGION_STEP);
+	if (to > size)
+		to = size;
+	if (vm_populate(a->region, a->mapped, to - a->mapped) < 0)
+		return false;
+	poison((char *)vm_area_base(a->region) + a->mapped, to - a->mapped);
+	a->mapped = to;
+	return true;
+}
+
+/* n bytes at the region's top; zero already (its pages are fresh and
+ * the top only moves up). */
+static void *region_take(struct arena *a, size_t n)
+{
+	char *p;
+
+	if (!charge(a, n))
+		return NULL;
+	if (!region_cover(a, a->top + n + ARENA_REDZONE)) {
+		a->used -= n;
+		return NULL;
+	}
+	p = (char *)vm_area_base(a->region) + a->top;
+	a->top += n + ARENA_REDZONE;
+	unpoison(p, n);
+	return p;
+}
+
+static bool in_region(const struct arena *a, const void *p)
+{
+	const char *base = a->region ? vm_area_base(a->region) : NULL;
+
+	return base && (const char *)p >= base &&
+	       (const char *)p < base + a->top;
+}
+
+/* p's n bytes are dead: its whole pages go back to the kernel and leave
+ * the budget. Heap-tier blocks stay until arena_free. */
+void arena_release(struct arena *a, void *p, size_t n)
+{
+	char *base;
+	size_t lo, hi;
+
+	if (!in_region(a, p))
+		return;
+	base = vm_area_base(a->region);
+	poison(p, n);
+	lo = round_up((size_t)((char *)p - base), PAGE);
+	hi = ((size_t)((char *)p - base) + n) & ~(PAGE - 1);
+	if (hi > lo && vm_unmap(a->region, lo, hi - lo) == 0)
+		a->used -= hi - lo;
+}
+
+static size_t block_size(size_t n)
+{
+	return n ? round_up(n, 16) : 16;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p = NULL;
+
+	n = block_size(n);
+	if (n < ARENA_BIG)
+		p = heap_take(a, n);
+	if (!p)
+		p = region_take(a, n);
+	if (!p)
+		a->over = true;
+	return p;
+}
+
+void *arena_realloc(struct arena *a, void *p, size_t old, size_t n)
+{
+	size_t o = block_size(old), extra;
+	char *q;
+
+	if (!p)
+		return arena_alloc(a, n);
+	n = block_size(n);
+	if (n <= o)
+		return p;
+	extra = n - o;
+	/* The newest region block ends at the top: extend it. */
+	if (in_region(a, p) && (char *)p + o + ARENA_REDZONE ==
+				   (char *)vm_area_base(a->region) + a->top) {
+		if (charge(a, extra)) {
+			if (region_cover(a, a->top + extra)) {
+				unpoison((char *)p + o, extra);
+				a->top += extra;
+				return p;
+			}
+			a->used -= extra;
+		}
+		a->over = true;
+		return NULL;
+	}
+	q = arena_alloc(a, n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old);
+	arena_release(a, p, o);
+	return q;
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
@@ -81,6 +239,12 @@ void arena_free(struct arena *a)
 	for (; c; c = next) {
 		next = c->next;
 		kfree(c);
+	}
+	if (a->region) {
+		/* The shadow must not outlive the mapping (a later mmap at
+		 * the same address would inherit the poison). */
+		unpoison(vm_area_base(a->region), a->mapped);
+		vm_area_destroy(a->region);
 	}
 	arena_init(a, a->budget);
 }
@@ -204,7 +368,11 @@ void db_err_detail(struct db_error *e, const char *fmt, ...)
 
 int db_err_oom(struct db_error *e)
 {
-	return db_err(e, "53200", "out of memory");
+	int r = db_err(e, "53200", "out of memory");
+
+	e->hint = "A statement's memory is limited by the setting "
+		  "statement_mem (and by the memory the server has).";
+	return r;
 }
 
 bool db_ieq(const char *s, size_t n, const char *kw)

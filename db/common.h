@@ -7,6 +7,22 @@
  * Every arena has a budget: an allocation beyond it fails, and the caller
  * reports SQLSTATE 53200 (out of memory) for that statement only.
  *
+ * Two tiers, so that no intermediate result depends on one contiguous
+ * kmalloc (KMALLOC_MAX is 2 MiB): the first ARENA_HEAP_MAX bytes come from
+ * small kmalloc chunks (an OLTP statement never goes further and costs no
+ * vm call); beyond that, and for any request of ARENA_BIG bytes or more,
+ * the arena bumps through its region: one vm area (vm.h) reserved on
+ * first need, ARENA_REGION_RESERVE(budget) bytes of virtual space, whose
+ * pages are populated ARENA_REGION_STEP at a time (vm_populate, so running
+ * out of frames is a 53200, not a page fault without memory). A row array
+ * of ten million pointers is thus one contiguous block of virtual memory,
+ * and arena_free() returns all of it with one vm_area_destroy().
+ * arena_realloc() grows the newest region block in place; a moved block's
+ * whole pages are unmapped at once and no longer count against the budget,
+ * so arrays that double cost about their final size. On the host the same
+ * code runs on the shim's vm areas (mmap), with ASan redzones poisoned
+ * between region blocks.
+ *
  * Strbuf: a growable byte buffer on the kernel heap (kmalloc), used for
  * protocol output and value formatting. An allocation failure is sticky
  * (sb->oom) so callers check once at the end.
@@ -26,22 +42,47 @@
 #include <stdint.h>
 
 struct arena_chunk;
+struct vm_area;
 
 struct arena {
-	struct arena_chunk *head; /* newest chunk first */
-	size_t used;		  /* bytes taken from the heap so far */
+	struct arena_chunk *head; /* newest heap chunk first */
+	size_t used;		  /* bytes held (heap chunks + region) */
 	size_t budget;		  /* limit on used; 0: unlimited */
 	bool over;		  /* an allocation failed (budget or heap) */
+	size_t heap;		  /* bytes of heap chunks */
+	struct vm_area *region;	  /* NULL until the heap tier is full */
+	size_t top;		  /* bytes of the region handed out */
+	size_t mapped;		  /* bytes of the region populated */
+	size_t peak;		  /* highest used (for tests and EXPLAIN) */
+	void *last;		  /* the newest region block */
 };
 
-#define ARENA_DEFAULT_BUDGET ((size_t)256 << 20)
+#define ARENA_DEFAULT_BUDGET ((size_t)512 << 20)
+#define ARENA_HEAP_MAX ((size_t)1 << 20)
+#define ARENA_BIG ((size_t)64 << 10)
+#define ARENA_REGION_STEP ((size_t)1 << 20)
+/* Virtual space of a region: room for the budget plus the holes that
+ * moved blocks leave (their pages are unmapped, the addresses not
+ * reused). Unlimited arenas reserve 64 GiB. */
+#define ARENA_REGION_RESERVE(budget)                                          \
+	((budget) ? 4 * (size_t)(budget) + ((size_t)4 << 20)                  \
+		  : ((size_t)64 << 30))
 
 void arena_init(struct arena *a, size_t budget);
-/* n bytes, 16-byte aligned, zeroed; NULL (and a->over) when the budget or
- * the heap is exhausted. O(1) amortised. */
+/* n bytes, 16-byte aligned, zeroed; NULL (and a->over) when the budget,
+ * the heap or the region is exhausted. O(1) amortised. */
 void *arena_alloc(struct arena *a, size_t n);
+/* p (from arena_alloc/arena_realloc of a, or NULL) resized from old to n
+ * bytes (n >= old), the new bytes zeroed; in place when p is the newest
+ * region block, else a copy (and p's pages go back). NULL (p unchanged,
+ * a->over) when out of budget. For arrays that grow by doubling. */
+void *arena_realloc(struct arena *a, void *p, size_t old, size_t n);
+/* p's n bytes (a block of a) are dead: the whole pages of a region block
+ * go back to the kernel and leave the budget at once; heap-tier blocks
+ * stay until arena_free. */
+void arena_release(struct arena *a, void *p, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
-/* Frees every chunk; the arena can be used again. */
+/* Frees every chunk and the region; the arena can be used again. */
 void arena_free(struct arena *a);
 
 struct strbuf {

@@ -39,12 +39,11 @@ int result_add(struct exec_ctx *x, struct result *res, struct datum *row)
 {
 	if (res->nrows == res->cap) {
 		uint64_t cap = res->cap ? res->cap * 2 : 64;
-		struct datum **n = arena_alloc(x->a, sizeof(*n) * cap);
+		struct datum **n = arena_realloc(
+		    x->a, res->rows, sizeof(*n) * res->cap, sizeof(*n) * cap);
 
 		if (!n)
 			return db_err_oom(x->err);
-		if (res->nrows)
-			memcpy(n, res->rows, sizeof(*n) * res->nrows);
 		res->rows = n;
 		res->cap = cap;
 	}
@@ -384,7 +383,9 @@ static const struct setting defaults[] = {
 	{"server_encoding", "UTF8"},
 	{"server_version", "15.0"},
 	{"session_authorization", "postgres"},
+	{"snapshot_refresh_interval", "5"}, /* ms; db/txn/htap.h */
 	{"standard_conforming_strings", "on"},
+	{"statement_mem", "512MB"}, /* a statement's arena budget (mem.c) */
 	{"statement_timeout", "0"},
 	{"TimeZone", "UTC"},
 	{"transaction_isolation", "read committed"},
@@ -461,6 +462,16 @@ static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 		if (st->value[0] >= '0' && st->value[0] <= '9')
 			x->err->hint = "Valid units for this parameter are \"us\", "
 				       "\"ms\", \"s\", \"min\", \"h\", and \"d\".";
+		return -EINVAL;
+	}
+	if (st->value && setting_is_memory(s->name) &&
+	    setting_mem_norm(v, sizeof(v)) < 0) {
+		db_err(x->err, "22023",
+		       "invalid value for parameter \"%s\": \"%s\"", s->name,
+		       st->value);
+		x->err->hint = "Valid units for this parameter are \"kB\", "
+			       "\"MB\", \"GB\", and \"TB\"; the range is "
+			       "1MB to 64GB.";
 		return -EINVAL;
 	}
 	if (st->value)

@@ -88,6 +88,11 @@ struct exec_ctx {
 	/* The session's transaction (db/txn/txn.h); NULL: each statement
 	 * runs in a transaction of its own (exec_stmt opens one). */
 	struct txn *txn;
+	/* The snapshot the statement reads (db/txn/htap.h; NULL: the live
+	 * tables) and its top-level select, whose one-table aggregation may
+	 * run with db->lock released. */
+	struct db_snapshot *snap;
+	const struct select *snap_top;
 };
 
 #define EXEC_PROBE_NS 5000000ull /* 5 ms */
@@ -116,6 +121,14 @@ long long setting_duration_ms(const char *v);
  * as SHOW prints it ("1000" -> "1s"), -1 if v is not a duration. */
 bool setting_is_duration(const char *name);
 int setting_duration_norm(char *v, size_t n);
+/* statement_mem (mem.c): the value in kB ("256MB", "1GB", a bare number
+ * is kB), -1 if not a memory size; whether a setting is one; v rewritten
+ * as SHOW prints it, -1 if invalid or outside 1MB..64GB; the budget in
+ * bytes for a statement's arena under these settings. */
+long long setting_mem_kb(const char *v);
+bool setting_is_memory(const char *name);
+int setting_mem_norm(char *v, size_t n);
+size_t statement_budget(struct setting *s, int n);
 
 /* pg_sleep(seconds): sleeps in slices, stopping with 57014 at a cancel
  * or timeout (timeout.c). out gets the empty string (void). */
@@ -131,8 +144,10 @@ bool stmt_writes(const struct stmt *st);
 /* Runs the statements of q (each under db->lock, as a session does) in
  * a fresh arena of the given budget with tmpl's db, settings and error;
  * out gets the last statement's rows as "v|v\n" lines (NULL as N), or
- * the SQLSTATE of the first failing statement. 0 or -1. For in-guest
- * tests and benchmarks (sqltext.c). */
+ * the SQLSTATE of the first failing statement. 0 or -1. With tmpl->txn
+ * (txn_open) the statements run in that session transaction, so a
+ * BEGIN in one call and a COMMIT in a later one make one transaction.
+ * For in-guest tests and benchmarks (sqltext.c). */
 int exec_sql_text(struct exec_ctx *tmpl, const char *q, size_t budget,
 		  struct strbuf *out);
 

@@ -54,6 +54,7 @@ static void grow(struct htab *h)
 			b[e->hash & (nb - 1)] = e;
 		}
 	}
+	arena_release(h->a, h->b, sizeof(*b) * h->nb);
 	h->b = b;
 	h->nb = nb;
 }

@@ -148,6 +148,7 @@ struct par_agg {
 	int ngroup;
 	struct expr **aggs;
 	int naggs;
+	const struct select *s; /* the select it computes (htap.h) */
 };
 
 /* Runs the scan, filter and hash aggregation of p as a morsel job over

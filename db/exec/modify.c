@@ -144,10 +144,10 @@ static int build_row(struct exec_ctx *x, struct table *t, const int *cols,
 		     int n, struct datum *given, struct datum **out)
 {
 	struct datum *row = arena_alloc(x->a, sizeof(*row) * (size_t)(t->ncols + 1));
-	bool *set = arena_alloc(x->a, (size_t)t->ncols + 1);
+	bool set[TABLE_MAX_COLUMNS + 1] = {0};
 	int i;
 
-	if (!row || !set)
+	if (!row)
 		return db_err_oom(x->err);
 	for (i = 0; i < n; i++) {
 		if (given[i].type == TYPE_COUNT)
@@ -249,15 +249,14 @@ static int select_rows(struct exec_ctx *x, struct stmt *st, struct table *t,
 		}
 	if (x->describe_only)
 		return 0;
+	/* build_row copies given: one buffer for every row (an INSERT of
+	 * a million rows must fit its statement_mem). */
+	struct datum *given = arena_alloc(a, sizeof(*given) * (size_t)(ncols + 1));
+
 	*rows = arena_alloc(a, sizeof(**rows) * (sub.nrows + 1));
-	if (!*rows)
+	if (!*rows || !given)
 		return db_err_oom(x->err);
 	for (r = 0; r < sub.nrows; r++) {
-		struct datum *given = arena_alloc(a, sizeof(*given) *
-							   (size_t)(ncols + 1));
-
-		if (!given)
-			return db_err_oom(x->err);
 		for (i = 0; i < ncols; i++) {
 			if (i >= sub.ncols) {
 				given[i].type = TYPE_COUNT;
@@ -325,12 +324,11 @@ static int collect(void *ctx, uint64_t id)
 		return 0;
 	if (m->n == m->cap) {
 		uint64_t cap = m->cap ? m->cap * 2 : 16;
-		uint64_t *ids = arena_alloc(m->x->a, sizeof(*ids) * cap);
+		uint64_t *ids = arena_realloc(m->x->a, m->ids,
+					      sizeof(*ids) * m->cap, sizeof(*ids) * cap);
 
 		if (!ids)
 			return db_err_oom(m->x->err);
-		if (m->n)
-			memcpy(ids, m->ids, sizeof(*ids) * m->n);
 		m->ids = ids;
 		m->cap = cap;
 	}

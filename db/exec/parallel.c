@@ -22,7 +22,14 @@
  * once: column references, constants, parameters, operators, casts, CASE,
  * IN, BETWEEN, LIKE and functions other than volatile ones; no DISTINCT
  * aggregate; a full scan (no key lookup or range). The caller holds the
- * catalog lock shared, which keeps the rows in place for the workers. */
+ * catalog lock shared, which keeps the rows in place for the workers.
+ *
+ * Over a snapshot (x->snap, db/txn/htap.h) the workers read the copy
+ * (db_snapshot_row: datums with translated strings into a per-core
+ * buffer; a group's representative row is copied, first into the partial
+ * arena, then into the statement's), and when the aggregation is the
+ * statement's top-level select the catalog lock is released while they
+ * run: the copy needs no lock, so writers go on. */
 #include <stdlib.h>
 #include <string.h>
 #include <unidb/cpu.h>
@@ -30,6 +37,8 @@
 #include <unidb/heap.h>
 #include <unidb/job.h>
 
+#include "../storage/snapshot.h"
+#include "../txn/htap.h"
 #include "../txn/txn.h"
 #include "internal.h"
 
@@ -56,6 +65,7 @@ struct par_part {
 	struct exec_ctx x;
 	struct htab h; /* key -> pgroup */
 	struct datum *key; /* the current row's group key */
+	struct datum *row; /* over a snapshot: the current row */
 	bool used, failed;
 };
 
@@ -66,6 +76,9 @@ struct par_run {
 	unsigned nparts;
 	size_t budget; /* per partial */
 	bool stop;     /* atomic: a partial failed */
+	const struct db_snapshot *snap; /* read the copy (NULL: live) */
+	int snap_i;			/* the table's index in it */
+	int ncols;			/* datums per row over a snapshot */
 };
 
 static bool volatile_func(const char *name)
@@ -153,7 +166,26 @@ static int part_init(struct par_run *run, struct par_part *pp)
 					      (size_t)(run->p->ngroup + 1));
 	if (!pp->key)
 		return -ENOMEM;
+	if (run->snap &&
+	    !(pp->row = arena_alloc(&pp->a, sizeof(*pp->row) *
+						    (size_t)(run->ncols + 1))))
+		return -ENOMEM;
 	return htab_init(&pp->h, &pp->a, run->p->ngroup);
+}
+
+/* The row a group keeps: over a snapshot a copy (the buffer is reused),
+ * else the row itself. NULL: out of memory. */
+static const struct datum *rep_of(struct par_run *run, struct arena *a,
+				  const struct datum *row)
+{
+	struct datum *c;
+
+	if (!run->snap)
+		return row;
+	c = arena_alloc(a, sizeof(*c) * (size_t)(run->ncols + 1));
+	if (c)
+		memcpy(c, row, sizeof(*c) * (size_t)run->ncols);
+	return c;
 }
 
 /* The group of key in pp, made for row id if new; NULL: out of memory. */
@@ -170,7 +202,8 @@ static struct pgroup *part_group(struct par_run *run, struct par_part *pp,
 		g = e->val;
 		if (id < g->first) {
 			g->first = id;
-			g->g.rep = row;
+			if (!(g->g.rep = rep_of(run, &pp->a, row)))
+				return NULL;
 		}
 		return g;
 	}
@@ -184,7 +217,8 @@ static struct pgroup *part_group(struct par_run *run, struct par_part *pp,
 		return NULL;
 	memcpy(g->key, key, sizeof(*key) * (size_t)p->ngroup);
 	g->first = id;
-	g->g.rep = row;
+	if (!(g->g.rep = rep_of(run, &pp->a, row)))
+		return NULL;
 	e = htab_get(&pp->h, g->key, true, &added);
 	if (!e)
 		return NULL;
@@ -228,7 +262,16 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 	}
 	if (exec_check_interrupt(&pp->x) < 0)
 		goto failed;
-	for (id = begin; id < end; id++) {
+	for (id = begin; id < end && run->snap; id++) {
+		int n = db_snapshot_row(run->snap, run->snap_i, id, pp->row,
+					run->ncols);
+
+		while (n > 0 && n < run->ncols)
+			pp->row[n++] = (struct datum){.null = true};
+		if (n > 0 && part_row(run, pp, id, pp->row, pp->key) < 0)
+			goto failed;
+	}
+	for (id = begin; id < end && !run->snap; id++) {
 		/* The version the statement's snapshot sees (db/txn). */
 		const struct row *r = txn_row(&pp->x, run->p->t, id);
 
@@ -339,9 +382,10 @@ static int by_first(const void *a, const void *b)
 }
 
 /* The merged groups, in serial order, into *out. */
-static int collect(struct exec_ctx *x, const struct par_agg *p,
-		   struct htab *h, uint64_t n, struct group **out)
+static int collect(struct exec_ctx *x, struct par_run *run, struct htab *h,
+		   uint64_t n, struct group **out)
 {
+	const struct par_agg *p = run->p;
 	struct pgroup **v = arena_alloc(x->a, sizeof(*v) * (n + 1));
 	struct group *gs = arena_alloc(x->a, sizeof(*gs) * (n + 1));
 	uint64_t b, k = 0;
@@ -353,8 +397,12 @@ static int collect(struct exec_ctx *x, const struct par_agg *p,
 		for (e = h->b[b]; e; e = e->next)
 			v[k++] = e->val;
 	qsort(v, n, sizeof(*v), by_first);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		gs[k] = v[k]->g;
+		/* a snapshot row copy lives in a partial arena, freed soon */
+		if (run->snap && !(gs[k].rep = rep_of(run, x->a, gs[k].rep)))
+			return db_err_oom(x->err);
+	}
 	if (n == 0 && p->ngroup == 0) {
 		/* no row: one group of empty aggregates, as the serial path */
 		memset(&gs[0], 0, sizeof(gs[0]));
@@ -386,7 +434,7 @@ static int merge(struct exec_ctx *x, struct par_run *run, struct group **out,
 				if (merge_group(x, p, &h, e->val, &n) < 0)
 					return -EINVAL;
 	}
-	if (collect(x, p, &h, n, out) < 0)
+	if (collect(x, run, &h, n, out) < 0)
 		return -EINVAL;
 	*nout = n ? n : p->ngroup == 0;
 	return 0;
@@ -410,12 +458,20 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 		  struct group **out, uint64_t *nout)
 {
 	struct par_run run = {.p = p, .x = x, .nparts = cpu_count()};
+	uint64_t nslots = p->t->nslots, gen = 0;
+	bool unlock = false;
 	struct job *j;
 	unsigned i;
 	int r;
 
 	if (!par_wanted(x, p))
 		return 0;
+	if (x->snap && (run.snap_i = db_snapshot_find(x->snap, p->t->mem)) >= 0) {
+		run.snap = x->snap;
+		run.ncols = x->snap->t[run.snap_i].ncols;
+		nslots = x->snap->t[run.snap_i].nslots;
+		unlock = p->s && p->s == x->snap_top;
+	}
 	if (x->a->budget)
 		run.budget = x->a->budget > x->a->used
 				 ? (x->a->budget - x->a->used) / run.nparts
@@ -424,13 +480,25 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 	if (!run.parts)
 		return db_err_oom(x->err);
 	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
-	j = job_start("db-agg", p->t->nslots, par_morsel, NULL, &run, 0);
+	if (unlock) { /* the workers read only the copy (htap.h) */
+		gen = htap_ddl_gen(x->db);
+		rwlock_read_unlock(&x->db->lock);
+	}
+	j = job_start("db-agg", nslots, par_morsel, NULL, &run, 0);
+	if (j)
+		job_wait(j, NULL);
+	if (unlock)
+		rwlock_read_lock(&x->db->lock);
 	if (!j) {
 		kfree(run.parts);
 		return db_err_oom(x->err);
 	}
-	job_wait(j, NULL);
 	r = part_error(x, &run);
+	if (r == 0 && unlock && htap_ddl_gen(x->db) != gen)
+		r = db_err(x->err, "40001",
+			   "could not serialize access: relation \"%s\" was "
+			   "changed concurrently",
+			   x->snap->t[run.snap_i].name);
 	if (r == 0)
 		r = merge(x, &run, out, nout);
 	for (i = 0; i < run.nparts; i++) {

@@ -25,13 +25,13 @@ struct batch {
 static int batch_add(struct exec_ctx *x, struct batch *b, const struct datum *r)
 {
 	if (b->n == b->cap) {
-		uint64_t cap = b->cap ? b->cap * 2 : 64;
-		const struct datum **n = arena_alloc(x->a, sizeof(*n) * cap);
+		/* from 4: a hash join keeps one batch per key */
+		uint64_t cap = b->cap ? b->cap * 2 : 4;
+		const struct datum **n = arena_realloc(
+		    x->a, b->rows, sizeof(*n) * b->cap, sizeof(*n) * cap);
 
 		if (!n)
 			return db_err_oom(x->err);
-		if (b->n)
-			memcpy(n, b->rows, sizeof(*n) * b->n);
 		b->rows = n;
 		b->cap = cap;
 	}
@@ -456,8 +456,9 @@ static struct datum *concat_row(struct exec_ctx *x, const struct datum *l,
 	return row;
 }
 
-/* "left.col = right.col": the two slots, for a hash join. */
-static bool equi_on(const struct expr *on, int lw, int *ls, int *rs)
+/* "left.col = right.col" (the right side within the rw columns at lw):
+ * the two slots, for a hash join. */
+static bool equi_on(const struct expr *on, int lw, int rw, int *ls, int *rs)
 {
 	if (!on || on->kind != EX_BINOP || on->op != OP_EQ ||
 	    on->l->kind != EX_COLUMN || on->r->kind != EX_COLUMN)
@@ -470,8 +471,19 @@ static bool equi_on(const struct expr *on, int lw, int *ls, int *rs)
 		*ls = *rs;
 		*rs = t;
 	}
-	return *ls < lw && *rs >= lw &&
+	return *ls < lw && *rs >= lw && *rs < lw + rw &&
 	       type_class(on->l->type.id) == type_class(on->r->type.id);
+}
+
+/* A conjunct "left.col = right.col" of WHERE: an inner join written as
+ * a FROM list joins by hash on it too, instead of building the cross
+ * product (WHERE still checks every conjunct afterwards). */
+static bool where_equi(const struct expr *w, int lw, int rw, int *ls, int *rs)
+{
+	if (w && w->kind == EX_BINOP && w->op == OP_AND)
+		return where_equi(w->l, lw, rw, ls, rs) ||
+		       where_equi(w->r, lw, rw, ls, rs);
+	return equi_on(w, lw, rw, ls, rs);
 }
 
 static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
@@ -486,7 +498,9 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 
 	if (scan_src(x, q, i, &right) < 0)
 		return -EINVAL;
-	bool hashed = equi_on(f->on, lw, &ls, &rs);
+	bool hashed = equi_on(f->on, lw, rw, &ls, &rs) ||
+		      (f->join != JOIN_LEFT &&
+		       where_equi(q->s->where, lw, rw, &ls, &rs));
 
 	if (hashed) {
 		if (htab_init(&h, x->a, 1) < 0)
@@ -597,12 +611,10 @@ static int agg_append(struct exec_ctx *x, struct agg_state *s,
 
 	if (need > s->cap) {
 		uint32_t cap = need * 2 + 16;
-		char *n = arena_alloc(x->a, cap);
+		char *n = arena_realloc(x->a, s->str, s->cap, cap);
 
 		if (!n)
 			return db_err_oom(x->err);
-		if (s->len)
-			memcpy(n, s->str, s->len);
 		s->str = n;
 		s->cap = cap;
 	}
@@ -768,12 +780,11 @@ static int aggregate(struct exec_ctx *x, struct sel *q, struct batch *in,
 			if (n == cap) {
 				struct group *ng;
 
-				cap = cap ? cap * 2 : 16;
-				ng = arena_alloc(x->a, sizeof(*ng) * cap);
+				ng = arena_realloc(x->a, gs, sizeof(*ng) * cap,
+						   sizeof(*ng) * (cap ? cap * 2 : 16));
 				if (!ng)
 					return db_err_oom(x->err);
-				if (n)
-					memcpy(ng, gs, sizeof(*ng) * n);
+				cap = cap ? cap * 2 : 16;
 				gs = ng;
 			}
 			gs[n].rep = env.row;
@@ -914,7 +925,8 @@ static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 
 	if (q->grouped && q->s->nfrom == 1 && q->src[0].table) {
 		struct par_agg pa = {q->src[0].table, q->s->where, q->s->group,
-				     q->s->ngroup, q->b.aggs, q->b.naggs};
+				     q->s->ngroup, q->b.aggs, q->b.naggs,
+				     q->s};
 		int r = par_aggregate(x, &pa, &groups, &ng);
 
 		if (r < 0)

@@ -235,12 +235,11 @@ static int keep(struct exec_ctx *x, struct rowlist *o, struct datum *row)
 {
 	if (o->n == o->cap) {
 		uint64_t cap = o->cap ? o->cap * 2 : 64;
-		struct datum **n = arena_alloc(x->a, sizeof(*n) * cap);
+		struct datum **n = arena_realloc(x->a, o->rows,
+						 sizeof(*n) * o->cap, sizeof(*n) * cap);
 
 		if (!n)
 			return db_err_oom(x->err);
-		if (o->n)
-			memcpy(n, o->rows, sizeof(*n) * o->n);
 		o->rows = n;
 		o->cap = cap;
 	}

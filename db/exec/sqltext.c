@@ -4,6 +4,7 @@
  * (see exec_sql_text in exec.h). */
 #include <string.h>
 
+#include "../txn/txn.h"
 #include "exec.h"
 
 static void rows_text(const struct result *res, struct strbuf *out)
@@ -43,7 +44,10 @@ int exec_sql_text(struct exec_ctx *tmpl, const char *q, size_t budget,
 	/* Each statement in a transaction of its own: db/txn takes the
 	 * catalog lock as the statement needs (x.txn is NULL). */
 	for (i = 0; rc == 0 && i < n; i++) {
-		rc = exec_stmt(&x, st[i], &res);
+		/* tmpl->txn: a session's transaction (BEGIN ... COMMIT
+		 * across calls), run as the session does */
+		rc = x.txn ? txn_exec(&x, st[i], &res)
+			   : exec_stmt(&x, st[i], &res);
 		if (rc == 0 && i == n - 1)
 			rows_text(&res, out);
 	}

@@ -46,12 +46,12 @@ static struct token *push(struct lexer *lx, int kind, int pos)
 
 	if (lx->ntoks == lx->cap) {
 		int cap = lx->cap ? lx->cap * 2 : 64;
-		struct token *nt = arena_alloc(lx->a, sizeof(*nt) * (size_t)cap);
+		struct token *nt = arena_realloc(lx->a, lx->toks,
+						 sizeof(*nt) * (size_t)lx->cap,
+						 sizeof(*nt) * (size_t)cap);
 
 		if (!nt)
 			return NULL;
-		if (lx->ntoks)
-			memcpy(nt, lx->toks, sizeof(*nt) * (size_t)lx->ntoks);
 		lx->toks = nt;
 		lx->cap = cap;
 	}
@@ -136,10 +136,27 @@ static int lex_ident(struct lexer *lx, struct token *t)
 
 /* A quoted identifier or string: body up to the closing quote, doubled
  * quotes meaning one; with backslash escapes if esc. */
+/* Input bytes from just after the opening quote at i to the closing
+ * one (or the end): the body is never longer, so it is the size to
+ * allocate (not the rest of the statement: a VALUES list of 10000 strings
+ * would take quadratic memory). */
+static size_t quoted_span(const struct lexer *lx, size_t i, char quote,
+			  bool esc)
+{
+	size_t j = i + 1;
+
+	while (j < lx->n) {
+		if (lx->q[j] == quote && !(j + 1 < lx->n && lx->q[j + 1] == quote))
+			break;
+		j += lx->q[j] == quote || (esc && lx->q[j] == '\\') ? 2 : 1;
+	}
+	return (j < lx->n ? j : lx->n) - (i + 1);
+}
+
 static int lex_quoted(struct lexer *lx, struct token *t, char quote, bool esc)
 {
 	size_t start = lx->i;
-	char *out = arena_alloc(lx->a, lx->n - lx->i + 1);
+	char *out = arena_alloc(lx->a, quoted_span(lx, lx->i, quote, esc) + 1);
 	size_t o = 0;
 
 	if (!out)

@@ -150,9 +150,10 @@ static void *grow(struct parser *p, void *arr, int n, size_t elem)
 
 	if (n & (n - 1) && n > 4)
 		return arr; /* capacity is the next power of two */
-	m = alloc(p, elem * (size_t)(n < 4 ? 4 : n * 2));
-	if (m && n)
-		memcpy(m, arr, elem * (size_t)n);
+	m = arena_realloc(p->a, arr, elem * (size_t)n,
+			  elem * (size_t)(n < 4 ? 4 : n * 2));
+	if (!m)
+		db_err_oom(p->err);
 	return m;
 }
 

@@ -7,6 +7,8 @@
 #include <unidb/heap.h>
 #include <unidb/vm.h>
 
+#include "../txn/txn.h"
+
 static void release_tables(struct db_snapshot *s, int n)
 {
 	int i;
@@ -63,6 +65,32 @@ int db_snapshot_take_locked(struct db *db, const char *const *names, int n,
 	return 0;
 }
 
+int db_snapshot_take_all_locked(struct db *db, unsigned vm_flags,
+				struct db_snapshot **out)
+{
+	const char **names = kmalloc(sizeof(*names) * (size_t)(db->ntables + 1));
+	int i, r;
+
+	*out = NULL;
+	if (!names)
+		return -ENOMEM;
+	for (i = 0; i < db->ntables; i++)
+		names[i] = db->tables[i]->name;
+	r = db_snapshot_take_locked(db, names, db->ntables, vm_flags, out);
+	kfree(names);
+	return r;
+}
+
+int db_snapshot_find(const struct db_snapshot *s, const struct tmem *mem)
+{
+	int i;
+
+	for (i = 0; s && i < s->n; i++)
+		if (s->t[i].mem == mem)
+			return i;
+	return -1;
+}
+
 int db_snapshot_take(struct db *db, const char *const *names, int n,
 		     unsigned vm_flags, struct db_snapshot **out)
 {
@@ -79,7 +107,36 @@ void db_snapshot_release(struct db_snapshot *s)
 	if (!s)
 		return;
 	release_tables(s, s->n);
+	kfree(s->done);
 	kfree(s);
+}
+
+static bool is_done(const struct db_snapshot *s, uint64_t xid)
+{
+	int lo = 0, hi = s->ndone;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (s->done[mid] == xid)
+			return true;
+		if (s->done[mid] < xid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Whether the copy of a version stamped st is in the snapshot. The copy
+ * is immutable, so a plain load suffices. */
+static bool visible(const struct db_snapshot *s, uint64_t st)
+{
+	if (!s->S)
+		return true;
+	if (st & TXN_OWNER)
+		return is_done(s, st & ~TXN_OWNER);
+	return st <= s->S;
 }
 
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
@@ -98,7 +155,9 @@ int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 			   st->snap_base);
 	r = tmem_xlate(chunk[rowid % TABLE_CHUNK_ROWS], st->live_base,
 		       st->snap_base);
-	if (!r)
+	while (r && !visible(s, r->stamp))
+		r = tmem_xlate(r->older, st->live_base, st->snap_base);
+	if (!r || (s->S && r->dead))
 		return 0;
 	n = r->ncols < max ? r->ncols : max;
 	for (k = 0; k < n; k++) {

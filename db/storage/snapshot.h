@@ -10,11 +10,16 @@
  * 2 MiB) with VM_SNAP_LAZY), never while the snapshot is read. Writers go
  * on meanwhile; their first write to a shared page copies it.
  *
- * What it is not (yet): transaction-consistent. A snapshot holds whole
- * statements, not whole transactions (issue 13 adds transactions; issue 15
- * takes snapshots at a commit boundary). And one snapshot per table at a
- * time (vm.h's rule): a second take of a table that has one fails with
- * -EBUSY; sharing one snapshot between readers is issue 15's.
+ * The copies hold whole statements, and with them every version chain
+ * (db/txn): which versions a reader sees is decided by the visibility
+ * rule in struct db_snapshot (S and the xids committed at or before it
+ * whose versions may still carry their owner stamp), which db/txn/htap.c
+ * fills in before the take so that the snapshot is transaction-consistent:
+ * exactly the transactions committed at or before S. A snapshot taken
+ * with db_snapshot_take() alone (S = 0, no xids) shows the newest version
+ * of each row (statement-consistent). One snapshot per table at a time
+ * (vm.h's rule): a second take of a table that has one fails with -EBUSY;
+ * htap.c shares one snapshot between readers.
  *
  * Reading: the snapshot shows the table's bytes at another address; every
  * pointer loaded from it is translated (tmem_xlate), which
@@ -43,6 +48,18 @@ struct snap_table {
 };
 
 struct db_snapshot {
+	/* Visibility: 0 shows the newest version; else a version stamped
+	 * with a commit timestamp <= S, or with the owner stamp (txn.h) of
+	 * an xid in done[0..ndone) (committed at or before S, restamping
+	 * when the copy was taken), is in the snapshot. */
+	uint64_t S;
+	uint64_t *done; /* kmalloc'd, sorted */
+	int ndone;
+	/* Sharing (db/txn/htap.c, under its lock): readers, birth time,
+	 * the transaction slot that publishes S for pruning. */
+	int refs;
+	uint64_t born_ns;
+	void *pub;
 	int n;
 	struct snap_table t[];
 };
@@ -55,14 +72,20 @@ int db_snapshot_take(struct db *db, const char *const *names, int n,
 		     unsigned vm_flags, struct db_snapshot **out);
 int db_snapshot_take_locked(struct db *db, const char *const *names, int n,
 			    unsigned vm_flags, struct db_snapshot **out);
+/* Snapshots every table of db (db->lock held, shared or exclusive). */
+int db_snapshot_take_all_locked(struct db *db, unsigned vm_flags,
+				struct db_snapshot **out);
+/* The index in s of the table whose memory is mem, or -1. O(tables). */
+int db_snapshot_find(const struct db_snapshot *s, const struct tmem *mem);
 /* Destroys the vm snapshots (their private frames go back to the kernel)
  * and drops the references. NULL is ignored. */
 void db_snapshot_release(struct db_snapshot *s);
 
-/* The row at rowid of table i as of the snapshot: copies its datums into
- * vals (at most max; string pointers point into the snapshot and stay
- * valid until the release) and returns how many; 0 for an empty or
- * out-of-range slot. O(1). No lock needed. */
+/* The row at rowid of table i as of the snapshot (the version its
+ * visibility rule picks): copies its datums into vals (at most max; string
+ * pointers point into the snapshot and stay valid until the release) and
+ * returns how many; 0 for an empty or out-of-range slot, or a row the
+ * snapshot does not see. O(versions of the row). No lock needed. */
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 		    struct datum *vals, int max);
 

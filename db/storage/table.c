@@ -8,6 +8,7 @@
 #include <unidb/errno.h>
 #include <unidb/heap.h>
 
+#include "../txn/htap.h"
 #include "../txn/txn.h"
 
 void db_init(struct db *db)
@@ -16,6 +17,7 @@ void db_init(struct db *db)
 	rwlock_init(&db->lock);
 	db->next_oid = 16384; /* PostgreSQL's FirstNormalObjectId */
 	db->txm = txn_mgr_new();
+	db->htap = htap_new();
 }
 
 void db_destroy(struct db *db)
@@ -25,6 +27,8 @@ void db_destroy(struct db *db)
 	for (i = 0; i < db->ntables; i++)
 		table_free(db->tables[i]);
 	db->ntables = 0;
+	htap_free(db->htap);
+	db->htap = NULL;
 	txn_mgr_free(db->txm);
 	db->txm = NULL;
 	seq_free_all(db);

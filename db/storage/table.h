@@ -89,6 +89,7 @@ struct db {
 	int ntables;
 	uint32_t next_oid;
 	struct txn_mgr *txm; /* transactions (db/txn/txn.h) */
+	struct htap *htap;   /* shared snapshots (db/txn/htap.h) */
 	struct sequence **seqs; /* sequence.h */
 	int nseqs;
 	struct sequence *last_seq; /* lastval()'s sequence */

@@ -7,6 +7,7 @@
 #include <unidb/heap.h>
 
 #include "../exec/internal.h"
+#include "htap.h"
 #include "txn_internal.h"
 
 static const char *const iso_names[] = {"read committed", "repeatable read",
@@ -199,6 +200,7 @@ static void commit(struct exec_ctx *x, struct txn *t)
 			STORE(&undo_at(t, k)->ver->stamp, c);
 	}
 	finish(x, t);
+	htap_txn_end(x->db, t);
 }
 
 static void rollback_locked(struct db *db, struct txn *t, uint64_t mark)
@@ -214,6 +216,7 @@ static void abort_txn(struct exec_ctx *x, struct db *db, struct txn *t)
 {
 	rollback_locked(db, t, 0);
 	finish(x, t);
+	htap_txn_end(db, t);
 }
 
 void txn_close(struct db *db, struct txn *t)
@@ -393,6 +396,7 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 		STORE(&t->snap, t->S);
 		t->snap_fixed = true;
 	}
+	htap_stmt_begin(x, t, st);
 	r = exec_stmt(x, st, res);
 	if (x->a->over && r == 0)
 		r = db_err_oom(x->err);
@@ -404,6 +408,7 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 		rwlock_write_unlock(&x->db->lock);
 	else
 		rwlock_read_unlock(&x->db->lock);
+	htap_stmt_end(x);
 	return r;
 }
 

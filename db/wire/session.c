@@ -307,6 +307,7 @@ static void statement_limits(struct session *s, struct exec_ctx *x)
 	x->client_gone = client_gone;
 	x->client_ctx = s;
 	x->next_probe_ns = time_ns() + EXEC_PROBE_NS;
+	x->a->budget = statement_budget(s->settings, s->nsettings);
 }
 
 static void exec_init(struct session *s, struct exec_ctx *x, struct arena *a,

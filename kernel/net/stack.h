@@ -156,6 +156,7 @@ struct ring {
 };
 
 #define TCP_OOO_MAX 8 /* out-of-order ranges kept per connection */
+#define TCP_SACK_MAX 16 /* SACKed ranges the sender remembers */
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -200,6 +201,34 @@ struct tcp_conn {
 	unsigned dupacks;
 	bool in_recovery;
 
+	/* SACK (RFC 2018/2883/6675, tcp_sack.c). Receiver: sack_last is
+	 * the start of the newest out-of-order segment (its range is
+	 * reported first); dsack a duplicate to report once. Sender: the
+	 * scoreboard of SACKed ranges above snd_una (bounded; each with the
+	 * time it was first reported: a hole below a range older than the
+	 * reordering window is lost, as in RACK, RFC 8985). */
+	bool sack_ok;
+	bool sack_news;	/* out-of-order or duplicate data since our last
+			 * pure ACK: report it in one (dupack or SACK) */
+	uint32_t sack_last;
+	uint32_t dsack_start, dsack_end; /* equal: nothing to report */
+	struct tcp_sack_blk {
+		uint32_t start, end;
+		uint64_t when;
+	} sacked[TCP_SACK_MAX];
+	unsigned nsacked;
+	uint32_t high_rxt;	       /* recovery: resent up to here */
+	uint64_t rxt_pass;	       /* when the resends from snd_una began */
+	bool rto_loss;	/* since a timeout whose window is not all ACKed:
+			 * every byte not SACKed is lost, rto backed off */
+	uint32_t prior_cwnd, prior_ssthresh; /* for undo */
+	unsigned undo_rexmts;	       /* fast retransmits not yet DSACKed */
+	unsigned reo_steps;	       /* reordering window, srtt/4 units */
+	uint64_t t_reo;		       /* re-check holes then (timer) */
+	uint64_t t_wupd;	       /* repeat a window update then */
+	unsigned wupd_left;	       /* repeats left */
+	uint32_t wupd_seq;	       /* rcv_nxt when the update went out */
+
 	/* RTT and RTO (RFC 6298), in ns. One segment timed at a time. */
 	uint64_t srtt, rttvar, rto;
 	bool rtt_timing;
@@ -240,6 +269,7 @@ struct net_stats {
 	uint64_t tcp_lro_rx; /* received segments above our MSS */
 	uint64_t tcp_rexmt, tcp_fast_rexmt, tcp_timeouts, tcp_rst_tx;
 	uint64_t tcp_syn_drops, tcp_ooo, tcp_rx_dropped, tcp_conn_limit;
+	uint64_t tcp_undo; /* recoveries undone: all resends were D-SACKed */
 };
 
 struct net_stack {
@@ -354,9 +384,29 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state s);
 void tcp_conn_drop(struct tcp_conn *c, int err);
 void tcp_conn_maybe_free(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint64_t r);
+void tcp_rto_set(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);
 void tcp_recv_consumed(struct tcp_conn *c);
 bool tcp_can_send_fin(const struct tcp_conn *c);
+
+/* tcp_sack.c */
+struct tcp_sack_in { /* SACK blocks of one arriving segment */
+	unsigned n;
+	uint32_t start[4], end[4];
+};
+unsigned tcp_sack_options(struct tcp_conn *c, uint8_t *o, uint32_t len,
+			  uint32_t room, bool *deferred);
+void tcp_sack_rcv_ooo(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void tcp_sack_rcv_dup(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void tcp_sack_input(struct tcp_conn *c, uint32_t ack,
+		    const struct tcp_sack_in *in);
+void tcp_sack_acked(struct tcp_conn *c);
+void tcp_sack_recover(struct tcp_conn *c);
+uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq);
+void tcp_sack_rto(struct tcp_conn *c);
+void tcp_sack_timer(struct tcp_conn *c);
+void tcp_wupd_arm(struct tcp_conn *c);
+void tcp_wupd_timer(struct tcp_conn *c);
 
 /* ring.c */
 void ring_write_at(struct ring *r, uint32_t off, const void *src,

@@ -13,6 +13,8 @@
 #define OPT_NOP 1
 #define OPT_MSS 2
 #define OPT_WSCALE 3
+#define OPT_SACK_PERM 4
+#define OPT_SACK 5
 
 struct seg {
 	uint32_t seq, ack;
@@ -22,6 +24,8 @@ struct seg {
 	uint32_t dlen;
 	int mss;	/* -1: absent */
 	int wscale; /* -1: absent */
+	bool sack_perm;
+	struct tcp_sack_in sack;
 };
 
 static void parse_options(const uint8_t *o, size_t len, struct seg *s)
@@ -42,6 +46,14 @@ static void parse_options(const uint8_t *o, size_t len, struct seg *s)
 			s->mss = get16(o + i + 2);
 		else if (kind == OPT_WSCALE && n == 3)
 			s->wscale = o[i + 2] > 14 ? 14 : o[i + 2];
+		else if (kind == OPT_SACK_PERM && n == 2)
+			s->sack_perm = true;
+		else if (kind == OPT_SACK && n >= 10 && (n - 2) % 8 == 0)
+			for (size_t b = i + 2; b < i + n && s->sack.n < 4;
+			     b += 8, s->sack.n++) {
+				s->sack.start[s->sack.n] = get32(o + b);
+				s->sack.end[s->sack.n] = get32(o + b + 4);
+			}
 		i += n;
 	}
 }
@@ -59,15 +71,26 @@ static void syn_options_apply(struct tcp_conn *c, const struct seg *s,
 		c->mss = 64; /* a tiny MSS would only burn CPU */
 	c->wscale_ok = s->wscale >= 0 && we_sent_ws;
 	c->snd_wscale = c->wscale_ok ? (uint8_t)s->wscale : 0;
+	c->sack_ok = s->sack_perm && we_sent_ws; /* we always offer both */
 	if (!c->wscale_ok)
 		c->rcv_wscale = 0;
 	c->cwnd = 10u * c->mss; /* RFC 6928 initial window */
 }
 
-void tcp_rtt_sample(struct tcp_conn *c, uint64_t r)
+/* RFC 6298 2.3 from srtt and rttvar, clamped to the configured range. */
+void tcp_rto_set(struct tcp_conn *c)
 {
 	const struct net_config *cfg = &c->st->cfg;
 
+	c->rto = c->srtt + (4 * c->rttvar > 1000000 ? 4 * c->rttvar : 1000000);
+	if (c->rto < cfg->rto_min_ns)
+		c->rto = cfg->rto_min_ns;
+	if (c->rto > cfg->rto_max_ns)
+		c->rto = cfg->rto_max_ns;
+}
+
+void tcp_rtt_sample(struct tcp_conn *c, uint64_t r)
+{
 	if (!c->srtt) {
 		c->srtt = r ? r : 1;
 		c->rttvar = r / 2;
@@ -76,11 +99,7 @@ void tcp_rtt_sample(struct tcp_conn *c, uint64_t r)
 		c->rttvar = (3 * c->rttvar + d) / 4;
 		c->srtt = (7 * c->srtt + r) / 8;
 	}
-	c->rto = c->srtt + (4 * c->rttvar > 1000000 ? 4 * c->rttvar : 1000000);
-	if (c->rto < cfg->rto_min_ns)
-		c->rto = cfg->rto_min_ns;
-	if (c->rto > cfg->rto_max_ns)
-		c->rto = cfg->rto_max_ns;
+	tcp_rto_set(c);
 	c->retries = 0;
 }
 
@@ -284,12 +303,20 @@ static void ack_new(struct tcp_conn *c, uint32_t ack)
 	c->snd_una = ack;
 	if (seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
+	tcp_sack_acked(c);
 
 	if (c->in_recovery) {
 		if (seq_ge(ack, c->recover)) { /* full ACK: RFC 6582 3.2 (3) */
 			uint32_t f = flight(c) + c->mss;
-			c->cwnd = c->ssthresh < f ? c->ssthresh : f;
+			f = c->ssthresh < f ? c->ssthresh : f;
+			/* SACK recovery never inflated cwnd: only lower it. */
+			if (!c->sack_ok || f < c->cwnd)
+				c->cwnd = f;
 			c->in_recovery = false;
+		} else if (c->sack_ok) { /* tcp_sack_recover goes on */
+			if (c->cwnd < c->ssthresh) /* after a timeout */
+				c->cwnd += acked < c->mss ? acked : c->mss;
+			tcp_rexmt_arm(c);
 		} else { /* partial ACK: resend the next hole, deflate */
 			retransmit_head(c);
 			c->cwnd = (c->cwnd > acked ? c->cwnd - acked : 0) + c->mss;
@@ -314,6 +341,8 @@ static void ack_new(struct tcp_conn *c, uint32_t ack)
 static void ack_dup(struct tcp_conn *c)
 {
 	c->dupacks++;
+	if (c->sack_ok)
+		return; /* the scoreboard decides (tcp_sack.c) */
 	if (c->in_recovery) {
 		c->cwnd += c->mss; /* each dupack: a segment has left */
 	} else if (c->dupacks == 3) {
@@ -366,8 +395,11 @@ static int ack_input(struct tcp_conn *c, const struct seg *s)
 		else if (s->ack == c->snd_una && !same)
 			c->dupacks = 0;
 	}
+	tcp_sack_input(c, s->ack, &s->sack);
 	if (seq_gt(s->ack, c->snd_una))
 		ack_new(c, s->ack);
+	if (c->sack_ok && c->state != TCP_CLOSED)
+		tcp_sack_recover(c);
 
 	/* Our FIN is acknowledged once everything we sent is. */
 	fin_acked = c->fin_sent && c->snd_una == c->snd_max;
@@ -463,6 +495,7 @@ static void data_input(struct tcp_conn *c, uint32_t seq, const uint8_t *d,
 	ring_write_at(&c->rcv, c->rcv.len + off, d, n);
 	if (off) {
 		c->st->stats.tcp_ooo++;
+		tcp_sack_rcv_ooo(c, seq, seq + n);
 		ooo_add(c, seq, seq + n);
 		c->ack_now = true; /* dupack tells the sender of the hole */
 		return;
@@ -532,6 +565,8 @@ static void sync_input(struct tcp_conn *c, struct seg *s)
 		 * news (RFC 793 allows for this at a zero window; BSD does
 		 * it always): a peer whose ACKs carry a sequence number we
 		 * have passed must not stall us. */
+		if (s->dlen && seq_le(s->seq + s->dlen, c->rcv_nxt))
+			tcp_sack_rcv_dup(c, s->seq, s->seq + s->dlen);
 		if ((s->flags & TCP_ACK) && !(s->flags & TCP_SYN) &&
 		    c->state != TCP_SYN_RECEIVED) {
 			if (ack_input(c, s) == ACK_GONE)
@@ -583,6 +618,8 @@ static void sync_input(struct tcp_conn *c, struct seg *s)
 	/* Trim to what is new and fits. */
 	if (seq_lt(s->seq, c->rcv_nxt)) {
 		skip = c->rcv_nxt - s->seq;
+		if (s->dlen)
+			tcp_sack_rcv_dup(c, s->seq, s->seq + (skip < s->dlen ? skip : s->dlen));
 		if (skip > s->dlen) { /* only old data; maybe the FIN again */
 			skip = s->dlen;
 			if ((s->flags & TCP_FIN) && c->fin_rcvd)
@@ -658,7 +695,7 @@ void tcp_input(struct net_stack *st, unsigned q, uint32_t src, uint32_t dst,
 	s.wnd = get16(p + 14);
 	s.data = p + hlen;
 	s.dlen = (uint32_t)(len - hlen);
-	if (s.flags & TCP_SYN)
+	if (hlen > TCP_HLEN)
 		parse_options(p + TCP_HLEN, hlen - TCP_HLEN, &s);
 
 	c = tcp_lookup(st, dst, get16(p + 2), src, get16(p));

@@ -14,6 +14,7 @@
 
 #define OPT_MSS 2
 #define OPT_WSCALE 3
+#define OPT_SACK_PERM 4
 
 uint32_t tcp_rcv_window(struct tcp_conn *c)
 {
@@ -54,6 +55,12 @@ static unsigned syn_options(struct tcp_conn *c, uint8_t *o, bool synack)
 		o[n++] = 3;
 		o[n++] = c->rcv_wscale;
 	}
+	if (!synack || c->sack_ok) { /* RFC 2018 2 */
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = OPT_SACK_PERM;
+		o[n++] = 2;
+	}
 	return n;
 }
 
@@ -67,11 +74,18 @@ void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	uint8_t *h = ip_payload(st);
 	unsigned optlen = 0, hlen;
 	uint32_t win;
+	bool deferred = false;
 
 	if (!(flags & TCP_SYN) || c->state == TCP_SYN_RECEIVED)
 		flags |= TCP_ACK;
 	if (flags & TCP_SYN)
 		optlen = syn_options(c, h + TCP_HLEN, flags & TCP_ACK);
+	else if ((flags & TCP_ACK) && !(flags & TCP_RST))
+		/* Options count against the MSS (RFC 6691). */
+		optlen = tcp_sack_options(c, h + TCP_HLEN, len,
+					  !len ? 40
+					  : c->mss > len ? c->mss - len : 0,
+					  &deferred);
 	hlen = TCP_HLEN + optlen;
 	put16(h, c->lport);
 	put16(h + 2, c->rport);
@@ -88,7 +102,7 @@ void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	if (len)
 		ring_read_at(&c->snd, off, h + hlen, len);
 	if (flags & TCP_ACK) {
-		c->ack_now = false;
+		c->ack_now = deferred; /* news left for a pure ACK */
 		c->unacked = 0;
 		c->t_delack = 0;
 	}
@@ -182,6 +196,8 @@ void tcp_recv_consumed(struct tcp_conn *c)
 	if (free - adv >= 2u * c->mss || free - adv >= c->rcv.size / 2) {
 		c->ack_now = true;
 		tcp_output(c);
+		if (adv < c->mss)
+			tcp_wupd_arm(c);
 	}
 }
 
@@ -221,6 +237,13 @@ void tcp_output(struct tcp_conn *c)
 			len -= len % c->mss; /* no runt at an offload's end */
 		fin = tcp_can_send_fin(c) && len == unsent &&
 		      seq_le(c->snd_nxt, data_end);
+		if (seq_lt(c->snd_nxt, c->snd_max)) { /* resending: skip */
+			uint32_t nx = tcp_sack_skip(c, c->snd_nxt);
+			if (nx != c->snd_nxt) {
+				c->snd_nxt = nx;
+				continue;
+			}
+		}
 		if (len == 0 && !fin)
 			break;
 		if (len < c->mss && len < unsent) {
@@ -254,8 +277,11 @@ void tcp_output(struct tcp_conn *c)
 		if (fin)
 			break;
 	}
-	/* Zero window with data waiting and nothing in flight: probe. */
-	if (may_send_data(c) && c->snd_wnd == 0 && c->snd_nxt == c->snd_una &&
+	/* Data waiting and nothing in flight: the window is zero or too
+	 * small to use (silly window avoidance). Probe: the answer tells
+	 * the window, should an update have been lost (RFC 1122 4.2.3.4's
+	 * override timeout). */
+	if (may_send_data(c) && c->snd_nxt == c->snd_una &&
 	    c->snd_una == c->snd_max && seq_lt(c->snd_nxt, data_end) &&
 	    !c->t_persist && !c->t_rexmt) {
 		uint64_t d = c->rto << (c->persist_shift < 6 ? c->persist_shift : 6);

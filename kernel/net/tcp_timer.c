@@ -38,6 +38,7 @@ static void rexmt_fire(struct tcp_conn *c)
 	c->recover = c->snd_max;
 	c->snd_nxt = c->snd_una;
 	c->t_rexmt = 0;
+	tcp_sack_rto(c);
 	tcp_output(c);
 	if (!c->t_rexmt && c->snd_una != c->snd_max)
 		tcp_rexmt_arm(c);
@@ -106,6 +107,10 @@ static bool conn_timers(struct tcp_conn *c, uint64_t now)
 	}
 	if (due(&c->t_persist, now))
 		persist_fire(c);
+	if (due(&c->t_reo, now))
+		tcp_sack_timer(c);
+	if (due(&c->t_wupd, now))
+		tcp_wupd_timer(c);
 	if (c->keepalive && !c->t_keep && c->state == TCP_ESTABLISHED)
 		net_timer_arm(c->st, &c->t_keep, c->last_rcv + c->keep_idle);
 	if (due(&c->t_keep, now)) {
@@ -127,4 +132,6 @@ void tcp_conn_timers(struct tcp_conn *c, uint64_t now, uint64_t *next)
 	*next = min_deadline(*next, c->t_persist);
 	*next = min_deadline(*next, c->t_keep);
 	*next = min_deadline(*next, c->t_2msl);
+	*next = min_deadline(*next, c->t_reo);
+	*next = min_deadline(*next, c->t_wupd);
 }

@@ -81,7 +81,16 @@ static void send_seg(struct fuzz_ctx *fz, const uint8_t *r,
 			 .flags = flags, .win = (uint16_t)(r[5] << 8 | r[6]),
 			 .mss = (flags & TCP_SYN) && (r[6] & 1) ? 64 + r[5] * 8 : -1,
 			 .wscale = (flags & TCP_SYN) && (r[6] & 2) ? r[5] & 15 : -1,
-			 .data = payload, .dlen = plen};
+			 .data = payload, .dlen = plen,
+			 .sack_perm = (flags & TCP_SYN) && (r[6] & 4)};
+	/* SACK blocks near what the stack sent (some past it, some D-SACKs
+	 * below the ACK): r[6] bits 3-4 give the count. */
+	s.nsack = (flags & TCP_SYN) ? 0 : (r[6] >> 3) & 3;
+	for (unsigned i = 0; i < s.nsack; i++) {
+		uint32_t at = ack + (uint32_t)((int8_t)(r[5] + 37 * i) * 512);
+		s.sack[i][0] = at;
+		s.sack[i][1] = at + 1 + (uint32_t)((r[7] + 11 * i) % 8) * 730;
+	}
 	memcpy(s.smac, PEER_MAC, 6);
 	memcpy(s.dmac, fz->dev.nif.mac, 6);
 	net_input(&fz->dev.nif, r[7] % fz->dev.nif.nqueues, f, mk_tcp(f, &s),

@@ -298,6 +298,14 @@ int vm_unmap(struct vm_area *area, uint64_t offset, uint64_t len)
 	return madvise(area->base + offset, len, MADV_DONTNEED) ? -EINVAL : 0;
 }
 
+/* mmap'd memory is demand-zero already: checks the arguments only. */
+int vm_populate(struct vm_area *area, uint64_t offset, uint64_t len)
+{
+	if (!area || !len || (offset | len) & 4095 || offset + len > area->size)
+		return -EINVAL;
+	return area->snap || area->is_snapshot ? -EBUSY : 0;
+}
+
 /* Resident pages of a (under vm_mutex), copied to copy_to if not NULL. */
 static uint64_t resident(struct vm_area *a, struct vm_area *copy_to)
 {

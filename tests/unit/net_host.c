@@ -122,6 +122,19 @@ size_t mk_tcp(uint8_t *f, const struct tseg *s)
 		t[TCP_HLEN + olen + 3] = (uint8_t)s->wscale;
 		olen += 4;
 	}
+	if (s->sack_perm) {
+		memcpy(t + TCP_HLEN + olen, "\1\1\4\2", 4);
+		olen += 4;
+	}
+	if (s->nsack) {
+		memcpy(t + TCP_HLEN + olen, "\1\1\5", 3);
+		t[TCP_HLEN + olen + 3] = (uint8_t)(2 + 8 * s->nsack);
+		for (unsigned i = 0; i < s->nsack; i++) {
+			put32(t + TCP_HLEN + olen + 4 + 8 * i, s->sack[i][0]);
+			put32(t + TCP_HLEN + olen + 8 + 8 * i, s->sack[i][1]);
+		}
+		olen += 4 + 8 * s->nsack;
+	}
 	put16(t, s->sport);
 	put16(t + 2, s->dport);
 	put32(t + 4, s->seq);
@@ -178,6 +191,13 @@ bool parse_tcp(const uint8_t *f, size_t len, struct tseg *s)
 			s->mss = get16(t + i + 2);
 		if (t[i] == 3)
 			s->wscale = t[i + 2];
+		if (t[i] == 4)
+			s->sack_perm = true;
+		for (unsigned b = 0; t[i] == 5 && b < (t[i + 1] - 2u) / 8 &&
+				     s->nsack < 4; b++, s->nsack++) {
+			s->sack[s->nsack][0] = get32(t + i + 2 + 8 * b);
+			s->sack[s->nsack][1] = get32(t + i + 6 + 8 * b);
+		}
 		i += t[i + 1];
 	}
 	s->data = t + hl;

@@ -51,6 +51,9 @@ struct tseg {
 	uint8_t flags;
 	uint16_t win;
 	int mss, wscale; /* options; -1 absent */
+	bool sack_perm;	 /* SACK-permitted option */
+	unsigned nsack;	 /* SACK blocks (option 5) */
+	uint32_t sack[4][2];
 	const uint8_t *data;
 	size_t dlen;
 	uint8_t smac[6], dmac[6];

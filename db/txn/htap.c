@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/* htap.c: shared, transaction-consistent snapshots for read-only
+ * statements (see htap.h). */
+#include "htap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/sync.h>
+#include <unidb/time.h>
+#include <unidb/vm.h>
+
+#include "../exec/internal.h"
+#include "../storage/snapshot.h"
+#include "txn_internal.h"
+
+#define HTAP_DEFAULT_THRESHOLD 100000
+#define HTAP_DEFAULT_REFRESH_MS 5
+#define HTAP_MAX_DEPTH 16
+
+struct htap {
+	struct mutex lock;	 /* everything below */
+	struct db_snapshot *cur; /* the newest snapshot, while it has readers */
+	struct db_snapshot *pins[TXN_SLOTS]; /* a read-only block's snapshot */
+	uint64_t pinned_xid[TXN_SLOTS];	     /* the block that tried to pin */
+	uint64_t last[TXN_SLOTS];	     /* a slot's last commit timestamp */
+	struct htap_stats st;
+	uint64_t ddl_gen; /* atomic; advanced under db->lock exclusive */
+};
+
+struct htap *htap_new(void)
+{
+	struct htap *h = kzalloc(sizeof(*h));
+
+	if (h)
+		mutex_init(&h->lock, "htap");
+	return h;
+}
+
+/* ---- which statements ---------------------------------------------------- */
+
+static uint64_t setting_num(struct exec_ctx *x, const char *name, uint64_t def)
+{
+	const char *v = x->settings ? setting_get(x->settings, *x->nsettings,
+						  name)
+				    : NULL;
+
+	return v ? txn_parse_ms(v) : def;
+}
+
+static bool big_from(struct exec_ctx *x, const struct select *s,
+		     uint64_t min, int depth)
+{
+	int i;
+
+	if (!s || depth > HTAP_MAX_DEPTH)
+		return false;
+	if (big_from(x, s->larg, min, depth + 1) ||
+	    big_from(x, s->rarg, min, depth + 1))
+		return true;
+	for (i = 0; i < s->nfrom; i++) {
+		const struct from_item *f = &s->from[i];
+		struct table *t = f->table ? db_find_table(x->db, f->table)
+					   : NULL;
+
+		if ((t && t->nslots >= min) || big_from(x, f->sub, min, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static bool read_only_block(const struct txn *t)
+{
+	return t && t->block && t->read_only;
+}
+
+bool htap_stmt_reads_snapshot(struct exec_ctx *x, const struct stmt *st)
+{
+	uint64_t min = setting_num(x, "parallel_threshold",
+				   HTAP_DEFAULT_THRESHOLD);
+
+	if (!x->db->htap || stmt_writes(st) || st->kind != ST_SELECT)
+		return false;
+	if (read_only_block(x->txn))
+		return true;
+	return min && big_from(x, st->select, min, 0);
+}
+
+/* ---- taking and dropping --------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The xid of slot o if it committed at or before S (its versions may
+ * still carry its owner stamp), else 0. A slot between drawing its
+ * timestamp and publishing it is waited out (txn.h: two instructions). */
+static uint64_t done_xid(struct txn *o, uint64_t S)
+{
+	for (;;) {
+		uint64_t id = LOAD(&o->xid), c = LOAD(&o->cts);
+
+		if (!id || LOAD(&o->xid) != id || c == 0)
+			return 0; /* running, or ended: stamps final */
+		if (c == TXN_PENDING) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		return c <= S ? id : 0;
+	}
+}
+
+/* S and the committed-but-maybe-restamping xids (db->lock held, so no
+ * rollback or pruning runs; commits may). */
+static int horizon(struct txn_mgr *m, struct db_snapshot *s)
+{
+	uint64_t S = LOAD(&m->clock), id;
+	int i, n = 0;
+
+	for (i = 0; i < TXN_SLOTS && LOAD(&m->slots[i]); i++)
+		;
+	s->done = kmalloc(sizeof(*s->done) * (size_t)(i + 1));
+	if (!s->done)
+		return -ENOMEM;
+	for (i = 0; i < TXN_SLOTS && LOAD(&m->slots[i]); i++)
+		if ((id = done_xid(m->slots[i], S)))
+			s->done[n++] = id;
+	qsort(s->done, (size_t)n, sizeof(*s->done), cmp_u64);
+	s->ndone = n;
+	s->S = S;
+	return 0;
+}
+
+static void destroy(struct db *db, struct db_snapshot *s)
+{
+	struct txn *pub = s->pub;
+
+	if (pub) {
+		STORE(&pub->snap, 0);
+		txn_close(db, pub);
+	}
+	db_snapshot_release(s);
+}
+
+/* A new snapshot of every table (db->lock held shared), NULL without
+ * memory or while a table has another snapshot. The horizon comes
+ * first: a commit that has a timestamp <= S by then is in the copy
+ * (restamped, or listed in done), any later one is not. */
+static struct db_snapshot *take(struct db *db)
+{
+	struct db_snapshot probe = {0}, *s;
+	struct txn *pub = txn_open(db);
+
+	if (!pub)
+		return NULL;
+	if (horizon(db->txm, &probe) < 0 ||
+	    db_snapshot_take_all_locked(db, VM_SNAP_EAGER, &s) < 0) {
+		kfree(probe.done);
+		txn_close(db, pub);
+		return NULL;
+	}
+	s->S = probe.S;
+	s->done = probe.done;
+	s->ndone = probe.ndone;
+	s->born_ns = time_ns();
+	s->pub = pub;
+	STORE(&pub->snap, s->S); /* before db->lock goes: pruning needs it */
+	return s;
+}
+
+/* The snapshot for a statement of t starting now (h->lock held), with a
+ * reference for the caller; NULL: read the live tables. */
+static struct db_snapshot *get(struct htap *h, struct exec_ctx *x,
+			       struct txn *t)
+{
+	uint64_t refresh = setting_num(x, "snapshot_refresh_interval",
+				       HTAP_DEFAULT_REFRESH_MS) * 1000000ull;
+	struct db_snapshot *s = h->cur;
+
+	if (s && time_ns() - s->born_ns <= refresh &&
+	    s->S >= h->last[t->idx]) {
+		s->refs++;
+		h->st.shared++;
+		return s;
+	}
+	if (s) { /* older, still read: vm.h allows one snapshot at a time */
+		h->st.fallbacks++;
+		return NULL;
+	}
+	if (!(s = take(x->db))) {
+		h->st.fallbacks++;
+		return NULL;
+	}
+	h->st.taken++;
+	h->cur = s;
+	s->refs = 1;
+	return s;
+}
+
+/* Drops a reference (h->lock held); the snapshot to destroy, or NULL. */
+static struct db_snapshot *put(struct htap *h, struct db_snapshot *s)
+{
+	if (!s || --s->refs > 0)
+		return NULL;
+	if (h->cur == s)
+		h->cur = NULL;
+	h->st.destroyed++;
+	return s;
+}
+
+static bool is_ddl(const struct stmt *st)
+{
+	return stmt_writes(st) && st->kind != ST_INSERT &&
+	       st->kind != ST_UPDATE && st->kind != ST_DELETE &&
+	       st->kind != ST_TXN;
+}
+
+void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
+{
+	struct htap *h = x->db->htap;
+	struct db_snapshot *s;
+
+	x->snap = NULL;
+	x->snap_top = NULL;
+	if (!h || x->describe_only)
+		return;
+	if (is_ddl(st)) {
+		ADD(&h->ddl_gen, 1);
+		return;
+	}
+	/* A read-write block reads its own writes and, under REPEATABLE
+	 * READ, keeps its first S: the live tables, not a copy. */
+	if ((t->block && !t->read_only) || !htap_stmt_reads_snapshot(x, st))
+		return;
+	mutex_lock(&h->lock);
+	s = h->pins[t->idx];
+	if (s) {
+		s->refs++;
+	} else if (read_only_block(t) && h->pinned_xid[t->idx] == t->xid) {
+		/* its first statement read the live tables: so do the rest,
+		 * at the block's S (a newer snapshot would not agree) */
+	} else if ((s = get(h, x, t)) && read_only_block(t)) {
+		s->refs++; /* the pin's */
+		h->pins[t->idx] = s;
+	}
+	if (read_only_block(t))
+		h->pinned_xid[t->idx] = t->xid;
+	mutex_unlock(&h->lock);
+	if (!s)
+		return;
+	x->snap = s;
+	x->snap_top = st->select;
+	t->S = s->S;
+	STORE(&t->snap, s->S);
+}
+
+void htap_stmt_end(struct exec_ctx *x)
+{
+	struct htap *h = x->db->htap;
+	struct db_snapshot *s = x->snap, *dead;
+
+	if (!s)
+		return;
+	x->snap = NULL;
+	x->snap_top = NULL;
+	mutex_lock(&h->lock);
+	dead = put(h, s);
+	mutex_unlock(&h->lock);
+	if (dead)
+		destroy(x->db, dead);
+}
+
+void htap_txn_end(struct db *db, struct txn *t)
+{
+	struct htap *h = db->htap;
+	struct db_snapshot *dead = NULL;
+	uint64_t c = LOAD(&t->cts);
+
+	if (!h)
+		return;
+	mutex_lock(&h->lock);
+	if (c && c != TXN_PENDING)
+		h->last[t->idx] = c;
+	if (h->pins[t->idx]) {
+		dead = put(h, h->pins[t->idx]);
+		h->pins[t->idx] = NULL;
+	}
+	mutex_unlock(&h->lock);
+	if (dead)
+		destroy(db, dead);
+}
+
+uint64_t htap_ddl_gen(struct db *db)
+{
+	return db->htap ? LOAD(&db->htap->ddl_gen) : 0;
+}
+
+void htap_stats(struct db *db, struct htap_stats *st)
+{
+	struct htap *h = db->htap;
+
+	memset(st, 0, sizeof(*st));
+	if (!h)
+		return;
+	mutex_lock(&h->lock);
+	*st = h->st;
+	st->live = h->st.taken - h->st.destroyed;
+	mutex_unlock(&h->lock);
+}
+
+void htap_free(struct htap *h)
+{
+	kfree(h);
+}
