@@ -367,6 +367,7 @@ bench_guest_boot() {
 bench_guest_stop() {
 	local pid=${BENCH_GUEST_PID[$1]:-}
 	[[ -n "$pid" ]] || return 0
+	bench_guest_resume "$1" # a stopped QEMU would not act on SIGTERM
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	BENCH_GUEST_PID[$1]=""
@@ -382,4 +383,22 @@ bench_wait_sql() {
 	done
 	BENCH_ERR="no SQL answer on port $1"
 	return 1
+}
+
+# bench_guest_pause NAME / bench_guest_resume NAME: SIGSTOP / SIGCONT that
+# guest's QEMU process (tools/run's child), so that a guest left idle
+# beside the measured one takes no host CPU while the other is measured.
+bench_guest_qemu() {
+	local pid=${BENCH_GUEST_PID[$1]:-}
+	[[ -n "$pid" ]] && pgrep -P "$pid" -f qemu-system | head -n1
+}
+bench_guest_pause() {
+	local q
+	q=$(bench_guest_qemu "$1") && [[ -n "$q" ]] && kill -STOP "$q"
+	return 0
+}
+bench_guest_resume() {
+	local q
+	q=$(bench_guest_qemu "$1") && [[ -n "$q" ]] && kill -CONT "$q"
+	return 0
 }
