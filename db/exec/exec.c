@@ -470,6 +470,8 @@ static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 
 bool stmt_writes(const struct stmt *st)
 {
+	if (st->kind == ST_EXPLAIN)
+		return (st->explain & EXPLAIN_ANALYZE) && stmt_writes(st->inner);
 	return st->kind != ST_SELECT && st->kind != ST_SHOW &&
 	       st->kind != ST_SET && st->kind != ST_EMPTY;
 }
@@ -528,6 +530,8 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 	case ST_VACUUM:
 	case ST_ANALYZE:
 		return exec_vacuum(x, st, res);
+	case ST_EXPLAIN:
+		return exec_explain(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

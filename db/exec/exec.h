@@ -88,6 +88,8 @@ struct exec_ctx {
 	/* The session's transaction (db/txn/txn.h); NULL: each statement
 	 * runs in a transaction of its own (exec_stmt opens one). */
 	struct txn *txn;
+	/* EXPLAIN collecting bound SELECTs (explain.c); NULL otherwise. */
+	struct explain *explain;
 };
 
 #define EXEC_PROBE_NS 5000000ull /* 5 ms */

@@ -155,7 +155,7 @@ static int num_rank(unsigned id)
 				    : int_rank(id);
 }
 
-static const char *op_name(int op)
+const char *op_name(int op)
 {
 	static const char *const names[] = {
 		[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/",

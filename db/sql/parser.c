@@ -2160,6 +2160,78 @@ static int parse_set(struct parser *p, struct stmt *st, bool show)
 	return st->value ? 0 : db_err_oom(p->err);
 }
 
+static int parse_stmt(struct parser *p, struct stmt *st);
+
+/* One EXPLAIN option of the parenthesised list: name [value]; value a
+ * boolean word or (FORMAT) TEXT/JSON. */
+static int explain_option(struct parser *p, struct stmt *st)
+{
+	static const char *const names[] = {"analyze", "verbose", "costs",
+					    "format"};
+	static const uint8_t bits[] = {EXPLAIN_ANALYZE, EXPLAIN_VERBOSE,
+				       EXPLAIN_COSTS, EXPLAIN_JSON};
+	struct token *t = cur(p), *v;
+	bool on = true;
+	size_t k;
+
+	for (k = 0; k < 4 && !is_kw(t, names[k]); k++)
+		;
+	if (k == 4 && t->kind == TOK_IDENT)
+		k = 5; /* other options (buffers, timing, ...): accepted */
+	if (k == 4 + (t->kind != TOK_IDENT))
+		return syntax_error(p);
+	p->i++;
+	v = cur(p);
+	if (v->kind == TOK_IDENT || v->kind == TOK_STRING || v->kind == TOK_INT) {
+		const char *w = v->kind == TOK_INT ? (v->ival ? "on" : "off")
+						  : v->text;
+
+		if (k == 3 && strcmp(w, "json") && strcmp(w, "text"))
+			return db_err_pos(p->err, sql_char_pos(p->q, v->pos),
+					  "0A000",
+					  "EXPLAIN format \"%s\" is not supported",
+					  w);
+		on = k == 3 ? !strcmp(w, "json")
+			    : strcmp(w, "off") && strcmp(w, "false") &&
+				      strcmp(w, "0");
+		p->i++;
+	} else if (k == 3) {
+		return syntax_error(p);
+	}
+	if (k < 4)
+		st->explain = on ? st->explain | bits[k]
+				 : st->explain & (uint8_t)~bits[k];
+	return 0;
+}
+
+/* EXPLAIN [ANALYZE] [VERBOSE] stmt | EXPLAIN (option [value], ...) stmt. */
+static int parse_explain(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_EXPLAIN;
+	st->explain = EXPLAIN_COSTS;
+	if (accept_punct(p, '(')) {
+		do {
+			if (explain_option(p, st) < 0)
+				return -EINVAL;
+		} while (accept_punct(p, ','));
+		if (expect_punct(p, ')') < 0)
+			return -EINVAL;
+	} else {
+		if (accept_kw(p, "analyze") || accept_kw(p, "analyse"))
+			st->explain |= EXPLAIN_ANALYZE;
+		if (accept_kw(p, "verbose"))
+			st->explain |= EXPLAIN_VERBOSE;
+	}
+	if (!peek_kw(p, "select") && !peek_kw(p, "insert") &&
+	    !peek_kw(p, "update") && !peek_kw(p, "delete"))
+		return syntax_error(p);
+	st->inner = alloc(p, sizeof(*st->inner));
+	if (!st->inner || parse_stmt(p, st->inner) < 0)
+		return -EINVAL;
+	st->inner->end = p->t[p->i - 1].end;
+	return 0;
+}
+
 static int parse_stmt(struct parser *p, struct stmt *st)
 {
 	struct token *t = cur(p);
@@ -2198,6 +2270,8 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 		return parse_vacuum(p, st, false);
 	if (is_kw(t, "analyze") || is_kw(t, "analyse"))
 		return parse_vacuum(p, st, true);
+	if (is_kw(t, "explain"))
+		return parse_explain(p, st);
 	p->i--;
 	return syntax_error(p);
 }
