@@ -16,6 +16,7 @@
 #include <unidb/errno.h>
 
 #include "ast.h"
+#include "interval.h"
 
 struct parser {
 	struct arena *a;
@@ -264,6 +265,29 @@ static bool peek_subselect(struct parser *p)
 	       is_kw(&p->t[p->i + 1], "select");
 }
 
+/* The SQL standard qualifier after interval ('...'): YEAR, MONTH, DAY,
+ * HOUR, MINUTE, SECOND, or a range "DAY TO SECOND"; into t->mod
+ * (interval.h). */
+static int interval_fields(struct parser *p, struct sql_type *t)
+{
+	int lo = cur(p)->kind == TOK_IDENT ? interval_field_of(cur(p)->text) : 0;
+	int hi = 0;
+
+	if (!lo)
+		return 0;
+	p->i++;
+	if (accept_kw(p, "to")) {
+		hi = lo;
+		lo = cur(p)->kind == TOK_IDENT ? interval_field_of(cur(p)->text)
+					       : 0;
+		if (lo <= hi)
+			return syntax_error(p);
+		p->i++;
+	}
+	t->mod = lo | hi << 4;
+	return 0;
+}
+
 static int parse_type(struct parser *p, struct sql_type *t)
 {
 	struct token *tk = cur(p);
@@ -297,6 +321,10 @@ static int parse_type(struct parser *p, struct sql_type *t)
 			t->mod = 1; /* char alone is char(1) */
 	} else if (!strcmp(w, "date"))
 		t->id = TYPE_DATE;
+	else if (!strcmp(w, "interval")) {
+		t->id = TYPE_INTERVAL;
+		return interval_fields(p, t);
+	}
 	else if (!strcmp(w, "timestamptz"))
 		t->id = TYPE_TIMESTAMPTZ;
 	else if (!strcmp(w, "timestamp")) {
@@ -535,7 +563,8 @@ static struct expr *parse_ident_primary(struct parser *p)
 		if (p->t[p->i + 1].kind == TOK_STRING &&
 		    (is_kw(t, "date") || is_kw(t, "timestamp") ||
 		     is_kw(t, "timestamptz") || is_kw(t, "numeric") ||
-		     is_kw(t, "decimal"))) { /* a typed literal: date '...' */
+		     is_kw(t, "decimal") || is_kw(t, "interval"))) {
+			/* a typed literal: date '...', interval '1' day */
 			if (!(e = new_expr(p, EX_CAST, pos)) ||
 			    parse_type(p, &e->type) < 0 ||
 			    !(e->l = parse_const(p,
@@ -543,6 +572,9 @@ static struct expr *parse_ident_primary(struct parser *p)
 							   cur(p)->text,
 							   (uint32_t)cur(p)->len),
 						 cur(p)->pos)))
+				return NULL;
+			if (e->type.id == TYPE_INTERVAL &&
+			    interval_fields(p, &e->type) < 0)
 				return NULL;
 			return e;
 		}
