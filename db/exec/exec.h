@@ -48,6 +48,18 @@ struct result {
 
 #define SETTING_MAX 32
 
+#define SEQ_SESSION_MAX 32
+
+/* What this session's nextval and setval gave, per sequence (currval,
+ * lastval are per session, as in PostgreSQL; seq.c). When full, the
+ * oldest entry is forgotten. */
+struct seq_session {
+	uint32_t oid[SEQ_SESSION_MAX];
+	int64_t val[SEQ_SESSION_MAX];
+	int n, next;	   /* entries used; the one replaced when full */
+	uint32_t last_oid; /* lastval's sequence, 0: none yet */
+};
+
 struct setting {
 	char name[64];
 	char value[128];
@@ -88,6 +100,14 @@ struct exec_ctx {
 	/* The session's transaction (db/txn/txn.h); NULL: each statement
 	 * runs in a transaction of its own (exec_stmt opens one). */
 	struct txn *txn;
+	/* The session's currval/lastval state; NULL (callers without a
+	 * session: in-guest tests, benchmarks): the values any session got
+	 * last. */
+	struct seq_session *seqs;
+	/* pg_sleep may release db->lock (held shared) while it sleeps: the
+	 * statement is a lone SELECT pg_sleep(x), which holds nothing of the
+	 * catalog across the call (exec_stmt decides). */
+	bool sleep_unlocks;
 	/* EXPLAIN collecting bound SELECTs (explain.c); NULL otherwise. */
 	struct explain *explain;
 };
