@@ -12,6 +12,7 @@
  * Every syntax error is 42601 "syntax error at or near \"TOKEN\"" (the
  * token's original text) or "... at end of input", positioned at the token,
  * as PostgreSQL reports it. */
+#include <stdio.h>
 #include <string.h>
 #include <unidb/errno.h>
 
@@ -1200,8 +1201,25 @@ static int parse_from_item(struct parser *p, struct from_item *f)
 		return parse_alias(p, &f->alias);
 	}
 	if (accept_punct(p, '.')) { /* schema.table: public and pg_catalog */
+		const char *schema = f->table;
+
 		if (!(f->table = parse_name(p, NULL, true)))
 			return -EINVAL;
+		if (!strcmp(schema, "information_schema") &&
+		    !is_punct(cur(p), '(')) { /* catalog.c's relations */
+			size_t n = strlen(f->table) + 20;
+			char *q = alloc(p, n);
+
+			if (!q)
+				return -EINVAL;
+			snprintf(q, n, "information_schema.%s", f->table);
+			if (parse_alias(p, &f->alias) < 0)
+				return -EINVAL;
+			if (!f->alias)
+				f->alias = f->table;
+			f->table = q;
+			return 0;
+		}
 	}
 	if (is_punct(cur(p), '(')) { /* pg_catalog.generate_series(...) */
 		if (!(f->func = parse_func(p, f->table, f->pos)))
