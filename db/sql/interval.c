@@ -107,8 +107,10 @@ static int unit_of_field(int32_t mod)
 	return mod < 0 ? UN_SEC : u[mod & 15];
 }
 
-/* val (integer part) and frac (same sign) of unit u into a. */
-static void add_unit(struct acc *a, int u, __int128 val, double frac)
+/* val (integer part) and frac (same sign) of unit u into a. Conversions
+ * between double and 128-bit integers would call libgcc, which the
+ * kernel does not link: doubles meet int64 only. */
+static void add_unit(struct acc *a, int u, int64_t val, double frac)
 {
 	double f;
 
@@ -121,7 +123,7 @@ static void add_unit(struct acc *a, int u, __int128 val, double frac)
 	case UN_DAY:
 	case UN_WEEK:
 		f = frac * (u == UN_WEEK ? 7 : 1);
-		a->days += val * (u == UN_WEEK ? 7 : 1) + (int64_t)f;
+		a->days += (__int128)val * (u == UN_WEEK ? 7 : 1) + (int64_t)f;
 		a->us += (f - (double)(int64_t)f) * 8.64e10;
 		break;
 	case UN_MON:
@@ -134,7 +136,8 @@ static void add_unit(struct acc *a, int u, __int128 val, double frac)
 		int m = u == UN_YEAR ? 1 : u == UN_DECADE ? 10
 					 : u == UN_CENTURY ? 100 : 1000;
 
-		a->months += val * 12 * m + (int64_t)round_even(frac * 12 * m);
+		a->months += (__int128)val * 12 * m +
+			     (int64_t)round_even(frac * 12 * m);
 	}
 	}
 }
@@ -161,8 +164,9 @@ static bool is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* [+-]digits[.digits]: integer part and signed fraction; false if none. */
-static bool number(struct lex *l, __int128 *val, double *frac)
+/* [+-]digits[.digits]: integer part (saturated at INT64_MAX, which every
+ * field rejects as out of range) and signed fraction; false if none. */
+static bool number(struct lex *l, int64_t *val, double *frac)
 {
 	bool neg = false, any = false;
 	double scale = 0.1;
@@ -172,8 +176,8 @@ static bool number(struct lex *l, __int128 *val, double *frac)
 	if (l->i < l->n && (l->s[l->i] == '-' || l->s[l->i] == '+'))
 		neg = l->s[l->i++] == '-';
 	for (; l->i < l->n && is_digit(l->s[l->i]); l->i++, any = true)
-		if (*val < ((__int128)1 << 90))
-			*val = *val * 10 + (l->s[l->i] - '0');
+		*val = *val > (INT64_MAX - 9) / 10 ? INT64_MAX
+						   : *val * 10 + (l->s[l->i] - '0');
 	if (l->i < l->n && l->s[l->i] == '.') {
 		for (l->i++; l->i < l->n && is_digit(l->s[l->i]); l->i++) {
 			*frac += (l->s[l->i] - '0') * scale;
@@ -189,9 +193,9 @@ static bool number(struct lex *l, __int128 *val, double *frac)
 }
 
 /* h:m[:s[.f]] after the hours (already read, with the sign neg). */
-static bool time_part(struct lex *l, __int128 h, bool neg, struct acc *a)
+static bool time_part(struct lex *l, int64_t h, bool neg, struct acc *a)
 {
-	__int128 m, s = 0;
+	int64_t m, s = 0;
 	double f = 0, sf;
 
 	l->i++; /* ':' */
@@ -204,7 +208,7 @@ static bool time_part(struct lex *l, __int128 h, bool neg, struct acc *a)
 	}
 	if (h < 0)
 		h = -h;
-	sf = ((double)((h * 60 + m) * 60 + s) + f) * 1e6;
+	sf = (((double)h * 60 + (double)m) * 60 + (double)s + f) * 1e6;
 	a->us += neg ? -sf : sf;
 	return true;
 }
@@ -230,7 +234,7 @@ static bool iso8601(struct lex *l, struct acc *a)
 	bool time = false, any = false;
 
 	for (l->i++; l->i < l->n; any = true) {
-		__int128 v;
+		int64_t v;
 		double f;
 		char c;
 
@@ -274,7 +278,7 @@ static bool decode(struct lex *l, int32_t mod, struct acc *a)
 		return iso8601(l, a);
 	while (skip_blanks(l), l->i < l->n) {
 		bool neg = l->s[l->i] == '-';
-		__int128 v, m;
+		int64_t v, m;
 		double f, mf;
 		int u;
 
@@ -296,7 +300,7 @@ static bool decode(struct lex *l, int32_t mod, struct acc *a)
 			l->i++;
 			if (!number(l, &m, &mf) || m < 0 || mf != 0)
 				return false;
-			a->months += v * 12 + (neg ? -m : m);
+			a->months += (__int128)v * 12 + (neg ? -m : m);
 			continue;
 		}
 		skip_blanks(l);
@@ -308,7 +312,7 @@ static bool decode(struct lex *l, int32_t mod, struct acc *a)
 		if (u == UN_NONE && l->i < l->n && is_digit(l->s[l->i])) {
 			/* "1 10:00:00": a number before a time is days */
 			struct lex peek = *l;
-			__int128 pv;
+			int64_t pv;
 			double pf;
 
 			if (number(&peek, &pv, &pf) && peek.i < peek.n &&
@@ -506,7 +510,7 @@ int interval_scale(const struct interval *a, double f, bool div,
 	us = round_even(scale_by((double)a->us, f, div) + secs * 1e6);
 	if (!(us < 9.2e18 && us > -9.2e18))
 		return out_of_range(err);
-	return fit(mi, di, (__int128)us, out, err);
+	return fit(mi, di, (int64_t)us, out, err);
 }
 
 static int last_day(int64_t y, int m)
