@@ -1022,10 +1022,28 @@ int exec_select(struct exec_ctx *x, struct select *s, struct result *res)
 	if (bind_select(x, &q, res) < 0)
 		return -EINVAL;
 	if (x->describe_only)
-		return 0;
+		return x->explain ? explain_keep(x, s, &q, sizeof(q)) : 0;
 	if (run_select(x, &q, res) < 0)
 		return -EINVAL;
 	snprintf(res->tag, sizeof(res->tag), "SELECT %llu",
 		 (unsigned long long)res->nrows);
 	return 0;
+}
+
+/* EXPLAIN's view of a bound SELECT (explain.c): what run_select does. */
+void select_view(const struct sel *q, struct sel_view *v)
+{
+	v->s = q->s;
+	v->sc = &q->sc;
+	v->grouped = q->grouped;
+	v->aggs = q->b.aggs;
+	v->naggs = q->b.naggs;
+}
+
+struct table *select_src(const struct sel *q, int i, bool *hashed)
+{
+	int ls, rs;
+
+	*hashed = i > 0 && equi_on(q->s->from[i].on, q->src[i].first, &ls, &rs);
+	return q->src[i].table;
 }
