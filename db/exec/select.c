@@ -486,6 +486,17 @@ static bool where_equi(const struct expr *w, int lw, int rw, int *ls, int *rs)
 	return equi_on(w, lw, rw, ls, rs);
 }
 
+/* Whether FROM item i joins by hash, and on which slots: join() runs
+ * what this says, EXPLAIN prints it (select_src). */
+static bool join_hashed(const struct sel *q, int i, int *ls, int *rs)
+{
+	const struct from_item *f = &q->s->from[i];
+	int lw = q->src[i].first, rw = q->src[i].width;
+
+	return equi_on(f->on, lw, rw, ls, rs) ||
+	       (f->join != JOIN_LEFT && where_equi(q->s->where, lw, rw, ls, rs));
+}
+
 static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 		struct batch *out)
 {
@@ -498,9 +509,7 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 
 	if (scan_src(x, q, i, &right) < 0)
 		return -EINVAL;
-	bool hashed = equi_on(f->on, lw, rw, &ls, &rs) ||
-		      (f->join != JOIN_LEFT &&
-		       where_equi(q->s->where, lw, rw, &ls, &rs));
+	bool hashed = join_hashed(q, i, &ls, &rs);
 
 	if (hashed) {
 		if (htab_init(&h, x->a, 1) < 0)
@@ -1044,6 +1053,6 @@ struct table *select_src(const struct sel *q, int i, bool *hashed)
 {
 	int ls, rs;
 
-	*hashed = i > 0 && equi_on(q->s->from[i].on, q->src[i].first, &ls, &rs);
+	*hashed = i > 0 && join_hashed(q, i, &ls, &rs);
 	return q->src[i].table;
 }
