@@ -17,6 +17,7 @@
 #include <unidb/heap.h>
 
 #include "internal.h"
+#include "../wal/redo.h"
 
 #define COPY_DISPLAY_MAX 100 /* PostgreSQL's MAX_COPY_DATA_DISPLAY */
 #define COPY_IDS_PER_BLOCK 8192
@@ -871,6 +872,35 @@ int copy_in_feed(struct copy_in *ci, const char *p, size_t n)
 	return r;
 }
 
+/* The loaded rows go to the redo log as one transaction (they were
+ * inserted outside db/txn): the COPY succeeds only once they are durable
+ * (docs/durability.md). */
+static int log_rows(struct copy_in *ci)
+{
+	struct db *db = ci->x.db;
+	struct strbuf sb = STRBUF_INIT;
+	struct id_block *b;
+	struct table *t;
+	int k, r;
+
+	if (!db->redo || !ci->ids)
+		return 0;
+	rwlock_read_lock(&db->lock);
+	t = db_find_table(db, ci->table);
+	for (b = ci->ids; t && t->oid == ci->oid && b; b = b->next)
+		for (k = 0; k < b->n; k++) {
+			struct row *row = table_row(t, b->ids[k]);
+
+			if (row)
+				redo_put_row(&sb, t, b->ids[k], row->vals,
+					     row->ncols);
+		}
+	rwlock_read_unlock(&db->lock);
+	r = redo_log_changes(db->redo, &sb, ci->x.err);
+	sb_free(&sb);
+	return r;
+}
+
 int copy_in_finish(struct copy_in *ci, uint64_t *nrows)
 {
 	int r = 0;
@@ -879,6 +909,8 @@ int copy_in_finish(struct copy_in *ci, uint64_t *nrows)
 		r = take_line(ci, ci->pend.p, ci->pend.len);
 	if (r == 0)
 		r = load_batch(ci);
+	if (r == 0)
+		r = log_rows(ci);
 	if (r < 0)
 		return r;
 	ci->finished = true;

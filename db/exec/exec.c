@@ -386,6 +386,7 @@ static const struct setting defaults[] = {
 	{"session_authorization", "postgres"},
 	{"standard_conforming_strings", "on"},
 	{"statement_timeout", "0"},
+	{"synchronous_commit", "on"}, /* db/txn/log.c */
 	{"TimeZone", "UTC"},
 	{"transaction_isolation", "read committed"},
 	{"transaction_read_only", "off"},

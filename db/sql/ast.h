@@ -247,6 +247,7 @@ enum stmt_kind {
 	ST_DROP_SEQUENCE,   /* names */
 	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
 	ST_ANALYZE,
+	ST_CHECKPOINT, /* CHECKPOINT (db/wal/redo.h) */
 };
 
 struct stmt {

@@ -2198,6 +2198,10 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 		return parse_vacuum(p, st, false);
 	if (is_kw(t, "analyze") || is_kw(t, "analyse"))
 		return parse_vacuum(p, st, true);
+	if (is_kw(t, "checkpoint")) {
+		st->kind = ST_CHECKPOINT;
+		return 0;
+	}
 	p->i--;
 	return syntax_error(p);
 }
