@@ -53,6 +53,8 @@ int txn_log_commit(struct exec_ctx *x, struct txn *t, bool *holding)
 	int r;
 
 	*holding = false;
+	if (!t->nundo && !x->db->nseqs)
+		return 0; /* read only, no sequence to look at */
 	encode(x, t, &sb);
 	if (!sb.len && !sb.oom) {
 		sb_free(&sb);

@@ -289,12 +289,16 @@ static int redo_rec(void *arg, const struct wal_rec *rec)
 		rp->part_txid = rec->txid;
 		sb_put(&rp->part, rec->data, rec->len);
 		return rp->part.oom ? -ENOMEM : 0;
-	case REDO_TXN:
-		if (rp->part.len)
-			rc = apply_buf(rp->db, rp->part.p, rp->part.len, err);
-		sb_reset(&rp->part);
-		if (rc == 0)
+	case REDO_TXN: /* pieces split ops anywhere: apply them joined */
+		if (rp->part.len) {
+			sb_put(&rp->part, rec->data, rec->len);
+			rc = rp->part.oom ? db_err_oom(err)
+					  : apply_buf(rp->db, rp->part.p,
+						      rp->part.len, err);
+		} else {
 			rc = apply_buf(rp->db, rec->data, rec->len, err);
+		}
+		sb_reset(&rp->part);
 		rp->rep->txns++;
 		break;
 	case REDO_DDL:
@@ -476,14 +480,32 @@ int redo_open(struct db *db, const struct disk_dev *dev, bool format,
 		rc = wal_open(&r->wal, &r->dev, &r->sb, 0, redo_rec, &rp, err);
 	sb_free(&rp.part);
 	if (rc < 0) {
-		kfree(r);
-		return rc < 0 ? rc : -EINVAL;
+		db->redo = r;
+		redo_close(db); /* the tables loaded so far stay: the caller
+				   stops */
+		return rc;
 	}
 	rep->start_lsn = r->wal.st.start_lsn;
 	rep->end_lsn = r->wal.st.end_lsn;
 	r->recovered_txns = rep->txns;
 	db->redo = r;
 	return 0;
+}
+
+void redo_close(struct db *db)
+{
+	struct redo *r = db->redo;
+	int i;
+
+	if (!r)
+		return;
+	db->redo = NULL;
+	wal_close(&r->wal);
+	for (i = 0; i < r->nddl; i++)
+		kfree(r->ddl[i]);
+	kfree(r->ddl);
+	kfree(r->seqs);
+	kfree(r);
 }
 
 /* ---- the commit path -------------------------------------------------------- */

@@ -89,6 +89,10 @@ struct redo_report {
 int redo_open(struct db *db, const struct disk_dev *dev, bool format,
 	      struct redo_report *rep, struct db_error *err);
 
+/* Detaches and frees db->redo (does not flush: an abrupt stop, as a
+ * crash; for tests and a failed start). */
+void redo_close(struct db *db);
+
 /* ---- the commit path (db/txn) -------------------------------------------- */
 
 /* Encoders for a transaction's changes (into sb). */
