@@ -878,26 +878,31 @@ int copy_in_feed(struct copy_in *ci, const char *p, size_t n)
 static int log_rows(struct copy_in *ci)
 {
 	struct db *db = ci->x.db;
-	struct strbuf sb = STRBUF_INIT;
+	struct redo_txn w;
 	struct id_block *b;
 	struct table *t;
+	uint64_t lsn = 0;
 	int k, r;
 
 	if (!db->redo || !ci->ids)
 		return 0;
 	rwlock_read_lock(&db->lock);
+	redo_commit_begin(db->redo);
+	redo_txn_begin(&w, db->redo, db, 0);
 	t = db_find_table(db, ci->table);
 	for (b = ci->ids; t && t->oid == ci->oid && b; b = b->next)
 		for (k = 0; k < b->n; k++) {
 			struct row *row = table_row(t, b->ids[k]);
 
 			if (row)
-				redo_put_row(&sb, t, b->ids[k], row->vals,
+				redo_txn_row(&w, t, b->ids[k], row->vals,
 					     row->ncols);
 		}
+	r = redo_txn_end(&w, &lsn, ci->x.err);
 	rwlock_read_unlock(&db->lock);
-	r = redo_log_changes(db->redo, &sb, ci->x.err);
-	sb_free(&sb);
+	if (r == 0 && lsn)
+		r = redo_flush(db->redo, lsn, ci->x.err);
+	redo_commit_end(db->redo);
 	return r;
 }
 

@@ -22,49 +22,49 @@ static bool sync_commit(struct exec_ctx *x)
 		       db_ieq(v, strlen(v), "false") || !strcmp(v, "0"));
 }
 
-/* Encodes the changes: per row only the newest version, which is ours
- * and on top of its slot (we hold its row lock). db->lock shared: a
+/* Logs the changes: per row only the newest version, which is ours and
+ * on top of its slot (we hold its row lock). db->lock shared: a
  * concurrent writer may grow a table's slot directory. */
-static void encode(struct exec_ctx *x, struct txn *t, struct strbuf *sb)
+static int append(struct exec_ctx *x, struct txn *t, uint64_t *lsn)
 {
+	struct redo *rd = x->db->redo;
+	struct redo_txn w;
 	uint64_t k;
+	int r;
 
 	rwlock_read_lock(&x->db->lock);
-	redo_put_seqs(x->db->redo, x->db, sb);
+	redo_commit_begin(rd);
+	redo_txn_begin(&w, rd, x->db, t->xid);
 	for (k = 0; k < t->nundo; k++) {
 		struct txn_undo *e = undo_at(t, k);
 		struct row *v = e->ver;
 
 		if (*table_slot(e->t, e->rowid) != v)
 			continue; /* an older version of ours */
-		if (v->dead)
-			redo_put_delete(sb, e->t, e->rowid);
-		else
-			redo_put_row(sb, e->t, e->rowid, v->vals, v->ncols);
+		redo_txn_row(&w, e->t, e->rowid, v->dead ? NULL : v->vals,
+			     v->ncols);
 	}
+	r = redo_txn_end(&w, lsn, x->err);
 	rwlock_read_unlock(&x->db->lock);
+	return r;
 }
 
 int txn_log_commit(struct exec_ctx *x, struct txn *t, bool *holding)
 {
 	struct redo *rd = x->db->redo;
-	struct strbuf sb = STRBUF_INIT;
 	uint64_t lsn = 0;
 	int r;
 
 	*holding = false;
 	if (!t->nundo && !x->db->nseqs)
 		return 0; /* read only, no sequence to look at */
-	encode(x, t, &sb);
-	if (!sb.len && !sb.oom) {
-		sb_free(&sb);
-		return 0; /* read only */
+	r = append(x, t, &lsn);
+	if (r == 0 && !lsn) { /* nothing to log */
+		redo_commit_end(rd);
+		return 0;
 	}
-	redo_commit_begin(rd);
-	r = redo_append_txn(rd, t->xid, &sb, &lsn, x->err);
 	if (r == 0 && sync_commit(x))
 		r = redo_flush(rd, lsn, x->err);
-	sb_free(&sb);
 	if (r < 0) {
 		redo_commit_end(rd);
 		return r;

@@ -51,7 +51,7 @@ static void put_datums(struct strbuf *sb, const struct datum *vals, int n)
 	}
 }
 
-void redo_put_row(struct strbuf *sb, const struct table *t, uint64_t rowid,
+static void put_row(struct strbuf *sb, const struct table *t, uint64_t rowid,
 		  const struct datum *vals, int ncols)
 {
 	put_u8(sb, 'R');
@@ -60,7 +60,8 @@ void redo_put_row(struct strbuf *sb, const struct table *t, uint64_t rowid,
 	put_datums(sb, vals, ncols);
 }
 
-void redo_put_delete(struct strbuf *sb, const struct table *t, uint64_t rowid)
+static void put_delete(struct strbuf *sb, const struct table *t,
+		       uint64_t rowid)
 {
 	put_u8(sb, 'D');
 	put_name(sb, t->name);
@@ -163,32 +164,38 @@ static void apply_seq(struct db *db, const char *name, int64_t last,
 	s->called = called;
 }
 
-static int apply_ops(struct db *db, struct rd *r, struct db_error *err)
+/* Applies the complete ops at r. more: the stream goes on in the next
+ * piece, so an op cut off at the end is left at r->p for it. */
+static int apply_ops(struct db *db, struct rd *r, bool more,
+		     struct db_error *err)
 {
 	struct datum vals[TABLE_MAX_COLUMNS];
 	char name[64];
 
-	while (r->p < r->end && !r->bad) {
+	while (r->p < r->end) {
+		const uint8_t *start = r->p;
 		uint8_t op = GET(r, uint8_t);
 		struct table *t;
 		uint64_t rowid;
-		int n;
+		int n = 0;
 
 		get_name(r, name);
 		if (op == 'S') {
 			int64_t last = (int64_t)GET(r, uint64_t);
 			bool called = GET(r, uint8_t);
 
-			if (!r->bad)
-				apply_seq(db, name, last, called);
+			if (r->bad)
+				goto cut;
+			apply_seq(db, name, last, called);
 			continue;
 		}
 		rowid = GET(r, uint64_t);
+		if (op == 'R')
+			n = get_datums(r, vals, TABLE_MAX_COLUMNS);
+		if (r->bad)
+			goto cut;
 		if (op != 'R' && op != 'D')
 			return corrupt(err, "a transaction record");
-		n = op == 'R' ? get_datums(r, vals, TABLE_MAX_COLUMNS) : 0;
-		if (r->bad)
-			break;
 		t = db_find_table(db, name);
 		if (!t)
 			return db_err(err, "XX001",
@@ -200,16 +207,15 @@ static int apply_ops(struct db *db, struct rd *r, struct db_error *err)
 				      name, n, t->ncols);
 		if (table_put(t, rowid, op == 'R' ? vals : NULL, err) < 0)
 			return -EINVAL;
+		continue;
+cut:
+		if (!more)
+			return corrupt(err, "a transaction record");
+		r->p = start;
+		r->bad = false;
+		return 0;
 	}
-	return r->bad ? corrupt(err, "a transaction record") : 0;
-}
-
-static int apply_buf(struct db *db, const void *p, size_t n,
-		     struct db_error *err)
-{
-	struct rd r = {p, (const uint8_t *)p + n, false};
-
-	return apply_ops(db, &r, err);
+	return 0;
 }
 
 /* Runs a catalog statement during recovery (db->redo is NULL then, so it
@@ -268,11 +274,79 @@ static int keep_ddl(struct redo *r, const char *text, size_t len)
 struct replay {
 	struct db *db;
 	struct redo *r;
-	struct strbuf part; /* REDO_PART pieces of the transaction at hand */
+	uint8_t **pieces; /* REDO_PART payloads of the transaction at hand */
+	uint32_t *plen;
+	int npieces, cap;
 	uint64_t part_txid;
 	struct redo_report *rep;
 	struct db_error *err;
 };
+
+static void drop_pieces(struct replay *rp)
+{
+	while (rp->npieces)
+		kfree(rp->pieces[--rp->npieces]);
+}
+
+static int keep_piece(struct replay *rp, const struct wal_rec *rec)
+{
+	uint8_t *p;
+
+	if (rp->npieces && rec->txid != rp->part_txid)
+		drop_pieces(rp); /* cannot happen: pieces are contiguous */
+	rp->part_txid = rec->txid;
+	if (rp->npieces == rp->cap) {
+		int cap = rp->cap ? rp->cap * 2 : 16;
+		uint8_t **np = krealloc(rp->pieces, sizeof(*np) * (size_t)cap);
+		uint32_t *nl = np ? krealloc(rp->plen, sizeof(*nl) * (size_t)cap)
+				  : NULL;
+
+		if (np)
+			rp->pieces = np;
+		if (!nl)
+			return -ENOMEM;
+		rp->plen = nl;
+		rp->cap = cap;
+	}
+	if (!(p = kmalloc(rec->len)))
+		return -ENOMEM;
+	memcpy(p, rec->data, rec->len);
+	rp->pieces[rp->npieces] = p;
+	rp->plen[rp->npieces++] = rec->len;
+	return 0;
+}
+
+/* The transaction's pieces and its final record, as one stream: an op
+ * may straddle two pieces (they are cut at WAL_REC_MAX bytes), so what
+ * is left of one is carried to the next (memory: a piece and an op). */
+static int apply_txn(struct replay *rp, const struct wal_rec *rec,
+		     struct db_error *err)
+{
+	struct strbuf buf = STRBUF_INIT;
+	int i, rc = 0;
+
+	if (rp->npieces && rec->txid != rp->part_txid)
+		drop_pieces(rp);
+	for (i = 0; i <= rp->npieces && rc == 0; i++) {
+		bool last = i == rp->npieces;
+		struct rd r;
+
+		sb_put(&buf, last ? rec->data : rp->pieces[i],
+		       last ? rec->len : rp->plen[i]);
+		if (buf.oom) {
+			rc = db_err_oom(err);
+			break;
+		}
+		r = (struct rd){(const uint8_t *)buf.p,
+				(const uint8_t *)buf.p + buf.len, false};
+		rc = apply_ops(rp->db, &r, !last, err);
+		memmove(buf.p, r.p, (size_t)(r.end - r.p));
+		buf.len = (size_t)(r.end - r.p);
+	}
+	drop_pieces(rp);
+	sb_free(&buf);
+	return rc;
+}
 
 static int redo_rec(void *arg, const struct wal_rec *rec)
 {
@@ -280,31 +354,18 @@ static int redo_rec(void *arg, const struct wal_rec *rec)
 	struct db_error *err = rp->err;
 	int rc = 0;
 
-	if (rec->type != REDO_PART && rp->part.len && rec->txid != rp->part_txid)
-		sb_reset(&rp->part); /* cannot happen: pieces are contiguous */
 	switch (rec->type) {
 	case REDO_PART:
-		if (rp->part.len && rec->txid != rp->part_txid)
-			sb_reset(&rp->part);
-		rp->part_txid = rec->txid;
-		sb_put(&rp->part, rec->data, rec->len);
-		return rp->part.oom ? -ENOMEM : 0;
-	case REDO_TXN: /* pieces split ops anywhere: apply them joined */
-		if (rp->part.len) {
-			sb_put(&rp->part, rec->data, rec->len);
-			rc = rp->part.oom ? db_err_oom(err)
-					  : apply_buf(rp->db, rp->part.p,
-						      rp->part.len, err);
-		} else {
-			rc = apply_buf(rp->db, rec->data, rec->len, err);
-		}
-		sb_reset(&rp->part);
+		rc = keep_piece(rp, rec) < 0 ? db_err_oom(err) : 0;
+		break;
+	case REDO_TXN:
+		rc = apply_txn(rp, rec, err);
 		rp->rep->txns++;
 		break;
 	case REDO_DDL:
 		rc = apply_ddl(rp->db, rec->data, rec->len, err);
 		if (rc == 0 && keep_ddl(rp->r, rec->data, rec->len) < 0)
-			rc = -ENOMEM;
+			rc = db_err_oom(err);
 		rp->rep->ddls++;
 		break;
 	default:
@@ -478,7 +539,9 @@ int redo_open(struct db *db, const struct disk_dev *dev, bool format,
 	rp.err = err;
 	if (rc == 0)
 		rc = wal_open(&r->wal, &r->dev, &r->sb, 0, redo_rec, &rp, err);
-	sb_free(&rp.part);
+	drop_pieces(&rp);
+	kfree(rp.pieces);
+	kfree(rp.plen);
 	if (rc < 0) {
 		db->redo = r;
 		redo_close(db); /* the tables loaded so far stay: the caller
@@ -532,13 +595,13 @@ static struct redo_seq *seq_shadow(struct redo *r, const char *name)
 	return &r->seqs[r->nseqs++];
 }
 
-void redo_put_seqs(struct redo *r, struct db *db, struct strbuf *sb)
+/* Sequences that moved since last logged (r->lock held, db->lock shared). */
+static void put_seqs(struct redo *r, struct db *db, struct strbuf *sb)
 {
 	int i;
 
 	if (!db->nseqs)
 		return;
-	mutex_lock(&r->lock);
 	for (i = 0; i < db->nseqs; i++) {
 		struct sequence *s = db->seqs[i];
 		int64_t last = __atomic_load_n(&s->last, __ATOMIC_RELAXED);
@@ -551,7 +614,6 @@ void redo_put_seqs(struct redo *r, struct db *db, struct strbuf *sb)
 		sh->called = called;
 		put_seq(sb, s->name, last, called);
 	}
-	mutex_unlock(&r->lock);
 }
 
 void redo_commit_begin(struct redo *r)
@@ -577,24 +639,56 @@ static int log_err(int rc, struct db_error *err)
 		      rc);
 }
 
-int redo_append_txn(struct redo *r, uint64_t txid, const struct strbuf *sb,
-		    uint64_t *lsn, struct db_error *err)
+/* Sends out the buffered bytes but a tail shorter than a record. */
+static void spill(struct redo_txn *w)
 {
-	size_t off = 0, n = sb->len;
-	int rc = 0;
+	size_t off = 0;
 
-	if (sb->oom)
-		return db_err_oom(err);
-	mutex_lock(&r->lock);
-	while (rc == 0 && n - off > WAL_REC_MAX) {
-		rc = wal_append(&r->wal, REDO_PART, txid, sb->p + off,
-				WAL_REC_MAX, lsn);
+	while (!w->rc && w->sb.len - off > WAL_REC_MAX) {
+		w->rc = wal_append(&w->r->wal, REDO_PART, w->txid,
+				   w->sb.p + off, WAL_REC_MAX, NULL);
 		off += WAL_REC_MAX;
+		w->parts++;
 	}
-	if (rc == 0)
-		rc = wal_append(&r->wal, REDO_TXN, txid, sb->p + off,
-				(uint32_t)(n - off), lsn);
-	mutex_unlock(&r->lock);
+	if (off) {
+		memmove(w->sb.p, w->sb.p + off, w->sb.len - off);
+		w->sb.len -= off;
+	}
+}
+
+void redo_txn_begin(struct redo_txn *w, struct redo *r, struct db *db,
+		    uint64_t txid)
+{
+	memset(w, 0, sizeof(*w));
+	w->r = r;
+	w->txid = txid;
+	mutex_lock(&r->lock);
+	put_seqs(r, db, &w->sb);
+}
+
+void redo_txn_row(struct redo_txn *w, const struct table *t, uint64_t rowid,
+		  const struct datum *vals, int ncols)
+{
+	if (vals)
+		put_row(&w->sb, t, rowid, vals, ncols);
+	else
+		put_delete(&w->sb, t, rowid);
+	if (w->sb.len > WAL_REC_MAX)
+		spill(w);
+}
+
+int redo_txn_end(struct redo_txn *w, uint64_t *lsn, struct db_error *err)
+{
+	int rc = w->sb.oom ? -ENOMEM : w->rc;
+
+	*lsn = 0;
+	if (!rc && (w->parts || w->sb.len))
+		rc = wal_append(&w->r->wal, REDO_TXN, w->txid, w->sb.p,
+				(uint32_t)w->sb.len, lsn);
+	mutex_unlock(&w->r->lock);
+	sb_free(&w->sb);
+	if (rc == -ENOMEM)
+		return db_err_oom(err);
 	return rc < 0 ? log_err(rc, err) : 0;
 }
 
@@ -603,22 +697,6 @@ int redo_flush(struct redo *r, uint64_t lsn, struct db_error *err)
 	int rc = wal_commit(&r->wal, lsn);
 
 	return rc < 0 ? log_err(rc, err) : 0;
-}
-
-int redo_log_changes(struct redo *r, const struct strbuf *sb,
-		     struct db_error *err)
-{
-	uint64_t lsn = 0;
-	int rc;
-
-	if (!sb->len && !sb->oom)
-		return 0;
-	redo_commit_begin(r);
-	rc = redo_append_txn(r, 0, sb, &lsn, err);
-	if (rc == 0)
-		rc = redo_flush(r, lsn, err);
-	redo_commit_end(r);
-	return rc;
 }
 
 int redo_ddl(struct redo *r, const char *text, size_t len,

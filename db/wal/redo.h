@@ -95,30 +95,35 @@ void redo_close(struct db *db);
 
 /* ---- the commit path (db/txn) -------------------------------------------- */
 
-/* Encoders for a transaction's changes (into sb). */
-void redo_put_row(struct strbuf *sb, const struct table *t, uint64_t rowid,
-		  const struct datum *vals, int ncols);
-void redo_put_delete(struct strbuf *sb, const struct table *t,
-		     uint64_t rowid);
-/* Appends every sequence whose value moved since it was last logged
- * (db->lock shared; before redo_commit_begin). */
-void redo_put_seqs(struct redo *r, struct db *db, struct strbuf *sb);
-
 /* Brackets a commit: begin takes the cut shared (a checkpoint waits for
- * the commit to have published), end releases it. */
+ * the commit to have published), end releases it. Lock order everywhere:
+ * db->lock, the cut, r->lock. */
 void redo_commit_begin(struct redo *r);
 void redo_commit_end(struct redo *r);
-/* Appends the transaction's changes (REDO_PART pieces and one REDO_TXN);
- * *lsn gets the position to wait for. 0, or the log's error in err
- * (58030 I/O, 53400 log full). */
-int redo_append_txn(struct redo *r, uint64_t txid, const struct strbuf *sb,
-		    uint64_t *lsn, struct db_error *err);
+
+/* A transaction's changes streamed into the log (memory stays at about
+ * one record): pieces of WAL_REC_MAX bytes go out as REDO_PART while
+ * encoding, the rest as REDO_TXN at the end. Begin takes r->lock (the
+ * pieces stay contiguous) and adds the sequences that moved; call it with
+ * db->lock shared and the cut held. */
+struct redo_txn {
+	struct redo *r;
+	uint64_t txid;
+	struct strbuf sb;
+	int rc;
+	uint64_t parts;
+};
+void redo_txn_begin(struct redo_txn *w, struct redo *r, struct db *db,
+		    uint64_t txid);
+/* A row's new image, or its deletion (vals NULL). */
+void redo_txn_row(struct redo_txn *w, const struct table *t, uint64_t rowid,
+		  const struct datum *vals, int ncols);
+/* Appends the end, releases r->lock. *lsn: the position to wait for (0:
+ * there was nothing to log). 0, or the log's error in err (58030 I/O,
+ * 53400 log full). */
+int redo_txn_end(struct redo_txn *w, uint64_t *lsn, struct db_error *err);
 /* Waits until lsn is durable: 0 or 58030 in err. */
 int redo_flush(struct redo *r, uint64_t lsn, struct db_error *err);
-/* All of it for changes made outside db/txn (COPY FROM): begin, append,
- * flush, end. */
-int redo_log_changes(struct redo *r, const struct strbuf *sb,
-		     struct db_error *err);
 
 /* Logs a catalog statement's text (db->lock exclusive) and waits until it
  * is durable. */
