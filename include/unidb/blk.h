@@ -27,9 +27,14 @@
  *   BLK_POLL     the interrupt is off; completions come only from
  *                blk_poll(), which waiters call between yields (burns the
  *                core, lowest latency on real hardware).
- *   BLK_ADAPTIVE (default) the interrupt is on; a waiter polls for up to
- *                the queue's spin interval (BLK_SPIN_NS_DEFAULT) first and
- *                parks only if the request has not completed by then.
+ *   BLK_ADAPTIVE (default) the interrupt is on; a waiter polls first and
+ *                parks only if the request has not completed by then. A
+ *                sync wait polls for twice the queue's recent latency,
+ *                clamped to [spin interval (BLK_SPIN_NS_DEFAULT),
+ *                BLK_SPIN_NS_MAX]; blk_reap_wait polls for the spin
+ *                interval only if its recent waits were that short.
+ *                Polling yields between passes: it takes the time of an
+ *                otherwise idle core, or shares it with runnable threads.
  *
  * Errors are negative errno.h codes, in return values and req->status. */
 #ifndef UNIDB_BLK_H
@@ -44,9 +49,10 @@ struct blk_queue;
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_WRITE_ZEROES };
 enum blk_mode { BLK_ADAPTIVE, BLK_IRQ, BLK_POLL };
 
-#define BLK_MAX_BYTES (1u << 20) /* largest request; split into commands */
-#define BLK_SPIN_NS_DEFAULT 50000
-#define BLK_PENDING 1 /* req->status while in flight */
+#define BLK_MAX_BYTES (1u << 20)  /* largest request; split into commands */
+#define BLK_SPIN_NS_DEFAULT 50000 /* ADAPTIVE polls at least this long */
+#define BLK_SPIN_NS_MAX 1000000	  /* ... and at most this long */
+#define BLK_PENDING 1		  /* req->status while in flight */
 
 struct blk_req {
 	/* Set by the caller. */
@@ -86,7 +92,8 @@ struct blk_queue_stats {
 	uint64_t irqs;					 /* interrupts taken */
 	uint64_t reaped_irq;  /* device commands completed by the handler */
 	uint64_t reaped_poll; /* ... by blk_poll() */
-	uint64_t parked;      /* sync waits that parked */
+	uint64_t parked;      /* waits that parked (sync, blk_reap_wait) */
+	uint64_t kicks;	      /* device notifications (doorbell writes) */
 };
 
 /* Number of block devices found at boot. O(1). */
@@ -115,10 +122,39 @@ struct blk_queue *blk_queue_of(struct blk_dev *dev);
  * one queue spinlock, held with interrupts off. */
 int blk_submit(struct blk_queue *q, struct blk_req *req);
 
+/* Starts reqs[0..n-1] on q in order, telling the device once for all of
+ * them (NVMe: one SQ doorbell write instead of n; virtio: one publish and
+ * at most one notification), the way Linux submits a plugged batch. Stops
+ * at the first request that cannot start: returns 0 if all started, else
+ * that request's error as blk_submit gives it (-EAGAIN: the queue is full;
+ * reap and submit the rest later). *started (if not NULL) gets how many
+ * started; those are in flight and were told to the device even when the
+ * call fails. Never sleeps. O(n pages + commands); takes q's spinlock
+ * (interrupts off) once per request plus once for the doorbell if a later
+ * request fails; one MMIO write per call. */
+int blk_submit_many(struct blk_queue *q, struct blk_req *const *reqs,
+		    unsigned n, unsigned *started);
+
 /* Reaps q's completion ring: completes finished requests (status, then
- * done) on the calling core. Returns how many commands it took. Never
- * sleeps; any context but interrupt handlers of other queues. O(found). */
+ * done) on the calling core. All new completion entries are taken in one
+ * pass and acknowledged to the device once (NVMe: one CQ head doorbell
+ * write per pass). Returns how many commands it took. Never sleeps; any
+ * context but interrupt handlers of other queues. O(found). */
 unsigned blk_poll(struct blk_queue *q);
+
+/* For a thread that keeps many requests in flight on q (a benchmark, the
+ * log writer): reaps q and, if nothing had finished, waits until something
+ * on q completes, as q's mode says: POLL (or a queue without interrupt)
+ * polls, yielding between passes; IRQ parks until a completion is
+ * processed (by the interrupt handler, the watchdog or another poller);
+ * ADAPTIVE polls for the spin interval and then parks. Returns at once,
+ * with 0, when nothing is in flight on q or the device failed. Returns the
+ * commands this call reaped itself (0 after a park: the handler reaped
+ * them); it may return early (a stale wake-up token), so callers look at
+ * their requests' status and loop. One parked waiter per queue: a second
+ * thread waiting on the same queue polls instead. Done callbacks need not
+ * wake anybody. May sleep (yields or parks). */
+unsigned blk_reap_wait(struct blk_queue *q);
 
 /* Waits for req (submitted on q): polls q, yielding the core between
  * passes, until req has completed. Returns req->status. May sleep (it
@@ -139,7 +175,8 @@ int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
  * -EINVAL. Any thread context. */
 int blk_set_mode(struct blk_dev *dev, int queue, enum blk_mode mode);
 
-/* ADAPTIVE's spin interval for every queue of dev. */
+/* ADAPTIVE's spin interval (the shortest poll before parking) for every
+ * queue of dev. */
 void blk_set_spin_ns(struct blk_dev *dev, uint64_t ns);
 
 /* Snapshot of queue `queue`'s counters. 0 or -EINVAL. O(1). */

@@ -74,8 +74,13 @@ static uint64_t q_lock(struct blk_queue *q)
 static void q_unlock(struct blk_queue *q, uint64_t f)
 {
 	struct blk_req *r = q->done_head;
+	struct blk_waiter *waiter = NULL;
 	q->done_head = NULL;
 	q->done_tail = &q->done_head;
+	if (r) { /* blk_reap_wait's thread, woken after the statuses */
+		waiter = q->waiter;
+		q->waiter = NULL;
+	}
 	spin_unlock(&q->lock);
 	irq_restore(f);
 	while (r) {
@@ -86,6 +91,17 @@ static void q_unlock(struct blk_queue *q, uint64_t f)
 			done(r);
 		r = next;
 	}
+	if (waiter) {
+		thread_unpark(waiter->t);
+		__atomic_store_n(&waiter->unparked, true, __ATOMIC_RELEASE);
+	}
+}
+
+/* Under q->lock: tells the device about what was queued. */
+static void q_kick(struct blk_queue *q)
+{
+	q->kicks++;
+	q->dev->ops->kick(q);
 }
 
 static void slot_free(struct blk_queue *q, unsigned slot)
@@ -262,7 +278,8 @@ static void start_parts(struct blk_queue *q, struct blk_req *r, unsigned parts,
 	q->submitted++;
 }
 
-int blk_submit(struct blk_queue *q, struct blk_req *r)
+/* blk_submit without telling the device unless `kick`. */
+static int submit_one(struct blk_queue *q, struct blk_req *r, bool kick)
 {
 	struct blk_dev *d = q->dev;
 	uint64_t pg[SG_PAGES_MAX];
@@ -291,8 +308,33 @@ int blk_submit(struct blk_queue *q, struct blk_req *r)
 		return -EAGAIN;
 	}
 	start_parts(q, r, parts, pg, off);
+	if (kick)
+		q_kick(q);
 	q_unlock(q, f);
 	return 0;
+}
+
+int blk_submit(struct blk_queue *q, struct blk_req *r)
+{
+	return submit_one(q, r, true);
+}
+
+int blk_submit_many(struct blk_queue *q, struct blk_req *const *reqs,
+		    unsigned n, unsigned *started)
+{
+	int err = 0;
+	unsigned k = 0;
+
+	while (k < n && !(err = submit_one(q, reqs[k], k + 1 == n)))
+		k++;
+	if (err && k) { /* the last one started was not kicked */
+		uint64_t f = q_lock(q);
+		q_kick(q);
+		q_unlock(q, f);
+	}
+	if (started)
+		*started = k;
+	return err;
 }
 
 /* ---- waiting ------------------------------------------------------------- */
@@ -310,12 +352,77 @@ int blk_wait(struct blk_queue *q, struct blk_req *r)
 	return r->status;
 }
 
+/* ADAPTIVE's choice, per queue and kind of wait: poll for the spin
+ * interval only if recent waits (ewma) took no longer, else park at once.
+ * A wait that straddles the interval (device latency close to it, as
+ * under TCG) would otherwise end half the time by polling and half by the
+ * interrupt, and a median of such waits lands in either mode. */
+static uint64_t spin_budget(const struct blk_queue *q, uint64_t ewma)
+{
+	uint64_t spin = q->dev->spin_ns;
+	return ewma <= spin ? spin : 0;
+}
+
+/* Moving average over about the last 8 waits (racy updates only blur
+ * it). */
+static void ewma_add(volatile uint64_t *e, uint64_t ns)
+{
+	uint64_t old = *e;
+	*e = old - old / 8 + ns / 8;
+}
+
+unsigned blk_reap_wait(struct blk_queue *q)
+{
+	enum blk_mode m = q->mode;
+	bool may_park = m != BLK_POLL && q->has_irq;
+	uint64_t t0 = time_ns();
+	uint64_t spin = m == BLK_IRQ ? 0 : spin_budget(q, q->reap_ewma);
+	struct blk_waiter self = {thread_current(), false};
+
+	for (;;) {
+		uint64_t f = q_lock(q);
+		unsigned n = q->dev->ops->reap(q);
+		q->reaped_poll += n;
+		/* Nothing in flight (or a dead device): nothing to wait for. */
+		bool wait = !n && q->nfree < q->nslots && !q->dev->dead;
+		bool park = wait && may_park && !q->waiter &&
+			    (m == BLK_IRQ || time_ns() - t0 >= spin);
+		if (park) {
+			q->waiter = &self;
+			q->parked++;
+		}
+		q_unlock(q, f);
+		if (!wait) {
+			if (n)
+				ewma_add(&q->reap_ewma, time_ns() - t0);
+			return n;
+		}
+		if (!park) {
+			thread_yield();
+			continue;
+		}
+		thread_park(); /* q_unlock unparks after a completion */
+		f = q_lock(q);
+		bool taken = q->waiter != &self;
+		if (!taken) /* woken by an old token: stop waiting */
+			q->waiter = NULL;
+		q_unlock(q, f);
+		/* A waker holds &self until its unpark is done. */
+		while (taken &&
+		       !__atomic_load_n(&self.unparked, __ATOMIC_ACQUIRE))
+			thread_yield();
+		ewma_add(&q->reap_ewma, time_ns() - t0);
+		return 0;
+	}
+}
+
 /* A synchronous request: the waiter watches `woken`, which the callback
  * sets as its last access to the request (status alone would let the
  * waiter leave while the callback still reads the request). */
 struct sync_req {
 	struct blk_req r;
 	struct thread *t;
+	uint64_t t_submit, t_done; /* for the queue's latency average */
 	volatile bool woken;
 };
 
@@ -323,6 +430,7 @@ static void sync_done(struct blk_req *r)
 {
 	struct sync_req *s = (struct sync_req *)r;
 	struct thread *t = s->t;
+	s->t_done = time_ns(); /* read by the waiter after woken */
 	__atomic_store_n(&s->woken, true, __ATOMIC_RELEASE);
 	thread_unpark(t); /* a stale token at worst: t is alive */
 }
@@ -345,18 +453,36 @@ static bool sync_poll(struct blk_queue *q, struct sync_req *s, uint64_t ns)
 	return true;
 }
 
+/* ADAPTIVE's spin for a sync wait: twice the queue's recent completion
+ * latency (submit to completion callback), at least the spin interval and
+ * at most BLK_SPIN_NS_MAX. A fixed interval close to the device's latency
+ * (50 us under TCG) made half the waits end by polling and half by the
+ * interrupt, and QD1 medians jump between the two from boot to boot. The
+ * latency is taken at the callback, not at the waiter's wake-up, so
+ * parked waits do not inflate it with the wake-up time: a device that
+ * gets faster is caught by polling again. */
+static uint64_t sync_spin(const struct blk_queue *q)
+{
+	uint64_t spin = 2 * q->sync_ewma;
+	if (spin < q->dev->spin_ns)
+		spin = q->dev->spin_ns;
+	return spin < BLK_SPIN_NS_MAX ? spin : BLK_SPIN_NS_MAX;
+}
+
 static int sync_wait(struct blk_queue *q, struct sync_req *s)
 {
 	enum blk_mode m = q->mode;
+	uint64_t spin = m == BLK_ADAPTIVE ? sync_spin(q) : 0;
 
 	if (m == BLK_POLL || !q->has_irq)
 		sync_poll(q, s, 0);
-	else if (m == BLK_IRQ || !sync_poll(q, s, q->dev->spin_ns)) {
+	else if (!spin || !sync_poll(q, s, spin)) {
 		if (!woken(s))
 			q->parked++;
 		while (!woken(s))
 			thread_park();
 	}
+	ewma_add(&q->sync_ewma, s->t_done - s->t_submit);
 	return s->r.status;
 }
 
@@ -369,6 +495,7 @@ int blk_rw_sync(struct blk_dev *dev, enum blk_op op, uint64_t off, void *buf,
 	s.t = thread_current();
 	for (;;) {
 		struct blk_queue *q = blk_queue_of(dev);
+		s.t_submit = time_ns();
 		int err = blk_submit(q, &s.r);
 		if (err == -EAGAIN) {
 			if (!blk_poll(q))
@@ -428,6 +555,7 @@ int blk_queue_stats(struct blk_dev *dev, unsigned queue,
 	    .reaped_irq = q->reaped_irq,
 	    .reaped_poll = q->reaped_poll,
 	    .parked = q->parked,
+	    .kicks = q->kicks,
 	};
 	return 0;
 }

@@ -26,15 +26,16 @@ static void print_dev(struct blk_dev *d)
 	       in.kind, in.where, in.blocks, in.block_size, in.nqueues,
 	       in.nqueues == 1 ? "" : "s");
 	printk("  q cpu mode     irq depth inflight  submitted  completed "
-	       "errors timeouts     irqs  by_irq by_poll  parked\n");
+	       "errors timeouts     irqs  by_irq by_poll  parked   kicks\n");
 	for (unsigned q = 0; q < in.nqueues; q++) {
 		blk_queue_stats(d, q, &st);
 		printk("%3u %3u %-8s %-3s %5u %8u %10lu %10lu %6lu %8lu %8lu "
-		       "%7lu %7lu %7lu\n",
+		       "%7lu %7lu %7lu %7lu\n",
 		       q, st.cpu, mode_names[st.mode],
 		       st.has_irq ? "yes" : "no", st.depth, st.inflight,
 		       st.submitted, st.completed, st.errors, st.timeouts,
-		       st.irqs, st.reaped_irq, st.reaped_poll, st.parked);
+		       st.irqs, st.reaped_irq, st.reaped_poll, st.parked,
+		       st.kicks);
 	}
 }
 

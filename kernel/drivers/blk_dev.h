@@ -6,8 +6,11 @@
  * and operations and calls blk_register(). The block layer owns each
  * queue's command slots: it validates and translates a request, splits
  * it into commands of at most max_cmd_bytes, takes one slot per command
- * and calls ops->submit() with the queue's lock held. The slot number is
- * the driver's command identifier (NVMe CID, virtio cookie). The driver
+ * and calls ops->submit() with the queue's lock held; once the request (or
+ * a batch of them, blk_submit_many) is queued it calls ops->kick() once, so
+ * the device is told (one doorbell write) per batch, not per command. The
+ * slot number is the driver's command identifier (NVMe CID, virtio
+ * cookie). The driver
  * reports each finished command with blk_slot_done() from ops->reap()
  * (also under the lock). A watchdog thread fails commands past their
  * deadline (-ETIMEDOUT) and, when ops->alive() says the device failed,
@@ -45,6 +48,14 @@ struct blk_slot {
 	uint8_t state;
 };
 
+/* A thread parked in blk_reap_wait (on its stack). Whoever takes it off
+ * the queue unparks t and then sets `unparked`, its last access: the
+ * waiter does not leave before, so t cannot end while being unparked. */
+struct blk_waiter {
+	struct thread *t;
+	volatile bool unparked;
+};
+
 struct blk_queue {
 	struct blk_dev *dev;
 	unsigned index, cpu;
@@ -57,16 +68,28 @@ struct blk_queue {
 	volatile enum blk_mode mode;
 	volatile uint64_t submitted, completed, errors, timeouts;
 	volatile uint64_t irqs, reaped_irq, reaped_poll, parked;
+	volatile uint64_t kicks;   /* ops->kick calls: doorbell writes */
+	struct blk_waiter *waiter; /* parked in blk_reap_wait, or NULL */
+	/* ADAPTIVE: moving averages, ns (blk.c): blk_reap_wait times and
+	 * sync requests' latency. */
+	volatile uint64_t reap_ewma, sync_ewma;
 	void *priv; /* the driver's */
 };
 
 struct blk_ops {
 	/* Queues command `slot` (op, lba and count in blocks; sg for READ
-	 * and WRITE) and tells the device. Under q->lock. 0 or -error. */
+	 * and WRITE) without telling the device yet. Under q->lock. 0 or
+	 * -error. */
 	int (*submit)(struct blk_queue *q, unsigned slot, enum blk_op op,
 		      uint64_t lba, uint32_t nblocks, const struct blk_sg *sg);
+	/* Tells the device about the commands queued since the last kick
+	 * (NVMe: one SQ tail doorbell write; virtio: publish and notify).
+	 * Under q->lock. */
+	void (*kick)(struct blk_queue *q);
 	/* Takes finished commands off the completion ring, calling
-	 * blk_slot_done() for each. Under q->lock. Returns how many. */
+	 * blk_slot_done() for each, and acknowledges them to the device
+	 * once per pass (NVMe: one CQ head doorbell write). Under q->lock.
+	 * Returns how many. */
 	unsigned (*reap)(struct blk_queue *q);
 	/* Turns q's interrupt on or off. Under q->lock. */
 	void (*set_irq)(struct blk_queue *q, bool on);

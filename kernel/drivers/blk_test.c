@@ -362,11 +362,13 @@ TEST(blk_queue_modes)
 static struct {
 	int finish; /* slot to report finished at the next reap, or -1 */
 	bool dead;
+	unsigned queued, told; /* commands submitted; of them at the kick */
 } fake;
 
 static int fake_submit(struct blk_queue *q, unsigned slot, enum blk_op op,
 		       uint64_t lba, uint32_t nblocks, const struct blk_sg *sg)
 {
+	fake.queued++;
 	return 0;
 }
 
@@ -383,6 +385,11 @@ static void fake_set_irq(struct blk_queue *q, bool on)
 {
 }
 
+static void fake_kick(struct blk_queue *q)
+{
+	fake.told = fake.queued;
+}
+
 static bool fake_alive(struct blk_dev *d)
 {
 	return !fake.dead;
@@ -390,10 +397,82 @@ static bool fake_alive(struct blk_dev *d)
 
 static const struct blk_ops fake_ops = {
     .submit = fake_submit,
+    .kick = fake_kick,
     .reap = fake_reap,
     .set_irq = fake_set_irq,
     .alive = fake_alive,
 };
+
+/* A fake device with one queue of `slots` slots and no interrupt. */
+static struct blk_dev *fake_dev(unsigned slots)
+{
+	struct blk_dev *d = kzalloc(sizeof(*d));
+	if (!d)
+		return NULL;
+	d->info = (struct blk_info){.name = "fake0",
+				    .kind = "fake",
+				    .block_size = 512,
+				    .blocks = 4096,
+				    .max_cmd_bytes = 65536};
+	d->ops = &fake_ops;
+	fake = (typeof(fake)){.finish = -1};
+	return blk_queues_alloc(d, 1, slots) ? NULL : d;
+}
+
+TEST(blk_submit_many_fake_device)
+{
+	struct blk_dev *d = fake_dev(4);
+	uint8_t *buf = kmalloc(5 * 4096);
+	ASSERT(d && buf);
+	struct blk_queue *q = blk_queue(d, 0);
+	struct blk_queue_stats st;
+	struct blk_req r[6];
+	struct blk_req *p[6];
+	for (unsigned i = 0; i < 6; i++) {
+		r[i] = (struct blk_req){.op = BLK_READ,
+					.off = i * 4096ull,
+					.len = 4096,
+					.buf = buf + (i % 5) * 4096};
+		p[i] = &r[i];
+	}
+	unsigned started = 99;
+
+	/* Nothing in flight: nothing to wait for. */
+	EXPECT_EQ(blk_reap_wait(q), 0);
+	/* Three requests, one kick that sees all three. */
+	EXPECT_EQ(blk_submit_many(q, p, 3, &started), 0);
+	EXPECT_EQ(started, 3);
+	EXPECT_EQ(fake.told, 3);
+	blk_queue_stats(d, 0, &st);
+	EXPECT_EQ(st.kicks, 1);
+	EXPECT_EQ(st.inflight, 3);
+	/* One slot left: the first starts (and is told), the second is
+	 * refused with -EAGAIN. */
+	EXPECT_EQ(blk_submit_many(q, p + 3, 2, &started), -EAGAIN);
+	EXPECT_EQ(started, 1);
+	EXPECT_EQ(fake.told, 4);
+	blk_queue_stats(d, 0, &st);
+	EXPECT_EQ(st.kicks, 2);
+	/* A bad request first: nothing starts, nothing is told. */
+	r[5].off = 100;
+	EXPECT_EQ(blk_submit_many(q, p + 5, 1, &started), -EINVAL);
+	EXPECT_EQ(started, 0);
+	blk_queue_stats(d, 0, &st);
+	EXPECT_EQ(st.kicks, 2);
+	/* blk_reap_wait polls a queue without interrupt until something
+	 * completes. Slots are taken from 0 up. */
+	fake.finish = 1;
+	EXPECT_EQ(blk_reap_wait(q), 1);
+	EXPECT_EQ(r[1].status, 0);
+	EXPECT_EQ(r[0].status, BLK_PENDING);
+	/* A failed device cancels the rest; waiting returns at once. */
+	fake.dead = true;
+	blk_watchdog_check(d, time_ns());
+	EXPECT_EQ(blk_reap_wait(q), 0);
+	EXPECT_EQ(r[0].status, -ECANCELED);
+	EXPECT_EQ(r[3].status, -ECANCELED);
+	kfree(buf); /* the fake device stays: never registered */
+}
 
 TEST(blk_timeout_and_failed_device)
 {

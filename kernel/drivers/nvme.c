@@ -86,6 +86,7 @@ struct nvme_ctrl;
 struct nvme_q {
 	struct nvme_ctrl *c;
 	uint16_t qid, size, sq_tail;
+	uint16_t sq_rung; /* sq_tail at the last doorbell write */
 	struct nvme_sqe *sq;
 	volatile struct nvme_cqe *cq;
 	struct nvme_cq_state cqs;
@@ -154,15 +155,24 @@ static int q_alloc(struct nvme_ctrl *c, struct nvme_q *q, uint16_t qid,
 	return 0;
 }
 
-/* Copies e into the next SQ slot and rings the doorbell. */
-static void q_push(struct nvme_q *q, const struct nvme_sqe *e)
+/* Copies e into the next SQ slot; the device sees it at q_ring(). */
+static void q_put(struct nvme_q *q, const struct nvme_sqe *e)
 {
 	q->sq[q->sq_tail] = *e;
 	q->sq_tail = nvme_sq_next(q->sq_tail, q->size);
-	/* The entry must be in memory before the doorbell (x86 keeps
+}
+
+/* Writes the SQ tail doorbell if entries were put since the last write:
+ * one MMIO write (a VM exit when virtualised) for all of them. */
+static void q_ring(struct nvme_q *q)
+{
+	if (q->sq_rung == q->sq_tail)
+		return;
+	/* The entries must be in memory before the doorbell (x86 keeps
 	 * stores in order; the compiler must too). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	*q->sq_db = q->sq_tail;
+	q->sq_rung = q->sq_tail;
 }
 
 /* The next new CQ entry, or NULL. */
@@ -190,7 +200,8 @@ static int admin(struct nvme_ctrl *c, struct nvme_sqe *e, const char *what,
 {
 	struct nvme_q *q = &c->admin;
 	e->cid = q->sq_tail;
-	q_push(q, e);
+	q_put(q, e);
+	q_ring(q);
 	uint64_t t0 = time_ns();
 	volatile struct nvme_cqe *ce;
 	while (!(ce = q_peek(q))) {
@@ -423,8 +434,13 @@ static int nvme_submit(struct blk_queue *bq, unsigned slot, enum blk_op op,
 		e.cdw11 = (uint32_t)(lba >> 32);
 		e.cdw12 = nblocks - 1; /* 0's based */
 	}
-	q_push(q, &e);
+	q_put(q, &e);
 	return 0;
+}
+
+static void nvme_kick(struct blk_queue *bq)
+{
+	q_ring(bq->priv);
 }
 
 static unsigned nvme_reap(struct blk_queue *bq)
@@ -466,6 +482,7 @@ static bool nvme_alive(struct blk_dev *d)
 
 static const struct blk_ops nvme_ops = {
     .submit = nvme_submit,
+    .kick = nvme_kick,
     .reap = nvme_reap,
     .set_irq = nvme_set_irq,
     .alive = nvme_alive,

@@ -11,6 +11,7 @@
 
 void virtio_init(char *cmdline)
 {
+	virtio_net_params(cmdline);
 	virtio_mmio_probe(cmdline);
 	virtio_pci_probe();
 }

@@ -109,6 +109,9 @@ static inline void virtio_notify(struct virtio_dev *d, unsigned q)
 void virtio_pci_probe(void);
 void virtio_mmio_probe(char *cmdline);
 int virtio_net_probe(struct virtio_dev *d);
+/* Takes virtio_net.offload=on|off out of the command line (before any
+ * probe): off keeps segmentation and large receive offloads unused. */
+void virtio_net_params(char *cmdline);
 int virtio_blk_probe(struct virtio_dev *d);
 
 /* Parses a virtio_mmio.device value, <size>@<addr>:<irq>. 0 or -EINVAL. */

@@ -136,11 +136,18 @@ static int vblk_submit(struct blk_queue *bq, unsigned slot, enum blk_op op,
 	if (err)
 		return err;
 	/* virtq_add knows no indirect flag; the device reads the
-	 * descriptor only after the publish below. */
+	 * descriptor only once vblk_kick publishes it. */
 	q->vq.desc[head].flags = VIRTQ_DESC_F_INDIRECT;
+	return 0;
+}
+
+/* Publishes what vblk_submit added since the last kick; one notification
+ * for all of it (none if the device asked not to be told, event index). */
+static void vblk_kick(struct blk_queue *bq)
+{
+	struct vblk_q *q = bq->priv;
 	if (virtq_publish(&q->vq))
 		virtio_notify(q->d, q->vqi);
-	return 0;
 }
 
 static int status_errno(uint8_t s)
@@ -210,6 +217,7 @@ static bool vblk_has_room(struct blk_queue *bq, const struct blk_req *r,
 
 static const struct blk_ops vblk_ops = {
     .submit = vblk_submit,
+    .kick = vblk_kick,
     .reap = vblk_reap,
     .set_irq = vblk_set_irq,
     .alive = vblk_alive,

@@ -10,6 +10,15 @@
  * nothing. TX copies each frame into a per-slot buffer of its queue;
  * descriptors are reclaimed lazily by the next xmit on that queue.
  *
+ * Offloads where the device has them: checksums both ways, TCP
+ * segmentation (HOST_TSO4: the stack hands us TCP frames up to 64 KiB
+ * with gso_size = MSS; they go into a few large TX slots) and large
+ * receive (GUEST_TSO4 with MRG_RXBUF: the device merges a flow's
+ * segments into one of up to 64 KiB spread over several 4 KiB RX
+ * buffers; they are copied into one assembly buffer per queue and handed
+ * to the stack whole). `virtio_net.offload=off` on the command line
+ * turns segmentation and large receive off (checksums stay).
+ *
  * Locking: an RX queue (its virtq, buffers and rx counters) belongs to its
  * thread; irqs is written by the interrupt handler only. A TX queue is
  * under its spinlock (xmit may come from any core). Mode fields are
@@ -27,7 +36,9 @@
 #include <unidb/time.h>
 
 #include "arch/x86_64/paging.h"
+#include "core/param.h"
 #include "drivers/virtio.h"
+#include "drivers/virtio_net_hdr.h"
 #include "net/netif.h"
 
 /* Feature bits (5.1.3). */
@@ -35,6 +46,9 @@
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MTU 3
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_CTRL_VQ 17
 #define VIRTIO_NET_F_MQ 22
 
@@ -42,19 +56,6 @@
 #define CFG_MAC 0
 #define CFG_MAX_PAIRS 8
 #define CFG_MTU 10
-
-/* struct virtio_net_hdr (5.1.6); num_buffers is there with VERSION_1. */
-struct vnet_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-};
-#define HDR_F_NEEDS_CSUM 1
-#define HDR_F_DATA_VALID 2
 
 /* Control queue (5.1.6.5): class, command, data, then the device's ack. */
 #define CTRL_MQ 4
@@ -67,6 +68,10 @@ struct vnet_hdr {
 #define RX_BUDGET 64	       /* frames per pass before the next yield */
 #define NOIRQ_SLEEP_NS 1000000 /* without an interrupt: look every 1 ms */
 #define CTRL_TIMEOUT_NS 5000000000ull
+#define BIG_SLOTS 16	    /* TX slots per queue for TSO frames */
+#define BIG_SLOT_SIZE 65536 /* header + TSO frame */
+#define MRG_BUF_SIZE 4096   /* RX buffer with large receive */
+#define LRO_FRAME_MAX (65535 + ETH_HLEN + VLAN_SLACK)
 
 struct vnet;
 
@@ -76,6 +81,7 @@ struct vnet_rxq {
 	struct virtq vq;
 	struct thread *thread;
 	uint8_t **bufs;
+	struct vnet_mrg mrg; /* a frame spread over mergeable buffers */
 	volatile enum netdev_mode mode;
 	volatile bool polling;
 	bool has_irq;
@@ -91,6 +97,8 @@ struct vnet_txq {
 	uint8_t *bufs;	/* slots of slot_size bytes: header + frame */
 	uint16_t *free; /* free slot numbers, nfree of them */
 	uint16_t nfree;
+	uint8_t *big[BIG_SLOTS]; /* TSO frames; slot vq.size + i */
+	uint16_t big_free[BIG_SLOTS], nbig_free;
 	volatile uint64_t tx_packets, tx_bytes, tx_drops;
 };
 
@@ -98,8 +106,10 @@ struct vnet {
 	struct netif nif;
 	struct virtio_dev *d;
 	unsigned npairs, max_pairs;
-	uint32_t frame_max; /* mtu + Ethernet header */
+	uint32_t frame_max;    /* mtu + Ethernet header */
+	uint32_t rx_frame_max; /* frame_max, or LRO_FRAME_MAX */
 	uint32_t rx_buf_size, tx_slot_size;
+	bool mrg; /* MRG_RXBUF: num_buffers is meaningful */
 	volatile uint64_t idle_ns;
 	struct vnet_rxq *rx;
 	struct vnet_txq *tx;
@@ -138,29 +148,30 @@ static bool csum_range_ok(size_t len, unsigned start, unsigned off)
 /* ---- RX
  * ----------------------------------------------------------------------- */
 
-static void rx_frame(struct vnet_rxq *r, uint8_t *buf, uint32_t len)
+static void rx_frame(struct vnet_rxq *r, uint8_t *buf, size_t len)
 {
 	struct vnet *n = r->n;
 	struct vnet_hdr *h = (struct vnet_hdr *)buf;
 	uint8_t *frame = buf + sizeof(*h);
 	unsigned flags = 0;
 
-	if (len < sizeof(*h) + ETH_HLEN ||
-	    len > sizeof(*h) + n->frame_max + VLAN_SLACK) {
+	if (len < sizeof(*h) + ETH_HLEN || len > sizeof(*h) + n->rx_frame_max) {
 		r->rx_drops++;
 		return;
 	}
 	size_t flen = len - sizeof(*h);
-	if (h->flags & HDR_F_NEEDS_CSUM) {
-		/* The host left the checksum to us (a partial one from a
-		 * local sender): complete it; the data is then trusted. */
+	if (h->flags & VNET_HDR_F_NEEDS_CSUM) {
+		/* The host left the checksum to us: a local sender's
+		 * partial one, its data never crossed a wire. Like Linux
+		 * (CHECKSUM_PARTIAL) we trust it; the stack consumes the
+		 * frame and forwards nothing, so the field is not filled
+		 * (a 64 KiB merged segment would cost a pass over it). */
 		if (!csum_range_ok(flen, h->csum_start, h->csum_offset)) {
 			r->rx_drops++;
 			return;
 		}
-		csum_fill(frame, flen, h->csum_start, h->csum_offset);
 		flags |= NETIF_RX_CSUM_OK;
-	} else if (h->flags & HDR_F_DATA_VALID) {
+	} else if (h->flags & VNET_HDR_F_DATA_VALID) {
 		flags |= NETIF_RX_CSUM_OK;
 	}
 	void (*input)(struct netif *, unsigned, const void *, size_t,
@@ -181,7 +192,30 @@ static int rx_post(struct vnet_rxq *r, uint8_t *buf)
 	return virtq_add(&r->vq, &b, 0, 1, buf);
 }
 
-/* Takes up to RX_BUDGET frames and gives their buffers straight back. */
+/* One used RX buffer: a whole frame, or part of one spread over
+ * mergeable buffers (assembled in r->mrg, a copy, then handed on). */
+static void rx_buffer(struct vnet_rxq *r, uint8_t *buf, uint32_t len)
+{
+	const struct vnet_hdr *h = (const struct vnet_hdr *)buf;
+	bool done;
+
+	if (r->mrg.left) {
+		done = vnet_mrg_add(&r->mrg, buf, len);
+	} else if (!r->n->mrg || len < sizeof(*h) || h->num_buffers <= 1) {
+		rx_frame(r, buf, len);
+		return;
+	} else {
+		done = vnet_mrg_begin(&r->mrg, buf, len, h->num_buffers);
+	}
+	if (!done)
+		return;
+	if (r->mrg.bad)
+		r->rx_drops++;
+	else
+		rx_frame(r, r->mrg.buf, r->mrg.len);
+}
+
+/* Takes up to RX_BUDGET buffers and gives them straight back. */
 static unsigned rx_pass(struct vnet_rxq *r)
 {
 	unsigned n = 0;
@@ -189,7 +223,7 @@ static unsigned rx_pass(struct vnet_rxq *r)
 	uint8_t *buf;
 
 	while (n < RX_BUDGET && (buf = virtq_get_used(&r->vq, &len))) {
-		rx_frame(r, buf, len);
+		rx_buffer(r, buf, len);
 		/* Cannot fail: the buffer's descriptor just came back. */
 		rx_post(r, buf);
 		n++;
@@ -257,45 +291,68 @@ static void tx_reclaim(struct vnet_txq *t)
 	uint32_t len;
 	void *cookie;
 
-	while ((cookie = virtq_get_used(&t->vq, &len)))
-		t->free[t->nfree++] = (uint16_t)((uintptr_t)cookie - 1);
+	while ((cookie = virtq_get_used(&t->vq, &len))) {
+		uint16_t slot = (uint16_t)((uintptr_t)cookie - 1);
+		if (slot >= t->vq.size)
+			t->big_free[t->nbig_free++] = slot;
+		else
+			t->free[t->nfree++] = slot;
+	}
+}
+
+/* A free slot for a frame of len bytes (TSO frames take big ones);
+ * -1 if none. */
+static int tx_slot(struct vnet *n, struct vnet_txq *t, size_t len, uint8_t **p)
+{
+	uint16_t slot;
+
+	if (sizeof(struct vnet_hdr) + len <= n->tx_slot_size) {
+		if (!t->nfree)
+			return -1;
+		slot = t->free[--t->nfree];
+		*p = t->bufs + (size_t)slot * n->tx_slot_size;
+	} else {
+		if (!t->nbig_free)
+			return -1;
+		slot = t->big_free[--t->nbig_free];
+		*p = t->big[slot - t->vq.size];
+	}
+	return slot;
 }
 
 static int vnet_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 {
 	struct vnet *n = nif->priv;
 
+	bool dev_csum = n->nif.features & NETIF_F_TX_CSUM;
+	struct vnet_hdr hdr;
+
 	if (q >= n->npairs || tx->len < ETH_HLEN)
 		return -EINVAL;
-	if (tx->len > n->frame_max)
+	if (tx->len > (tx->gso_size ? n->nif.gso_max : n->frame_max) ||
+	    (tx->gso_size && !(n->nif.features & NETIF_F_TSO4)))
 		return -EMSGSIZE;
 	if (tx->csum_partial &&
 	    !csum_range_ok(tx->len, tx->csum_start, tx->csum_offset))
 		return -EINVAL;
+	if (vnet_hdr_tx(&hdr, tx, dev_csum))
+		return -EINVAL;
 	struct vnet_txq *t = &n->tx[q];
+	uint8_t *p;
 	spin_lock(&t->lock);
 	tx_reclaim(t);
-	if (!t->nfree) {
+	int slot = tx_slot(n, t, tx->len, &p);
+	if (slot < 0) {
 		t->tx_drops++;
 		spin_unlock(&t->lock);
 		return -ENOBUFS;
 	}
-	uint16_t slot = t->free[--t->nfree];
-	uint8_t *p = t->bufs + (size_t)slot * n->tx_slot_size;
-	struct vnet_hdr *h = (struct vnet_hdr *)p;
-	memset(h, 0, sizeof(*h));
-	memcpy(p + sizeof(*h), tx->frame, tx->len);
-	if (tx->csum_partial) {
-		if (n->nif.features & NETIF_F_TX_CSUM) {
-			h->flags = HDR_F_NEEDS_CSUM;
-			h->csum_start = tx->csum_start;
-			h->csum_offset = tx->csum_offset;
-		} else {
-			csum_fill(p + sizeof(*h), tx->len, tx->csum_start,
-				  tx->csum_offset);
-		}
-	}
-	struct virtq_buf b = {virt_to_phys(p), sizeof(*h) + tx->len};
+	memcpy(p, &hdr, sizeof(hdr));
+	memcpy(p + sizeof(hdr), tx->frame, tx->len);
+	if (tx->csum_partial && !dev_csum)
+		csum_fill(p + sizeof(hdr), tx->len, tx->csum_start,
+			  tx->csum_offset);
+	struct virtq_buf b = {virt_to_phys(p), sizeof(hdr) + tx->len};
 	virtq_add(&t->vq, &b, 1, 0, (void *)(uintptr_t)(slot + 1));
 	if (virtq_publish(&t->vq))
 		virtio_notify(n->d, t->vqi);
@@ -332,6 +389,12 @@ static int rxq_setup(struct vnet *n, unsigned i)
 	r->bufs = kcalloc(r->vq.size, sizeof(*r->bufs));
 	if (!r->bufs)
 		return -ENOMEM;
+	if (n->mrg && n->rx_frame_max > n->frame_max) {
+		r->mrg.cap = sizeof(struct vnet_hdr) + n->rx_frame_max;
+		r->mrg.buf = kmalloc(r->mrg.cap);
+		if (!r->mrg.buf)
+			return -ENOMEM;
+	}
 	for (unsigned k = 0; k < r->vq.size; k++) {
 		r->bufs[k] = kmalloc(n->rx_buf_size);
 		if (!r->bufs[k] || rx_post(r, r->bufs[k]))
@@ -357,6 +420,13 @@ static int txq_setup(struct vnet *n, unsigned i)
 	for (unsigned k = 0; k < t->vq.size; k++)
 		t->free[k] = (uint16_t)k;
 	t->nfree = t->vq.size;
+	for (unsigned k = 0; (n->nif.features & NETIF_F_TSO4) && k < BIG_SLOTS;
+	     k++) {
+		t->big[k] = kmalloc(BIG_SLOT_SIZE);
+		if (!t->big[k])
+			return -ENOMEM;
+		t->big_free[t->nbig_free++] = (uint16_t)(t->vq.size + k);
+	}
 	virtq_irq_off(&t->vq); /* reclaimed by xmit, never by interrupt */
 	return 0;
 }
@@ -477,23 +547,79 @@ static int threads_start(struct vnet *n)
 	return 0;
 }
 
+static bool offload_off; /* virtio_net.offload=off */
+
+static void take_offload(const char *v, void *arg)
+{
+	if (!strcmp(v, "off"))
+		offload_off = true;
+	else if (!strcmp(v, "on"))
+		offload_off = false;
+	else
+		printk("virtio-net: bad virtio_net.offload=%s (on|off)\n", v);
+}
+
+void virtio_net_params(char *cmdline)
+{
+	param_take(cmdline, "virtio_net.offload", take_offload, NULL);
+}
+
 static uint64_t wanted_features(void)
 {
-	return VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
-	       VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
-	       VIRTIO_BIT(VIRTIO_NET_F_MTU) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
-	       VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MQ);
+	uint64_t f =
+	    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+	    VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
+	    VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) |
+	    VIRTIO_BIT(VIRTIO_NET_F_MQ);
+	if (!offload_off)
+		f |= VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |
+		     VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |
+		     VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	return f;
+}
+
+/* Feature sets the spec forbids (5.1.3.1: TSO needs the checksum
+ * offload of its direction) or that we do not handle (large receive
+ * without mergeable buffers would need 64 KiB RX buffers): the wanted
+ * set without the offending bit, or 0 if the negotiated one is fine. */
+static uint64_t features_fixup(uint64_t got, uint64_t wanted)
+{
+	uint64_t tso = VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4),
+		 lro = VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4);
+
+	if ((got & tso) && !(got & VIRTIO_BIT(VIRTIO_NET_F_CSUM)))
+		return wanted & ~tso;
+	if ((got & lro) && (!(got & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM)) ||
+			    !(got & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF))))
+		return wanted & ~lro;
+	return 0;
+}
+
+/* virtio_negotiate, again (it resets the device) while a fixup drops a
+ * feature. */
+static int negotiate(struct virtio_dev *d)
+{
+	uint64_t wanted = wanted_features(), fix;
+	int err;
+
+	while (!(err = virtio_negotiate(d, wanted)) &&
+	       (fix = features_fixup(d->features, wanted)))
+		wanted = fix;
+	return err;
 }
 
 static void print_device(const struct vnet *n)
 {
 	const uint8_t *m = n->nif.mac;
 	printk("virtio-net: %s at %s, mac %02x:%02x:%02x:%02x:%02x:%02x, "
-	       "mtu %u, %u of %u queue pairs%s%s%s\n",
+	       "mtu %u, %u of %u queue pairs%s%s%s%s%s\n",
 	       n->nif.name, n->d->name, m[0], m[1], m[2], m[3], m[4], m[5],
 	       n->nif.mtu, n->npairs, n->max_pairs,
 	       n->nif.features & NETIF_F_TX_CSUM ? ", tx-csum" : "",
 	       n->nif.features & NETIF_F_RX_CSUM ? ", rx-csum" : "",
+	       n->nif.features & NETIF_F_TSO4 ? ", tso4" : "",
+	       n->rx_frame_max == LRO_FRAME_MAX ? ", lro (mergeable buffers)"
+						: "",
 	       n->rx[0].has_irq ? "" : ", no interrupts (timed polls)");
 }
 
@@ -504,7 +630,7 @@ int virtio_net_probe(struct virtio_dev *d)
 		return -ENOMEM;
 	n->d = d;
 	n->idle_ns = NETDEV_IDLE_NS_DEFAULT;
-	int err = virtio_negotiate(d, wanted_features());
+	int err = negotiate(d);
 	if (err)
 		return err;
 	read_config(n);
@@ -512,9 +638,16 @@ int virtio_net_probe(struct virtio_dev *d)
 		      (d->features & VIRTIO_BIT(VIRTIO_NET_F_MQ));
 	n->npairs = pick_pairs(n);
 	n->frame_max = n->nif.mtu + ETH_HLEN;
-	n->rx_buf_size = sizeof(struct vnet_hdr) + n->frame_max + VLAN_SLACK;
+	n->rx_frame_max = n->frame_max + VLAN_SLACK;
+	n->mrg = d->features & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	n->rx_buf_size = sizeof(struct vnet_hdr) + n->rx_frame_max;
 	if (n->rx_buf_size <= 2048)
 		n->rx_buf_size = 2048; /* aligned block: never crosses a page */
+	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4)) {
+		n->rx_frame_max = LRO_FRAME_MAX;
+		n->rx_buf_size =
+		    MRG_BUF_SIZE; /* a page: a 64 KiB frame in 17 */
+	}
 	n->tx_slot_size = (sizeof(struct vnet_hdr) + n->frame_max + 63) & ~63u;
 	snprintf(n->nif.name, sizeof(n->nif.name), "eth%u", vnet_count);
 	n->nif.nqueues = n->npairs;
@@ -524,6 +657,10 @@ int virtio_net_probe(struct virtio_dev *d)
 		n->nif.features |= NETIF_F_TX_CSUM;
 	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
 		n->nif.features |= NETIF_F_RX_CSUM;
+	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4)) {
+		n->nif.features |= NETIF_F_TSO4;
+		n->nif.gso_max = BIG_SLOT_SIZE - sizeof(struct vnet_hdr);
+	}
 	err = queues_setup(n);
 	if (err) {
 		virtio_fail(d);

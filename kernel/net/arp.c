@@ -73,7 +73,7 @@ static void arp_send(struct net_stack *st, uint16_t op, const uint8_t *tha,
 		st->stats.arp_requests++;
 	else
 		st->stats.arp_replies++;
-	eth_xmit(st, 0, f, sizeof(f), false, 0, 0);
+	eth_xmit(st, 0, f, sizeof(f), false, 0, 0, 0);
 }
 
 /* Sends the frames waiting for e, now that its MAC is known. */
@@ -85,7 +85,7 @@ static void arp_flush_pending(struct net_stack *st, struct arp_entry *e)
 		/* Queued frames have their full checksums filled in:
 		 * offload is not used for them (see arp_output). */
 		eth_xmit(st, e->pending[i].q, fr, e->pending[i].len, false, 0,
-			 0);
+			 0, 0);
 		env_free(fr);
 	}
 	e->npending = 0;
@@ -124,7 +124,8 @@ void arp_input(struct net_stack *st, unsigned q, const uint8_t *a, size_t len)
 }
 
 int arp_output(struct net_stack *st, unsigned q, uint32_t ip, uint8_t *frame,
-	       size_t len, bool csum_partial, uint16_t cs_start, uint16_t cs_off)
+	       size_t len, bool csum_partial, uint16_t cs_start, uint16_t cs_off,
+	       uint16_t gso_size)
 {
 	struct arp_entry *e;
 	uint8_t *copy;
@@ -133,13 +134,13 @@ int arp_output(struct net_stack *st, unsigned q, uint32_t ip, uint8_t *frame,
 				   (ip | st->mask) == IP_BROADCAST)) {
 		memcpy(frame, mac_bcast, 6);
 		return eth_xmit(st, q, frame, len, csum_partial, cs_start,
-				cs_off);
+				cs_off, gso_size);
 	}
 	e = arp_find(st, ip);
 	if (e && e->resolved) {
 		memcpy(frame, e->mac, 6);
 		return eth_xmit(st, q, frame, len, csum_partial, cs_start,
-				cs_off);
+				cs_off, gso_size);
 	}
 	if (!e) {
 		e = arp_victim(st);

@@ -31,10 +31,11 @@ void eth_input(struct net_stack *st, unsigned q, const uint8_t *f, size_t len,
 
 int eth_xmit(struct net_stack *st, unsigned q, const uint8_t *frame,
 	     size_t len, bool csum_partial, uint16_t csum_start,
-	     uint16_t csum_off)
+	     uint16_t csum_off, uint16_t gso_size)
 {
 	struct netif *nif = st->nif;
-	struct netif_tx tx = {frame, len, csum_partial, csum_start, csum_off};
+	struct netif_tx tx = {frame, len, csum_partial, csum_start, csum_off,
+			      gso_size};
 	int err;
 
 	if (q >= nif->nqueues)

@@ -16,6 +16,26 @@
 #define IP_OFFMASK 0x1fff
 #define IP_TTL 64
 
+/* The Ethernet source and type and the IPv4 header of a frame in
+ * st->txbuf whose L4 part is l4len bytes. */
+static void ip_header(struct net_stack *st, uint8_t *ip, uint32_t dst,
+		      uint8_t proto, size_t l4len)
+{
+	memcpy(st->txbuf + 6, st->nif->mac, 6);
+	put16(st->txbuf + 12, ETH_P_IP);
+	ip[0] = 0x45;
+	ip[1] = 0;
+	put16(ip + 2, (uint16_t)(IP_HLEN + l4len));
+	put16(ip + 4, st->ip_id++);
+	put16(ip + 6, IP_DF);
+	ip[8] = IP_TTL;
+	ip[9] = proto;
+	put16(ip + 10, 0);
+	put32(ip + 12, st->addr);
+	put32(ip + 16, dst);
+	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
+}
+
 static bool ip_is_ours(struct net_stack *st, uint32_t dst)
 {
 	if (!st->addr)
@@ -75,6 +95,25 @@ bad:
 
 size_t ip_max_payload(struct net_stack *st)
 {
+	return (size_t)st->nif->mtu - IP_HLEN;
+}
+
+static uint32_t next_hop(struct net_stack *st, uint32_t dst)
+{
+	if (dst != IP_BROADCAST && st->addr &&
+	    (dst & st->mask) != (st->addr & st->mask))
+		return st->gw;
+	return dst;
+}
+
+size_t ip_gso_max(struct net_stack *st, uint32_t dst)
+{
+	uint32_t need = NETIF_F_TSO4 | NETIF_F_TX_CSUM;
+	uint32_t hop = next_hop(st, dst);
+
+	if ((st->nif->features & need) != need || st->no_tso || !hop ||
+	    !arp_resolved(st, hop))
+		return 0;
 	return st->txbuf_size - ETH_HLEN - IP_HLEN;
 }
 
@@ -82,31 +121,14 @@ int ip_output(struct net_stack *st, unsigned q, uint32_t dst, uint8_t proto,
 	      size_t l4len, int csum_off)
 {
 	uint8_t *f = st->txbuf, *ip = f + ETH_HLEN, *l4 = ip + IP_HLEN;
-	uint32_t hop = dst;
+	uint32_t hop = next_hop(st, dst);
 	bool partial = false;
 
 	if (l4len > ip_max_payload(st))
 		return -EMSGSIZE;
-	if (dst != IP_BROADCAST && st->addr &&
-	    (dst & st->mask) != (st->addr & st->mask)) {
-		if (!st->gw)
-			return -ENETUNREACH;
-		hop = st->gw;
-	}
-	memcpy(f + 6, st->nif->mac, 6);
-	put16(f + 12, ETH_P_IP);
-	ip[0] = 0x45;
-	ip[1] = 0;
-	put16(ip + 2, (uint16_t)(IP_HLEN + l4len));
-	put16(ip + 4, st->ip_id++);
-	put16(ip + 6, IP_DF);
-	ip[8] = IP_TTL;
-	ip[9] = proto;
-	put16(ip + 10, 0);
-	put32(ip + 12, st->addr);
-	put32(ip + 16, dst);
-	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
-
+	if (!hop)
+		return -ENETUNREACH;
+	ip_header(st, ip, dst, proto, l4len);
 	if (csum_off >= 0) {
 		uint32_t sum = csum_pseudo(st->addr, dst, proto, l4len);
 		put16(l4 + csum_off, 0);
@@ -124,5 +146,23 @@ int ip_output(struct net_stack *st, unsigned q, uint32_t dst, uint8_t proto,
 		}
 	}
 	return arp_output(st, q, hop, f, ETH_HLEN + IP_HLEN + l4len, partial,
-			  ETH_HLEN + IP_HLEN, (uint16_t)(csum_off < 0 ? 0 : csum_off));
+			  ETH_HLEN + IP_HLEN,
+			  (uint16_t)(csum_off < 0 ? 0 : csum_off), 0);
+}
+
+int ip_output_gso(struct net_stack *st, unsigned q, uint32_t dst, size_t l4len,
+		  int csum_off, uint16_t gso_size)
+{
+	uint8_t *ip = st->txbuf + ETH_HLEN, *l4 = ip + IP_HLEN;
+
+	if (!gso_size)
+		return ip_output(st, q, dst, IP_PROTO_TCP, l4len, csum_off);
+	if (l4len > ip_gso_max(st, dst))
+		return -EAGAIN;
+	ip_header(st, ip, dst, IP_PROTO_TCP, l4len);
+	put16(l4 + csum_off, (uint16_t)~csum_fold(csum_pseudo(
+				 st->addr, dst, IP_PROTO_TCP, l4len)));
+	return arp_output(st, q, next_hop(st, dst), st->txbuf,
+			  ETH_HLEN + IP_HLEN + l4len, true, ETH_HLEN + IP_HLEN,
+			  (uint16_t)csum_off, gso_size);
 }

@@ -22,6 +22,13 @@
 /* Features a device offers (netif.features). */
 #define NETIF_F_TX_CSUM (1u << 0) /* may send with csum_partial set */
 #define NETIF_F_RX_CSUM (1u << 1) /* may deliver with NETIF_RX_CSUM_OK */
+/* TCP segmentation offload: xmit takes TCP/IPv4 frames up to gso_max
+ * bytes with gso_size set (and csum_partial); the device cuts the payload
+ * into gso_size pieces, fixing IP lengths, IDs, sequence numbers, flags
+ * and checksums as Linux's GSO does. Needs NETIF_F_TX_CSUM. Received
+ * frames are not bounded by the MTU either way: a device with large
+ * receive offload hands the stack TCP segments up to 64 KiB. */
+#define NETIF_F_TSO4 (1u << 2)
 
 /* Flags a driver passes with a received frame. */
 #define NETIF_RX_CSUM_OK (1u << 0) /* L4 checksum verified by the device */
@@ -35,6 +42,7 @@ struct netif_tx {
 	size_t len;
 	bool csum_partial;
 	uint16_t csum_start, csum_offset;
+	uint16_t gso_size; /* 0, or TCP payload bytes per wire segment */
 };
 
 struct netif;
@@ -43,7 +51,8 @@ struct netif_ops {
 	/* Queues one frame on TX queue q (q < nqueues). The frame is copied
 	 * before the call returns; the caller keeps its buffer. Returns 0,
 	 * -ENOBUFS when the ring is full (the stack drops or retries later),
-	 * -EMSGSIZE when len > mtu + 14. Never sleeps; callable with
+	 * -EMSGSIZE when len > mtu + 14 (gso_max with gso_size). Never
+	 * sleeps; callable with
 	 * preemption disabled. */
 	int (*xmit)(struct netif *nif, unsigned q, const struct netif_tx *tx);
 };
@@ -54,6 +63,7 @@ struct netif {
 	uint16_t mtu; /* IP MTU: a frame holds at most mtu + 14 bytes */
 	unsigned nqueues;
 	uint32_t features;
+	uint32_t gso_max; /* NETIF_F_TSO4: largest frame, <= 65535 + 14 */
 	const struct netif_ops *ops;
 	void *priv; /* the driver's */
 

@@ -126,6 +126,8 @@ struct net_stack *net_stack_new(struct netif *nif, const struct net_config *cfg)
 		net_config_default(&st->cfg);
 	st->nif = nif;
 	st->txbuf_size = (size_t)nif->mtu + ETH_HLEN;
+	if ((nif->features & NETIF_F_TSO4) && nif->gso_max > st->txbuf_size)
+		st->txbuf_size = nif->gso_max; /* one TSO frame */
 	st->txbuf = env_alloc(st->txbuf_size);
 	st->lock = env_lock_new();
 	if (!st->txbuf || !st->lock || nif->mtu < 576) {

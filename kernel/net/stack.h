@@ -236,6 +236,8 @@ struct net_stats {
 	uint64_t rx_frames, tx_frames, tx_drops, rx_bad, rx_csum_bad;
 	uint64_t ip_frag_dropped, ip_not_ours, arp_requests, arp_replies;
 	uint64_t arp_drops, icmp_echo, udp_rx, udp_no_port, tcp_rx, tcp_tx;
+	uint64_t tcp_tso_tx; /* segments above the MSS handed to TSO */
+	uint64_t tcp_lro_rx; /* received segments above our MSS */
 	uint64_t tcp_rexmt, tcp_fast_rexmt, tcp_timeouts, tcp_rst_tx;
 	uint64_t tcp_syn_drops, tcp_ooo, tcp_rx_dropped, tcp_conn_limit;
 };
@@ -248,7 +250,8 @@ struct net_stack {
 	uint16_t ip_id;
 	uint8_t isn_key[16], flow_key[16];
 	uint8_t *txbuf; /* one frame being built; under lock */
-	size_t txbuf_size;
+	size_t txbuf_size; /* mtu + 14, or nif->gso_max with TSO */
+	bool no_tso;	   /* TSO turned off: MSS-sized frames only */
 
 	struct arp_entry arp[ARP_ENTRIES];
 	struct udp_bind udp[UDP_BINDS];
@@ -278,7 +281,7 @@ void eth_input(struct net_stack *st, unsigned q, const uint8_t *f, size_t len,
 	       unsigned flags);
 int eth_xmit(struct net_stack *st, unsigned q, const uint8_t *frame,
 	     size_t len, bool csum_partial, uint16_t csum_start,
-	     uint16_t csum_off);
+	     uint16_t csum_off, uint16_t gso_size);
 
 /* arp.c */
 void arp_input(struct net_stack *st, unsigned q, const uint8_t *p,
@@ -287,7 +290,7 @@ void arp_input(struct net_stack *st, unsigned q, const uint8_t *p,
  * at once if resolved, else queued behind an ARP request. */
 int arp_output(struct net_stack *st, unsigned q, uint32_t ip, uint8_t *frame,
 	       size_t len, bool csum_partial, uint16_t cs_start,
-	       uint16_t cs_off);
+	       uint16_t cs_off, uint16_t gso_size);
 bool arp_resolved(struct net_stack *st, uint32_t ip);
 uint64_t arp_timers(struct net_stack *st, uint64_t now);
 void arp_flush(struct net_stack *st);
@@ -300,6 +303,15 @@ void ip_input(struct net_stack *st, unsigned q, const uint8_t *p, size_t len,
 	      unsigned flags);
 int ip_output(struct net_stack *st, unsigned q, uint32_t dst, uint8_t proto,
 	      size_t l4len, int csum_off);
+/* ip_output of a TCP frame the device cuts into gso_size-byte payloads
+ * (netif.h, NETIF_F_TSO4); gso_size 0 is ip_output. Only after
+ * ip_gso_max(dst) said yes: -EAGAIN if the offload cannot be used. */
+int ip_output_gso(struct net_stack *st, unsigned q, uint32_t dst,
+		  size_t l4len, int csum_off, uint16_t gso_size);
+/* Largest L4 length of one offloaded frame to dst, or 0 when offload
+ * cannot be used now (no device support, turned off, or the next hop is
+ * unresolved: frames waiting for ARP are sent whole, never offloaded). */
+size_t ip_gso_max(struct net_stack *st, uint32_t dst);
 static inline uint8_t *ip_payload(struct net_stack *st)
 {
 	return st->txbuf + ETH_HLEN + IP_HLEN;

@@ -446,6 +446,12 @@ static void ooo_advance(struct tcp_conn *c)
 	}
 }
 
+/* The MSS we advertised: what one wire segment to us carries at most. */
+static uint32_t rcv_mss(const struct tcp_conn *c)
+{
+	return (uint32_t)c->st->nif->mtu - IP_HLEN - TCP_HLEN;
+}
+
 /* Stores the segment's data (already trimmed to the window). */
 static void data_input(struct tcp_conn *c, uint32_t seq, const uint8_t *d,
 		       uint32_t n)
@@ -468,7 +474,12 @@ static void data_input(struct tcp_conn *c, uint32_t seq, const uint8_t *d,
 		c->ack_now = true; /* a hole filled: ACK at once (RFC 5681) */
 	}
 	/* Delayed ACK (RFC 1122 4.2.3.2): every second full segment at
-	 * once, else within delack_ns. */
+	 * once, else within delack_ns. A segment above our MSS is several
+	 * the device merged (large receive offload): ACK it at once. */
+	if (n > rcv_mss(c)) {
+		c->st->stats.tcp_lro_rx++;
+		c->unacked = 1;
+	}
 	if (++c->unacked >= 2)
 		c->ack_now = true;
 	else if (!c->t_delack)

@@ -93,7 +93,25 @@ void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		c->t_delack = 0;
 	}
 	st->stats.tcp_tx++;
-	ip_output(st, c->txq, c->raddr, IP_PROTO_TCP, hlen + len, 16);
+	if (len > c->mss) {
+		st->stats.tcp_tso_tx++;
+		ip_output_gso(st, c->txq, c->raddr, hlen + len, 16, c->mss);
+	} else {
+		ip_output(st, c->txq, c->raddr, IP_PROTO_TCP, hlen + len, 16);
+	}
+}
+
+/* Most payload bytes one segment may carry: c->mss, or with TSO as many
+ * whole MSS as one offloaded frame holds. */
+static uint32_t seg_max(struct tcp_conn *c)
+{
+	size_t l4 = ip_gso_max(c->st, c->raddr);
+	uint32_t n;
+
+	if (l4 <= TCP_HLEN)
+		return c->mss;
+	n = (uint32_t)(l4 - TCP_HLEN) / c->mss;
+	return n > 1 ? n * c->mss : c->mss;
 }
 
 /* Bare ACKs and RSTs carry snd_max, the sequence number the peer expects
@@ -184,6 +202,7 @@ static bool may_send_data(const struct tcp_conn *c)
 void tcp_output(struct tcp_conn *c)
 {
 	uint32_t data_end = c->snd_una + c->snd.len;
+	uint32_t max = seg_max(c);
 
 	while (may_send_data(c)) {
 		uint32_t win = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
@@ -192,12 +211,14 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t unsent = seq_lt(c->snd_nxt, data_end)
 					  ? data_end - c->snd_nxt
 					  : 0;
-		uint32_t len = unsent < c->mss ? unsent : c->mss;
+		uint32_t len = unsent < max ? unsent : max;
 		bool fin;
 		uint8_t flags = TCP_ACK;
 
 		if (len > room)
 			len = room;
+		if (len > c->mss && len < unsent)
+			len -= len % c->mss; /* no runt at an offload's end */
 		fin = tcp_can_send_fin(c) && len == unsent &&
 		      seq_le(c->snd_nxt, data_end);
 		if (len == 0 && !fin)

@@ -38,7 +38,9 @@ static inline struct fuzz_ctx *fuzz_setup(uint8_t conf)
 		cfg.mem_max = 3 * 4096;
 	}
 	fnif_init(&fz.dev, (const uint8_t[6]){2, 0, 0, 0, 0, 1},
-		  1 + (conf >> 4 & 3), conf & 2 ? NETIF_F_TX_CSUM : 0);
+		  1 + (conf >> 4 & 3),
+		  (conf & 2 ? NETIF_F_TX_CSUM : 0) |
+		      (conf & 8 ? NETIF_F_TX_CSUM | NETIF_F_TSO4 : 0)); /* TSO */
 	fz.st = net_stack_new(&fz.dev.nif, &cfg);
 	if (conf & 4)
 		net_dhcp_start(fz.st);

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += 3;
 		if (len > size - i)
 			len = size - i;
-		uint8_t f[2048];
+		static uint8_t f[65536]; /* large receive: up to 64 KiB */
 		size_t n = len < sizeof(f) ? len : sizeof(f);
 		memcpy(f, data + i, n);
 		switch (op) {

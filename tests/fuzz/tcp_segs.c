@@ -27,7 +27,7 @@ static const uint8_t PEER_MAC[6] = {2, 0, 0, 0, 0, 2};
 /* Learns the stack's sequence numbers from what it sent. */
 static void learn(struct fuzz_ctx *fz)
 {
-	static uint8_t b[2048];
+	static uint8_t b[FNIF_FRAME_MAX]; /* TSO frames too */
 	struct tseg s;
 	size_t n;
 

@@ -7,7 +7,8 @@
 # --port P:7`, and, as root with /dev/net/tun, over `--net tap` (client in
 # the run's network namespace; then under netem loss/reorder/delay where
 # the host kernel has sch_netem, else (--full) under tools/run --netem,
-# the same impairment in user space). Short sizes
+# the same impairment in user space), and over tap again with the guest's
+# segmentation offloads off. Short sizes
 # by default (make test, TCG); --full uses the sizes of issue 10 (100 MB,
 # 1000 sequential, 200 concurrent). Prints "ok"/"FAIL" lines and
 # "N passed, N failed".
@@ -79,6 +80,9 @@ if ((EUID == 0)) && [[ -c /dev/net/tun ]]; then
 		done
 		grep -q '^echo: connection ended: .* error -104' "$log" &&
 			((passed++)) || fail "guest did not end the vanished connection by reset"
+		# Tap offers segmentation offload and large receive: in use.
+		grep -q '^virtio-net: .*tso4, lro' "$log" &&
+			((passed++)) || fail "tap: TSO/large receive not negotiated"
 		if ip netns exec "$ns" tc qdisc add dev tap0 root netem \
 			loss 10% reorder 25% delay 20ms 2>/dev/null; then
 			check bulk "$NETEM_MB"
@@ -100,6 +104,16 @@ if ((EUID == 0)) && [[ -c /dev/net/tun ]]; then
 	elif ((!kernel_netem)); then
 		echo "skip netem: no sch_netem in this host kernel; the user-space relay runs with --full"
 	fi
+	# The same bulk transfer with the guest's offloads off
+	# (virtio_net.offload=off): MSS-sized frames both ways.
+	ns=$ns-off
+	client=(ip netns exec "$ns")
+	if boot --net tap --netns "$ns" --append "virtio_net.offload=off ip=10.0.2.15/24 echo 7"; then
+		check bulk "$MB"
+		grep -q '^virtio-net: .*tso4' "$log" &&
+			fail "offload=off: TSO still negotiated" || ((passed++))
+	fi
+	halt
 else
 	echo "skip tap: needs root and /dev/net/tun"
 fi

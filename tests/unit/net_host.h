@@ -20,21 +20,26 @@ long host_live_allocs(void);
 #define SEC 1000000000ull
 
 /* A fake device: frames the stack sends are kept in a FIFO (checksum
- * offload done as a device would, when csum_partial is set). */
+ * offload done as a device would, when csum_partial is set). With
+ * NETIF_F_TSO4 in features it takes frames up to gso_max (65535) with
+ * gso_size set and keeps them whole (gso[] says how a device would cut
+ * them), so a receiving stack sees them as large receive would. */
 #define FNIF_FRAMES 4096
+#define FNIF_FRAME_MAX 65536
 struct fnif {
 	struct netif nif;
 	uint8_t *frames[FNIF_FRAMES];
 	uint16_t lens[FNIF_FRAMES];
 	uint8_t queues[FNIF_FRAMES];
+	uint16_t gso[FNIF_FRAMES];
 	unsigned head, count;
-	unsigned xmit_calls, partial_calls;
+	unsigned xmit_calls, partial_calls, gso_calls;
 	int fail_next; /* if set, the next xmit returns it */
 };
 void fnif_init(struct fnif *f, const uint8_t mac[6], unsigned nqueues,
 	       uint32_t features);
-/* Pops the oldest frame into buf (size >= 2048); returns its length or
- * 0 if none. */
+/* Pops the oldest frame into buf (size >= 2048, FNIF_FRAME_MAX with
+ * TSO); returns its length or 0 if none. */
 size_t fnif_pop(struct fnif *f, uint8_t *buf);
 void fnif_clear(struct fnif *f);
 

@@ -18,12 +18,13 @@ static struct fnif dev;
 static struct net_stack *st;
 static struct peer pr;
 static struct tseg sg;
-static uint8_t buf[2048];
+static uint8_t buf[FNIF_FRAME_MAX];
 static struct net_config cfg;
+static uint32_t dev_features; /* of the next setup's device */
 
 static void setup_cfg(const struct net_config *c)
 {
-	fnif_init(&dev, MAC, 4, 0);
+	fnif_init(&dev, MAC, 4, dev_features);
 	st = net_stack_new(&dev.nif, c);
 	net_config_static(st, ADDR, NET_IP(255, 255, 255, 0), 0);
 	pr = (struct peer){st, &dev, PEER, {0x52, 0x54, 0, 0, 0, 2}};
@@ -836,3 +837,123 @@ UNIT_TEST(tx_queue_follows_the_rx_queue)
 }
 
 UNIT_MAIN()
+
+/* Segmentation offload: the stack hands the device frames of whole MSS
+ * (gso_size = MSS) as far as the windows allow, and a timeout resends
+ * from snd_una in what cwnd then allows: part of a large segment. */
+UNIT_TEST(tso_sends_large_segments_and_retransmits_part_of_one)
+{
+	uint32_t iss;
+	static uint8_t data[20 * 1460];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	dev_features = NETIF_F_TX_CSUM | NETIF_F_TSO4;
+	struct tcp_conn *c = established(&iss);
+	dev_features = 0;
+	uint32_t mss = c->mss, base = iss + 1;
+	CHECK_EQ(mss, 1460);
+	CHECK_EQ(tcp_usr_send(c, data, sizeof(data)), (long)sizeof(data));
+	CHECK(recv_p()); /* the initial window, 10 MSS, in one frame */
+	CHECK_EQ(sg.seq, base);
+	CHECK_EQ(sg.dlen, 10 * mss);
+	CHECK(!memcmp(sg.data, data, 10 * mss));
+	CHECK_EQ(dev.gso_calls, 1);
+	CHECK_EQ(dev.gso[(dev.head + FNIF_FRAMES - 1) % FNIF_FRAMES], mss);
+	CHECK(!recv_p());
+	/* 3 MSS arrived: cwnd 11 MSS, 7 in flight, 4 more go as one. */
+	send_p(PISS + 1, base + 3 * mss, TCP_ACK, 65535, NULL, 0);
+	CHECK(recv_p());
+	CHECK_EQ(sg.seq, base + 10 * mss);
+	CHECK_EQ(sg.dlen, 4 * mss);
+	CHECK(!memcmp(sg.data, data + 10 * mss, 4 * mss));
+	CHECK(!recv_p());
+	/* Timeout: one MSS from snd_una, inside the first large segment,
+	 * not offloaded. */
+	host_clock_advance(c->rto);
+	net_timers(st);
+	CHECK(recv_p());
+	CHECK_EQ(sg.seq, base + 3 * mss);
+	CHECK_EQ(sg.dlen, mss);
+	CHECK(!memcmp(sg.data, data + 3 * mss, mss));
+	CHECK_EQ(dev.gso_calls, 2);
+	CHECK(!recv_p());
+	/* Its ACK: slow start from 1 MSS, the next 2 MSS in one frame. */
+	send_p(PISS + 1, base + 4 * mss, TCP_ACK, 65535, NULL, 0);
+	CHECK(recv_p());
+	CHECK_EQ(sg.seq, base + 4 * mss);
+	CHECK_EQ(sg.dlen, 2 * mss);
+	CHECK(!memcmp(sg.data, data + 4 * mss, 2 * mss));
+	CHECK_EQ(dev.gso_calls, 3);
+	/* Everything acknowledged: the rest goes out, all of it intact. */
+	uint32_t next = base + 6 * mss;
+	for (int round = 0; round < 20 && seq_lt(c->snd_una, base + sizeof(data));
+	     round++) {
+		send_p(PISS + 1, c->snd_nxt, TCP_ACK, 65535, NULL, 0);
+		while (recv_p()) {
+			if (!sg.dlen)
+				continue;
+			CHECK_EQ(sg.seq, next);
+			CHECK(!memcmp(sg.data, data + (sg.seq - base), sg.dlen));
+			CHECK_EQ(sg.dlen % mss, 0);
+			next += (uint32_t)sg.dlen;
+		}
+	}
+	CHECK_EQ(next, base + sizeof(data));
+	CHECK_EQ(c->snd_una, base + sizeof(data));
+	tcp_usr_close(c);
+	teardown();
+}
+
+UNIT_TEST(tso_unused_when_off_or_next_hop_unresolved)
+{
+	uint32_t iss;
+	static uint8_t data[10 * 1460];
+	dev_features = NETIF_F_TX_CSUM | NETIF_F_TSO4;
+	struct tcp_conn *c = established(&iss);
+	dev_features = 0;
+	CHECK(ip_gso_max(st, PEER) > 60000);
+	CHECK_EQ(ip_gso_max(st, NET_IP(10, 0, 0, 3)), 0); /* no ARP entry */
+	st->no_tso = true;
+	CHECK_EQ(ip_gso_max(st, PEER), 0);
+	CHECK_EQ(tcp_usr_send(c, data, sizeof(data)), (long)sizeof(data));
+	for (int i = 0; i < 10; i++) {
+		CHECK(recv_p());
+		CHECK_EQ(sg.dlen, c->mss);
+	}
+	CHECK_EQ(dev.gso_calls, 0);
+	tcp_usr_close(c);
+	teardown();
+}
+
+/* Large receive: a segment of many MSS is taken whole and ACKed at once;
+ * beyond the window it is cut off like any other. */
+UNIT_TEST(large_segment_taken_and_acked_at_once_within_the_window)
+{
+	uint32_t iss;
+	static uint8_t d[40000], b[40000];
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 13 + i / 257);
+	struct tcp_conn *c = established(&iss);
+	send_p(PISS + 1, iss + 1, TCP_ACK, 65535, d, 30000);
+	CHECK(recv_p()); /* no delayed ACK */
+	CHECK_EQ(sg.ack, PISS + 1 + 30000);
+	CHECK_EQ(st->stats.tcp_lro_rx, 1);
+	CHECK_EQ(tcp_usr_recv(c, b, sizeof(b)), 30000);
+	CHECK(!memcmp(b, d, 30000));
+	tcp_usr_close(c);
+	teardown();
+
+	net_config_default(&cfg);
+	cfg.rcvbuf = 16384;
+	setup_cfg(&cfg);
+	c = open_passive(0, &iss);
+	send_p(PISS + 1, iss + 1, TCP_ACK, 65535, d, sizeof(d));
+	CHECK(recv_p());
+	uint32_t got = c->rcv.len;
+	CHECK(got <= 16384 && got > 0);
+	CHECK_EQ(sg.ack, PISS + 1 + got);
+	CHECK_EQ(tcp_usr_recv(c, b, sizeof(b)), (long)got);
+	CHECK(!memcmp(b, d, got));
+	tcp_usr_close(c);
+	teardown();
+}

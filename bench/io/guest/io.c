@@ -76,14 +76,30 @@ static uint64_t qd1(struct blk_dev *d, uint64_t pages, unsigned ops,
 struct worker {
 	struct blk_dev *d;
 	unsigned cpu, qd, ops;
-	struct thread *self;
 	volatile unsigned *start;
 	unsigned failed;
 };
 
-static void wake_owner(struct blk_req *r)
+/* Submits the n requests of batch with one doorbell (blk_submit_many),
+ * reaping while the queue is full. Returns how many failed to start. */
+static unsigned submit_batch(struct blk_queue *q, struct blk_req **batch,
+			     unsigned n)
 {
-	thread_unpark(r->arg);
+	unsigned bad = 0;
+	while (n) {
+		unsigned k;
+		int err = blk_submit_many(q, batch, n, &k);
+		batch += k;
+		n -= k;
+		if (err == -EAGAIN) {
+			blk_reap_wait(q);
+		} else if (err) {
+			/* Not in flight: not waited for. */
+			(*batch)->buf = NULL;
+			batch++, n--, bad++;
+		}
+	}
+	return bad;
 }
 
 static void worker_run(void *arg)
@@ -98,31 +114,31 @@ static void worker_run(void *arg)
 	    IO_BYTES;
 	uint64_t s = 0x9e3779b97f4a7c15ull * (w->cpu + 7);
 	struct blk_req *r = kcalloc(w->qd, sizeof(*r));
+	struct blk_req **batch = kcalloc(w->qd, sizeof(*batch));
 	uint8_t *buf = kmalloc((size_t)w->qd * IO_BYTES);
-	w->self = thread_current();
 	while (!__atomic_load_n(w->start, __ATOMIC_ACQUIRE))
 		thread_yield();
-	if (!r || !buf) {
+	if (!r || !batch || !buf) {
 		w->failed = w->ops;
 		goto out;
 	}
-	unsigned issued = 0, done = 0;
+	unsigned issued = 0, done = 0, nb = 0;
 	for (unsigned i = 0; i < w->qd && issued < w->ops; i++, issued++) {
 		req_random(&r[i], &s, pages);
 		r[i].buf = buf + (size_t)i * IO_BYTES;
-		r[i].done = wake_owner;
-		r[i].arg = w->self;
-		while (blk_submit(q, &r[i]) == -EAGAIN)
-			blk_poll(q);
+		batch[nb++] = &r[i];
 	}
+	w->failed += submit_batch(q, batch, nb);
+	done += w->failed;
 	while (done < w->ops) {
-		bool progress = false;
+		/* Every finished request is refilled; the refills go to the
+		 * device together, as io_uring_enter submits its batch. */
+		nb = 0;
 		for (unsigned i = 0; i < w->qd; i++) {
 			if (!r[i].buf ||
 			    __atomic_load_n(&r[i].status, __ATOMIC_ACQUIRE) ==
 				BLK_PENDING)
 				continue;
-			progress = true;
 			done++;
 			w->failed += r[i].status != 0;
 			if (issued == w->ops) {
@@ -131,14 +147,19 @@ static void worker_run(void *arg)
 			}
 			req_random(&r[i], &s, pages);
 			issued++;
-			while (blk_submit(q, &r[i]) == -EAGAIN)
-				blk_poll(q);
+			batch[nb++] = &r[i];
 		}
-		if (!progress && !blk_poll(q))
-			thread_park(); /* a completion's callback unparks */
+		if (nb) {
+			unsigned bad = submit_batch(q, batch, nb);
+			w->failed += bad;
+			done += bad;
+		} else if (done < w->ops) {
+			blk_reap_wait(q); /* as the queue's mode says */
+		}
 	}
 out:
 	kfree(r);
+	kfree(batch);
 	kfree(buf);
 }
 
@@ -161,8 +182,7 @@ static int qd32(struct blk_dev *d, unsigned ops, uint64_t *iops,
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		w[i] = (struct worker){
-		    d,	    i, QD_TOTAL / n ? QD_TOTAL / n : 1, ops / n, NULL,
-		    &start, 0};
+		    d, i, QD_TOTAL / n ? QD_TOTAL / n : 1, ops / n, &start, 0};
 		struct thread_attr a = {.cpu = (int)i};
 		t[i] = thread_create("bench-io", worker_run, &w[i], &a);
 	}
@@ -185,6 +205,36 @@ static int qd32(struct blk_dev *d, unsigned ops, uint64_t *iops,
 	kfree(w);
 	kfree(t);
 	return failed ? -1 : 0;
+}
+
+/* The sum of every queue's counters (what the diagnostics print). */
+static struct blk_queue_stats stats_sum(struct blk_dev *d)
+{
+	struct blk_info in;
+	struct blk_queue_stats sum = {0}, st;
+	blk_info(d, &in);
+	for (unsigned i = 0; i < in.nqueues; i++) {
+		blk_queue_stats(d, i, &st);
+		sum.completed += st.completed;
+		sum.irqs += st.irqs;
+		sum.reaped_irq += st.reaped_irq;
+		sum.reaped_poll += st.reaped_poll;
+		sum.parked += st.parked;
+		sum.kicks += st.kicks;
+	}
+	return sum;
+}
+
+/* Why a figure is what it is: how the waits ended, doorbells per I/O. */
+static void stats_print(const char *what, struct blk_dev *d,
+			const struct blk_queue_stats *a)
+{
+	struct blk_queue_stats b = stats_sum(d);
+	printk("bench io: %s: %lu requests, %lu doorbells, %lu interrupts, "
+	       "%lu reaped by interrupt, %lu by polling, %lu waits parked\n",
+	       what, b.completed - a->completed, b.kicks - a->kicks,
+	       b.irqs - a->irqs, b.reaped_irq - a->reaped_irq,
+	       b.reaped_poll - a->reaped_poll, b.parked - a->parked);
 }
 
 /* The queue mode named on the command line: 0, or -1 for another word. */
@@ -223,9 +273,13 @@ static int bench_io(int argc, char **argv)
 		printk("bench io: mode wants adaptive, irq or poll\n");
 		return 1;
 	}
+	struct blk_queue_stats st = stats_sum(d);
 	uint64_t lat = qd1(d, span / IO_BYTES, ops1, buf);
+	stats_print("qd1", d, &st);
 	uint64_t iops = 0, cpu = 0;
+	st = stats_sum(d);
 	int err = qd32(d, ops32, &iops, &cpu);
+	stats_print("qd32", d, &st);
 	kfree(buf);
 	if (!lat || err) {
 		printk("bench io: requests failed\n");

@@ -9,6 +9,7 @@
 #include <unidb/errno.h>
 #include <unidb/heap.h>
 #include <unidb/net.h>
+#include <unidb/netdev.h>
 #include <unidb/printk.h>
 #include <unidb/thread.h>
 
@@ -71,6 +72,12 @@ static int netsrv_serve(struct net_sock *l)
 	}
 	net_close(l);
 	printk("netsrv: quit, %lu connection errors\n", netsrv_errors);
+	struct netdev_queue_stats qs;
+	if (!netdev_queue_stats(0, 0, &qs))
+		printk("netsrv: eth0 queue 0: rx %lu frames %lu bytes, tx %lu "
+		       "frames %lu bytes, %lu drops\n",
+		       qs.rx_packets, qs.rx_bytes, qs.tx_packets, qs.tx_bytes,
+		       qs.tx_drops);
 	return netsrv_errors ? 1 : 0;
 }
 
