@@ -387,6 +387,7 @@ static const struct setting defaults[] = {
 	{"standard_conforming_strings", "on"},
 	{"statement_mem", "512MB"}, /* a statement's arena budget (mem.c) */
 	{"statement_timeout", "0"},
+	{"synchronous_commit", "on"}, /* db/txn/log.c */
 	{"TimeZone", "UTC"},
 	{"transaction_isolation", "read committed"},
 	{"transaction_read_only", "off"},

@@ -248,6 +248,7 @@ enum stmt_kind {
 	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
 	ST_ANALYZE,
 	ST_EXPLAIN, /* EXPLAIN [options] inner (db/exec/explain.c) */
+	ST_CHECKPOINT, /* CHECKPOINT (db/wal/redo.h) */
 };
 
 /* EXPLAIN's options. */

@@ -2323,6 +2323,10 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 		return parse_vacuum(p, st, true);
 	if (is_kw(t, "explain"))
 		return parse_explain(p, st);
+	if (is_kw(t, "checkpoint")) {
+		st->kind = ST_CHECKPOINT;
+		return 0;
+	}
 	p->i--;
 	return syntax_error(p);
 }
