@@ -171,8 +171,17 @@ deps:
 
 # The main job: the database server, reached at 127.0.0.1:5432 (another
 # host port: RUNFLAGS='--port 5433:5432'; another command: --append).
+# Its database lives in RUN_DISK (created and formatted on the first run,
+# found again later; RUN_DISK= : in memory). microvm has no slot for it.
+RUN_DISK ?= var/unidb.disk
 run: deps all
-	$(V)tools/run --net user --port 5432 $(RUNFLAGS)
+	$(V)disk=; cmd=db; \
+	case "$(RUN_DISK)/$(RUNFLAGS)" in /*|*microvm*) ;; *) \
+		mkdir -p "$(dir $(RUN_DISK))"; \
+		[ -e "$(RUN_DISK)" ] || cmd="db 5432 format"; \
+		disk="--disk $(RUN_DISK):1G";; \
+	esac; \
+	tools/run --net user --port 5432 $$disk --append "$$cmd" $(RUNFLAGS)
 
 debug: deps all
 	$(V)tools/run --gdb $(RUNFLAGS)

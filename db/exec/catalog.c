@@ -54,6 +54,7 @@ int catalog_indexes(const struct table *t, struct cat_index *out, int max)
 		out[n].oid = info.oid ? info.oid : t->oid + 1;
 		out[n].primary = info.primary;
 		out[n].unique = info.unique;
+		out[n].constraint = info.constraint;
 		out[n].ncols = info.ncols;
 		out[n].cols = info.cols;
 		n++;
@@ -474,8 +475,16 @@ static const char *default_text(struct exec_ctx *x, const struct column *c)
 	const char *s;
 	uint32_t i;
 
-	if (sql_parse_expr(x->a, c->def_src, c->def_len, &e, &err) < 0 ||
-	    e->kind != EX_CONST)
+	if (sql_parse_expr(x->a, c->def_src, c->def_len, &e, &err) < 0)
+		return arena_strndup(x->a, c->def_src, c->def_len);
+	if (e->kind == EX_FUNC && e->name && !strcmp(e->name, "nextval") &&
+	    e->nargs == 1 && e->args[0]->kind == EX_CONST &&
+	    type_is_text(e->args[0]->val.type)) { /* serial columns */
+		sb_printf(&sb, "nextval('%.*s'::regclass)",
+			  (int)e->args[0]->val.len, e->args[0]->val.s);
+		goto done;
+	}
+	if (e->kind != EX_CONST)
 		return arena_strndup(x->a, c->def_src, c->def_len);
 	if (e->val.null)
 		return "NULL";
@@ -502,6 +511,7 @@ static const char *default_text(struct exec_ctx *x, const struct column *c)
 							     : c->type.id)
 				  ->name);
 	}
+done:
 	s = sb.oom ? NULL : arena_strndup(x->a, sb.p, sb.len);
 	sb_free(&sb);
 	return s ? s : "";
@@ -718,6 +728,288 @@ static const struct cat_col pg_trigger_cols[] = {
 static const struct cat_col pg_rewrite_cols[] = {
 	{"oid", TYPE_INT8}, {"rulename", TYPE_TEXT}, {"ev_class", TYPE_INT8}};
 
+/* ---- information_schema ---------------------------------------------------
+ * The views drivers and tools read (SQL standard names, PostgreSQL 15's
+ * columns), built from the same catalog as pg_catalog's relations: the
+ * user's tables in schema public (PostgreSQL also lists its own system
+ * views), yes/no columns as 'YES'/'NO' text, cardinal numbers as int4. */
+
+static const struct cat_col is_schemata_cols[] = {
+	{"catalog_name", TYPE_TEXT}, {"schema_name", TYPE_TEXT},
+	{"schema_owner", TYPE_TEXT}};
+
+static int build_is_schemata(struct builder *b)
+{
+	static const char *const names[] = {"information_schema", "pg_catalog",
+					    "pg_toast", "public"};
+	unsigned k;
+
+	if (start(b, COLS(is_schemata_cols)) < 0)
+		return -EINVAL;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (row(b) < 0)
+			return -EINVAL;
+		put_str(b, b->x->database);
+		put_str(b, names[k]);
+		put_str(b, "postgres");
+	}
+	return 0;
+}
+
+/* catalog, schema and name of a relation: the first columns of most
+ * views. */
+static void put_relname(struct builder *b, const char *name)
+{
+	put_str(b, b->x->database);
+	put_str(b, "public");
+	put_str(b, name);
+}
+
+static const struct cat_col is_tables_cols[] = {
+	{"table_catalog", TYPE_TEXT}, {"table_schema", TYPE_TEXT},
+	{"table_name", TYPE_TEXT}, {"table_type", TYPE_TEXT},
+	{"self_referencing_column_name", TYPE_TEXT},
+	{"reference_generation", TYPE_TEXT},
+	{"user_defined_type_catalog", TYPE_TEXT},
+	{"user_defined_type_schema", TYPE_TEXT},
+	{"user_defined_type_name", TYPE_TEXT},
+	{"is_insertable_into", TYPE_TEXT}, {"is_typed", TYPE_TEXT},
+	{"commit_action", TYPE_TEXT}};
+
+static int build_is_tables(struct builder *b)
+{
+	int i;
+
+	if (start(b, COLS(is_tables_cols)) < 0)
+		return -EINVAL;
+	for (i = 0; i < b->x->db->ntables; i++) {
+		struct table *t = b->x->db->tables[i];
+
+		if (!t)
+			continue;
+		if (row(b) < 0)
+			return -EINVAL;
+		put_relname(b, t->name);
+		put_str(b, "BASE TABLE");
+		b->col += 5;
+		put_str(b, "YES");
+		put_str(b, "NO");
+	}
+	return 0;
+}
+
+static const struct cat_col is_columns_cols[] = {
+	{"table_catalog", TYPE_TEXT}, {"table_schema", TYPE_TEXT},
+	{"table_name", TYPE_TEXT}, {"column_name", TYPE_TEXT},
+	{"ordinal_position", TYPE_INT4}, {"column_default", TYPE_TEXT},
+	{"is_nullable", TYPE_TEXT}, {"data_type", TYPE_TEXT},
+	{"character_maximum_length", TYPE_INT4},
+	{"character_octet_length", TYPE_INT4},
+	{"numeric_precision", TYPE_INT4},
+	{"numeric_precision_radix", TYPE_INT4}, {"numeric_scale", TYPE_INT4},
+	{"datetime_precision", TYPE_INT4}, {"interval_type", TYPE_TEXT},
+	{"udt_catalog", TYPE_TEXT}, {"udt_schema", TYPE_TEXT},
+	{"udt_name", TYPE_TEXT}, {"is_identity", TYPE_TEXT},
+	{"is_generated", TYPE_TEXT}, {"is_updatable", TYPE_TEXT}};
+
+/* character_maximum_length .. interval_type of a column of type t. */
+static void put_type_facts(struct builder *b, struct sql_type t)
+{
+	bool chars = t.id == TYPE_VARCHAR || t.id == TYPE_BPCHAR;
+	int prec = t.id == TYPE_INT2 ? 16 : t.id == TYPE_INT4 ? 32
+		   : t.id == TYPE_INT8 ? 64 : t.id == TYPE_FLOAT4 ? 24
+		   : t.id == TYPE_FLOAT8 ? 53 : 0;
+
+	if (chars && t.mod >= 0)
+		put_int(b, t.mod);
+	else
+		put_null(b);
+	if (type_is_text(t.id))
+		put_int(b, chars && t.mod >= 0 ? t.mod * 4 : 1073741824);
+	else
+		put_null(b);
+	if (prec) {
+		put_int(b, prec);
+		put_int(b, 2);
+		if (type_is_int(t.id))
+			put_int(b, 0);
+		else
+			put_null(b);
+	} else if (t.id == TYPE_NUMERIC) {
+		if (t.mod >= 0)
+			put_int(b, t.mod >> 16);
+		else
+			put_null(b);
+		put_int(b, 10);
+		if (t.mod >= 0)
+			put_int(b, t.mod & 0xffff);
+		else
+			put_null(b);
+	} else {
+		b->col += 3;
+	}
+	if (t.id == TYPE_DATE)
+		put_int(b, 0);
+	else if (type_is_datetime(t.id) || t.id == TYPE_INTERVAL)
+		put_int(b, 6);
+	else
+		put_null(b);
+	put_null(b); /* interval_type */
+}
+
+static int build_is_columns(struct builder *b)
+{
+	char buf[64];
+	int i, k;
+
+	if (start(b, COLS(is_columns_cols)) < 0)
+		return -EINVAL;
+	for (i = 0; i < b->x->db->ntables; i++) {
+		struct table *t = b->x->db->tables[i];
+
+		for (k = 0; t && k < t->ncols; k++) {
+			const struct column *c = &t->cols[k];
+			struct sql_type bare = {c->type.id, -1};
+
+			if (row(b) < 0)
+				return -EINVAL;
+			put_relname(b, t->name);
+			put_str(b, c->name);
+			put_int(b, k + 1);
+			put_str(b, c->def_src ? default_text(b->x, c) : NULL);
+			put_str(b, c->not_null ? "NO" : "YES");
+			put_str(b, dup_str(b->x, type_display(bare, buf,
+							      sizeof(buf))));
+			put_type_facts(b, c->type);
+			put_str(b, b->x->database);
+			put_str(b, "pg_catalog");
+			put_str(b, type_info(c->type.id)->pgname);
+			put_str(b, "NO");
+			put_str(b, "NEVER");
+			put_str(b, "YES");
+		}
+	}
+	return 0;
+}
+
+static const struct cat_col is_table_constraints_cols[] = {
+	{"constraint_catalog", TYPE_TEXT}, {"constraint_schema", TYPE_TEXT},
+	{"constraint_name", TYPE_TEXT}, {"table_catalog", TYPE_TEXT},
+	{"table_schema", TYPE_TEXT}, {"table_name", TYPE_TEXT},
+	{"constraint_type", TYPE_TEXT}, {"is_deferrable", TYPE_TEXT},
+	{"initially_deferred", TYPE_TEXT}, {"enforced", TYPE_TEXT},
+	{"nulls_distinct", TYPE_TEXT}};
+
+static const struct cat_col is_key_column_usage_cols[] = {
+	{"constraint_catalog", TYPE_TEXT}, {"constraint_schema", TYPE_TEXT},
+	{"constraint_name", TYPE_TEXT}, {"table_catalog", TYPE_TEXT},
+	{"table_schema", TYPE_TEXT}, {"table_name", TYPE_TEXT},
+	{"column_name", TYPE_TEXT}, {"ordinal_position", TYPE_INT4},
+	{"position_in_unique_constraint", TYPE_INT4}};
+
+/* table_constraints, or (keys) key_column_usage: the primary keys and
+ * unique constraints (unique indexes made by CREATE UNIQUE INDEX are
+ * not constraints, as in PostgreSQL). */
+static int build_constraint_rows(struct builder *b, bool keys)
+{
+	struct cat_index ix[CATALOG_MAX_INDEXES];
+	int i, k, c, n;
+
+	if (keys ? start(b, COLS(is_key_column_usage_cols))
+		 : start(b, COLS(is_table_constraints_cols)))
+		return -EINVAL;
+	for (i = 0; i < b->x->db->ntables; i++) {
+		struct table *t = b->x->db->tables[i];
+
+		n = t ? catalog_indexes(t, ix, CATALOG_MAX_INDEXES) : 0;
+		for (k = 0; k < n; k++) {
+			if (!ix[k].primary && !ix[k].constraint)
+				continue;
+			for (c = 0; c < (keys ? ix[k].ncols : 1); c++) {
+				if (row(b) < 0)
+					return -EINVAL;
+				put_relname(b, dup_str(b->x, ix[k].name));
+				put_relname(b, t->name);
+				if (keys) {
+					put_str(b, t->cols[ix[k].cols[c]].name);
+					put_int(b, c + 1);
+					continue;
+				}
+				put_str(b, ix[k].primary ? "PRIMARY KEY"
+							 : "UNIQUE");
+				put_str(b, "NO");
+				put_str(b, "NO");
+				put_str(b, "YES");
+				put_str(b, ix[k].primary ? NULL : "YES");
+			}
+		}
+	}
+	return 0;
+}
+
+static int build_is_table_constraints(struct builder *b)
+{
+	return build_constraint_rows(b, false);
+}
+
+static int build_is_key_column_usage(struct builder *b)
+{
+	return build_constraint_rows(b, true);
+}
+
+static const struct cat_col is_sequences_cols[] = {
+	{"sequence_catalog", TYPE_TEXT}, {"sequence_schema", TYPE_TEXT},
+	{"sequence_name", TYPE_TEXT}, {"data_type", TYPE_TEXT},
+	{"numeric_precision", TYPE_INT4},
+	{"numeric_precision_radix", TYPE_INT4}, {"numeric_scale", TYPE_INT4},
+	{"start_value", TYPE_TEXT}, {"minimum_value", TYPE_TEXT},
+	{"maximum_value", TYPE_TEXT}, {"increment", TYPE_TEXT},
+	{"cycle_option", TYPE_TEXT}};
+
+static const char *int_text(struct exec_ctx *x, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return dup_str(x, buf);
+}
+
+static int build_is_sequences(struct builder *b)
+{
+	int i;
+
+	if (start(b, COLS(is_sequences_cols)) < 0)
+		return -EINVAL;
+	for (i = 0; i < b->x->db->nseqs; i++) {
+		struct sequence *s = b->x->db->seqs[i];
+		unsigned ty = s && s->type ? s->type : TYPE_INT8;
+
+		if (!s)
+			continue;
+		if (row(b) < 0)
+			return -EINVAL;
+		put_relname(b, s->name);
+		put_str(b, type_info(ty)->name);
+		put_int(b, ty == TYPE_INT2 ? 16 : ty == TYPE_INT4 ? 32 : 64);
+		put_int(b, 2);
+		put_int(b, 0);
+		put_str(b, int_text(b->x, s->start));
+		put_str(b, int_text(b->x, s->min));
+		put_str(b, int_text(b->x, s->max));
+		put_str(b, int_text(b->x, s->inc));
+		put_str(b, "NO");
+	}
+	return 0;
+}
+
+static const struct cat_col is_views_cols[] = {
+	{"table_catalog", TYPE_TEXT}, {"table_schema", TYPE_TEXT},
+	{"table_name", TYPE_TEXT}, {"view_definition", TYPE_TEXT},
+	{"check_option", TYPE_TEXT}, {"is_updatable", TYPE_TEXT},
+	{"is_insertable_into", TYPE_TEXT}, {"is_trigger_updatable", TYPE_TEXT},
+	{"is_trigger_deletable", TYPE_TEXT},
+	{"is_trigger_insertable_into", TYPE_TEXT}};
+
 static const struct {
 	const char *name;
 	int (*build)(struct builder *b);
@@ -749,6 +1041,15 @@ static const struct {
 	{"pg_auth_members", NULL, COLS(pg_auth_members_cols)},
 	{"pg_trigger", NULL, COLS(pg_trigger_cols)},
 	{"pg_rewrite", NULL, COLS(pg_rewrite_cols)},
+	{"information_schema.schemata", build_is_schemata, NULL, 0},
+	{"information_schema.tables", build_is_tables, NULL, 0},
+	{"information_schema.columns", build_is_columns, NULL, 0},
+	{"information_schema.table_constraints", build_is_table_constraints,
+	 NULL, 0},
+	{"information_schema.key_column_usage", build_is_key_column_usage,
+	 NULL, 0},
+	{"information_schema.sequences", build_is_sequences, NULL, 0},
+	{"information_schema.views", NULL, COLS(is_views_cols)},
 };
 
 int catalog_relation(struct exec_ctx *x, const char *name, struct result *out)

@@ -13,6 +13,7 @@ struct cat_index {
 	char name[80];
 	uint32_t oid;
 	bool primary, unique;
+	bool constraint; /* a UNIQUE constraint's index */
 	int ncols;
 	const int *cols; /* column numbers (0-based) */
 };

@@ -17,6 +17,7 @@
 #include <unidb/heap.h>
 
 #include "internal.h"
+#include "../wal/redo.h"
 
 #define COPY_DISPLAY_MAX 100 /* PostgreSQL's MAX_COPY_DATA_DISPLAY */
 #define COPY_IDS_PER_BLOCK 8192
@@ -871,6 +872,40 @@ int copy_in_feed(struct copy_in *ci, const char *p, size_t n)
 	return r;
 }
 
+/* The loaded rows go to the redo log as one transaction (they were
+ * inserted outside db/txn): the COPY succeeds only once they are durable
+ * (docs/durability.md). */
+static int log_rows(struct copy_in *ci)
+{
+	struct db *db = ci->x.db;
+	struct redo_txn w;
+	struct id_block *b;
+	struct table *t;
+	uint64_t lsn = 0;
+	int k, r;
+
+	if (!db->redo || !ci->ids)
+		return 0;
+	rwlock_read_lock(&db->lock);
+	redo_commit_begin(db->redo);
+	redo_txn_begin(&w, db->redo, db, 0);
+	t = db_find_table(db, ci->table);
+	for (b = ci->ids; t && t->oid == ci->oid && b; b = b->next)
+		for (k = 0; k < b->n; k++) {
+			struct row *row = table_row(t, b->ids[k]);
+
+			if (row)
+				redo_txn_row(&w, t, b->ids[k], row->vals,
+					     row->ncols);
+		}
+	r = redo_txn_end(&w, &lsn, ci->x.err);
+	rwlock_read_unlock(&db->lock);
+	if (r == 0 && lsn)
+		r = redo_flush(db->redo, lsn, ci->x.err);
+	redo_commit_end(db->redo);
+	return r;
+}
+
 int copy_in_finish(struct copy_in *ci, uint64_t *nrows)
 {
 	int r = 0;
@@ -879,6 +914,8 @@ int copy_in_finish(struct copy_in *ci, uint64_t *nrows)
 		r = take_line(ci, ci->pend.p, ci->pend.len);
 	if (r == 0)
 		r = load_batch(ci);
+	if (r == 0)
+		r = log_rows(ci);
 	if (r < 0)
 		return r;
 	ci->finished = true;

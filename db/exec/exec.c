@@ -387,6 +387,7 @@ static const struct setting defaults[] = {
 	{"standard_conforming_strings", "on"},
 	{"statement_mem", "512MB"}, /* a statement's arena budget (mem.c) */
 	{"statement_timeout", "0"},
+	{"synchronous_commit", "on"}, /* db/txn/log.c */
 	{"TimeZone", "UTC"},
 	{"transaction_isolation", "read committed"},
 	{"transaction_read_only", "off"},
@@ -481,6 +482,8 @@ static int exec_set(struct exec_ctx *x, struct stmt *st, struct result *res)
 
 bool stmt_writes(const struct stmt *st)
 {
+	if (st->kind == ST_EXPLAIN)
+		return (st->explain & EXPLAIN_ANALYZE) && stmt_writes(st->inner);
 	return st->kind != ST_SELECT && st->kind != ST_SHOW &&
 	       st->kind != ST_SET && st->kind != ST_EMPTY;
 }
@@ -502,12 +505,26 @@ int exec_check_interrupt(struct exec_ctx *x)
 	return 0;
 }
 
+/* SELECT pg_sleep(x) alone, without FROM or subqueries: nothing it
+ * holds points into the catalog while it sleeps. */
+static bool lone_sleep(const struct select *s)
+{
+	const struct expr *e = s->ntargets == 1 ? s->targets[0].e : NULL;
+
+	return !s->setop && !s->nfrom && !s->where && e && e->kind == EX_FUNC &&
+	       e->name && !strcmp(e->name, "pg_sleep") && e->nargs == 1 &&
+	       (e->args[0]->kind == EX_CONST || e->args[0]->kind == EX_PARAM ||
+		(e->args[0]->kind == EX_CAST &&
+		 e->args[0]->l->kind == EX_CONST));
+}
+
 int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 {
 	memset(res, 0, sizeof(*res));
 	x->err->code[0] = 0;
 	if (!x->txn || st->kind == ST_TXN)
 		return txn_exec(x, st, res);
+	x->sleep_unlocks = st->kind == ST_SELECT && lone_sleep(st->select);
 	switch (st->kind) {
 	case ST_SELECT:
 		return exec_select(x, st->select, res);
@@ -539,6 +556,8 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 	case ST_VACUUM:
 	case ST_ANALYZE:
 		return exec_vacuum(x, st, res);
+	case ST_EXPLAIN:
+		return exec_explain(x, st, res);
 	default:
 		return db_err(x->err, "0A000", "statement not supported");
 	}

@@ -48,6 +48,18 @@ struct result {
 
 #define SETTING_MAX 32
 
+#define SEQ_SESSION_MAX 32
+
+/* What this session's nextval and setval gave, per sequence (currval,
+ * lastval are per session, as in PostgreSQL; seq.c). When full, the
+ * oldest entry is forgotten. */
+struct seq_session {
+	uint32_t oid[SEQ_SESSION_MAX];
+	int64_t val[SEQ_SESSION_MAX];
+	int n, next;	   /* entries used; the one replaced when full */
+	uint32_t last_oid; /* lastval's sequence, 0: none yet */
+};
+
 struct setting {
 	char name[64];
 	char value[128];
@@ -93,6 +105,16 @@ struct exec_ctx {
 	 * run with db->lock released. */
 	struct db_snapshot *snap;
 	const struct select *snap_top;
+	/* The session's currval/lastval state; NULL (callers without a
+	 * session: in-guest tests, benchmarks): the values any session got
+	 * last. */
+	struct seq_session *seqs;
+	/* pg_sleep may release db->lock (held shared) while it sleeps: the
+	 * statement is a lone SELECT pg_sleep(x), which holds nothing of the
+	 * catalog across the call (exec_stmt decides). */
+	bool sleep_unlocks;
+	/* EXPLAIN collecting bound SELECTs (explain.c); NULL otherwise. */
+	struct explain *explain;
 };
 
 #define EXEC_PROBE_NS 5000000ull /* 5 ms */

@@ -155,7 +155,7 @@ static int num_rank(unsigned id)
 				    : int_rank(id);
 }
 
-static const char *op_name(int op)
+const char *op_name(int op)
 {
 	static const char *const names[] = {
 		[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/",
@@ -621,7 +621,7 @@ int bind_expr(struct bind_ctx *b, struct expr **ep)
 		if (e->l->type.id == TYPE_UNKNOWN &&
 		    coerce(b, &e->l, ty(TYPE_INT4), CAST_IMPLICIT, NULL) < 0)
 			return -EINVAL;
-		if (!num_rank(e->l->type.id))
+		if (!num_rank(e->l->type.id) && e->l->type.id != TYPE_INTERVAL)
 			return no_operator(b, e);
 		e->type = ty(e->l->type.id);
 		return 0;
@@ -858,6 +858,9 @@ static int eval_binop(struct exec_ctx *x, const struct expr *e,
 		*out = datum_bool(cmp_result(e->op, datum_cmp(&a, &c)));
 		return 0;
 	}
+	if (e->type.id == TYPE_INTERVAL || a.type == TYPE_INTERVAL ||
+	    c.type == TYPE_INTERVAL)
+		return interval_eval_op(x, e, &a, &c, out);
 	if (e->type.id == TYPE_NUMERIC)
 		return numeric_arith(x, e->op, &a, &c, out);
 	if (type_is_float(e->type.id))
@@ -1086,6 +1089,8 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 		}
 		if (e->type.id == TYPE_NUMERIC)
 			return numeric_arith(x, OP_NEG, &a, &a, out);
+		if (e->type.id == TYPE_INTERVAL)
+			return interval_eval_neg(x, &a, out);
 		if (type_is_float(e->type.id)) {
 			*out = datum_float(e->type.id, -a.f);
 			return 0;

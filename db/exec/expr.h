@@ -86,6 +86,18 @@ int numeric_arith(struct exec_ctx *x, int op, const struct datum *l,
 /* Date arithmetic (funcs.c): datetime_bind_op returns 1 if e is not a
  * date +/- integer or date - date; datetime_eval_op computes one. */
 int datetime_bind_op(struct bind_ctx *b, struct expr *e);
+/* Interval operators (interval_fn.c): interval_bind_op returns 1 if e
+ * is not one; the eval functions compute one. */
+int interval_bind_op(struct bind_ctx *b, struct expr *e);
+int interval_eval_op(struct exec_ctx *x, const struct expr *e,
+		     const struct datum *a, const struct datum *c,
+		     struct datum *out);
+int interval_eval_neg(struct exec_ctx *x, const struct datum *a,
+		      struct datum *out);
+int interval_fn_justify(struct exec_ctx *x, const char *name,
+			const struct datum *a, struct datum *out);
+int interval_fn_age(struct exec_ctx *x, const struct datum *args, int n,
+		    int64_t now_us, struct datum *out);
 int datetime_eval_op(struct exec_ctx *x, const struct expr *e,
 		     const struct datum *a, const struct datum *c,
 		     struct datum *out);

@@ -671,6 +671,16 @@ static int f_date_part(struct fn_call *c, struct datum *out)
 	return 0;
 }
 
+static int f_justify(struct fn_call *c, struct datum *out)
+{
+	return interval_fn_justify(c->x, c->e->name, &c->arg[0], out);
+}
+
+static int f_age(struct fn_call *c, struct datum *out)
+{
+	return interval_fn_age(c->x, c->arg, c->n, stmt_now(c->x), out);
+}
+
 static int f_date_trunc(struct fn_call *c, struct datum *out)
 {
 	return datetime_trunc(c->arg[0].s, c->arg[0].len, &c->arg[1], out,
@@ -683,7 +693,10 @@ int datetime_bind_op(struct bind_ctx *b, struct expr *e)
 {
 	unsigned l = e->l->type.id, r = e->r->type.id;
 	struct sql_type ti = fty(TYPE_INT4);
+	int ir = interval_bind_op(b, e);
 
+	if (ir <= 0)
+		return ir;
 	if (l != TYPE_DATE && r != TYPE_DATE)
 		return 1;
 	if (e->op == OP_SUB && l == TYPE_DATE &&
@@ -781,6 +794,11 @@ static const struct func funcs[] = {
 	{"extract", "td", TYPE_NUMERIC, false, f_extract},
 	{"date_part", "td", TYPE_NUMERIC, false, f_date_part},
 	{"date_trunc", "td", TYPE_COUNT, false, f_date_trunc},
+	{"justify_hours", "v", TYPE_INTERVAL, false, f_justify},
+	{"justify_days", "v", TYPE_INTERVAL, false, f_justify},
+	{"justify_interval", "v", TYPE_INTERVAL, false, f_justify},
+	{"age", "dd", TYPE_INTERVAL, false, f_age},
+	{"age", "d", TYPE_INTERVAL, false, f_age},
 };
 
 /* Whether argument kind k accepts type id (before coercion). */
@@ -794,7 +812,8 @@ static bool kind_accepts(char k, unsigned id)
 	case 'n':
 	case 'm': return untyped || type_is_int(id) || id == TYPE_NUMERIC;
 	case 'N': return id == TYPE_NUMERIC;
-	case 'd': return type_is_datetime(id);
+	case 'd': return type_is_datetime(id) || id == TYPE_INTERVAL;
+	case 'v': return untyped || id == TYPE_INTERVAL;
 	case 'F': return type_is_float(id) || type_is_int(id);
 	case 'G': return type_is_float(id);
 	case 'q': return untyped || type_is_float(id) || type_is_int(id) ||
@@ -861,6 +880,7 @@ int func_bind(struct bind_ctx *b, struct expr *e)
 		char kd = kind_at(f->args, i);
 		struct sql_type t = fty(kd == 't' || kd == 'a' ? TYPE_TEXT
 					: kd == 'i'	       ? TYPE_INT4
+					: kd == 'v'	       ? TYPE_INTERVAL
 					: kd == 'm' || kd == 'G' ? ret
 					: kd == 'F' || kd == 'q' ? TYPE_FLOAT8
 							       : TYPE_NUMERIC);

@@ -168,6 +168,28 @@ int srf_rows(struct exec_ctx *x, struct from_item *f, struct result *res);
 /* VACUUM, ANALYZE: check the tables exist (vacuum.c). */
 int exec_vacuum(struct exec_ctx *x, struct stmt *st, struct result *res);
 
+/* EXPLAIN (explain.c). With x->explain set, exec_select in describe_only
+ * mode keeps every bound SELECT (a copy of size bytes of q) for the plan
+ * printer; select_view and select_src (select.c) describe one. */
+int explain_keep(struct exec_ctx *x, const struct select *s, const struct sel *q,
+		 size_t size);
+struct sel_view {
+	struct select *s;
+	const struct scope *sc;
+	bool grouped;
+	struct expr **aggs;
+	int naggs;
+};
+void select_view(const struct sel *q, struct sel_view *v);
+/* FROM item i's table (NULL: a subquery, function or catalog relation);
+ * *hashed: it is joined to the items before it by a hash join. */
+struct table *select_src(const struct sel *q, int i, bool *hashed);
+/* An operator's SQL spelling: "+", "<>", "AND" (expr.c). */
+const char *op_name(int op);
+int exec_explain(struct exec_ctx *x, struct stmt *st, struct result *res);
+/* Whether the parallel operator takes p (parallel.c; the one predicate). */
+bool par_wanted(struct exec_ctx *x, const struct par_agg *p);
+
 /* 42P01 "relation \"x\" does not exist" at pos. */
 int no_relation(struct exec_ctx *x, const char *name, int pos);
 

@@ -136,7 +136,7 @@ static uint64_t threshold(struct exec_ctx *x)
 	return n;
 }
 
-static bool par_wanted(struct exec_ctx *x, const struct par_agg *p)
+bool par_wanted(struct exec_ctx *x, const struct par_agg *p)
 {
 	uint64_t min = threshold(x);
 	int i;

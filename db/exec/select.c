@@ -486,6 +486,17 @@ static bool where_equi(const struct expr *w, int lw, int rw, int *ls, int *rs)
 	return equi_on(w, lw, rw, ls, rs);
 }
 
+/* Whether FROM item i joins by hash, and on which slots: join() runs
+ * what this says, EXPLAIN prints it (select_src). */
+static bool join_hashed(const struct sel *q, int i, int *ls, int *rs)
+{
+	const struct from_item *f = &q->s->from[i];
+	int lw = q->src[i].first, rw = q->src[i].width;
+
+	return equi_on(f->on, lw, rw, ls, rs) ||
+	       (f->join != JOIN_LEFT && where_equi(q->s->where, lw, rw, ls, rs));
+}
+
 static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 		struct batch *out)
 {
@@ -498,9 +509,7 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 
 	if (scan_src(x, q, i, &right) < 0)
 		return -EINVAL;
-	bool hashed = equi_on(f->on, lw, rw, &ls, &rs) ||
-		      (f->join != JOIN_LEFT &&
-		       where_equi(q->s->where, lw, rw, &ls, &rs));
+	bool hashed = join_hashed(q, i, &ls, &rs);
 
 	if (hashed) {
 		if (htab_init(&h, x->a, 1) < 0)
@@ -1022,10 +1031,28 @@ int exec_select(struct exec_ctx *x, struct select *s, struct result *res)
 	if (bind_select(x, &q, res) < 0)
 		return -EINVAL;
 	if (x->describe_only)
-		return 0;
+		return x->explain ? explain_keep(x, s, &q, sizeof(q)) : 0;
 	if (run_select(x, &q, res) < 0)
 		return -EINVAL;
 	snprintf(res->tag, sizeof(res->tag), "SELECT %llu",
 		 (unsigned long long)res->nrows);
 	return 0;
+}
+
+/* EXPLAIN's view of a bound SELECT (explain.c): what run_select does. */
+void select_view(const struct sel *q, struct sel_view *v)
+{
+	v->s = q->s;
+	v->sc = &q->sc;
+	v->grouped = q->grouped;
+	v->aggs = q->b.aggs;
+	v->naggs = q->b.naggs;
+}
+
+struct table *select_src(const struct sel *q, int i, bool *hashed)
+{
+	int ls, rs;
+
+	*hashed = i > 0 && join_hashed(q, i, &ls, &rs);
+	return q->src[i].table;
 }

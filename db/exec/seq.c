@@ -70,6 +70,56 @@ static int find_seq(struct exec_ctx *x, const struct datum *name,
 	return 0;
 }
 
+/* The session's value of sequence oid, or NULL; with add, a new entry
+ * (replacing the oldest when full). */
+static int64_t *session_val(struct seq_session *ss, uint32_t oid, bool add)
+{
+	int i;
+
+	for (i = 0; i < ss->n; i++)
+		if (ss->oid[i] == oid)
+			return &ss->val[i];
+	if (!add)
+		return NULL;
+	if (ss->n < SEQ_SESSION_MAX) {
+		i = ss->n++;
+	} else {
+		i = ss->next;
+		ss->next = (ss->next + 1) % SEQ_SESSION_MAX;
+	}
+	ss->oid[i] = oid;
+	return &ss->val[i];
+}
+
+/* currval and lastval from the session's own values. */
+static int session_read(struct exec_ctx *x, struct sequence *s, int64_t *v)
+{
+	int64_t *p = session_val(x->seqs, s ? s->oid : x->seqs->last_oid, false);
+
+	if (s && !p)
+		return db_err(x->err, "55000",
+			      "currval of sequence \"%s\" is not yet defined in "
+			      "this session",
+			      s->name);
+	if (!p)
+		return db_err(x->err, "55000",
+			      "lastval is not yet defined in this session");
+	*v = *p;
+	return 0;
+}
+
+/* Remembers what nextval (and setval with is_called) gave. */
+static int session_note(struct exec_ctx *x, struct sequence *s, int64_t v,
+			bool next)
+{
+	if (x->seqs) {
+		*session_val(x->seqs, s->oid, true) = v;
+		if (next)
+			x->seqs->last_oid = s->oid;
+	}
+	return 0;
+}
+
 int eval_seq_func(struct exec_ctx *x, const struct expr *e,
 		  const struct eval_env *env, struct datum *out)
 {
@@ -87,16 +137,23 @@ int eval_seq_func(struct exec_ctx *x, const struct expr *e,
 		}
 	}
 	if (!strcmp(e->name, "lastval"))
-		r = seq_lastval(x->db, &v, x->err);
+		r = x->seqs ? session_read(x, NULL, &v)
+			    : seq_lastval(x->db, &v, x->err);
 	else if (find_seq(x, &a[0], &s) < 0)
 		return -EINVAL;
 	else if (!strcmp(e->name, "nextval"))
-		r = seq_nextval(x->db, s, &v, x->err);
+		r = seq_nextval(x->db, s, &v, x->err) < 0
+			    ? -EINVAL
+			    : session_note(x, s, v, true);
 	else if (!strcmp(e->name, "currval"))
-		r = seq_currval(s, &v, x->err);
+		r = x->seqs ? session_read(x, s, &v)
+			    : seq_currval(s, &v, x->err);
 	else
 		r = seq_setval(x->db, s, v = a[1].i, e->nargs < 3 || a[2].i,
-			       x->err);
+			       x->err) < 0
+			    ? -EINVAL
+		    : e->nargs < 3 || a[2].i ? session_note(x, s, v, false)
+					     : 0;
 	if (r < 0)
 		return -EINVAL;
 	*out = datum_int(TYPE_INT8, v);

@@ -100,12 +100,19 @@ int exec_sleep(struct exec_ctx *x, const struct datum *secs, struct datum *out)
 	ns = sb.p ? seconds_ns(sb.p, sb.len) : 0;
 	sb_free(&sb);
 	end = time_ns() + ns;
+	/* DDL of other sessions need not wait for a lone pg_sleep */
+	if (x->sleep_unlocks)
+		rwlock_read_unlock(&x->db->lock);
 	while ((now = time_ns()) < end) {
 		if (exec_check_interrupt(x) < 0)
-			return -EINVAL;
+			break;
 		db_sleep_ns(end - now < PG_SLEEP_SLICE_NS ? end - now
 							   : PG_SLEEP_SLICE_NS);
 	}
+	if (x->sleep_unlocks)
+		rwlock_read_lock(&x->db->lock);
+	if (x->err->code[0])
+		return -EINVAL;
 	*out = datum_str(TYPE_TEXT, "", 0);
 	return exec_check_interrupt(x);
 }

@@ -29,6 +29,7 @@
 #include "../exec/exec.h"
 #include "../storage/table.h"
 #include "../wire/pgwire.h"
+#include "durable.h"
 
 #define DB_PORT 5432
 #define MAX_CONNECTIONS 100
@@ -114,11 +115,16 @@ static int cmd_db(int argc, char **argv)
 	long port = DB_PORT;
 	struct net_sock *l;
 	int32_t next_pid = 1000;
+	bool format = false;
 	int err, i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "password=", 9)) {
 			pg_set_password(argv[i] + 9, fill_random);
+			continue;
+		}
+		if (!strcmp(argv[i], "format")) { /* docs/durability.md */
+			format = true;
 			continue;
 		}
 		port = strtol(argv[i], NULL, 10);
@@ -148,6 +154,9 @@ static int cmd_db(int argc, char **argv)
 	net_setopt(l, NET_OPT_KEEPALIVE, 1);
 	net_setopt(l, NET_OPT_KEEPIDLE_S, KEEPIDLE_S);
 	db_init(&the_db);
+	if (db_durable_open(&the_db, format) < 0)
+		return POWEROFF_FAIL;
+	db_durable_start(&the_db);
 	printk("unidb: database ready on port %ld\n", port);
 	for (;;) {
 		struct net_sock *s;
@@ -171,6 +180,6 @@ static int cmd_db(int argc, char **argv)
 		thread_detach(t);
 	}
 }
-COMMAND(db, "[PORT] [password=SECRET]  serve the database (PostgreSQL "
-	    "protocol, default 5432; with a password, SCRAM-SHA-256 login)",
+COMMAND(db, "[PORT] [password=SECRET] [format]  serve the database (PostgreSQL "
+	    "protocol, default 5432; with a password, SCRAM-SHA-256 login; format: create a database on a blank disk)",
 	cmd_db);

@@ -247,6 +247,16 @@ enum stmt_kind {
 	ST_DROP_SEQUENCE,   /* names */
 	ST_VACUUM,  /* VACUUM and ANALYZE: names = the tables (may be none) */
 	ST_ANALYZE,
+	ST_EXPLAIN, /* EXPLAIN [options] inner (db/exec/explain.c) */
+	ST_CHECKPOINT, /* CHECKPOINT (db/wal/redo.h) */
+};
+
+/* EXPLAIN's options. */
+enum explain_flag {
+	EXPLAIN_ANALYZE = 1,
+	EXPLAIN_VERBOSE = 2,
+	EXPLAIN_COSTS = 4, /* accepted: unidb prints no costs */
+	EXPLAIN_JSON = 8,
 };
 
 struct stmt {
@@ -283,6 +293,8 @@ struct stmt {
 	const char *txn_tag; /* the command tag (BEGIN, START TRANSACTION) */
 	const char *txn_name; /* savepoint name */
 	struct ddl *ddl;     /* indexes, constraints, ALTER TABLE */
+	struct stmt *inner;  /* EXPLAIN: the statement explained */
+	uint8_t explain;     /* EXPLAIN: enum explain_flag bits */
 };
 
 enum txn_op {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include "interval.h"
 #include "numeric.h"
 
 #define USECS_PER_SEC 1000000LL
@@ -58,6 +59,7 @@ static int month_days(int64_t y, int m)
 static const char *type_word(unsigned type)
 {
 	return type == TYPE_DATE	  ? "date"
+	       : type == TYPE_INTERVAL	  ? "interval"
 	       : type == TYPE_TIMESTAMP ? "timestamp without time zone"
 					: "timestamp with time zone";
 }
@@ -366,6 +368,43 @@ static int scaled(struct arena *a, __int128 v, int scale, struct datum *out,
 	return numeric_datum(a, &n, out, err);
 }
 
+/* extract(field FROM interval), PostgreSQL 15's interval_part: the
+ * fields of years, months (of the year), days and time; epoch counts a
+ * year as 365.25 days and a month as 30. */
+static int interval_part(struct arena *a, const char *field, size_t flen,
+			 const struct datum *v, struct datum *out,
+			 struct db_error *err)
+{
+	struct interval iv = interval_of(v);
+	int u = unit_of(field, flen);
+	int64_t y = iv.months / 12, sec_us = iv.us % (60 * USECS_PER_SEC);
+
+	switch (u) {
+	case U_MICRO: return scaled(a, sec_us, 0, out, err);
+	case U_MILLI: return scaled(a, sec_us, 3, out, err);
+	case U_SECOND: return scaled(a, sec_us, 6, out, err);
+	case U_MINUTE: return scaled(a, iv.us / 60000000 % 60, 0, out, err);
+	case U_HOUR: return scaled(a, iv.us / 3600000000LL, 0, out, err);
+	case U_DAY: return scaled(a, iv.days, 0, out, err);
+	case U_MONTH: return scaled(a, iv.months % 12, 0, out, err);
+	case U_QUARTER: return scaled(a, iv.months % 12 / 3 + 1, 0, out, err);
+	case U_YEAR: return scaled(a, y, 0, out, err);
+	case U_DECADE: return scaled(a, y / 10, 0, out, err);
+	case U_CENTURY: return scaled(a, y / 100, 0, out, err);
+	case U_MILLENNIUM: return scaled(a, y / 1000, 0, out, err);
+	case U_EPOCH: /* a year is 365.25 days: 31557600 s */
+		return scaled(a,
+			      ((__int128)31557600 * y +
+			       (__int128)2592000 * (iv.months % 12) +
+			       (__int128)86400 * iv.days) *
+					  USECS_PER_SEC +
+				  iv.us,
+			      6, out, err);
+	default:
+		return unit_error(field, flen, TYPE_INTERVAL, u != U_NONE, err);
+	}
+}
+
 int datetime_extract(struct arena *a, const char *field, size_t flen,
 		     const struct datum *v, struct datum *out,
 		     struct db_error *err)
@@ -375,6 +414,8 @@ int datetime_extract(struct arena *a, const char *field, size_t flen,
 	int64_t iy, sec_us;
 	bool date = v->type == TYPE_DATE;
 
+	if (v->type == TYPE_INTERVAL)
+		return interval_part(a, field, flen, v, out, err);
 	split(v, &f);
 	sec_us = f.us_of_day % (60 * USECS_PER_SEC);
 	if (u == U_NONE)
@@ -423,6 +464,8 @@ int datetime_trunc(const char *field, size_t flen, const struct datum *v,
 	int64_t y, day, us, iy;
 	int m = 1, dd = 1;
 
+	if (v->type == TYPE_INTERVAL)
+		return unit_error(field, flen, TYPE_INTERVAL, true, err);
 	split(v, &f);
 	y = f.y, day = f.days, us = f.us_of_day;
 	switch (u) {

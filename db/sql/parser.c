@@ -12,10 +12,12 @@
  * Every syntax error is 42601 "syntax error at or near \"TOKEN\"" (the
  * token's original text) or "... at end of input", positioned at the token,
  * as PostgreSQL reports it. */
+#include <stdio.h>
 #include <string.h>
 #include <unidb/errno.h>
 
 #include "ast.h"
+#include "interval.h"
 
 struct parser {
 	struct arena *a;
@@ -265,6 +267,29 @@ static bool peek_subselect(struct parser *p)
 	       is_kw(&p->t[p->i + 1], "select");
 }
 
+/* The SQL standard qualifier after interval ('...'): YEAR, MONTH, DAY,
+ * HOUR, MINUTE, SECOND, or a range "DAY TO SECOND"; into t->mod
+ * (interval.h). */
+static int interval_fields(struct parser *p, struct sql_type *t)
+{
+	int lo = cur(p)->kind == TOK_IDENT ? interval_field_of(cur(p)->text) : 0;
+	int hi = 0;
+
+	if (!lo)
+		return 0;
+	p->i++;
+	if (accept_kw(p, "to")) {
+		hi = lo;
+		lo = cur(p)->kind == TOK_IDENT ? interval_field_of(cur(p)->text)
+					       : 0;
+		if (lo <= hi)
+			return syntax_error(p);
+		p->i++;
+	}
+	t->mod = lo | hi << 4;
+	return 0;
+}
+
 static int parse_type(struct parser *p, struct sql_type *t)
 {
 	struct token *tk = cur(p);
@@ -298,6 +323,10 @@ static int parse_type(struct parser *p, struct sql_type *t)
 			t->mod = 1; /* char alone is char(1) */
 	} else if (!strcmp(w, "date"))
 		t->id = TYPE_DATE;
+	else if (!strcmp(w, "interval")) {
+		t->id = TYPE_INTERVAL;
+		return interval_fields(p, t);
+	}
 	else if (!strcmp(w, "timestamptz"))
 		t->id = TYPE_TIMESTAMPTZ;
 	else if (!strcmp(w, "timestamp")) {
@@ -536,7 +565,8 @@ static struct expr *parse_ident_primary(struct parser *p)
 		if (p->t[p->i + 1].kind == TOK_STRING &&
 		    (is_kw(t, "date") || is_kw(t, "timestamp") ||
 		     is_kw(t, "timestamptz") || is_kw(t, "numeric") ||
-		     is_kw(t, "decimal"))) { /* a typed literal: date '...' */
+		     is_kw(t, "decimal") || is_kw(t, "interval"))) {
+			/* a typed literal: date '...', interval '1' day */
 			if (!(e = new_expr(p, EX_CAST, pos)) ||
 			    parse_type(p, &e->type) < 0 ||
 			    !(e->l = parse_const(p,
@@ -544,6 +574,9 @@ static struct expr *parse_ident_primary(struct parser *p)
 							   cur(p)->text,
 							   (uint32_t)cur(p)->len),
 						 cur(p)->pos)))
+				return NULL;
+			if (e->type.id == TYPE_INTERVAL &&
+			    interval_fields(p, &e->type) < 0)
 				return NULL;
 			return e;
 		}
@@ -1169,8 +1202,25 @@ static int parse_from_item(struct parser *p, struct from_item *f)
 		return parse_alias(p, &f->alias);
 	}
 	if (accept_punct(p, '.')) { /* schema.table: public and pg_catalog */
+		const char *schema = f->table;
+
 		if (!(f->table = parse_name(p, NULL, true)))
 			return -EINVAL;
+		if (!strcmp(schema, "information_schema") &&
+		    !is_punct(cur(p), '(')) { /* catalog.c's relations */
+			size_t n = strlen(f->table) + 20;
+			char *q = alloc(p, n);
+
+			if (!q)
+				return -EINVAL;
+			snprintf(q, n, "information_schema.%s", f->table);
+			if (parse_alias(p, &f->alias) < 0)
+				return -EINVAL;
+			if (!f->alias)
+				f->alias = f->table;
+			f->table = q;
+			return 0;
+		}
 	}
 	if (is_punct(cur(p), '(')) { /* pg_catalog.generate_series(...) */
 		if (!(f->func = parse_func(p, f->table, f->pos)))
@@ -2161,6 +2211,78 @@ static int parse_set(struct parser *p, struct stmt *st, bool show)
 	return st->value ? 0 : db_err_oom(p->err);
 }
 
+static int parse_stmt(struct parser *p, struct stmt *st);
+
+/* One EXPLAIN option of the parenthesised list: name [value]; value a
+ * boolean word or (FORMAT) TEXT/JSON. */
+static int explain_option(struct parser *p, struct stmt *st)
+{
+	static const char *const names[] = {"analyze", "verbose", "costs",
+					    "format"};
+	static const uint8_t bits[] = {EXPLAIN_ANALYZE, EXPLAIN_VERBOSE,
+				       EXPLAIN_COSTS, EXPLAIN_JSON};
+	struct token *t = cur(p), *v;
+	bool on = true;
+	size_t k;
+
+	for (k = 0; k < 4 && !is_kw(t, names[k]); k++)
+		;
+	if (k == 4 && t->kind == TOK_IDENT)
+		k = 5; /* other options (buffers, timing, ...): accepted */
+	if (k == 4 + (t->kind != TOK_IDENT))
+		return syntax_error(p);
+	p->i++;
+	v = cur(p);
+	if (v->kind == TOK_IDENT || v->kind == TOK_STRING || v->kind == TOK_INT) {
+		const char *w = v->kind == TOK_INT ? (v->ival ? "on" : "off")
+						  : v->text;
+
+		if (k == 3 && strcmp(w, "json") && strcmp(w, "text"))
+			return db_err_pos(p->err, sql_char_pos(p->q, v->pos),
+					  "0A000",
+					  "EXPLAIN format \"%s\" is not supported",
+					  w);
+		on = k == 3 ? !strcmp(w, "json")
+			    : strcmp(w, "off") && strcmp(w, "false") &&
+				      strcmp(w, "0");
+		p->i++;
+	} else if (k == 3) {
+		return syntax_error(p);
+	}
+	if (k < 4)
+		st->explain = on ? st->explain | bits[k]
+				 : st->explain & (uint8_t)~bits[k];
+	return 0;
+}
+
+/* EXPLAIN [ANALYZE] [VERBOSE] stmt | EXPLAIN (option [value], ...) stmt. */
+static int parse_explain(struct parser *p, struct stmt *st)
+{
+	st->kind = ST_EXPLAIN;
+	st->explain = EXPLAIN_COSTS;
+	if (accept_punct(p, '(')) {
+		do {
+			if (explain_option(p, st) < 0)
+				return -EINVAL;
+		} while (accept_punct(p, ','));
+		if (expect_punct(p, ')') < 0)
+			return -EINVAL;
+	} else {
+		if (accept_kw(p, "analyze") || accept_kw(p, "analyse"))
+			st->explain |= EXPLAIN_ANALYZE;
+		if (accept_kw(p, "verbose"))
+			st->explain |= EXPLAIN_VERBOSE;
+	}
+	if (!peek_kw(p, "select") && !peek_kw(p, "insert") &&
+	    !peek_kw(p, "update") && !peek_kw(p, "delete"))
+		return syntax_error(p);
+	st->inner = alloc(p, sizeof(*st->inner));
+	if (!st->inner || parse_stmt(p, st->inner) < 0)
+		return -EINVAL;
+	st->inner->end = p->t[p->i - 1].end;
+	return 0;
+}
+
 static int parse_stmt(struct parser *p, struct stmt *st)
 {
 	struct token *t = cur(p);
@@ -2199,6 +2321,12 @@ static int parse_stmt(struct parser *p, struct stmt *st)
 		return parse_vacuum(p, st, false);
 	if (is_kw(t, "analyze") || is_kw(t, "analyse"))
 		return parse_vacuum(p, st, true);
+	if (is_kw(t, "explain"))
+		return parse_explain(p, st);
+	if (is_kw(t, "checkpoint")) {
+		st->kind = ST_CHECKPOINT;
+		return 0;
+	}
 	p->i--;
 	return syntax_error(p);
 }

@@ -14,6 +14,7 @@
 
 #include "datetime.h"
 #include "float.h"
+#include "interval.h"
 #include "numeric.h"
 
 static const struct type_info types[TYPE_COUNT] = {
@@ -33,6 +34,7 @@ static const struct type_info types[TYPE_COUNT] = {
 			      8},
 	[TYPE_FLOAT4] = {"real", "float4", 700, 4},
 	[TYPE_FLOAT8] = {"double precision", "float8", 701, 8},
+	[TYPE_INTERVAL] = {"interval", "interval", 1186, 16},
 };
 
 const struct type_info *type_info(unsigned id)
@@ -63,7 +65,7 @@ bool type_is_datetime(unsigned id)
 
 bool type_is_varlen(unsigned id)
 {
-	return type_is_text(id) || id == TYPE_NUMERIC;
+	return type_is_text(id) || id == TYPE_NUMERIC || id == TYPE_INTERVAL;
 }
 
 unsigned type_class(unsigned id)
@@ -130,6 +132,9 @@ void datum_out(struct strbuf *sb, const struct datum *d)
 	case TYPE_FLOAT4:
 	case TYPE_FLOAT8:
 		float_out(sb, d->f, d->type == TYPE_FLOAT4);
+		break;
+	case TYPE_INTERVAL:
+		interval_out(sb, d);
 		break;
 	default:
 		sb_put(sb, d->s, d->len);
@@ -262,6 +267,8 @@ int datum_in(struct arena *a, struct sql_type t, const char *s, size_t n,
 		out->type = (uint8_t)t.id;
 		out->null = false;
 		return float_parse(s, n, t.id == TYPE_FLOAT4, &out->f, err);
+	case TYPE_INTERVAL:
+		return interval_in(a, s, n, t.mod, out, err);
 	default:
 		*out = datum_str(t.id == TYPE_NULL ? TYPE_TEXT : t.id, s,
 				 (uint32_t)n);
@@ -383,7 +390,7 @@ static int datetime_convert(const struct datum *d, unsigned to,
 }
 
 /* Rounds half to even, as rint() in the default rounding mode. */
-static double round_even(double v)
+double round_even(double v)
 {
 	const double big = 4503599627370496.0; /* 2^52: no fraction bits */
 
@@ -474,6 +481,20 @@ static int numeric_cast(struct arena *a, const struct datum *d,
 	return 0;
 }
 
+/* interval to interval day (a qualifier): the lower fields dropped. */
+static int interval_cast(struct arena *a, const struct datum *d,
+			 struct sql_type t, struct datum *out,
+			 struct db_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	datum_out(&sb, d);
+	r = sb.oom ? db_err_oom(err) : interval_in(a, sb.p, sb.len, t.mod, out, err);
+	sb_free(&sb);
+	return r;
+}
+
 bool cast_exists(unsigned from, unsigned to, enum cast_kind kind)
 {
 	if (from == to || from == TYPE_NULL || from == TYPE_UNKNOWN)
@@ -523,6 +544,8 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 		return numeric_cast(a, d, t, out, err);
 	if (d->type == TYPE_NUMERIC && type_is_int(t.id))
 		return numeric_cast(a, d, t, out, err);
+	if (d->type == TYPE_INTERVAL && t.id == TYPE_INTERVAL && t.mod >= 0)
+		return interval_cast(a, d, t, out, err);
 	if (d->type == t.id && t.id != TYPE_VARCHAR && t.id != TYPE_BPCHAR) {
 		*out = *d;
 		return 0;
@@ -604,6 +627,8 @@ int datum_cmp(const struct datum *a, const struct datum *b)
 		return float_cmp(a->f, b->f);
 	if (a->type == TYPE_NUMERIC && b->type == TYPE_NUMERIC)
 		return numeric_text_cmp(a->s, a->len, b->s, b->len);
+	if (a->type == TYPE_INTERVAL && b->type == TYPE_INTERVAL)
+		return interval_cmp(a, b);
 
 	if (type_is_text(a->type) || type_is_text(b->type)) {
 		uint32_t la = a->type == TYPE_BPCHAR ? bpchar_len(a->s, a->len)
@@ -634,6 +659,8 @@ uint64_t datum_hash(const struct datum *d)
 		return 0x9e3779b97f4a7c15ull;
 	if (d->type == TYPE_NUMERIC)
 		return numeric_text_hash(d->s, d->len);
+	if (d->type == TYPE_INTERVAL)
+		return interval_hash(d);
 	if (type_is_float(d->type)) { /* equal values hash alike */
 		struct datum k = datum_int(TYPE_INT8, 0);
 

@@ -40,6 +40,7 @@ enum type_id {
 	TYPE_TIMESTAMPTZ, /* the same, in UTC */
 	TYPE_FLOAT4,  /* real: held as a double rounded to float (float.h) */
 	TYPE_FLOAT8,  /* double precision */
+	TYPE_INTERVAL, /* 16 bytes at s: struct interval (interval.h) */
 	TYPE_COUNT
 };
 
@@ -131,6 +132,9 @@ int datum_cast(struct arena *a, const struct datum *d, struct sql_type t,
 	       enum cast_kind kind, struct datum *out, struct db_error *err);
 /* Whether a cast from type `from` to `to` exists for kind. */
 bool cast_exists(unsigned from, unsigned to, enum cast_kind kind);
+
+/* Rounds half to even, as rint() in the default rounding mode. */
+double round_even(double v);
 
 /* Integer range of a type; 22003 with PostgreSQL's message if v is out. */
 int int_check(unsigned type, __int128 v, struct db_error *err);

@@ -270,6 +270,47 @@ int table_new_slot(struct table *t, uint64_t *rowid)
 	return 0;
 }
 
+/* Recovery's write (redo): whatever rowid held is replaced by vals, or
+ * removed (vals NULL); the key indexes follow, a key entry of another
+ * slot is taken over rather than refused, as the log's last word counts. */
+int table_put(struct table *t, uint64_t rowid, const struct datum *vals,
+	      struct db_error *err)
+{
+	struct row **slot, *old, *r = NULL;
+	struct datum key[TABLE_MAX_PK];
+	uint64_t id;
+
+	while (rowid >= t->nslots)
+		if (table_new_slot(t, &id) < 0)
+			return db_err_oom(err);
+	slot = table_slot(t, rowid);
+	old = *slot;
+	if (vals && !(r = row_copy_in(t->mem, vals, t->ncols)))
+		return db_err_oom(err);
+	if (old) {
+		pk_of(t, old->vals, key);
+		if (t->npk && btree_lookup(&t->pk_index, key) == (int64_t)rowid)
+			btree_delete(&t->pk_index, key);
+		if (index_row_changed(t, rowid, old, NULL, err) < 0)
+			return -EINVAL;
+		*slot = NULL;
+		t->nlive--;
+		row_free_chain(t, old);
+	}
+	if (!r)
+		return 0;
+	*slot = r;
+	t->nlive++;
+	if (t->npk) {
+		pk_of(t, r->vals, key);
+		if (t->pk_index.nkey)
+			btree_delete(&t->pk_index, key);
+		if (pk_add(t, r->vals, rowid, err) < 0)
+			return -EINVAL;
+	}
+	return index_row_changed(t, rowid, NULL, r, err);
+}
+
 int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 		 struct db_error *err)
 {

@@ -82,6 +82,7 @@ struct table {
 };
 
 struct txn_mgr;
+struct redo;
 
 struct db {
 	struct rwlock lock; /* protects everything below and every table */
@@ -93,6 +94,7 @@ struct db {
 	struct sequence **seqs; /* sequence.h */
 	int nseqs;
 	struct sequence *last_seq; /* lastval()'s sequence */
+	struct redo *redo; /* the redo log (db/wal/redo.h); NULL: in memory */
 };
 
 void db_init(struct db *db);
@@ -117,6 +119,11 @@ int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 		 struct db_error *err);
 void table_delete(struct table *t, uint64_t rowid);
+/* Recovery: sets slot rowid (grown as needed) to a copy of vals, or
+ * empties it (vals NULL), indexes following; a key held by another slot
+ * is taken over. 53200, or a secondary index's 23505. */
+int table_put(struct table *t, uint64_t rowid, const struct datum *vals,
+	      struct db_error *err);
 void table_truncate(struct table *t);
 /* The row at rowid, or NULL for a free or out-of-range slot. */
 struct row *table_row(const struct table *t, uint64_t rowid);

@@ -8,6 +8,7 @@
 
 #include "../exec/internal.h"
 #include "htap.h"
+#include "../wal/redo.h"
 #include "txn_internal.h"
 
 static const char *const iso_names[] = {"read committed", "repeatable read",
@@ -187,11 +188,20 @@ static void finish(struct exec_ctx *x, struct txn *t)
 }
 
 /* No lock: readers decide by the published timestamp until the stamps
- * are rewritten (txn.h). */
-static void commit(struct exec_ctx *x, struct txn *t)
+ * are rewritten (txn.h). With a redo log the changes are logged (and,
+ * synchronous_commit on, durable) before the timestamp is drawn; a log
+ * error rolls the transaction back instead. */
+static void abort_txn(struct exec_ctx *x, struct db *db, struct txn *t);
+
+static int commit(struct exec_ctx *x, struct txn *t)
 {
+	bool logged = false;
 	uint64_t k, c;
 
+	if (x && x->db->redo && txn_log_commit(x, t, &logged) < 0) {
+		abort_txn(x, x->db, t);
+		return -EIO;
+	}
 	if (t->nundo) {
 		STORE(&t->cts, TXN_PENDING);
 		c = ADD(&t->m->clock, 1);
@@ -199,8 +209,11 @@ static void commit(struct exec_ctx *x, struct txn *t)
 		for (k = 0; k < t->nundo; k++)
 			STORE(&undo_at(t, k)->ver->stamp, c);
 	}
+	if (logged)
+		redo_commit_end(x->db->redo);
 	finish(x, t);
 	htap_txn_end(x->db, t);
+	return 0;
 }
 
 static void rollback_locked(struct db *db, struct txn *t, uint64_t mark)
@@ -350,10 +363,8 @@ static int control(struct exec_ctx *x, struct txn *t, struct stmt *st,
 			warn(x, "25P01", "there is no transaction in progress");
 			return 0;
 		}
-		if (st->txn_op == TXN_OP_COMMIT && t->state == TXS_RUNNING) {
-			commit(x, t);
-			return 0;
-		}
+		if (st->txn_op == TXN_OP_COMMIT && t->state == TXS_RUNNING)
+			return commit(x, t);
 		snprintf(res->tag, sizeof(res->tag), "ROLLBACK");
 		abort_txn(x, x->db, t);
 		return 0;
@@ -374,6 +385,24 @@ static const char *write_name(const struct stmt *st)
 	case ST_DROP_TABLE: return "DROP TABLE";
 	case ST_TRUNCATE: return "TRUNCATE TABLE";
 	default: return NULL;
+	}
+}
+
+/* Catalog statements: logged by their text when they ran (redo.h). */
+static bool is_ddl(const struct stmt *st)
+{
+	switch (st->kind) {
+	case ST_CREATE_TABLE:
+	case ST_DROP_TABLE:
+	case ST_TRUNCATE:
+	case ST_CREATE_INDEX:
+	case ST_DROP_INDEX:
+	case ST_ALTER_TABLE:
+	case ST_CREATE_SEQUENCE:
+	case ST_DROP_SEQUENCE:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -400,6 +429,9 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 	r = exec_stmt(x, st, res);
 	if (x->a->over && r == 0)
 		r = db_err_oom(x->err);
+	if (r == 0 && w && x->db->redo && !x->describe_only && is_ddl(st))
+		r = redo_ddl(x->db->redo, x->query + st->pos,
+			     (size_t)(st->end - st->pos), x->err);
 	if (w && r < 0)
 		undo_to(t, mark);
 	if (w && r == 0)
@@ -441,7 +473,7 @@ static int statement(struct exec_ctx *x, struct txn *t, struct stmt *st,
 	else if (r < 0)
 		t->state = TXS_FAILED;
 	else if (implicit)
-		commit(x, t);
+		r = commit(x, t);
 	return r;
 }
 
@@ -461,6 +493,10 @@ int txn_exec(struct exec_ctx *x, struct stmt *st, struct result *res)
 		txn_close(x->db, t);
 		x->txn = NULL;
 		return r;
+	}
+	if (st->kind == ST_CHECKPOINT) { /* takes its locks itself */
+		snprintf(res->tag, sizeof(res->tag), "CHECKPOINT");
+		return x->describe_only ? 0 : redo_checkpoint(x->db, x->err);
 	}
 	if (st->kind == ST_TXN) {
 		r = control(x, t, st, res);

@@ -30,4 +30,10 @@ void txn_prune(struct db *db);
  * unparsable. */
 uint64_t txn_parse_ms(const char *v);
 
+/* With a redo log (db->redo): appends the transaction's changes and, with
+ * synchronous_commit on, waits until they are durable (log.c). 0 with
+ * *holding set: the caller publishes its timestamp, then calls
+ * redo_commit_end; < 0: nothing was committed (the error is in x->err). */
+int txn_log_commit(struct exec_ctx *x, struct txn *t, bool *holding);
+
 #endif

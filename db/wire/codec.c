@@ -6,6 +6,7 @@
 #include <unidb/errno.h>
 
 #include "../sql/datetime.h"
+#include "../sql/interval.h"
 #include "../sql/numeric.h"
 
 void pg_reader_init(struct pg_reader *r, const void *p, size_t n)
@@ -166,6 +167,14 @@ int pg_binary_out(struct strbuf *sb, const struct datum *d)
 		return 0;
 	case TYPE_NUMERIC:
 		return numeric_binary_out(sb, d);
+	case TYPE_INTERVAL: { /* int64 time, int32 day, int32 month */
+		struct interval v = interval_of(d);
+
+		put_be(sb, (uint64_t)v.us, 8);
+		put_be(sb, (uint32_t)v.days, 4);
+		put_be(sb, (uint32_t)v.months, 4);
+		return 0;
+	}
 	case TYPE_FLOAT4: { /* IEEE 754 bits, big-endian */
 		union {
 			float f;
@@ -204,6 +213,18 @@ int pg_binary_in(struct arena *a, struct sql_type t, const uint8_t *p,
 		if (numeric_recv(a, p, n, &v, err) < 0)
 			return -EINVAL;
 		return numeric_datum(a, &v, out, err);
+	}
+	if (t.id == TYPE_INTERVAL && n == INTERVAL_LEN) {
+		struct interval iv;
+
+		for (i = 0; i < 8; i++)
+			v = v << 8 | p[i];
+		iv.us = (int64_t)v;
+		iv.days = (int32_t)((uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+				    (uint32_t)p[10] << 8 | p[11]);
+		iv.months = (int32_t)((uint32_t)p[12] << 24 | (uint32_t)p[13] << 16 |
+				      (uint32_t)p[14] << 8 | p[15]);
+		return interval_datum(a, &iv, out, err);
 	}
 	if (t.id >= TYPE_COUNT || !width[t.id] || (size_t)width[t.id] != n)
 		return db_err(err, "22P03", "incorrect binary data format");

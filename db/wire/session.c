@@ -70,6 +70,7 @@ struct session {
 	struct portal *portals;
 	bool skip_to_sync;
 	struct txn *txn; /* this session's transactions (db/txn) */
+	struct seq_session seqs; /* currval/lastval (db/exec/seq.c) */
 	const char *refuse_code, *refuse_msg; /* pg_refuse(): FATAL at once */
 	const char *where; /* CONTEXT of the next ErrorResponse, or NULL */
 	struct pg_backend *backend; /* for CancelRequest (cancel.c) */
@@ -325,6 +326,7 @@ static void exec_init(struct session *s, struct exec_ctx *x, struct arena *a,
 	x->database = s->database;
 	statement_limits(s, x);
 	x->txn = s->txn;
+	x->seqs = &s->seqs;
 }
 
 /* Executes st in the session's transaction (db/txn takes the catalog

@@ -511,4 +511,94 @@ UNIT_TEST(exec_set_operations_count)
 	CHECK_STR(out, "42804");
 }
 
+/* EXPLAIN prints the plan the executor runs (explain.c): the access
+ * path plan_access chooses, hash join or nested loop, the parallel
+ * operator when par_wanted takes the query; node layout as PostgreSQL's
+ * text format. */
+UNIT_TEST(exec_explain_node_structure)
+{
+	uint64_t jobs;
+
+	setup();
+	CHECK_EQ(run("create table t (id int primary key, a int, b text);"
+		     "create table u (id int primary key, tid int);"
+		     "insert into t select g, g % 10, 'x' from "
+		     "generate_series(1, 200) g;"
+		     "insert into u select g, g % 50 from generate_series(1, 50) g"),
+		 0);
+	CHECK_EQ(run("explain select * from t"), 0);
+	CHECK_STR(out, "Seq Scan on t\n");
+	CHECK_EQ(run("explain select * from t x where id = 5"), 0);
+	CHECK_STR(out, "Index Scan using t_pkey on t x\n"
+		       "  Index Cond: (id = 5)\n  Filter: (id = 5)\n");
+	CHECK_EQ(run("explain select * from t where a = 3"), 0);
+	CHECK_STR(out, "Seq Scan on t\n  Filter: (a = 3)\n");
+	CHECK_EQ(run("create index t_a on t (a);"
+		     "explain select * from t where a between 3 and 4"), 0);
+	CHECK_STR(out, "Index Scan using t_a on t\n"
+		       "  Index Cond: ((a >= 3) AND (a <= 4))\n"
+		       "  Filter: (a BETWEEN 3 AND 4)\n");
+	CHECK_EQ(run("explain select a, count(*) from t join u on t.id = u.tid "
+		     "where b = 'x' group by a order by 2 desc limit 2"), 0);
+	CHECK_STR(out, "Limit\n"
+		       "  ->  Sort\n"
+		       "        Sort Key: 2 DESC\n"
+		       "        ->  HashAggregate\n"
+		       "              Group Key: t.a\n"
+		       "              ->  Hash Join\n"
+		       "                    Hash Cond: (t.id = u.tid)\n"
+		       "                    Filter: (t.b = 'x'::text)\n"
+		       "                    ->  Seq Scan on t\n"
+		       "                    ->  Hash\n"
+		       "                          ->  Seq Scan on u\n");
+	CHECK_EQ(run("explain select * from t left join u on t.id < u.tid"), 0);
+	CHECK_STR(out, "Nested Loop Left Join\n  Join Filter: (t.id < u.tid)\n"
+		       "  ->  Seq Scan on t\n  ->  Seq Scan on u\n");
+	CHECK_EQ(run("explain select distinct n from (select a, count(*) n "
+		     "from t group by a) s"), 0);
+	CHECK_STR(out, "HashAggregate\n  Group Key: n\n"
+		       "  ->  Subquery Scan on s\n"
+		       "        ->  HashAggregate\n"
+		       "              Group Key: a\n"
+		       "              ->  Seq Scan on t\n");
+	CHECK_EQ(run("explain select a from t union all select tid from u"), 0);
+	CHECK_STR(out, "Append\n  ->  Seq Scan on t\n  ->  Seq Scan on u\n");
+	CHECK_EQ(run("explain update t set b = 'y' where id in (1, 2)"), 0);
+	CHECK_STR(out, "Update on t\n  ->  Index Scan using t_pkey on t\n"
+		       "        Index Cond: (id = ANY ('{1,2}'))\n"
+		       "        Filter: (id IN (1, 2))\n");
+	/* ANALYZE runs the statement: the top node has its rows */
+	CHECK_EQ(run("explain analyze delete from t where id > 190"), 0);
+	CHECK(!strncmp(out, "Delete on t (actual rows=10 loops=1)\n"
+			    "  ->  Index Scan using t_pkey on t\n", 68));
+	CHECK(strstr(out, "\nExecution Time: ") != NULL);
+	CHECK_EQ(run("select count(*) from t"), 0);
+	CHECK_STR(out, "190\n");
+	/* the parallel operator: printed when it runs, and it does run */
+	CHECK_EQ(run("set parallel_threshold = 100;"
+		     "explain select a, sum(id) from t group by a"), 0);
+	CHECK_STR(out, "Finalize HashAggregate\n  Group Key: a\n"
+		       "  ->  Gather\n"
+		       "        Workers Planned: all cores (morsel job)\n"
+		       "        ->  Partial HashAggregate\n"
+		       "              ->  Parallel Seq Scan on t\n");
+	jobs = par_jobs_run();
+	CHECK_EQ(run("explain analyze select a, sum(id) from t group by a"), 0);
+	CHECK_EQ(par_jobs_run(), jobs + 1);
+	CHECK(!strncmp(out, "Finalize HashAggregate (actual rows=10 loops=1)", 47));
+	CHECK_EQ(run("set parallel_threshold = 0;"
+		     "explain select a, sum(id) from t where id = 1 group by a"),
+		 0);
+	CHECK(!strncmp(out, "HashAggregate\n", 14));
+	CHECK_EQ(run("explain (format json) select * from t where id = 5"), 0);
+	CHECK(!strncmp(out, "[\n  {\n    \"Plan\": {\n"
+			    "      \"Node Type\": \"Index Scan\",\n", 52));
+	CHECK_EQ(run("explain select * from nosuch"), -1);
+	CHECK_STR(out, "42P01");
+	CHECK_EQ(run("explain create table z (a int)"), -1);
+	CHECK_STR(out, "42601");
+	CHECK_EQ(run("explain (format yaml) select 1"), -1);
+	CHECK_STR(out, "0A000");
+}
+
 UNIT_MAIN()

@@ -639,4 +639,73 @@ UNIT_TEST(txn_stress_transfers)
 	}
 }
 
+/* A lone SELECT pg_sleep(x) releases the catalog lock while it sleeps:
+ * DDL of another session completes meanwhile (it would wait for the
+ * whole sleep otherwise); the sleep is then cancelled. */
+static volatile bool sleep_stop;
+static volatile int sleep_done;
+
+static void *sleeper(void *p)
+{
+	static const char sql[] = "select pg_sleep(600)";
+	struct sess *s = p;
+	struct db_error err = {0};
+	struct arena a;
+	struct stmt **st;
+	struct result res;
+	int n, rc;
+
+	arena_init(&a, 1 << 20);
+	rc = sql_parse(&a, sql, strlen(sql), &st, &n, &err);
+	if (rc == 0) {
+		struct exec_ctx x = {.db = &DB, .a = &a, .err = &err, .query = sql,
+				     .notices = &s->notices,
+				     .settings = s->settings,
+				     .nsettings = &s->nsettings, .user = "u",
+				     .database = "d", .txn = s->t,
+				     .cancel = &sleep_stop};
+
+		rc = txn_exec(&x, st[0], &res);
+	}
+	snprintf(s->code, sizeof(s->code), "%s", err.code);
+	arena_free(&a);
+	__atomic_store_n(&sleep_done, rc < 0 ? -1 : 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+UNIT_TEST(txn_pg_sleep_does_not_block_ddl)
+{
+	pthread_t th;
+	struct bg ddl;
+	int i;
+
+	db_destroy(&DB);
+	db_init(&DB);
+	sess_open(&A);
+	sess_open(&B);
+	CHECK_EQ(q(&B, "create table w (a int); insert into w values (1)"), 0);
+	sleep_stop = false;
+	sleep_done = 0;
+	pthread_create(&th, NULL, sleeper, &A);
+	/* A publishes its statement's snapshot once it runs (under the lock) */
+	for (i = 0; i < 60000 && !__atomic_load_n(&A.t->snap, __ATOMIC_SEQ_CST);
+	     i++)
+		usleep(1000);
+	CHECK(A.t->snap != 0);
+	bg_start(&ddl, &B, "create table z (a int); drop table w; "
+			   "select 'ddl done'");
+	/* the DDL completes while A still sleeps (watchdog: 60 s) */
+	for (i = 0; i < 60000 && strcmp(B.out, "ddl done\n"); i++)
+		usleep(1000);
+	CHECK_EQ(__atomic_load_n(&sleep_done, __ATOMIC_SEQ_CST), 0);
+	sleep_stop = true; /* also ends a DDL that waited (the old bug) */
+	CHECK_EQ(bg_join(&ddl), 0);
+	CHECK(i < 60000);
+	pthread_join(th, NULL);
+	CHECK_EQ(sleep_done, -1);
+	CHECK_STR(A.code, "57014");
+	sess_close(&A);
+	sess_close(&B);
+}
+
 UNIT_MAIN()

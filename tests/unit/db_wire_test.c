@@ -5,6 +5,10 @@
 #include <stdint.h>
 
 #include "../../db/storage/table.h"
+#include <unidb/errno.h>
+
+#include "../../db/sql/interval.h"
+#include "../../db/wire/codec.h"
 #include "../../db/wire/pgwire.h"
 #include "unit.h"
 
@@ -385,6 +389,35 @@ UNIT_TEST(wire_random_garbage)
 		serve(0);
 	}
 	CHECK(1);
+}
+
+/* interval's binary format is PostgreSQL's: int64 microseconds, int32
+ * days, int32 months, big-endian; it reads back, and a wrong length is
+ * 22P03. */
+UNIT_TEST(wire_interval_binary)
+{
+	static const uint8_t want[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					 0xff, 0x9c, 0, 0, 0, 3, 0, 0, 0, 14};
+	struct arena a;
+	struct db_error err;
+	struct datum d, back;
+	struct strbuf sb = STRBUF_INIT;
+	struct interval v = {-100, 3, 14}, w;
+
+	arena_init(&a, 1 << 20);
+	CHECK_EQ(interval_datum(&a, &v, &d, &err), 0);
+	CHECK_EQ(pg_binary_out(&sb, &d), 0);
+	CHECK_EQ(sb.len, 16);
+	CHECK(!memcmp(sb.p, want, 16));
+	CHECK_EQ(pg_binary_in(&a, (struct sql_type){TYPE_INTERVAL, -1},
+			      (const uint8_t *)sb.p, 16, &back, &err), 0);
+	w = interval_of(&back);
+	CHECK(w.us == -100 && w.days == 3 && w.months == 14);
+	CHECK_EQ(pg_binary_in(&a, (struct sql_type){TYPE_INTERVAL, -1},
+			      (const uint8_t *)sb.p, 12, &back, &err), -EINVAL);
+	CHECK_STR(err.code, "22P03");
+	sb_free(&sb);
+	arena_free(&a);
 }
 
 UNIT_MAIN()

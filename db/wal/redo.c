@@ -1,0 +1,916 @@
+/* SPDX-License-Identifier: MIT */
+/* redo.c: redo records, replay, checkpoints of the tables (see redo.h). */
+#include "redo.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unidb/errno.h>
+#include <unidb/heap.h>
+#include <unidb/time.h>
+
+#include "../exec/exec.h"
+#include "../storage/snapshot.h"
+#include "../storage/table.h"
+#include "../txn/txn.h"
+
+#define CKPT_MAGIC "unidbck1"
+#define REPLAY_BUDGET ((size_t)64 << 20) /* arena of one replayed statement */
+
+/* ---- encoding --------------------------------------------------------------- */
+
+static void put_u8(struct strbuf *sb, uint8_t v) { sb_put(sb, &v, 1); }
+static void put_u16(struct strbuf *sb, uint16_t v) { sb_put(sb, &v, 2); }
+static void put_u32(struct strbuf *sb, uint32_t v) { sb_put(sb, &v, 4); }
+static void put_u64(struct strbuf *sb, uint64_t v) { sb_put(sb, &v, 8); }
+
+static void put_name(struct strbuf *sb, const char *name)
+{
+	size_t n = strnlen(name, 63);
+
+	put_u8(sb, (uint8_t)n);
+	sb_put(sb, name, n);
+}
+
+static void put_datums(struct strbuf *sb, const struct datum *vals, int n)
+{
+	int i;
+
+	put_u16(sb, (uint16_t)n);
+	for (i = 0; i < n; i++) {
+		const struct datum *d = &vals[i];
+
+		put_u8(sb, d->type);
+		put_u8(sb, d->null);
+		if (row_datum_has_bytes(d)) {
+			put_u32(sb, d->len);
+			sb_put(sb, d->s, d->len);
+		} else {
+			put_u32(sb, d->len);
+			put_u64(sb, (uint64_t)d->i);
+		}
+	}
+}
+
+static void put_row(struct strbuf *sb, const struct table *t, uint64_t rowid,
+		  const struct datum *vals, int ncols)
+{
+	put_u8(sb, 'R');
+	put_name(sb, t->name);
+	put_u64(sb, rowid);
+	put_datums(sb, vals, ncols);
+}
+
+static void put_delete(struct strbuf *sb, const struct table *t,
+		       uint64_t rowid)
+{
+	put_u8(sb, 'D');
+	put_name(sb, t->name);
+	put_u64(sb, rowid);
+}
+
+static void put_seq(struct strbuf *sb, const char *name, int64_t last,
+		    bool called)
+{
+	put_u8(sb, 'S');
+	put_name(sb, name);
+	put_u64(sb, (uint64_t)last);
+	put_u8(sb, called);
+}
+
+/* ---- decoding and applying ------------------------------------------------- */
+
+struct rd {
+	const uint8_t *p, *end;
+	bool bad;
+};
+
+static const void *take(struct rd *r, size_t n)
+{
+	const void *p = r->p;
+
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	return p;
+}
+
+#define GET(r, type)                                                          \
+	({                                                                    \
+		type v_ = 0;                                                  \
+		const void *p_ = take(r, sizeof(type));                       \
+		if (p_)                                                       \
+			memcpy(&v_, p_, sizeof(type));                        \
+		v_;                                                           \
+	})
+
+static void get_name(struct rd *r, char *name)
+{
+	uint8_t n = GET(r, uint8_t);
+	const char *s = take(r, n);
+
+	name[0] = 0;
+	if (s) {
+		memcpy(name, s, n);
+		name[n] = 0;
+	}
+}
+
+/* Datums of a row image; strings point into the record. */
+static int get_datums(struct rd *r, struct datum *vals, int max)
+{
+	int n = GET(r, uint16_t), i;
+
+	if (n > max) {
+		r->bad = true;
+		return -1;
+	}
+	for (i = 0; i < n && !r->bad; i++) {
+		struct datum *d = &vals[i];
+
+		memset(d, 0, sizeof(*d));
+		d->type = GET(r, uint8_t);
+		d->null = GET(r, uint8_t);
+		d->len = GET(r, uint32_t);
+		if (row_datum_has_bytes(d))
+			d->s = take(r, d->len);
+		else
+			d->i = (int64_t)GET(r, uint64_t);
+	}
+	return r->bad ? -1 : n;
+}
+
+static int corrupt(struct db_error *err, const char *what)
+{
+	return db_err(err, "XX001", "redo: %s is malformed", what);
+}
+
+/* Sequences only move forward in the log (values may be captured by two
+ * committers in one order and appended in the other). */
+static void apply_seq(struct db *db, const char *name, int64_t last,
+		      bool called)
+{
+	struct sequence *s = seq_find(db, name);
+
+	if (!s)
+		return;
+	if (!called && s->called)
+		return;
+	if (called && s->called &&
+	    (s->inc > 0 ? last <= s->last : last >= s->last))
+		return;
+	s->last = last;
+	s->called = called;
+}
+
+/* Applies the complete ops at r. more: the stream goes on in the next
+ * piece, so an op cut off at the end is left at r->p for it. */
+static int apply_ops(struct db *db, struct rd *r, bool more,
+		     struct db_error *err)
+{
+	struct datum vals[TABLE_MAX_COLUMNS];
+	char name[64];
+
+	while (r->p < r->end) {
+		const uint8_t *start = r->p;
+		uint8_t op = GET(r, uint8_t);
+		struct table *t;
+		uint64_t rowid;
+		int n = 0;
+
+		get_name(r, name);
+		if (op == 'S') {
+			int64_t last = (int64_t)GET(r, uint64_t);
+			bool called = GET(r, uint8_t);
+
+			if (r->bad)
+				goto cut;
+			apply_seq(db, name, last, called);
+			continue;
+		}
+		rowid = GET(r, uint64_t);
+		if (op == 'R')
+			n = get_datums(r, vals, TABLE_MAX_COLUMNS);
+		if (r->bad)
+			goto cut;
+		if (op != 'R' && op != 'D')
+			return corrupt(err, "a transaction record");
+		t = db_find_table(db, name);
+		if (!t)
+			return db_err(err, "XX001",
+				      "redo: table \"%s\" does not exist", name);
+		if (op == 'R' && n != t->ncols)
+			return db_err(err, "XX001",
+				      "redo: a row of \"%s\" has %d columns, "
+				      "the table %d",
+				      name, n, t->ncols);
+		if (table_put(t, rowid, op == 'R' ? vals : NULL, err) < 0)
+			return -EINVAL;
+		continue;
+cut:
+		if (!more)
+			return corrupt(err, "a transaction record");
+		r->p = start;
+		r->bad = false;
+		return 0;
+	}
+	return 0;
+}
+
+/* Runs a catalog statement during recovery (db->redo is NULL then, so it
+ * is not logged again). */
+static int apply_ddl(struct db *db, const char *text, size_t len,
+		     struct db_error *err)
+{
+	struct setting settings[SETTING_MAX];
+	struct exec_ctx x = {0};
+	struct strbuf out = STRBUF_INIT;
+	char *q = kmalloc(len + 1);
+	int nsettings, rc;
+
+	if (!q)
+		return db_err_oom(err);
+	memcpy(q, text, len);
+	q[len] = 0;
+	settings_init(settings, &nsettings, "recovery");
+	x.db = db;
+	x.err = err;
+	x.settings = settings;
+	x.nsettings = &nsettings;
+	x.user = "postgres";
+	x.database = "postgres";
+	rc = exec_sql_text(&x, q, REPLAY_BUDGET, &out);
+	if (rc < 0)
+		db_err_detail(err, "while replaying: %.200s", q);
+	sb_free(&out);
+	kfree(q);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+static int keep_ddl(struct redo *r, const char *text, size_t len)
+{
+	char *s;
+
+	if (r->nddl == r->capddl) {
+		int cap = r->capddl ? r->capddl * 2 : 64;
+		char **d = krealloc(r->ddl, sizeof(*d) * (size_t)cap);
+
+		if (!d)
+			return -ENOMEM;
+		r->ddl = d;
+		r->capddl = cap;
+	}
+	if (!(s = kmalloc(len + 1)))
+		return -ENOMEM;
+	memcpy(s, text, len);
+	s[len] = 0;
+	r->ddl[r->nddl++] = s;
+	return 0;
+}
+
+/* ---- recovery --------------------------------------------------------------- */
+
+struct replay {
+	struct db *db;
+	struct redo *r;
+	uint8_t **pieces; /* REDO_PART payloads of the transaction at hand */
+	uint32_t *plen;
+	int npieces, cap;
+	uint64_t part_txid;
+	struct redo_report *rep;
+	struct db_error *err;
+};
+
+static void drop_pieces(struct replay *rp)
+{
+	while (rp->npieces)
+		kfree(rp->pieces[--rp->npieces]);
+}
+
+static int keep_piece(struct replay *rp, const struct wal_rec *rec)
+{
+	uint8_t *p;
+
+	if (rp->npieces && rec->txid != rp->part_txid)
+		drop_pieces(rp); /* cannot happen: pieces are contiguous */
+	rp->part_txid = rec->txid;
+	if (rp->npieces == rp->cap) {
+		int cap = rp->cap ? rp->cap * 2 : 16;
+		uint8_t **np = krealloc(rp->pieces, sizeof(*np) * (size_t)cap);
+		uint32_t *nl = np ? krealloc(rp->plen, sizeof(*nl) * (size_t)cap)
+				  : NULL;
+
+		if (np)
+			rp->pieces = np;
+		if (!nl)
+			return -ENOMEM;
+		rp->plen = nl;
+		rp->cap = cap;
+	}
+	if (!(p = kmalloc(rec->len)))
+		return -ENOMEM;
+	memcpy(p, rec->data, rec->len);
+	rp->pieces[rp->npieces] = p;
+	rp->plen[rp->npieces++] = rec->len;
+	return 0;
+}
+
+/* The transaction's pieces and its final record, as one stream: an op
+ * may straddle two pieces (they are cut at WAL_REC_MAX bytes), so what
+ * is left of one is carried to the next (memory: a piece and an op). */
+static int apply_txn(struct replay *rp, const struct wal_rec *rec,
+		     struct db_error *err)
+{
+	struct strbuf buf = STRBUF_INIT;
+	int i, rc = 0;
+
+	if (rp->npieces && rec->txid != rp->part_txid)
+		drop_pieces(rp);
+	for (i = 0; i <= rp->npieces && rc == 0; i++) {
+		bool last = i == rp->npieces;
+		struct rd r;
+
+		sb_put(&buf, last ? rec->data : rp->pieces[i],
+		       last ? rec->len : rp->plen[i]);
+		if (buf.oom) {
+			rc = db_err_oom(err);
+			break;
+		}
+		r = (struct rd){(const uint8_t *)buf.p,
+				(const uint8_t *)buf.p + buf.len, false};
+		rc = apply_ops(rp->db, &r, !last, err);
+		memmove(buf.p, r.p, (size_t)(r.end - r.p));
+		buf.len = (size_t)(r.end - r.p);
+	}
+	drop_pieces(rp);
+	sb_free(&buf);
+	return rc;
+}
+
+static int redo_rec(void *arg, const struct wal_rec *rec)
+{
+	struct replay *rp = arg;
+	struct db_error *err = rp->err;
+	int rc = 0;
+
+	switch (rec->type) {
+	case REDO_PART:
+		rc = keep_piece(rp, rec) < 0 ? db_err_oom(err) : 0;
+		break;
+	case REDO_TXN:
+		rc = apply_txn(rp, rec, err);
+		rp->rep->txns++;
+		break;
+	case REDO_DDL:
+		rc = apply_ddl(rp->db, rec->data, rec->len, err);
+		if (rc == 0 && keep_ddl(rp->r, rec->data, rec->len) < 0)
+			rc = db_err_oom(err);
+		rp->rep->ddls++;
+		break;
+	default:
+		return 0;
+	}
+	if (rc < 0 && !err->detail[0])
+		db_err_detail(err, "in the log record at LSN %llu",
+			      (unsigned long long)rec->lsn);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+/* The checkpoint stream: magic, the catalog statements, the sequences,
+ * then per table its name and rows ('R' rowid datums), 'E' after the
+ * last row of a table and once more after the last table. */
+struct ck_in {
+	struct ckpt_stream s;
+	int err;
+};
+
+/* buf holds len bytes (to be overwritten). */
+static int fill_len(struct strbuf *b, size_t len)
+{
+	static const char zero[256];
+
+	sb_reset(b);
+	while (b->len < len && !b->oom)
+		sb_put(b, zero, len - b->len < 256 ? len - b->len : 256);
+	sb_putc(b, 0);
+	return b->oom ? -ENOMEM : 0;
+}
+
+static int ck_get(struct ck_in *c, void *p, size_t n)
+{
+	if (!c->err)
+		c->err = ckpt_read(&c->s, p, n);
+	return c->err;
+}
+
+static int load_rows(struct db *db, struct ck_in *c, struct table *t,
+		     struct strbuf *buf, struct redo_report *rep,
+		     struct db_error *err)
+{
+	struct datum vals[TABLE_MAX_COLUMNS];
+
+	for (;;) {
+		uint8_t op = 0;
+		uint32_t len = 0;
+		uint64_t rowid = 0;
+		struct rd r;
+		int n;
+
+		if (ck_get(c, &op, 1) || op == 'E')
+			return c->err ? db_err(err, "XX001", "the checkpoint "
+							    "ends early") : 0;
+		if (op != 'R' || ck_get(c, &rowid, 8) || ck_get(c, &len, 4) ||
+		    len > (64u << 20))
+			return corrupt(err, "the checkpoint");
+		if (fill_len(buf, len) < 0)
+			return db_err_oom(err);
+		if (ck_get(c, buf->p, len))
+			return corrupt(err, "the checkpoint");
+		r = (struct rd){(const uint8_t *)buf->p,
+				(const uint8_t *)buf->p + len, false};
+		n = get_datums(&r, vals, TABLE_MAX_COLUMNS);
+		if (n != t->ncols)
+			return corrupt(err, "a checkpoint row");
+		if (table_put(t, rowid, vals, err) < 0)
+			return -EINVAL;
+		rep->ckpt_rows++;
+	}
+}
+
+static int load_ckpt(struct db *db, struct redo *r, struct redo_report *rep,
+		     struct db_error *err)
+{
+	struct ck_in c = {0};
+	struct strbuf buf = STRBUF_INIT;
+	char magic[8], name[64];
+	uint32_t n = 0, i, len;
+	int rc = ckpt_read_begin(&c.s, &r->dev, &r->sb);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return db_err(err, "58030", "could not read the checkpoint: %d",
+			      rc);
+	rep->had_ckpt = true;
+	if (ck_get(&c, magic, 8) || memcmp(magic, CKPT_MAGIC, 8) ||
+	    ck_get(&c, &n, 4)) {
+		rc = corrupt(err, "the checkpoint's header");
+		goto out;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		len = 0;
+		if (ck_get(&c, &len, 4) || len > (1u << 20)) {
+			rc = corrupt(err, "the checkpoint's catalog");
+			break;
+		}
+		if (fill_len(&buf, len) < 0 || ck_get(&c, buf.p, len)) {
+			rc = corrupt(err, "the checkpoint's catalog");
+			break;
+		}
+		rc = apply_ddl(db, buf.p, len, err);
+		if (rc == 0 && keep_ddl(r, buf.p, len) < 0)
+			rc = db_err_oom(err);
+	}
+	if (rc == 0 && ck_get(&c, &n, 4) == 0)
+		for (i = 0; i < n && !c.err; i++) {
+			int64_t last = 0;
+			uint8_t called = 0, nl = 0;
+
+			ck_get(&c, &nl, 1);
+			memset(name, 0, sizeof(name));
+			ck_get(&c, name, nl & 63);
+			ck_get(&c, &last, 8);
+			ck_get(&c, &called, 1);
+			if (!c.err)
+				apply_seq(db, name, last, called);
+		}
+	while (rc == 0 && !c.err) {
+		uint8_t nl = 0;
+		struct table *t;
+
+		if (ck_get(&c, &nl, 1) || nl == 0xff)
+			break;
+		memset(name, 0, sizeof(name));
+		if (ck_get(&c, name, nl & 63))
+			break;
+		if (!(t = db_find_table(db, name))) {
+			rc = db_err(err, "XX001", "the checkpoint holds rows of "
+						  "a table \"%s\" it does not "
+						  "create", name);
+			break;
+		}
+		rc = load_rows(db, &c, t, &buf, rep, err);
+	}
+	if (rc == 0 && c.err)
+		rc = corrupt(err, "the checkpoint");
+out:
+	sb_free(&buf);
+	if (ckpt_read_end(&c.s) < 0 && rc == 0)
+		rc = db_err(err, "XX001", "the checkpoint fails its checksum");
+	return rc;
+}
+
+int redo_open(struct db *db, const struct disk_dev *dev, bool format,
+	      struct redo_report *rep, struct db_error *err)
+{
+	struct redo *r = kzalloc(sizeof(*r));
+	struct replay rp = {0};
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!r)
+		return db_err_oom(err);
+	r->dev = *dev;
+	mutex_init(&r->lock, "redo");
+	mutex_init(&r->ckpt_mu, "ckpt");
+	rwlock_init(&r->cut);
+	rc = disk_super_read(&r->dev, &r->sb, err);
+	if (rc < 0 && format && !strcmp(err->code, "58P01")) {
+		memset(err, 0, sizeof(*err));
+		rc = disk_format(&r->dev, 0, &r->sb, err);
+		rep->formatted = rc == 0;
+	}
+	if (rc == 0)
+		rc = load_ckpt(db, r, rep, err);
+	rp.db = db;
+	rp.r = r;
+	rp.rep = rep;
+	rp.err = err;
+	if (rc == 0)
+		rc = wal_open(&r->wal, &r->dev, &r->sb, 0, redo_rec, &rp, err);
+	drop_pieces(&rp);
+	kfree(rp.pieces);
+	kfree(rp.plen);
+	if (rc < 0) {
+		db->redo = r;
+		redo_close(db); /* the tables loaded so far stay: the caller
+				   stops */
+		return rc;
+	}
+	rep->start_lsn = r->wal.st.start_lsn;
+	rep->end_lsn = r->wal.st.end_lsn;
+	r->recovered_txns = rep->txns;
+	db->redo = r;
+	return 0;
+}
+
+void redo_close(struct db *db)
+{
+	struct redo *r = db->redo;
+	int i;
+
+	if (!r)
+		return;
+	db->redo = NULL;
+	wal_close(&r->wal);
+	for (i = 0; i < r->nddl; i++)
+		kfree(r->ddl[i]);
+	kfree(r->ddl);
+	kfree(r->seqs);
+	kfree(r);
+}
+
+/* ---- the commit path -------------------------------------------------------- */
+
+static struct redo_seq *seq_shadow(struct redo *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nseqs; i++)
+		if (!strcmp(r->seqs[i].name, name))
+			return &r->seqs[i];
+	if (r->nseqs == r->capseqs) {
+		int cap = r->capseqs ? r->capseqs * 2 : 16;
+		struct redo_seq *s = krealloc(r->seqs, sizeof(*s) * (size_t)cap);
+
+		if (!s)
+			return NULL;
+		r->seqs = s;
+		r->capseqs = cap;
+	}
+	memset(&r->seqs[r->nseqs], 0, sizeof(r->seqs[0]));
+	snprintf(r->seqs[r->nseqs].name, 64, "%s", name);
+	r->seqs[r->nseqs].last = INT64_MIN;
+	return &r->seqs[r->nseqs++];
+}
+
+/* Sequences that moved since last logged (r->lock held, db->lock shared). */
+static void put_seqs(struct redo *r, struct db *db, struct strbuf *sb)
+{
+	int i;
+
+	if (!db->nseqs)
+		return;
+	for (i = 0; i < db->nseqs; i++) {
+		struct sequence *s = db->seqs[i];
+		int64_t last = __atomic_load_n(&s->last, __ATOMIC_RELAXED);
+		bool called = __atomic_load_n(&s->called, __ATOMIC_RELAXED);
+		struct redo_seq *sh = seq_shadow(r, s->name);
+
+		if (!sh || (sh->last == last && sh->called == called))
+			continue;
+		sh->last = last;
+		sh->called = called;
+		put_seq(sb, s->name, last, called);
+	}
+}
+
+void redo_commit_begin(struct redo *r)
+{
+	rwlock_read_lock(&r->cut);
+}
+
+void redo_commit_end(struct redo *r)
+{
+	rwlock_read_unlock(&r->cut);
+}
+
+static int log_err(int rc, struct db_error *err)
+{
+	if (rc == -ENOSPC)
+		return db_err(err, "53400", "the redo log is full: the "
+					    "transaction is too large for "
+					    "it, or checkpoints cannot keep "
+					    "up");
+	return db_err(err, "58030", "could not write to the redo log "
+				    "(error %d); the transaction is not "
+				    "committed",
+		      rc);
+}
+
+/* Sends out the buffered bytes but a tail shorter than a record. */
+static void spill(struct redo_txn *w)
+{
+	size_t off = 0;
+
+	while (!w->rc && w->sb.len - off > WAL_REC_MAX) {
+		w->rc = wal_append(&w->r->wal, REDO_PART, w->txid,
+				   w->sb.p + off, WAL_REC_MAX, NULL);
+		off += WAL_REC_MAX;
+		w->parts++;
+	}
+	if (off) {
+		memmove(w->sb.p, w->sb.p + off, w->sb.len - off);
+		w->sb.len -= off;
+	}
+}
+
+void redo_txn_begin(struct redo_txn *w, struct redo *r, struct db *db,
+		    uint64_t txid)
+{
+	memset(w, 0, sizeof(*w));
+	w->r = r;
+	w->txid = txid;
+	mutex_lock(&r->lock);
+	put_seqs(r, db, &w->sb);
+}
+
+void redo_txn_row(struct redo_txn *w, const struct table *t, uint64_t rowid,
+		  const struct datum *vals, int ncols)
+{
+	if (vals)
+		put_row(&w->sb, t, rowid, vals, ncols);
+	else
+		put_delete(&w->sb, t, rowid);
+	if (w->sb.len > WAL_REC_MAX)
+		spill(w);
+}
+
+int redo_txn_end(struct redo_txn *w, uint64_t *lsn, struct db_error *err)
+{
+	int rc = w->sb.oom ? -ENOMEM : w->rc;
+
+	*lsn = 0;
+	if (!rc && (w->parts || w->sb.len))
+		rc = wal_append(&w->r->wal, REDO_TXN, w->txid, w->sb.p,
+				(uint32_t)w->sb.len, lsn);
+	mutex_unlock(&w->r->lock);
+	sb_free(&w->sb);
+	if (rc == -ENOMEM)
+		return db_err_oom(err);
+	return rc < 0 ? log_err(rc, err) : 0;
+}
+
+int redo_flush(struct redo *r, uint64_t lsn, struct db_error *err)
+{
+	int rc = wal_commit(&r->wal, lsn);
+
+	return rc < 0 ? log_err(rc, err) : 0;
+}
+
+int redo_ddl(struct redo *r, const char *text, size_t len,
+	     struct db_error *err)
+{
+	uint64_t lsn = 0;
+	int rc;
+
+	if (len > WAL_REC_MAX)
+		return db_err(err, "54000", "statement too long for the log");
+	mutex_lock(&r->lock);
+	rc = wal_append(&r->wal, REDO_DDL, 0, text, (uint32_t)len, &lsn);
+	if (rc == 0 && keep_ddl(r, text, len) < 0)
+		rc = -ENOMEM;
+	mutex_unlock(&r->lock);
+	if (rc == -ENOMEM)
+		return db_err_oom(err);
+	if (rc < 0)
+		return log_err(rc, err);
+	return redo_flush(r, lsn, err);
+}
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+bool redo_ckpt_due(struct redo *r)
+{
+	return wal_end(&r->wal) - r->sb.redo_lsn > r->sb.log_size / 4;
+}
+
+struct ck_out {
+	struct ckpt_stream s;
+	struct strbuf b; /* batches small writes */
+	int err;
+};
+
+static void ck_flush(struct ck_out *c)
+{
+	if (!c->err && c->b.len)
+		c->err = ckpt_write(&c->s, c->b.p, c->b.len);
+	if (!c->err && c->b.oom)
+		c->err = -ENOMEM;
+	sb_reset(&c->b);
+}
+
+static void ck_put(struct ck_out *c, const void *p, size_t n)
+{
+	sb_put(&c->b, p, n);
+	if (c->b.len >= (256u << 10))
+		ck_flush(c);
+}
+
+/* The newest version of a row committed at the cut, as the snapshot
+ * holds it (translated), or NULL. */
+static const struct row *committed(const struct snap_table *st,
+				   uint64_t rowid)
+{
+	struct row *const *const *dir =
+	    tmem_xlate(st->chunks, st->live_base, st->snap_base);
+	struct row *const *chunk = tmem_xlate(dir[rowid / TABLE_CHUNK_ROWS],
+					      st->live_base, st->snap_base);
+	const struct row *v = tmem_xlate(chunk[rowid % TABLE_CHUNK_ROWS],
+					 st->live_base, st->snap_base);
+
+	for (; v; v = tmem_xlate(v->older, st->live_base, st->snap_base))
+		if (!(v->stamp & TXN_OWNER))
+			return v->dead ? NULL : v;
+	return NULL;
+}
+
+static void ck_table(struct ck_out *c, const struct snap_table *st)
+{
+	struct datum vals[TABLE_MAX_COLUMNS];
+	struct strbuf row = STRBUF_INIT;
+	uint8_t nl = (uint8_t)strnlen(st->name, 63);
+	uint64_t id;
+
+	ck_put(c, &nl, 1);
+	ck_put(c, st->name, nl);
+	for (id = 0; id < st->nslots && !c->err; id++) {
+		const struct row *v = committed(st, id);
+		uint32_t len;
+		int k;
+
+		if (!v)
+			continue;
+		for (k = 0; k < v->ncols && k < TABLE_MAX_COLUMNS; k++) {
+			vals[k] = v->vals[k];
+			if (row_datum_has_bytes(&vals[k]))
+				vals[k].s = tmem_xlate(vals[k].s, st->live_base,
+						       st->snap_base);
+		}
+		sb_reset(&row);
+		put_datums(&row, vals, k);
+		len = (uint32_t)row.len;
+		ck_put(c, "R", 1);
+		ck_put(c, &id, 8);
+		ck_put(c, &len, 4);
+		ck_put(c, row.p, row.len);
+		if (row.oom)
+			c->err = -ENOMEM;
+	}
+	ck_put(c, "E", 1);
+	sb_free(&row);
+}
+
+/* The cut: the catalog so far, the sequences, the snapshot, and the log
+ * position they correspond to (redo.h). */
+static int cut(struct db *db, struct redo *r, struct ck_out *c,
+	       struct db_snapshot **snap, uint64_t *lsn)
+{
+	const char **names;
+	uint32_t n;
+	int i, rc;
+
+	rwlock_read_lock(&db->lock);
+	names = kmalloc(sizeof(*names) * (size_t)(db->ntables + 1));
+	if (!names) {
+		rwlock_read_unlock(&db->lock);
+		return -ENOMEM;
+	}
+	for (i = 0; i < db->ntables; i++)
+		names[i] = db->tables[i]->name;
+	rwlock_write_lock(&r->cut);
+	*lsn = wal_end(&r->wal);
+	rc = db_snapshot_take_locked(db, names, db->ntables, 0, snap);
+	rwlock_write_unlock(&r->cut);
+	if (rc == 0) {
+		ck_put(c, CKPT_MAGIC, 8);
+		mutex_lock(&r->lock);
+		n = (uint32_t)r->nddl;
+		ck_put(c, &n, 4);
+		for (i = 0; i < r->nddl; i++) {
+			uint32_t len = (uint32_t)strlen(r->ddl[i]);
+
+			ck_put(c, &len, 4);
+			ck_put(c, r->ddl[i], len);
+		}
+		mutex_unlock(&r->lock);
+		n = (uint32_t)db->nseqs;
+		ck_put(c, &n, 4);
+		for (i = 0; i < db->nseqs; i++) {
+			struct sequence *s = db->seqs[i];
+			uint8_t nl = (uint8_t)strnlen(s->name, 63), called;
+			int64_t last = __atomic_load_n(&s->last, __ATOMIC_RELAXED);
+
+			called = __atomic_load_n(&s->called, __ATOMIC_RELAXED);
+			ck_put(c, &nl, 1);
+			ck_put(c, s->name, nl);
+			ck_put(c, &last, 8);
+			ck_put(c, &called, 1);
+		}
+	}
+	rwlock_read_unlock(&db->lock);
+	kfree(names);
+	return rc;
+}
+
+int redo_checkpoint(struct db *db, struct db_error *err)
+{
+	struct redo *r = db->redo;
+	struct db_snapshot *snap = NULL;
+	struct ck_out c = {0};
+	uint64_t lsn = 0, t0 = time_ns();
+	uint8_t end = 0xff;
+	int i, rc, tries;
+
+	if (!r)
+		return 0; /* in memory: nothing to do, as PostgreSQL without
+			     durability would say nothing either */
+	mutex_lock(&r->ckpt_mu);
+	rc = ckpt_write_begin(&c.s, &r->dev, &r->sb);
+	if (rc < 0) {
+		mutex_unlock(&r->ckpt_mu);
+		return db_err(err, "53200", "checkpoint: out of memory");
+	}
+	/* A vm area has one snapshot at a time, and an analytical one
+	 * (db/txn/htap.c) lives as long as its statements: wait a little for
+	 * it before giving up with 55006 (the checkpointer tries again). */
+	for (tries = 0; (rc = cut(db, r, &c, &snap, &lsn)) == -EBUSY && tries < 100;
+	     tries++)
+		db_sleep_ns(20000000);
+	for (i = 0; rc == 0 && i < snap->n && !c.err; i++)
+		ck_table(&c, &snap->t[i]);
+	db_snapshot_release(snap);
+	if (rc == 0) {
+		ck_put(&c, &end, 1);
+		ck_flush(&c);
+		rc = c.err;
+	}
+	sb_free(&c.b);
+	/* The records up to lsn must be durable before a superblock says
+	 * redo starts there (commits waiting at the cut are, all others
+	 * only start after it). */
+	if (rc == 0)
+		rc = wal_commit(&r->wal, lsn);
+	if (rc == 0) {
+		rc = ckpt_write_commit(&c.s, &r->sb, lsn);
+		if (rc == 0)
+			wal_set_redo(&r->wal, lsn);
+	} else {
+		ckpt_stream_free(&c.s);
+	}
+	if (rc == 0) {
+		r->ckpt_count++;
+		r->ckpt_last_ms = (time_ns() - t0) / 1000000;
+	}
+	mutex_unlock(&r->ckpt_mu);
+	if (rc == -EBUSY)
+		return db_err(err, "55006", "checkpoint: a table has a snapshot "
+					    "open; try again");
+	if (rc == -ENOSPC)
+		return db_err(err, "53100", "checkpoint: the database no longer "
+					    "fits a checkpoint slot");
+	if (rc < 0)
+		return db_err(err, "58030", "checkpoint failed (error %d)", rc);
+	return 0;
+}
