@@ -351,7 +351,10 @@ bench_guest_boot() {
 	local name=$1 ready=$2 con=$BENCH_LOGDIR/$1.console port pid i
 	shift 2
 	port=$(bench_free_port) || { BENCH_ERR="no free port"; return 1; }
-	"$BENCH_ROOT/tools/run" --quiet --port "$port:5432" "$@" >"$con" 2>&1 &
+	# A session of its own: bench_guest_pause stops this QEMU, and a stopped
+	# process in the benchmark's own process group would get SIGHUP from the
+	# kernel once that group is orphaned (its starter exited).
+	setsid "$BENCH_ROOT/tools/run" --quiet --port "$port:5432" "$@" >"$con" 2>&1 &
 	pid=$!
 	BENCH_GUEST_PID[$name]=$pid BENCH_GUEST_PORT[$name]=$port
 	for ((i = 0; i < 6000; i++)); do
