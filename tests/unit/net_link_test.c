@@ -299,6 +299,22 @@ UNIT_TEST(tso_streams_8mb_each_way_in_large_segments)
 	sides_down();
 }
 
+/* Both sides' counters of one seed's run, for the log. */
+static void print_stats(uint64_t seed, const struct net_stats *s,
+			const struct net_stats *t)
+{
+	printf("  seed %llu: tso frames %llu+%llu rexmt %llu+%llu "
+	       "fast %llu+%llu timeouts %llu+%llu\n",
+	       (unsigned long long)seed, (unsigned long long)s->tcp_tso_tx,
+	       (unsigned long long)t->tcp_tso_tx,
+	       (unsigned long long)s->tcp_rexmt,
+	       (unsigned long long)t->tcp_rexmt,
+	       (unsigned long long)s->tcp_fast_rexmt,
+	       (unsigned long long)t->tcp_fast_rexmt,
+	       (unsigned long long)s->tcp_timeouts,
+	       (unsigned long long)t->tcp_timeouts);
+}
+
 UNIT_TEST(tso_cut_by_the_device_on_a_lossy_link_delivers_intact)
 {
 	/* Pieces of a TSO frame are lost, reordered, duplicated: the
@@ -318,17 +334,7 @@ UNIT_TEST(tso_cut_by_the_device_on_a_lossy_link_delivers_intact)
 		CHECK(s->tcp_tso_tx > 0 && t->tcp_tso_tx > 0);
 		CHECK(s->tcp_rexmt + t->tcp_rexmt > 0);
 		CHECK(s->tcp_ooo + t->tcp_ooo > 0);
-		printf("  seed %llu: tso frames %llu+%llu rexmt %llu+%llu "
-		       "fast %llu+%llu timeouts %llu+%llu\n",
-		       (unsigned long long)seed,
-		       (unsigned long long)s->tcp_tso_tx,
-		       (unsigned long long)t->tcp_tso_tx,
-		       (unsigned long long)s->tcp_rexmt,
-		       (unsigned long long)t->tcp_rexmt,
-		       (unsigned long long)s->tcp_fast_rexmt,
-		       (unsigned long long)t->tcp_fast_rexmt,
-		       (unsigned long long)s->tcp_timeouts,
-		       (unsigned long long)t->tcp_timeouts);
+		print_stats(seed, s, t);
 		tcp_usr_close(fa.c);
 		tcp_usr_close(fb.c);
 		sides_down();
@@ -348,15 +354,7 @@ UNIT_TEST(lossy_reordering_duplicating_link_delivers_intact)
 		CHECK(s->tcp_rexmt + t->tcp_rexmt > 0);
 		CHECK(s->tcp_fast_rexmt + t->tcp_fast_rexmt > 0);
 		CHECK(s->tcp_ooo + t->tcp_ooo > 0);
-		printf("  seed %llu: rexmt %llu+%llu fast %llu+%llu "
-		       "timeouts %llu+%llu\n",
-		       (unsigned long long)seed,
-		       (unsigned long long)s->tcp_rexmt,
-		       (unsigned long long)t->tcp_rexmt,
-		       (unsigned long long)s->tcp_fast_rexmt,
-		       (unsigned long long)t->tcp_fast_rexmt,
-		       (unsigned long long)s->tcp_timeouts,
-		       (unsigned long long)t->tcp_timeouts);
+		print_stats(seed, s, t);
 		tcp_usr_close(fa.c);
 		tcp_usr_close(fb.c);
 		sides_down();
