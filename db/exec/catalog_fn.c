@@ -229,21 +229,19 @@ static int fn_identity(struct fn_call *c)
 	return 0;
 }
 
-/* The text elements of an array's text form '{a,"b c",NULL}': calls
- * each(elem, len, is_null) in order. 22P02 if malformed. */
-static int array_elems(struct fn_call *c, const struct datum *arr,
-		       int (*each)(struct fn_call *c, const char *s,
-				   uint32_t n, bool null, void *ctx),
-		       void *ctx)
+int array_elems(struct exec_ctx *x, const struct datum *arr,
+		int (*each)(struct exec_ctx *x, const char *s, uint32_t n,
+			    bool null, void *ctx),
+		void *ctx)
 {
 	const char *s = arr->s;
 	uint32_t n = arr->len, i = 1;
-	char *buf = arena_alloc(c->x->a, n + 1);
+	char *buf = arena_alloc(x->a, n + 1);
 
 	if (!buf)
-		return db_err_oom(c->x->err);
+		return db_err_oom(x->err);
 	if (n < 2 || s[0] != '{' || s[n - 1] != '}')
-		return db_err(c->x->err, "22P02", "malformed array literal: "
+		return db_err(x->err, "22P02", "malformed array literal: "
 				  "\"%.*s\"", (int)(n > 200 ? 200 : n), s);
 	if (n == 2)
 		return 0;
@@ -262,7 +260,7 @@ static int array_elems(struct fn_call *c, const struct datum *arr,
 			while (i < n - 1 && s[i] != ',')
 				buf[len++] = s[i++];
 		}
-		if (each(c, buf, len, !quoted && len == 4 &&
+		if (each(x, buf, len, !quoted && len == 4 &&
 					      !memcmp(buf, "NULL", 4),
 			 ctx) < 0)
 			return -EINVAL;
@@ -278,12 +276,12 @@ struct join_ctx {
 	int count;
 };
 
-static int join_one(struct fn_call *c, const char *s, uint32_t n, bool null,
+static int join_one(struct exec_ctx *x, const char *s, uint32_t n, bool null,
 		    void *ctx)
 {
 	struct join_ctx *j = ctx;
 
-	(void)c;
+	(void)x;
 	if (null && !j->null_as)
 		return 0;
 	if (j->count++)
@@ -300,17 +298,17 @@ static int fn_array_to_string(struct fn_call *c)
 	struct join_ctx j = {STRBUF_INIT, &c->a[1],
 			     c->n > 2 && !c->a[2].null ? &c->a[2] : NULL, 0};
 
-	if (array_elems(c, &c->a[0], join_one, &j) < 0) {
+	if (array_elems(c->x, &c->a[0], join_one, &j) < 0) {
 		sb_free(&j.sb);
 		return -EINVAL;
 	}
 	return ret_sb(c, &j.sb);
 }
 
-static int count_one(struct fn_call *c, const char *s, uint32_t n, bool null,
+static int count_one(struct exec_ctx *x, const char *s, uint32_t n, bool null,
 		     void *ctx)
 {
-	(void)c, (void)s, (void)n, (void)null;
+	(void)x, (void)s, (void)n, (void)null;
 	(*(int *)ctx)++;
 	return 0;
 }
@@ -319,7 +317,7 @@ static int fn_array_upper(struct fn_call *c)
 {
 	int count = 0;
 
-	if (array_elems(c, &c->a[0], count_one, &count) < 0)
+	if (array_elems(c->x, &c->a[0], count_one, &count) < 0)
 		return -EINVAL;
 	*c->out = count && c->a[1].i == 1 ? datum_int(TYPE_INT4, count)
 					  : datum_null(TYPE_INT4);
@@ -458,7 +456,7 @@ static bool cmp_holds(int op, int c)
 	}
 }
 
-static int any_one(struct fn_call *c, const char *s, uint32_t n, bool null,
+static int any_one(struct exec_ctx *x, const char *s, uint32_t n, bool null,
 		   void *ctx)
 {
 	struct any_ctx *a = ctx;
@@ -470,8 +468,8 @@ static int any_one(struct fn_call *c, const char *s, uint32_t n, bool null,
 		a->saw_null = true;
 		return 0;
 	}
-	if (datum_in(c->x->a, (struct sql_type){a->l->type, -1}, s, n, &el,
-		     c->x->err) < 0)
+	if (datum_in(x->a, (struct sql_type){a->l->type, -1}, s, n, &el,
+		     x->err) < 0)
 		return -EINVAL;
 	if (cmp_holds(a->op, datum_cmp(a->l, &el)) != a->all)
 		a->decided = true;
@@ -484,7 +482,7 @@ static int fn_any(struct fn_call *c)
 	struct any_ctx a = {&c->a[0], c->e->op, c->e->name[1] == 'l', false,
 			    false};
 
-	if (array_elems(c, &c->a[1], any_one, &a) < 0)
+	if (array_elems(c->x, &c->a[1], any_one, &a) < 0)
 		return -EINVAL;
 	if (a.decided)
 		*c->out = datum_bool(!a.all);
@@ -499,7 +497,7 @@ struct nth_ctx {
 	struct arena *a;
 };
 
-static int nth_one(struct fn_call *c, const char *s, uint32_t n, bool null,
+static int nth_one(struct exec_ctx *x, const char *s, uint32_t n, bool null,
 		   void *ctx)
 {
 	struct nth_ctx *t = ctx;
@@ -510,7 +508,7 @@ static int nth_one(struct fn_call *c, const char *s, uint32_t n, bool null,
 	if (null)
 		return 0;
 	if (!(copy = arena_strndup(t->a, s, n)))
-		return db_err_oom(c->x->err);
+		return db_err_oom(x->err);
 	*t->out = datum_str(TYPE_UNKNOWN, copy, n);
 	return 0;
 }
@@ -522,7 +520,7 @@ static int fn_subscript(struct fn_call *c)
 	struct nth_ctx t = {c->a[1].i, 0, c->out, c->x->a};
 
 	*c->out = datum_null(TYPE_UNKNOWN);
-	return array_elems(c, &c->a[0], nth_one, &t);
+	return array_elems(c->x, &c->a[0], nth_one, &t);
 }
 
 static const struct cat_func funcs[] = {

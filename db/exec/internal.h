@@ -162,6 +162,14 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 /* Parallel aggregations started so far (tests). */
 uint64_t par_jobs_run(void);
 
+/* The text elements of an array's text form '{a,"b c",NULL}'
+ * (catalog_fn.c): calls each(x, elem, len, is_null, ctx) in order; the
+ * element texts stay valid in x's arena. 22P02 if malformed. */
+int array_elems(struct exec_ctx *x, const struct datum *arr,
+		int (*each)(struct exec_ctx *x, const char *s, uint32_t n,
+			    bool null, void *ctx),
+		void *ctx);
+
 /* Rows of a set-returning function in FROM (f->func; srf.c), one column
  * named by f->alias or the function; describe_only binds only. */
 int srf_rows(struct exec_ctx *x, struct from_item *f, struct result *res);

@@ -92,43 +92,30 @@ static int series(struct exec_ctx *x, const struct expr *e,
 	return 0;
 }
 
-/* Elements of '{a,"b",NULL}' (catalog_fn.c reads them the same way). */
+struct unnest_ctx {
+	int (*add)(void *ctx, const struct datum *row);
+	void *ctx;
+};
+
+static int unnest_one(struct exec_ctx *x, const char *s, uint32_t n,
+		      bool null, void *ctx)
+{
+	struct unnest_ctx *u = ctx;
+	struct datum *row = arena_alloc(x->a, sizeof(*row));
+
+	if (!row)
+		return db_err_oom(x->err);
+	*row = null ? datum_null(TYPE_TEXT) : datum_str(TYPE_TEXT, s, n);
+	return u->add(u->ctx, row);
+}
+
+/* Elements of '{a,"b",NULL}', one row each. */
 static int unnest(struct exec_ctx *x, const struct datum *arr,
 		  int (*add)(void *ctx, const struct datum *row), void *ctx)
 {
-	const char *s = arr->s;
-	uint32_t n = arr->len, i = 1;
+	struct unnest_ctx u = {add, ctx};
 
-	if (n < 2 || s[0] != '{' || s[n - 1] != '}')
-		return db_err(x->err, "22P02", "malformed array literal: \"%.*s\"",
-			      (int)(n > 200 ? 200 : n), s);
-	while (n > 2 && i < n) {
-		struct datum *row = arena_alloc(x->a, sizeof(*row));
-		char *buf = arena_alloc(x->a, n);
-		uint32_t len = 0;
-		bool quoted = s[i] == '"';
-
-		if (!row || !buf)
-			return db_err_oom(x->err);
-		if (quoted) {
-			for (i++; i < n && s[i] != '"'; i++) {
-				if (s[i] == '\\' && i + 1 < n)
-					i++;
-				buf[len++] = s[i];
-			}
-			i++;
-		} else {
-			while (i < n - 1 && s[i] != ',')
-				buf[len++] = s[i++];
-		}
-		i++;
-		*row = !quoted && len == 4 && !memcmp(buf, "NULL", 4)
-			       ? datum_null(TYPE_TEXT)
-			       : datum_str(TYPE_TEXT, buf, len);
-		if (add(ctx, row) < 0)
-			return -EINVAL;
-	}
-	return 0;
+	return array_elems(x, arr, unnest_one, &u);
 }
 
 int srf_scan(struct exec_ctx *x, const struct from_item *f,
