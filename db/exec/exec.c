@@ -222,7 +222,8 @@ static int check_create(struct exec_ctx *x, struct stmt *st)
 	if (st->ncols > TABLE_MAX_COLUMNS || st->npk > TABLE_MAX_PK)
 		return db_err(x->err, "54011", "too many columns");
 	for (i = 0; i < st->ncols; i++) {
-		struct bind_ctx b = {.x = x, .agg_forbidden = "DEFAULT expressions"};
+		struct bind_ctx b = {.x = x, .agg_forbidden = "DEFAULT expressions",
+				     .no_fold = true}; /* runs at INSERT */
 
 		if (st->cols[i].def &&
 		    (bind_expr(&b, &st->cols[i].def) < 0 ||

@@ -26,6 +26,7 @@
 
 #include "catalog.h"
 #include "internal.h"
+#include "../txn/htap.h"
 
 #define XNODE_PROPS 8
 #define XNODE_KIDS 2
@@ -197,6 +198,10 @@ static void deparse(struct deparse *d, const struct expr *e)
 
 	if (!e) {
 		sb_puts(sb, "?");
+		return;
+	}
+	if (e->folded) { /* as PostgreSQL: the value the plan uses */
+		const_out(sb, e->folded);
 		return;
 	}
 	switch (e->kind) {
@@ -780,6 +785,18 @@ static int run_inner(struct exec_ctx *x, struct stmt *st, uint64_t *rows,
 	return 0;
 }
 
+/* Whether st reads a vm snapshot (db/txn/htap.h): a plan-level
+ * property, printed after the tree as PostgreSQL prints its own ("Settings:",
+ * "Execution Time:"); in JSON a key beside "Plan". A statement of a
+ * read-write block never does (htap_stmt_begin). */
+#define SNAPSHOT_TEXT "shared vm snapshot"
+
+static bool reads_snapshot(struct exec_ctx *x, const struct stmt *st)
+{
+	return x->txn && !(x->txn->block && !x->txn->read_only) &&
+	       htap_stmt_reads_snapshot(x, st);
+}
+
 int exec_explain(struct exec_ctx *x, struct stmt *st, struct result *res)
 {
 	struct explain ex = {0};
@@ -788,6 +805,7 @@ int exec_explain(struct exec_ctx *x, struct stmt *st, struct result *res)
 	struct strbuf sb = STRBUF_INIT;
 	char actual[48];
 	uint64_t rows = 0, ns = 0;
+	bool snap;
 
 	res->has_rows = true;
 	res->ncols = 1;
@@ -814,6 +832,7 @@ int exec_explain(struct exec_ctx *x, struct stmt *st, struct result *res)
 	}
 	if (!plan)
 		return x->err->code[0] ? -EINVAL : db_err_oom(x->err);
+	snap = reads_snapshot(&b, st->inner);
 	snprintf(actual, sizeof(actual), "actual rows=%llu loops=1",
 		 (unsigned long long)rows);
 	if (st->explain & EXPLAIN_JSON) {
@@ -821,6 +840,8 @@ int exec_explain(struct exec_ctx *x, struct stmt *st, struct result *res)
 		snprintf(actual, sizeof(actual), "%llu", (unsigned long long)rows);
 		json_out(&sb, plan, 4, st->explain & EXPLAIN_ANALYZE ? actual
 								     : NULL);
+		if (snap)
+			sb_puts(&sb, ",\n    \"Snapshot\": \"" SNAPSHOT_TEXT "\"");
 		if (st->explain & EXPLAIN_ANALYZE)
 			sb_printf(&sb, ",\n    \"Execution Time\": %llu.%03llu",
 				  (unsigned long long)(ns / 1000000),
@@ -831,6 +852,10 @@ int exec_explain(struct exec_ctx *x, struct stmt *st, struct result *res)
 	} else if (text_out(x, res, plan, 0,
 			    st->explain & EXPLAIN_ANALYZE ? actual : NULL) < 0) {
 		return -EINVAL;
+	} else if (snap) {
+		sb_puts(&sb, "Snapshot: " SNAPSHOT_TEXT);
+		if (out_line(x, res, &sb) < 0)
+			return -EINVAL;
 	}
 	if ((st->explain & EXPLAIN_ANALYZE) && !(st->explain & EXPLAIN_JSON)) {
 		sb_printf(&sb, "Execution Time: %llu.%03llu ms",

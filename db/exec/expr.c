@@ -123,7 +123,9 @@ wrap:
 	if (!*ep)
 		return db_err_oom(b->x->err);
 	(*ep)->op = (uint8_t)kind;
-	return 0;
+	/* a cast of a constant is constant (inside bind_expr, folded with
+	 * the whole expression) */
+	return b->depth || b->no_fold ? 0 : fold_expr(b->x, *ep);
 mismatch:
 	if (column)
 		db_err_pos(b->x->err, pos_of(b->x, e), "42804",
@@ -577,7 +579,21 @@ int bind_bool(struct bind_ctx *b, struct expr **ep, const char *what)
 	return 0;
 }
 
+static int bind_node(struct bind_ctx *b, struct expr **ep);
+
 int bind_expr(struct bind_ctx *b, struct expr **ep)
+{
+	int r;
+
+	b->depth++;
+	r = bind_node(b, ep);
+	b->depth--;
+	if (r == 0 && b->depth == 0 && !b->no_fold)
+		r = fold_expr(b->x, *ep);
+	return r;
+}
+
+static int bind_node(struct bind_ctx *b, struct expr **ep)
 {
 	struct expr *e = *ep;
 	int i, r;
@@ -1040,6 +1056,10 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 	struct datum a, lo, hi;
 	int r;
 
+	if (e->folded) { /* constant: evaluated once (fold.c) */
+		*out = *e->folded;
+		return 0;
+	}
 	switch (e->kind) {
 	case EX_CONST:
 		*out = e->val;

@@ -34,6 +34,8 @@ struct bind_ctx {
 	bool allow_agg;
 	const char *agg_forbidden; /* "WHERE", "JOIN conditions", ... */
 	bool in_agg;
+	int depth;    /* bind_expr calls running: folding at the outermost */
+	bool no_fold; /* CREATE TABLE's DEFAULT: checked, not evaluated */
 };
 
 struct eval_env {
@@ -57,7 +59,12 @@ int bind_sublink(struct bind_ctx *b, struct expr *e);
 int eval_sublink(struct exec_ctx *x, const struct expr *e,
 		 const struct eval_env *env, struct datum *out);
 
+/* Binds *ep, then folds its constant subexpressions (fold_expr). */
 int bind_expr(struct bind_ctx *b, struct expr **ep);
+/* fold.c: evaluates the constant subexpressions of the bound e once
+ * (e->folded), with PostgreSQL's rules for which ones; an error in one is
+ * the statement's error. Nothing while describing for a Parse message. */
+int fold_expr(struct exec_ctx *x, struct expr *e);
 /* bind_expr, then require boolean (42804 "argument of WHERE must be type
  * boolean, not type integer"). */
 int bind_bool(struct bind_ctx *b, struct expr **ep, const char *what);

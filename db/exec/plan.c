@@ -25,7 +25,8 @@
 
 #define PLAN_MAX_CONJ 64
 
-/* A value a bound can use: constant or parameter (maybe cast), non-NULL,
+/* A value a bound can use: constant or parameter (maybe cast, or any
+ * folded constant expression), non-NULL,
  * and comparable with the column (integers with integers, strings with
  * strings). */
 static bool bound_value(struct exec_ctx *x, const struct expr *v,
@@ -33,7 +34,8 @@ static bool bound_value(struct exec_ctx *x, const struct expr *v,
 {
 	struct eval_env env = {0};
 
-	if (v->kind != EX_CONST && v->kind != EX_PARAM &&
+	if (!v->folded && /* a constant expression (fold.c) */
+	    v->kind != EX_CONST && v->kind != EX_PARAM &&
 	    v->kind != EX_OUTER && /* fixed while a subquery runs */
 	    !(v->kind == EX_CAST &&
 	      (v->l->kind == EX_CONST || v->l->kind == EX_PARAM)))

@@ -107,6 +107,8 @@ struct expr {
 	uint8_t level;	  /* EX_OUTER */
 	struct select *sub; /* EX_SUBLINK */
 	void *plan;	  /* EX_SUBLINK after binding (subquery.c) */
+	struct datum *folded; /* bound: a constant expression's value
+				 (db/exec/fold.c), else NULL */
 };
 
 struct target {

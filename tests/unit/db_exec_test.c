@@ -581,7 +581,20 @@ UNIT_TEST(exec_explain_node_structure)
 		       "  ->  Gather\n"
 		       "        Workers Planned: all cores (morsel job)\n"
 		       "        ->  Partial HashAggregate\n"
-		       "              ->  Parallel Seq Scan on t\n");
+		       "              ->  Parallel Seq Scan on t\n"
+		       "Snapshot: shared vm snapshot\n");
+	/* the snapshot is a plan-level property (htap_stmt_reads_snapshot):
+	 * u is below the threshold, so a plan reading only u reads live */
+	CHECK_EQ(run("explain select count(*) from u"), 0);
+	CHECK_STR(out, "Aggregate\n  ->  Seq Scan on u\n");
+	CHECK_EQ(run("explain select count(*) from u, (select a from t) s "
+		     "where tid = a"), 0);
+	CHECK(strstr(out, "\nSnapshot: shared vm snapshot\n") != NULL);
+	CHECK_EQ(run("explain (format json) select count(*) from t"), 0);
+	CHECK(strstr(out, "\n    },\n    \"Snapshot\": \"shared vm snapshot\"\n"
+			  "  }\n]") != NULL);
+	CHECK_EQ(run("explain delete from t where id = 1"), 0);
+	CHECK(strstr(out, "Snapshot") == NULL);
 	jobs = par_jobs_run();
 	CHECK_EQ(run("explain analyze select a, sum(id) from t group by a"), 0);
 	CHECK_EQ(par_jobs_run(), jobs + 1);
@@ -599,6 +612,118 @@ UNIT_TEST(exec_explain_node_structure)
 	CHECK_STR(out, "42601");
 	CHECK_EQ(run("explain (format yaml) select 1"), -1);
 	CHECK_STR(out, "0A000");
+}
+
+/* Runs one statement of q with $1..$n = the int4 values p (the extended
+ * protocol's Bind), like run(). */
+static int run_params(const char *q, const int64_t *p, int n)
+{
+	struct datum d[4];
+	struct sql_type pt[4];
+	struct arena a;
+	struct stmt **st;
+	struct result res;
+	int ns, i, rc;
+
+	arena_init(&a, run_budget);
+	for (i = 0; i < 4; i++) {
+		d[i] = datum_int(TYPE_INT4, i < n ? p[i] : 0);
+		pt[i] = (struct sql_type){TYPE_INT4, -1};
+	}
+	rc = sql_parse(&a, q, strlen(q), &st, &ns, &err);
+	if (rc == 0) {
+		struct exec_ctx x = {.db = &DB, .a = &a, .err = &err, .query = q,
+				     .settings = settings, .nsettings = &nsettings,
+				     .user = "u", .database = "d", .params = d,
+				     .nparams = n, .ptypes = pt, .nptypes = 4};
+
+		rc = exec_stmt(&x, st[0], &res);
+	}
+	if (rc < 0)
+		snprintf(out, sizeof(out), "%s", err.code);
+	else if (res.nrows && res.ncols)
+		snprintf(out, sizeof(out), "%lld",
+			 (long long)res.rows[0][0].i);
+	arena_free(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Constant folding (fold.c): a constant expression is evaluated once, at
+ * bind time (EXPLAIN prints the value the plan uses, as PostgreSQL); an
+ * error in one is raised even if no row is read (PostgreSQL raises it at
+ * planning), but not in a CASE arm, AND/OR operand or COALESCE argument
+ * PostgreSQL's folding skips; volatile and stable functions are not
+ * folded. */
+UNIT_TEST(exec_constant_folding)
+{
+	setup();
+	CHECK_EQ(run("create table t (id int primary key, a int, d date);"
+		     "create table e (a int);"
+		     "insert into t select g, g % 10, date '1994-01-01' + g "
+		     "from generate_series(1, 400) g"), 0);
+	CHECK_EQ(run("explain select * from t where a < 1 + 2 * 3"), 0);
+	CHECK_STR(out, "Seq Scan on t\n  Filter: (a < 7)\n");
+	CHECK_EQ(run("explain select * from t where d < date '1994-01-01' + "
+		     "interval '1' year"), 0);
+	CHECK_STR(out, "Seq Scan on t\n  Filter: ((d)::timestamp without time "
+		       "zone < '1995-01-01 00:00:00'::timestamp without time "
+		       "zone)\n");
+	CHECK_EQ(run("select count(*) from t where d < date '1994-01-01' + "
+		     "interval '1' year"), 0);
+	CHECK_STR(out, "364\n");
+	/* an index can use a folded bound */
+	CHECK_EQ(run("explain select * from t where id = 2 + 3"), 0);
+	CHECK(!strncmp(out, "Index Scan using t_pkey on t\n"
+			    "  Index Cond: (id = 5)\n", 46));
+	CHECK_EQ(run("select a from t where id = 2 + 3"), 0);
+	CHECK_STR(out, "5\n");
+	/* errors: raised with no row read, as PostgreSQL does */
+	CHECK_EQ(run("select 1/0 from e"), -1);
+	CHECK_STR(out, "22012");
+	CHECK_EQ(run("select a from e where a = 2147483647 + 1"), -1);
+	CHECK_STR(out, "22003");
+	CHECK_EQ(run("explain select 1/0"), -1);
+	CHECK_STR(out, "22012");
+	CHECK_EQ(run("select sum(1/0) from e"), -1);
+	CHECK_STR(out, "22012");
+	/* ... but not where PostgreSQL's folding never looks */
+	CHECK_EQ(run("select case when false then 1/0 else 2 end, "
+		     "case when true then 3 else 1/0 end, false and 1/0 = 1, "
+		     "true or 1/0 = 1, coalesce(4, 1/0)"), 0);
+	CHECK_STR(out, "2|3|f|t|4\n");
+	CHECK_EQ(run("select count(*) from t where a > 0 and false and 1/0 = 1"),
+		 0);
+	CHECK_STR(out, "0\n");
+	CHECK_EQ(run("select 1/0 = 1 and false"), -1);
+	CHECK_STR(out, "22012");
+	CHECK_EQ(run("select case when a > 100 then 1/0 else 1 end from e"), -1);
+	CHECK_STR(out, "22012");
+	/* a CASE arm whose condition reads a row stays per row */
+	CHECK_EQ(run("select sum(case when a > 4 then 10 / (a - 4) else 0 end) "
+		     "from t where a <> 4"), 0);
+	CHECK_STR(out, "880\n");
+	/* volatile and stable functions run per row */
+	CHECK_EQ(run("select count(distinct random() + 0) from "
+		     "generate_series(1, 50)"), 0);
+	CHECK_STR(out, "50\n");
+	CHECK_EQ(run("create sequence s;"
+		     "select max(nextval('s') + 1) from generate_series(1, 7)"),
+		 0);
+	CHECK_STR(out, "8\n");
+	CHECK_EQ(run("explain select * from e where a < extract(year from now())"),
+		 0);
+	CHECK(strstr(out, "now()") != NULL);
+	/* bound parameters are constants of the execution */
+	CHECK_EQ(run_params("select count(*) from t where a = $1 + $2",
+			    (const int64_t[]){1, 2}, 2), 0);
+	CHECK_STR(out, "40");
+	CHECK_EQ(run_params("select count(*) from e where a = $1 / $2",
+			    (const int64_t[]){1, 0}, 2), -1);
+	CHECK_STR(out, "22012");
+	/* CREATE TABLE keeps a DEFAULT unevaluated (PostgreSQL too) */
+	CHECK_EQ(run("create table z (a int, b int default 1/0)"), 0);
+	CHECK_EQ(run("insert into z (a) values (1)"), -1);
+	CHECK_STR(out, "22012");
 }
 
 UNIT_MAIN()
