@@ -75,9 +75,10 @@ static int netsrv_serve(struct net_sock *l)
 	struct netdev_queue_stats qs;
 	if (!netdev_queue_stats(0, 0, &qs))
 		printk("netsrv: eth0 queue 0: rx %lu frames %lu bytes, tx %lu "
-		       "frames %lu bytes, %lu drops\n",
+		       "frames %lu bytes, %lu drops; rx buffers kept %lu "
+		       "times (%lu refused)\n",
 		       qs.rx_packets, qs.rx_bytes, qs.tx_packets, qs.tx_bytes,
-		       qs.tx_drops);
+		       qs.tx_drops, qs.rx_holds, qs.rx_holds_refused);
 	return netsrv_errors ? 1 : 0;
 }
 
