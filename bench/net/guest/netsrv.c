@@ -42,8 +42,14 @@ static void netsrv_conn(void *arg)
 		__atomic_add_fetch(&netsrv_errors, 1, __ATOMIC_RELAXED);
 		printk("netsrv: connection ended with error %ld\n", r);
 	}
-	if (r == 1)
+	if (r == 1) {
+		/* The client closes once it has our answer: wait for that
+		 * (at most 5 s), so that the VM does not power off with the
+		 * answer still on its way (the client then waited forever). */
+		if (buf)
+			net_recv(arg, buf, 1, 5000000000ull);
 		__atomic_store_n(&netsrv_quit, 1, __ATOMIC_RELEASE);
+	}
 	net_close(arg);
 	kfree(buf);
 }
