@@ -79,8 +79,7 @@
 #define CTRL_TIMEOUT_NS 5000000000ull
 #define BIG_SLOTS 16	    /* TX slots per queue for TSO frames */
 #define BIG_SLOT_SIZE 65536 /* header + TSO frame */
-#define LRO_BUF_SIZE 65536  /* RX buffer with large receive: a merged
-			     * frame of up to 64 KiB - 12 fits in one */
+#define LRO_BUF_SIZE 65536  /* RX buffer with large receive: one frame */
 #define LRO_BUFS 128	    /* of them per queue (8 MiB) */
 #define RX_SPARES 32	    /* spare RX buffers per queue (held ones) */
 #define LRO_FRAME_MAX (65535 + ETH_HLEN + VLAN_SLACK)
@@ -93,7 +92,7 @@ struct vnet_rxq {
 	struct virtq vq;
 	struct thread *thread;
 	uint8_t **bufs;
-	struct vnet_mrg mrg; /* a frame spread over mergeable buffers */
+	struct vnet_mrg mrg;	 /* a frame spread over mergeable buffers */
 	const uint8_t *in_place; /* the frame input() has now, holdable */
 	uint8_t *refill; /* a spare to post instead of the held buffer */
 	volatile enum netdev_mode mode;
@@ -299,8 +298,7 @@ static void vnet_rx_release(struct netif *nif, const void *frame)
 	struct vnet *n = nif->priv;
 
 	spin_lock(&n->pool_lock);
-	n->spare[n->nspare++] =
-	    (uint8_t *)frame - sizeof(struct vnet_hdr);
+	n->spare[n->nspare++] = (uint8_t *)frame - sizeof(struct vnet_hdr);
 	n->held--;
 	spin_unlock(&n->pool_lock);
 }

@@ -52,9 +52,15 @@ static struct tcp_conn *open_passive(void)
 	CHECK_EQ(tcp_usr_listen(st, LPORT, 8, &l), 0);
 	fnif_clear(&dev); /* what the previous connection sent */
 	uint8_t f[128];
-	struct tseg s = {.sip = PEER, .dip = ADDR, .sport = PPORT,
-			 .dport = LPORT, .seq = PISS, .flags = TCP_SYN,
-			 .win = 65535, .mss = 1460, .wscale = 2};
+	struct tseg s = {.sip = PEER,
+			 .dip = ADDR,
+			 .sport = PPORT,
+			 .dport = LPORT,
+			 .seq = PISS,
+			 .flags = TCP_SYN,
+			 .win = 65535,
+			 .mss = 1460,
+			 .wscale = 2};
 	memcpy(s.smac, pr.mac, 6);
 	memcpy(s.dmac, MAC, 6);
 	net_input(&dev.nif, 0, f, mk_tcp(f, &s), 0);
@@ -105,8 +111,8 @@ UNIT_TEST(held_segments_read_once_across_boundaries)
 	send_at(2460, 300, TCP_PSH);
 	CHECK_EQ(dev.held, 3);
 	CHECK_EQ(st->stats.tcp_rx_held, 3);
-	read_check(c, &at, 1500, 7);	/* across the first boundary */
-	CHECK_EQ(dev.held, 2);		/* the first went back */
+	read_check(c, &at, 1500, 7);   /* across the first boundary */
+	CHECK_EQ(dev.held, 2);	       /* the first went back */
 	read_check(c, &at, 1260, 333); /* the rest */
 	CHECK_EQ(dev.held, 0);
 	CHECK_EQ(tcp_usr_recv(c, buf, 10), -EAGAIN);
@@ -187,8 +193,8 @@ UNIT_TEST(held_buffers_go_back_on_reset_close_and_teardown)
 	struct tcp_conn *c = open_passive();
 	send_at(0, 1200, 0);
 	send_at(1200, 800, 0);
-	peer_send(&pr, PPORT, LPORT, PISS + 1 + 2000, iss + 1, TCP_RST, 0,
-		  NULL, 0);
+	peer_send(&pr, PPORT, LPORT, PISS + 1 + 2000, iss + 1, TCP_RST, 0, NULL,
+		  0);
 	CHECK_EQ(c->state, TCP_CLOSED);
 	CHECK_EQ(dev.held, 2);
 	read_check(c, &at, 2000, 1500);
