@@ -146,19 +146,16 @@ static int corrupt(struct db_error *err, const char *what)
 	return db_err(err, "XX001", "redo: %s is malformed", what);
 }
 
-/* Sequences only move forward in the log (values may be captured by two
- * committers in one order and appended in the other). */
+/* A sequence takes the logged state as it is, also a lower value (setval
+ * moving it backwards). The order of the log is the order of the values:
+ * put_seqs reads a sequence's live state under the log's append mutex,
+ * so a later record never holds an older state. */
 static void apply_seq(struct db *db, const char *name, int64_t last,
 		      bool called)
 {
 	struct sequence *s = seq_find(db, name);
 
 	if (!s)
-		return;
-	if (!called && s->called)
-		return;
-	if (called && s->called &&
-	    (s->inc > 0 ? last <= s->last : last >= s->last))
 		return;
 	s->last = last;
 	s->called = called;
