@@ -484,12 +484,15 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 		gen = htap_ddl_gen(x->db);
 		rwlock_read_unlock(&x->db->lock);
 	}
-	j = job_start("db-agg", nslots, par_morsel, NULL, &run, 0);
+	/* A snapshot taken before the table's first row has none to scan
+	 * (and job_start refuses zero items). */
+	j = nslots ? job_start("db-agg", nslots, par_morsel, NULL, &run, 0)
+		   : NULL;
 	if (j)
 		job_wait(j, NULL);
 	if (unlock)
 		rwlock_read_lock(&x->db->lock);
-	if (!j) {
+	if (nslots && !j) {
 		kfree(run.parts);
 		return db_err_oom(x->err);
 	}
