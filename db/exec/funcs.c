@@ -762,6 +762,23 @@ static int f_wal_lsn(struct fn_call *c, struct datum *out)
 	return text_out(c, p, (size_t)n, out);
 }
 
+/* unidb_shutdown(): a clean stop (unidb's own; PostgreSQL's is pg_ctl
+ * stop): the checkpointer (db/server/durable.c) writes a checkpoint, so
+ * the next boot replays nothing, and powers the machine off. Returns
+ * once asked; the server goes away within a moment. */
+static int f_shutdown(struct fn_call *c, struct datum *out)
+{
+	struct redo *r = c->x->db->redo;
+
+	if (!r)
+		return db_err(c->x->err, "55000",
+			      "unidb_shutdown() needs a database disk: in "
+			      "memory there is nothing to keep");
+	__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
+	*out = datum_bool(true);
+	return 0;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 static const struct func funcs[] = {
@@ -810,6 +827,7 @@ static const struct func funcs[] = {
 	{"mod", "mm", TYPE_NULL, false, f_mod},
 	{"now", "", TYPE_TIMESTAMPTZ, false, f_now},
 	{"pg_current_wal_lsn", "", TYPE_TEXT, false, f_wal_lsn},
+	{"unidb_shutdown", "", TYPE_BOOL, false, f_shutdown},
 	{"current_timestamp", "", TYPE_TIMESTAMPTZ, false, f_now},
 	{"localtimestamp", "", TYPE_TIMESTAMP, false, f_now},
 	{"current_date", "", TYPE_DATE, false, f_now},

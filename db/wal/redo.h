@@ -83,6 +83,7 @@ struct redo {
 	uint64_t ckpt_last_ms;	/* duration of the last one */
 	uint64_t recovered_txns;
 	struct redo_copy *copies; /* COPYs in progress (lock) */
+	bool stop; /* unidb_shutdown() asked for a clean stop (durable.c) */
 };
 
 /* What recovery did. */
