@@ -113,12 +113,10 @@ unit: $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 # db/ with the host shim (tests/unit/db_host.c) and POSIX sockets: a
 # PostgreSQL-protocol server for psql and the SQL regression tests, built
 # with the sanitizers like the unit tests.
-$(BUILD)/host/unidb-pg: $(DB_SRC) $(DB_HDR) \
-		tools/host/unidb-pg.c tests/unit/db_host.c
+$(BUILD)/host/unidb-pg: $(DB_OBJ) $(DB_HDR) tools/host/unidb-pg.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(V)$(CC) $(UNIT_CFLAGS) -o $@ tools/host/unidb-pg.c tests/unit/db_host.c \
-		$(DB_SRC)
+	$(V)$(CC) $(UNIT_CFLAGS) -o $@ tools/host/unidb-pg.c $(DB_OBJ)
 
 host: $(BUILD)/host/unidb-pg
 

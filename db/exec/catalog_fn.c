@@ -352,12 +352,14 @@ static int fn_table_size(struct fn_call *c)
 
 	if (!t)
 		return ret_null(c);
+	exec_live_lock(c->x);
 	for (id = 0; id < t->nslots; id++) {
 		struct row *r = table_row(t, id);
 
 		if (r)
 			bytes += r->size;
 	}
+	exec_live_unlock(c->x);
 	*c->out = datum_int(TYPE_INT8, (int64_t)bytes);
 	return 0;
 }

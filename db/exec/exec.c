@@ -505,6 +505,18 @@ int exec_check_interrupt(struct exec_ctx *x)
 	return 0;
 }
 
+void exec_live_lock(struct exec_ctx *x)
+{
+	if (x->unlocked && x->live_depth++ == 0)
+		rwlock_read_lock(&x->db->lock);
+}
+
+void exec_live_unlock(struct exec_ctx *x)
+{
+	if (x->unlocked && --x->live_depth == 0)
+		rwlock_read_unlock(&x->db->lock);
+}
+
 /* SELECT pg_sleep(x) alone, without FROM or subqueries: nothing it
  * holds points into the catalog while it sleeps. */
 static bool lone_sleep(const struct select *s)
@@ -524,7 +536,8 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res)
 	x->err->code[0] = 0;
 	if (!x->txn || st->kind == ST_TXN)
 		return txn_exec(x, st, res);
-	x->sleep_unlocks = st->kind == ST_SELECT && lone_sleep(st->select);
+	x->sleep_unlocks = st->kind == ST_SELECT && !x->unlocked &&
+			   lone_sleep(st->select);
 	switch (st->kind) {
 	case ST_SELECT:
 		return exec_select(x, st->select, res);

@@ -101,10 +101,12 @@ struct exec_ctx {
 	 * runs in a transaction of its own (exec_stmt opens one). */
 	struct txn *txn;
 	/* The snapshot the statement reads (db/txn/htap.h; NULL: the live
-	 * tables) and its top-level select, whose one-table aggregation may
-	 * run with db->lock released. */
+	 * tables), and whether the statement runs without db->lock: then
+	 * live table structures are read only between exec_live_lock and
+	 * exec_live_unlock. live_depth: their nesting. */
 	struct db_snapshot *snap;
-	const struct select *snap_top;
+	bool unlocked;
+	int live_depth;
 	/* The session's currval/lastval state; NULL (callers without a
 	 * session: in-guest tests, benchmarks): the values any session got
 	 * last. */
@@ -127,6 +129,12 @@ int exec_stmt(struct exec_ctx *x, struct stmt *st, struct result *res);
  * statement_timeout. O(1): one load and a clock read; call it every few
  * thousand rows, not per row. */
 int exec_check_interrupt(struct exec_ctx *x);
+/* Around every read of live table structures (slots, version chains,
+ * index trees) by a statement that may run unlocked (x->unlocked,
+ * htap.h): takes db->lock shared for it, outermost call only. May
+ * sleep. */
+void exec_live_lock(struct exec_ctx *x);
+void exec_live_unlock(struct exec_ctx *x);
 
 /* Per row of a long loop: exec_check_interrupt every EXEC_TICK_EVERY
  * calls. */

@@ -531,7 +531,7 @@ static struct xnode *agg_node(struct exec_ctx *x, const struct sel *q,
 
 	if (t) {
 		struct par_agg pa = {t,	      s->where, s->group, s->ngroup,
-				     v->aggs, v->naggs, s};
+				     v->aggs, v->naggs};
 		struct exec_ctx run = *x;
 
 		run.describe_only = false; /* as the statement will run */

@@ -103,13 +103,18 @@ struct access_path {
 /* Chooses the access path of t for where (see plan.c). */
 int plan_access(struct exec_ctx *x, struct table *t, const struct expr *where,
 		struct access_path *p);
-/* Calls emit for the rowid of every row the path finds. */
+/* A row a scan found: its rowid and the values of the version the
+ * statement sees (live, or copied from its vm snapshot into the arena:
+ * valid until the statement ends either way). */
+typedef int (*row_emit_fn)(void *ctx, uint64_t rowid, const struct datum *vals);
+/* Calls emit for every row the path finds (taking exec_live_lock for
+ * what it reads live). */
 int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
-	     int (*emit)(void *ctx, uint64_t rowid), void *ctx);
+	     row_emit_fn emit, void *ctx);
 /* plan_access then path_run: every row of t that may satisfy where. The
  * caller still applies where to each row. */
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
-	       int (*emit)(void *ctx, uint64_t rowid), void *ctx);
+	       row_emit_fn emit, void *ctx);
 
 /* Whether the access path plan_access chooses reads every row (no index
  * lookup or range). */
@@ -148,7 +153,6 @@ struct par_agg {
 	int ngroup;
 	struct expr **aggs;
 	int naggs;
-	const struct select *s; /* the select it computes (htap.h) */
 };
 
 /* Runs the scan, filter and hash aggregation of p as a morsel job over

@@ -312,10 +312,10 @@ struct match {
 	uint64_t *ids, n, cap;
 };
 
-static int collect(void *ctx, uint64_t id)
+static int collect(void *ctx, uint64_t id, const struct datum *vals)
 {
 	struct match *m = ctx;
-	struct eval_env env = {.row = txn_row(m->x, m->t, id)->vals};
+	struct eval_env env = {.row = vals};
 	bool ok = true;
 
 	if (m->where && eval_cond(m->x, m->where, &env, &ok) < 0)

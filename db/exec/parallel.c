@@ -21,15 +21,13 @@
  * Taken only when every expression involved can run on several cores at
  * once: column references, constants, parameters, operators, casts, CASE,
  * IN, BETWEEN, LIKE and functions other than volatile ones; no DISTINCT
- * aggregate; a full scan (no key lookup or range). The caller holds the
- * catalog lock shared, which keeps the rows in place for the workers.
+ * aggregate; a full scan (no key lookup or range).
  *
  * Over a snapshot (x->snap, db/txn/htap.h) the workers read the copy
  * (db_snapshot_row: datums with translated strings into a per-core
  * buffer; a group's representative row is copied, first into the partial
- * arena, then into the statement's), and when the aggregation is the
- * statement's top-level select the catalog lock is released while they
- * run: the copy needs no lock, so writers go on. */
+ * arena, then into the statement's); a statement that runs unlocked
+ * takes db->lock only when they read the live table (exec_live_lock). */
 #include <stdlib.h>
 #include <string.h>
 #include <unidb/cpu.h>
@@ -458,19 +456,17 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 		  struct group **out, uint64_t *nout)
 {
 	struct par_run run = {.p = p, .x = x, .nparts = cpu_count()};
-	uint64_t nslots = p->t->nslots, gen = 0;
-	bool unlock = false;
+	uint64_t nslots;
 	struct job *j;
 	unsigned i;
 	int r;
 
 	if (!par_wanted(x, p))
 		return 0;
-	if (x->snap && (run.snap_i = db_snapshot_find(x->snap, p->t->mem)) >= 0) {
+	if (x->snap && (run.snap_i = db_snapshot_find(x->snap, p->t->mem)) >= 0 &&
+	    x->snap->t[run.snap_i].ncols == p->t->ncols) {
 		run.snap = x->snap;
-		run.ncols = x->snap->t[run.snap_i].ncols;
-		nslots = x->snap->t[run.snap_i].nslots;
-		unlock = p->s && p->s == x->snap_top;
+		run.ncols = p->t->ncols;
 	}
 	if (x->a->budget)
 		run.budget = x->a->budget > x->a->used
@@ -480,28 +476,22 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 	if (!run.parts)
 		return db_err_oom(x->err);
 	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
-	if (unlock) { /* the workers read only the copy (htap.h) */
-		gen = htap_ddl_gen(x->db);
-		rwlock_read_unlock(&x->db->lock);
-	}
+	if (!run.snap) /* the workers read the live table */
+		exec_live_lock(x);
+	nslots = run.snap ? x->snap->t[run.snap_i].nslots : p->t->nslots;
 	/* A snapshot taken before the table's first row has none to scan
 	 * (and job_start refuses zero items). */
 	j = nslots ? job_start("db-agg", nslots, par_morsel, NULL, &run, 0)
 		   : NULL;
 	if (j)
 		job_wait(j, NULL);
-	if (unlock)
-		rwlock_read_lock(&x->db->lock);
+	if (!run.snap)
+		exec_live_unlock(x);
 	if (nslots && !j) {
 		kfree(run.parts);
 		return db_err_oom(x->err);
 	}
 	r = part_error(x, &run);
-	if (r == 0 && unlock && htap_ddl_gen(x->db) != gen)
-		r = db_err(x->err, "40001",
-			   "could not serialize access: relation \"%s\" was "
-			   "changed concurrently",
-			   x->snap->t[run.snap_i].name);
 	if (r == 0)
 		r = merge(x, &run, out, nout);
 	for (i = 0; i < run.nparts; i++) {

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unidb/errno.h>
 
+#include "../storage/snapshot.h"
 #include "../txn/txn.h"
 #include "internal.h"
 
@@ -204,46 +205,96 @@ static bool in_range(const struct access_path *p, const struct datum *k,
 	return !p->has_hi || datum_cmp(&k[p->neq], &p->hi) <= 0;
 }
 
-/* Whether the version of row id that x's snapshot sees has the entry's
- * key k: a row whose key changed is under both keys until pruning (db/txn),
- * and is found through the one its visible version has. */
-static bool entry_visible(struct exec_ctx *x, struct table *t,
-			  const struct access_path *p, const struct datum *k,
-			  uint64_t id)
+/* Where a scan reads t's rows: the statement's vm snapshot copy of t
+ * (htap.h), or the live table, whose slots and chains are read under
+ * exec_live_lock. A table whose columns changed since the copy was
+ * taken is read live. */
+struct row_src {
+	struct exec_ctx *x;
+	struct table *t;
+	int si;		   /* t's index in x->snap; -1: live */
+	struct datum *buf; /* copy: the datums of the next row, unused */
+};
+
+static void src_init(struct row_src *r, struct exec_ctx *x, struct table *t)
 {
-	const struct row *v = txn_row(x, t, id);
+	r->x = x;
+	r->t = t;
+	r->si = x->snap ? db_snapshot_find(x->snap, t->mem) : -1;
+	if (r->si >= 0 && x->snap->t[r->si].ncols != t->ncols)
+		r->si = -1;
+	r->buf = NULL;
+}
+
+static uint64_t src_nslots(const struct row_src *r)
+{
+	return r->si >= 0 ? r->x->snap->t[r->si].nslots : r->t->nslots;
+}
+
+/* The values of row id as the statement sees it, NULL if it sees none
+ * (*err < 0: out of memory). A copied row is the caller's to keep. */
+static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
+{
+	size_t size = sizeof(struct datum) * (size_t)(r->t->ncols + 1);
+	const struct datum *vals;
+	const struct row *v;
+	int n;
+
+	if (r->si < 0) {
+		v = txn_row(r->x, r->t, id);
+		return v ? v->vals : NULL;
+	}
+	if (!r->buf && !(r->buf = arena_alloc(r->x->a, size))) {
+		*err = db_err_oom(r->x->err);
+		return NULL;
+	}
+	n = db_snapshot_row(r->x->snap, r->si, id, r->buf, r->t->ncols);
+	if (n <= 0)
+		return NULL;
+	while (n < r->t->ncols) /* added by ALTER TABLE since */
+		r->buf[n++] = (struct datum){.null = true};
+	vals = r->buf;
+	r->buf = NULL;
+	return vals;
+}
+
+/* Whether the values v of row id have the entry's key k: a row whose
+ * key changed is under both keys until pruning (db/txn), and is found
+ * through the one its visible version has. */
+static bool entry_matches(const struct access_path *p, const struct datum *k,
+			  const struct datum *v)
+{
 	int i;
 
-	if (!v)
-		return false;
 	for (i = 0; i < p->ix.ncols; i++)
-		if (datum_cmp(&v->vals[p->ix.cols[i]], &k[i]) != 0)
+		if (datum_cmp(&v[p->ix.cols[i]], &k[i]) != 0)
 			return false;
 	return true;
 }
 
 /* One index range: seek to the equality prefix (and the lower bound or
  * the IN value eq_last), emit while in range. */
-static int scan_range(struct exec_ctx *x, struct table *t,
-		      const struct access_path *p, const struct datum *eq_last,
-		      int (*emit)(void *ctx, uint64_t rowid), void *ctx)
+static int scan_range(struct row_src *r, const struct access_path *p,
+		      const struct datum *eq_last, row_emit_fn emit, void *ctx)
 {
 	struct datum key[INDEX_MAX_COLUMNS + 1];
 	struct btree_iter it;
-	const struct datum *k;
+	const struct datum *k, *v;
 	uint64_t id;
-	int nseek = p->neq;
+	int nseek = p->neq, err = 0;
 
 	memcpy(key, p->key, sizeof(key[0]) * (size_t)p->neq);
 	if (eq_last || (p->neq < p->ix.ncols && p->has_lo))
 		key[nseek++] = eq_last ? *eq_last : p->lo;
-	btree_seek_prefix(tree_of(t, p), key, nseek, &it);
+	btree_seek_prefix(tree_of(r->t, p), key, nseek, &it);
 	while (btree_next(&it, &k, &id)) {
 		if (!in_range(p, k, eq_last))
 			break;
-		if (exec_tick(x) < 0)
+		if (exec_tick(r->x) < 0)
 			return -EINVAL;
-		if (entry_visible(x, t, p, k, id) && emit(ctx, id) < 0)
+		v = src_row(r, id, &err);
+		if (err < 0 || (v && entry_matches(p, k, v) &&
+				emit(ctx, id, v) < 0))
 			return -EINVAL;
 	}
 	return 0;
@@ -259,36 +310,64 @@ static bool in_earlier(const struct access_path *p, int i)
 	return false;
 }
 
-int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
-	     int (*emit)(void *ctx, uint64_t rowid), void *ctx)
+static int index_run(struct row_src *r, const struct access_path *p,
+		     row_emit_fn emit, void *ctx)
 {
-	uint64_t id;
-	int i;
+	const struct datum *v;
+	int i, err = 0;
 
-	if (p->use_index && p->ix.primary && p->neq == p->ix.ncols) {
-		int64_t r = table_pk_lookup(t, p->key);
+	if (p->ix.primary && p->neq == p->ix.ncols) {
+		int64_t id = table_pk_lookup(r->t, p->key);
 
-		return r < 0 || !txn_row(x, t, (uint64_t)r) ? 0
-							    : emit(ctx, (uint64_t)r);
+		v = id < 0 ? NULL : src_row(r, (uint64_t)id, &err);
+		return err < 0 ? err : v ? emit(ctx, (uint64_t)id, v) : 0;
 	}
-	if (p->use_index && p->nin) {
+	if (p->nin) {
 		for (i = 0; i < p->nin; i++) /* IN lists have no duplicates */
 			if (!in_earlier(p, i) &&
-			    scan_range(x, t, p, &p->in[i], emit, ctx) < 0)
+			    scan_range(r, p, &p->in[i], emit, ctx) < 0)
 				return -EINVAL;
 		return 0;
 	}
-	if (p->use_index)
-		return scan_range(x, t, p, NULL, emit, ctx);
-	for (id = 0; id < t->nslots; id++) {
-		if (exec_tick(x) < 0 || (txn_row(x, t, id) && emit(ctx, id) < 0))
+	return scan_range(r, p, NULL, emit, ctx);
+}
+
+static int full_run(struct row_src *r, row_emit_fn emit, void *ctx)
+{
+	const struct datum *v;
+	uint64_t id;
+	int err = 0;
+
+	for (id = 0; id < src_nslots(r); id++) {
+		if (exec_tick(r->x) < 0)
+			return -EINVAL;
+		v = src_row(r, id, &err);
+		if (err < 0 || (v && emit(ctx, id, v) < 0))
 			return -EINVAL;
 	}
 	return 0;
 }
 
+int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
+	     row_emit_fn emit, void *ctx)
+{
+	struct row_src r;
+	bool live;
+	int ret;
+
+	src_init(&r, x, t);
+	live = p->use_index || r.si < 0; /* index trees are live */
+	if (live)
+		exec_live_lock(x);
+	ret = p->use_index ? index_run(&r, p, emit, ctx)
+			   : full_run(&r, emit, ctx);
+	if (live)
+		exec_live_unlock(x);
+	return ret;
+}
+
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
-	       int (*emit)(void *ctx, uint64_t rowid), void *ctx)
+	       row_emit_fn emit, void *ctx)
 {
 	struct access_path p;
 

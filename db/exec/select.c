@@ -378,19 +378,8 @@ static int bind_select(struct exec_ctx *x, struct sel *q, struct result *res)
 
 struct batch_sink {
 	struct exec_ctx *x;
-	struct table *t;
 	struct batch *out;
 };
-
-static int add_stored_row(void *ctx, uint64_t id)
-{
-	struct batch_sink *s = ctx;
-
-	const struct row *r = txn_row(s->x, s->t, id);
-
-	/* An index entry may point at a row this snapshot does not see. */
-	return r ? batch_add(s->x, s->out, r->vals) : 0;
-}
 
 static int add_row(void *ctx, const struct datum *row)
 {
@@ -399,38 +388,25 @@ static int add_row(void *ctx, const struct datum *row)
 	return batch_add(s->x, s->out, row);
 }
 
-static int scan_table(struct exec_ctx *x, struct sel *q, struct batch *out)
+static int add_stored_row(void *ctx, uint64_t id, const struct datum *vals)
 {
-	struct batch_sink s = {x, q->src[0].table, out};
-
-	return table_scan(x, q->src[0].table,
-			  q->s->nfrom == 1 ? q->s->where : NULL, add_stored_row,
-			  &s);
+	(void)id;
+	return add_row(ctx, vals);
 }
 
 static int scan_src(struct exec_ctx *x, struct sel *q, int i,
 		    struct batch *out)
 {
+	struct batch_sink s = {x, out};
 	uint64_t k;
 
-	if (q->s->from[i].func) {
-		struct batch_sink s = {x, NULL, out};
-
+	if (q->s->from[i].func)
 		return srf_scan(x, &q->s->from[i], add_row, &s);
-	}
-	if (q->src[i].table && i == 0)
-		return scan_table(x, q, out);
-	if (q->src[i].table) {
-		struct table *t = q->src[i].table;
-
-		for (k = 0; k < t->nslots; k++) {
-			struct row *r = txn_row(x, t, k);
-
-			if (r && batch_add(x, out, r->vals) < 0)
-				return -EINVAL;
-		}
-		return 0;
-	}
+	if (q->src[i].table) /* the WHERE clause may choose an index */
+		return table_scan(x, q->src[i].table,
+				  i == 0 && q->s->nfrom == 1 ? q->s->where
+							     : NULL,
+				  add_stored_row, &s);
 	for (k = 0; k < q->src[i].sub.nrows; k++)
 		if (batch_add(x, out, q->src[i].sub.rows[k]) < 0)
 			return -EINVAL;
@@ -934,8 +910,7 @@ static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 
 	if (q->grouped && q->s->nfrom == 1 && q->src[0].table) {
 		struct par_agg pa = {q->src[0].table, q->s->where, q->s->group,
-				     q->s->ngroup, q->b.aggs, q->b.naggs,
-				     q->s};
+				     q->s->ngroup, q->b.aggs, q->b.naggs};
 		int r = par_aggregate(x, &pa, &groups, &ng);
 
 		if (r < 0)

@@ -26,15 +26,19 @@ struct htap {
 	uint64_t pinned_xid[TXN_SLOTS];	     /* the block that tried to pin */
 	uint64_t last[TXN_SLOTS];	     /* a slot's last commit timestamp */
 	struct htap_stats st;
-	uint64_t ddl_gen; /* atomic; advanced under db->lock exclusive */
+	int unlocked;	  /* statements running without db->lock */
+	int ddl_waiting;  /* DDL statements waiting for them to end */
+	struct condvar cv; /* signalled when unlocked drops to 0 */
 };
 
 struct htap *htap_new(void)
 {
 	struct htap *h = kzalloc(sizeof(*h));
 
-	if (h)
+	if (h) {
 		mutex_init(&h->lock, "htap");
+		condvar_init(&h->cv);
+	}
 	return h;
 }
 
@@ -212,11 +216,30 @@ static struct db_snapshot *put(struct htap *h, struct db_snapshot *s)
 	return s;
 }
 
-static bool is_ddl(const struct stmt *st)
+void htap_ddl_wait(struct db *db)
 {
-	return stmt_writes(st) && st->kind != ST_INSERT &&
-	       st->kind != ST_UPDATE && st->kind != ST_DELETE &&
-	       st->kind != ST_TXN;
+	struct htap *h = db->htap;
+
+	if (!h)
+		return;
+	mutex_lock(&h->lock);
+	if (h->unlocked) {
+		h->ddl_waiting++; /* new statements keep db->lock meanwhile */
+		while (h->unlocked) {
+			/* never take db->lock under h->lock: readers take
+			 * h->lock under db->lock */
+			mutex_unlock(&h->lock);
+			rwlock_write_unlock(&db->lock);
+			mutex_lock(&h->lock);
+			while (h->unlocked)
+				condvar_wait(&h->cv, &h->lock);
+			mutex_unlock(&h->lock);
+			rwlock_write_lock(&db->lock);
+			mutex_lock(&h->lock);
+		}
+		h->ddl_waiting--;
+	}
+	mutex_unlock(&h->lock);
 }
 
 void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
@@ -225,13 +248,9 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 	struct db_snapshot *s;
 
 	x->snap = NULL;
-	x->snap_top = NULL;
-	if (!h || x->describe_only)
+	x->unlocked = false;
+	if (!h || x->describe_only || stmt_writes(st))
 		return;
-	if (is_ddl(st)) {
-		ADD(&h->ddl_gen, 1);
-		return;
-	}
 	/* A read-write block reads its own writes and, under REPEATABLE
 	 * READ, keeps its first S: the live tables, not a copy. */
 	if ((t->block && !t->read_only) || !htap_stmt_reads_snapshot(x, st))
@@ -249,11 +268,14 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 	}
 	if (read_only_block(t))
 		h->pinned_xid[t->idx] = t->xid;
+	if (s && !h->ddl_waiting) {
+		h->unlocked++;
+		x->unlocked = true;
+	}
 	mutex_unlock(&h->lock);
 	if (!s)
 		return;
 	x->snap = s;
-	x->snap_top = st->select;
 	t->S = s->S;
 	STORE(&t->snap, s->S);
 }
@@ -266,9 +288,11 @@ void htap_stmt_end(struct exec_ctx *x)
 	if (!s)
 		return;
 	x->snap = NULL;
-	x->snap_top = NULL;
 	mutex_lock(&h->lock);
 	dead = put(h, s);
+	if (x->unlocked && --h->unlocked == 0 && h->ddl_waiting)
+		condvar_broadcast(&h->cv);
+	x->unlocked = false;
 	mutex_unlock(&h->lock);
 	if (dead)
 		destroy(x->db, dead);
@@ -294,11 +318,6 @@ void htap_txn_end(struct db *db, struct txn *t)
 		destroy(db, dead);
 }
 
-uint64_t htap_ddl_gen(struct db *db)
-{
-	return db->htap ? LOAD(&db->htap->ddl_gen) : 0;
-}
-
 void htap_stats(struct db *db, struct htap_stats *st)
 {
 	struct htap *h = db->htap;
@@ -309,6 +328,8 @@ void htap_stats(struct db *db, struct htap_stats *st)
 	mutex_lock(&h->lock);
 	*st = h->st;
 	st->live = h->st.taken - h->st.destroyed;
+	st->unlocked = (uint64_t)h->unlocked;
+	st->ddl_waiting = (uint64_t)h->ddl_waiting;
 	mutex_unlock(&h->lock);
 }
 

@@ -24,15 +24,22 @@
  * ends. While a snapshot exists it publishes S in a transaction slot of
  * its own, so pruning keeps what S sees in the live tables too.
  *
- * Writers never wait for readers: the parallel scan of a top-level
- * one-table aggregation over a snapshot runs with db->lock released (the
- * copy needs no lock); a DDL statement in that window is noticed through
- * a generation counter and the reader fails with 40001 instead of
- * touching a dropped table.
+ * Writers never wait for readers: a statement that reads a snapshot
+ * runs without db->lock (x->unlocked). It reads the copy of every table
+ * the snapshot holds, and takes db->lock shared only around what it
+ * still reads live (index trees; a table created after the snapshot:
+ * exec_live_lock). What it read live stays valid after the lock goes:
+ * the versions S sees are neither pruned (S is published) nor undone
+ * (they are committed). The catalog (tables, columns, indexes,
+ * sequences) it reads without any lock, so a DDL statement waits until
+ * no statement runs unlocked (htap_ddl_wait), as PostgreSQL's DDL waits
+ * for the readers of its table; while one waits, new snapshot
+ * statements keep db->lock instead, so it does not starve.
  *
  * Locking: htap.lock (a mutex, never held while sleeping on anything
- * else) protects cur, every snapshot's refs, pins and last; taken with or
- * without db->lock held. */
+ * else) protects cur, every snapshot's refs, pins, last, unlocked and
+ * ddl_waiting; taken with or without db->lock held, never held while
+ * taking db->lock. */
 #ifndef DB_TXN_HTAP_H
 #define DB_TXN_HTAP_H
 
@@ -49,6 +56,8 @@ struct htap_stats {
 	uint64_t shared;    /* statements that joined an existing one */
 	uint64_t fallbacks; /* statements that wanted one and read live */
 	uint64_t live;	    /* snapshots alive now */
+	uint64_t unlocked;  /* statements running without db->lock now */
+	uint64_t ddl_waiting; /* DDL statements waiting for them now */
 };
 
 struct htap *htap_new(void);
@@ -63,20 +72,21 @@ void htap_free(struct htap *h);
 bool htap_stmt_reads_snapshot(struct exec_ctx *x, const struct stmt *st);
 
 /* Before st runs (db->lock held; exclusively for a write): attaches the
- * snapshot st reads to x->snap and sets t->S to its S; for a DDL
- * statement, advances the generation. Never fails: without a snapshot
- * the statement reads the live tables. */
+ * snapshot st reads to x->snap, sets t->S to its S, and sets
+ * x->unlocked when the caller is to release db->lock for the statement.
+ * Never fails: without a snapshot the statement reads the live tables. */
 void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st);
-/* After st ran, with or without db->lock: drops the statement's
+/* Before a DDL statement runs (db->lock held exclusively): waits until
+ * no statement runs unlocked, releasing db->lock while it waits (held
+ * again on return). May sleep. */
+void htap_ddl_wait(struct db *db);
+/* After st ran, with db->lock released: drops the statement's
  * reference (the last one destroys the snapshot). */
 void htap_stmt_end(struct exec_ctx *x);
 /* At the end of t (commit or rollback): remembers its commit timestamp
  * and drops its pinned snapshot. */
 void htap_txn_end(struct db *db, struct txn *t);
 
-/* DDL generation: changes whenever a statement other than INSERT,
- * UPDATE, DELETE writes (read under db->lock). */
-uint64_t htap_ddl_gen(struct db *db);
 void htap_stats(struct db *db, struct htap_stats *st);
 
 #endif

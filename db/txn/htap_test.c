@@ -4,6 +4,7 @@
  * transaction (sum(bal) = sum(delta), a thousand times per run, on
  * several cores and under delay injection); a snapshot outlives many commits; its
  * memory goes back when its last reader ends (vm statistics). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,9 +150,10 @@ static void writer_thread(void *arg)
 	sess_close(&s);
 }
 
-/* Checks the invariant CHECKS times, alternately in one statement over a
- * shared snapshot and in a BEGIN READ ONLY block (two statements, one
- * pinned snapshot). */
+/* Checks the invariant CHECKS times, in turn: in a BEGIN READ ONLY block
+ * (two statements, one pinned snapshot); in one statement over a shared
+ * snapshot (parallel scans); in one statement that joins and reads
+ * through the primary key's index (the tree live, the rows copied). */
 static void reader_thread(void *arg)
 {
 	struct worker *w = arg;
@@ -167,9 +169,15 @@ static void reader_thread(void *arg)
 		int64_t a = 0, b = 0;
 		bool ok;
 
-		if (i % 2) {
+		if (i % 3 == 1) {
 			ok = q_read(&s, "select (select sum(bal) from acc) -"
 					" (select coalesce(sum(delta), 0) from hist)",
+				    &a);
+		} else if (i % 3 == 2) {
+			ok = q_read(&s, "select (select sum(x.bal) from acc x"
+					" join acc y on x.id = y.id where x.id < 100)"
+					" + (select sum(bal) from acc where id >= 100)"
+					" - (select coalesce(sum(delta), 0) from hist)",
 				    &a);
 		} else {
 			q(&s, "begin read only isolation level repeatable read");
@@ -241,6 +249,106 @@ TEST(stress_htap_snapshots_never_show_part_of_a_transaction)
 	sess_close(&s);
 	db_destroy(db);
 	kfree(db);
+}
+
+struct sleeper {
+	struct sess s;
+	volatile bool cancel;
+	int r;
+};
+
+static void sleeper_thread(void *arg)
+{
+	struct sleeper *sl = arg;
+
+	/* not a lone pg_sleep, which releases db->lock anyway (exec.c) */
+	sl->r = q(&sl->s, "select pg_sleep(600) from acc where id = 0");
+}
+
+struct ddl_run {
+	struct sess s;
+	bool done; /* atomic */
+	int r;
+};
+
+static void ddl_thread(void *arg)
+{
+	struct ddl_run *d = arg;
+
+	d->r = q(&d->s, "create table later (a int)");
+	__atomic_store_n(&d->done, true, __ATOMIC_RELEASE);
+}
+
+/* Waits (bounded) until the htap counter at offset off reaches want. */
+static bool wait_stat(struct db *db, size_t off, uint64_t want)
+{
+	struct htap_stats st;
+	int i;
+
+	for (i = 0; i < 60000; i++) {
+		htap_stats(db, &st);
+		if (*(uint64_t *)((char *)&st + off) == want)
+			return true;
+		thread_sleep_ns(1000000);
+	}
+	return false;
+}
+
+/* A statement on a snapshot holds no lock: while one sleeps in a BEGIN
+ * READ ONLY block, another session's UPDATEs go on and commit; a DDL
+ * statement waits for it (as PostgreSQL's DDL waits for the readers of
+ * its table) and runs once it has ended. */
+TEST(htap_reader_holds_off_no_writer_but_ddl_waits)
+{
+	struct thread_attr attr = {64 * 1024, THREAD_ANY_CPU};
+	struct db *db = bank(ACC);
+	struct sleeper *sl = kzalloc(sizeof(*sl));
+	struct ddl_run *d = kzalloc(sizeof(*d));
+	struct thread *ts, *td;
+	struct htap_stats st;
+	struct sess w;
+	char sql[100];
+	int i;
+
+	ASSERT(db && sl && d && sess_open(&sl->s, db) == 0 &&
+	       sess_open(&d->s, db) == 0 && sess_open(&w, db) == 0);
+	sl->s.x.cancel = &sl->cancel;
+	q(&sl->s, "set parallel_threshold = 50");
+	EXPECT_EQ(q(&sl->s, "begin read only"), 0);
+	EXPECT_EQ(q_int(&sl->s, "select sum(bal) from acc"), 0);
+	ts = thread_create("htap-sleeper", sleeper_thread, sl, &attr);
+	ASSERT(ts);
+	ASSERT(wait_stat(db, offsetof(struct htap_stats, unlocked), 1));
+	for (i = 0; i < 20; i++) {
+		snprintf(sql, sizeof(sql),
+			 "update acc set bal = bal + 1 where id = %d", i);
+		EXPECT_EQ(q(&w, sql), 0);
+	}
+	EXPECT_EQ(q_int(&w, "select sum(bal) from acc"), 20);
+	htap_stats(db, &st);
+	EXPECT_EQ(st.unlocked, 1); /* the reader is still in its statement */
+	td = thread_create("htap-ddl", ddl_thread, d, &attr);
+	ASSERT(td);
+	EXPECT(wait_stat(db, offsetof(struct htap_stats, ddl_waiting), 1));
+	EXPECT(!__atomic_load_n(&d->done, __ATOMIC_ACQUIRE));
+	sl->cancel = true;
+	thread_join(ts);
+	EXPECT_EQ(sl->r, -1);
+	EXPECT_EQ(strcmp(sl->s.err.code, "57014"), 0);
+	thread_join(td);
+	EXPECT_EQ(d->r, 0);
+	q(&sl->s, "rollback");
+	EXPECT_EQ(q_int(&sl->s, "select count(*) from later"), 0);
+	htap_stats(db, &st);
+	EXPECT_EQ(st.unlocked, 0);
+	EXPECT_EQ(st.live, 0);
+	sess_close(&sl->s);
+	sess_close(&d->s);
+	sess_close(&w);
+	db_destroy(db);
+	kfree(db);
+	kfree(sl);
+	kfree(d);
 }
 
 /* A table that was empty when a read-only block's snapshot was taken

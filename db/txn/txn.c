@@ -406,7 +406,8 @@ static bool is_ddl(const struct stmt *st)
 	}
 }
 
-/* Runs st under db->lock with the statement's snapshot. */
+/* Runs st under db->lock with the statement's snapshot (a statement on
+ * a vm snapshot without it: htap.h). */
 static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 		      struct result *res)
 {
@@ -418,6 +419,8 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 		rwlock_write_lock(&x->db->lock);
 	else
 		rwlock_read_lock(&x->db->lock);
+	if (!x->describe_only && is_ddl(st))
+		htap_ddl_wait(x->db); /* the catalog changes under readers */
 	/* Snapshots are taken under db->lock, which pruning holds
 	 * exclusively: a published snapshot is never pruned from under. */
 	if (!x->describe_only && (!repeatable(t) || !t->snap_fixed)) {
@@ -426,6 +429,8 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 		t->snap_fixed = true;
 	}
 	htap_stmt_begin(x, t, st);
+	if (x->unlocked) /* it reads the copy: writers go on (htap.h) */
+		rwlock_read_unlock(&x->db->lock);
 	r = exec_stmt(x, st, res);
 	if (x->a->over && r == 0)
 		r = db_err_oom(x->err);
@@ -438,7 +443,7 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 		txn_prune(x->db);
 	if (w)
 		rwlock_write_unlock(&x->db->lock);
-	else
+	else if (!x->unlocked)
 		rwlock_read_unlock(&x->db->lock);
 	htap_stmt_end(x);
 	return r;

@@ -15,52 +15,19 @@ static char out[8192];
 static struct db_error err;
 static size_t run_budget = 64 << 20; /* of each run()'s arena */
 
-/* Runs the statements of q; the last one's rows go to out as
- * "v|v\n" lines (NULL as "N"), or its error code. Returns 0 or -1. */
+/* Runs the statements of q (exec_sql_text); the last one's rows go to
+ * out as "v|v\n" lines (NULL as "N"), or its error code. 0 or -1. */
 static int run(const char *q)
 {
-	struct arena a;
-	struct stmt **st;
-	struct result res;
-	struct strbuf sb = STRBUF_INIT, notices = STRBUF_INIT;
-	int n, i, rc = 0;
-	uint64_t k;
+	struct exec_ctx x = {.db = &DB, .err = &err, .settings = settings,
+			     .nsettings = &nsettings, .user = "u",
+			     .database = "d"};
+	struct strbuf sb = STRBUF_INIT;
+	int rc = exec_sql_text(&x, q, run_budget, &sb);
 
-	arena_init(&a, run_budget);
-	out[0] = 0;
-	if (sql_parse(&a, q, strlen(q), &st, &n, &err) < 0) {
-		snprintf(out, sizeof(out), "%s", err.code);
-		arena_free(&a);
-		return -1;
-	}
-	for (i = 0; i < n && rc == 0; i++) {
-		struct exec_ctx x = {.db = &DB, .a = &a, .err = &err, .query = q,
-				     .notices = &notices, .settings = settings,
-				     .nsettings = &nsettings, .user = "u",
-				     .database = "d"};
-
-		rc = exec_stmt(&x, st[i], &res);
-	}
-	if (rc < 0) {
-		snprintf(out, sizeof(out), "%s", err.code);
-	} else {
-		for (k = 0; k < res.nrows; k++) {
-			for (i = 0; i < res.ncols; i++) {
-				if (i)
-					sb_putc(&sb, '|');
-				if (res.rows[k][i].null)
-					sb_putc(&sb, 'N');
-				else
-					datum_out(&sb, &res.rows[k][i]);
-			}
-			sb_putc(&sb, '\n');
-		}
-		snprintf(out, sizeof(out), "%s", sb.p ? sb.p : "");
-	}
+	snprintf(out, sizeof(out), "%s", sb.p ? sb.p : "");
 	sb_free(&sb);
-	sb_free(&notices);
-	arena_free(&a);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 static void setup(void)

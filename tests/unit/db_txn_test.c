@@ -23,7 +23,6 @@ struct sess {
 	struct txn *t;
 	struct setting settings[SETTING_MAX];
 	int nsettings;
-	struct strbuf notices;
 	char out[8192];
 	char code[6];
 };
@@ -38,56 +37,33 @@ static void sess_open(struct sess *s)
 static void sess_close(struct sess *s)
 {
 	txn_close(&DB, s->t);
-	sb_free(&s->notices);
 }
 
-/* Runs every statement of sql; 0, or -1 with s->code. s->out: the last
- * result's rows, "a|b\n" each. */
-static int q(struct sess *s, const char *sql)
+/* Runs every statement of sql as a session does (exec_sql_text); 0, or
+ * -1 with s->code. s->out: the last result's rows, "a|b\n" each. cancel:
+ * the statement's cancel flag (NULL: none). */
+static int q_cancel(struct sess *s, const char *sql,
+		    const volatile bool *cancel)
 {
 	struct db_error err = {0};
-	struct arena a;
-	struct stmt **st;
-	struct result res;
+	struct exec_ctx x = {.db = &DB, .err = &err, .settings = s->settings,
+			     .nsettings = &s->nsettings, .user = "u",
+			     .database = "d", .txn = s->t, .cancel = cancel};
 	struct strbuf sb = STRBUF_INIT;
-	int n, i, rc = 0;
-	uint64_t k;
+	int rc = exec_sql_text(&x, sql, 64 << 20, &sb);
 
-	arena_init(&a, 64 << 20);
 	s->out[0] = s->code[0] = 0;
-	if (sql_parse(&a, sql, strlen(sql), &st, &n, &err) < 0) {
+	if (rc < 0)
 		snprintf(s->code, sizeof(s->code), "%s", err.code);
-		arena_free(&a);
-		return -1;
-	}
-	for (i = 0; i < n && rc == 0; i++) {
-		struct exec_ctx x = {.db = &DB, .a = &a, .err = &err, .query = sql,
-				     .notices = &s->notices,
-				     .settings = s->settings,
-				     .nsettings = &s->nsettings, .user = "u",
-				     .database = "d", .txn = s->t};
-
-		rc = txn_exec(&x, st[i], &res);
-	}
-	if (rc < 0) {
-		snprintf(s->code, sizeof(s->code), "%s", err.code);
-	} else {
-		for (k = 0; k < res.nrows; k++) {
-			for (i = 0; i < res.ncols; i++) {
-				if (i)
-					sb_putc(&sb, '|');
-				if (res.rows[k][i].null)
-					sb_putc(&sb, 'N');
-				else
-					datum_out(&sb, &res.rows[k][i]);
-			}
-			sb_putc(&sb, '\n');
-		}
+	else
 		snprintf(s->out, sizeof(s->out), "%s", sb.p ? sb.p : "");
-	}
 	sb_free(&sb);
-	arena_free(&a);
-	return rc < 0 ? -1 : 0;
+	return rc;
+}
+
+static int q(struct sess *s, const char *sql)
+{
+	return q_cancel(s, sql, NULL);
 }
 
 /* A statement on its own thread (it is expected to block). */
@@ -647,28 +623,8 @@ static volatile int sleep_done;
 
 static void *sleeper(void *p)
 {
-	static const char sql[] = "select pg_sleep(600)";
-	struct sess *s = p;
-	struct db_error err = {0};
-	struct arena a;
-	struct stmt **st;
-	struct result res;
-	int n, rc;
+	int rc = q_cancel(p, "select pg_sleep(600)", &sleep_stop);
 
-	arena_init(&a, 1 << 20);
-	rc = sql_parse(&a, sql, strlen(sql), &st, &n, &err);
-	if (rc == 0) {
-		struct exec_ctx x = {.db = &DB, .a = &a, .err = &err, .query = sql,
-				     .notices = &s->notices,
-				     .settings = s->settings,
-				     .nsettings = &s->nsettings, .user = "u",
-				     .database = "d", .txn = s->t,
-				     .cancel = &sleep_stop};
-
-		rc = txn_exec(&x, st[0], &res);
-	}
-	snprintf(s->code, sizeof(s->code), "%s", err.code);
-	arena_free(&a);
 	__atomic_store_n(&sleep_done, rc < 0 ? -1 : 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }

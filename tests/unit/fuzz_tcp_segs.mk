@@ -3,7 +3,7 @@
 # (tests/fuzz/tcp_segs.c) with gcc and the sanitizers; `make fuzz` runs the
 # fuzzer itself (clang, libFuzzer).
 UNIT_TESTS += fuzz_tcp_segs
-unit_fuzz_tcp_segs_SRCS = tests/fuzz/tcp_segs.c tests/fuzz/replay.c $(NET_SRCS)
+unit_fuzz_tcp_segs_SRCS = tests/fuzz/tcp_segs.c tests/fuzz/replay.c $(NET_OBJ)
 unit_fuzz_tcp_segs_CFLAGS = -DFUZZ_TARGET='"tcp_segs"'
 $(BUILD)/unit/fuzz_tcp_segs: $(wildcard kernel/net/*.h) include/unidb/net.h \
 	tests/unit/net_host.h tests/fuzz/fuzz.h
