@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -193,6 +194,9 @@ static void quit(void)
 {
 	uint8_t c;
 	int s = dial();
+	/* Never wait forever for the answer of a server that powers off. */
+	struct timeval tv = {.tv_sec = 60};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	send_all(s, "q", 1);
 	recv_all(s, &c, 1);
 	close(s);

@@ -29,6 +29,9 @@ struct netdev_queue_stats {
 	uint64_t tx_drops; /* ring full */
 	uint64_t irqs;	   /* interrupts taken for the queue */
 	uint64_t polls;	   /* passes over the ring while polling */
+	/* The device's RX buffers the stack kept (netif.h rx_hold): how
+	 * often, how many are held now, how often none could be spared. */
+	uint64_t rx_holds, rx_held, rx_holds_refused;
 };
 
 /* Sets the mode of RX queue `queue` of device `ifindex` (queue -1: all

@@ -14,10 +14,19 @@
  * segmentation (HOST_TSO4: the stack hands us TCP frames up to 64 KiB
  * with gso_size = MSS; they go into a few large TX slots) and large
  * receive (GUEST_TSO4 with MRG_RXBUF: the device merges a flow's
- * segments into one of up to 64 KiB spread over several 4 KiB RX
- * buffers; they are copied into one assembly buffer per queue and handed
- * to the stack whole). `virtio_net.offload=off` on the command line
- * turns segmentation and large receive off (checksums stay).
+ * segments into one of up to 64 KiB; RX buffers are then 64 KiB, so a
+ * merged frame normally fills one, and a frame spread over several is
+ * copied into one assembly buffer per queue). `virtio_net.offload=off`
+ * on the command line turns segmentation and large receive off
+ * (checksums stay).
+ *
+ * Held RX buffers (netif.h, NETIF_RX_HOLDABLE): the stack may keep a
+ * frame's buffer past input() so that TCP data is copied once, into the
+ * reader's buffer. The ring never waits for it: the buffer's place in the
+ * ring is taken by one from a pool of spares allocated at set-up, and the
+ * held one joins the pool when the stack releases it. With the pool empty
+ * (or data too small for its buffer) rx_hold refuses and the stack
+ * copies, as before.
  *
  * Locking: an RX queue (its virtq, buffers and rx counters) belongs to its
  * thread; irqs is written by the interrupt handler only. A TX queue is
@@ -70,7 +79,9 @@
 #define CTRL_TIMEOUT_NS 5000000000ull
 #define BIG_SLOTS 16	    /* TX slots per queue for TSO frames */
 #define BIG_SLOT_SIZE 65536 /* header + TSO frame */
-#define MRG_BUF_SIZE 4096   /* RX buffer with large receive */
+#define LRO_BUF_SIZE 65536  /* RX buffer with large receive: one frame */
+#define LRO_BUFS 128	    /* of them per queue (8 MiB) */
+#define RX_SPARES 32	    /* spare RX buffers per queue (held ones) */
 #define LRO_FRAME_MAX (65535 + ETH_HLEN + VLAN_SLACK)
 
 struct vnet;
@@ -81,7 +92,9 @@ struct vnet_rxq {
 	struct virtq vq;
 	struct thread *thread;
 	uint8_t **bufs;
-	struct vnet_mrg mrg; /* a frame spread over mergeable buffers */
+	struct vnet_mrg mrg;	 /* a frame spread over mergeable buffers */
+	const uint8_t *in_place; /* the frame input() has now, holdable */
+	uint8_t *refill; /* a spare to post instead of the held buffer */
 	volatile enum netdev_mode mode;
 	volatile bool polling;
 	bool has_irq;
@@ -115,6 +128,10 @@ struct vnet {
 	struct vnet_txq *tx;
 	struct virtq ctrl; /* exists if has_ctrl; used at set-up only */
 	bool has_ctrl;
+	struct spinlock pool_lock; /* spare RX buffers, and held counts */
+	uint8_t **spare;
+	unsigned nspare;
+	volatile uint64_t holds, held, hold_refused;
 };
 
 static unsigned vnet_count;
@@ -148,7 +165,10 @@ static bool csum_range_ok(size_t len, unsigned start, unsigned off)
 /* ---- RX
  * ----------------------------------------------------------------------- */
 
-static void rx_frame(struct vnet_rxq *r, uint8_t *buf, size_t len)
+/* buf: the frame's header and data, in one RX buffer (in_place) or in
+ * the queue's assembly buffer. */
+static void rx_frame(struct vnet_rxq *r, uint8_t *buf, size_t len,
+		     bool in_place)
 {
 	struct vnet *n = r->n;
 	struct vnet_hdr *h = (struct vnet_hdr *)buf;
@@ -181,7 +201,12 @@ static void rx_frame(struct vnet_rxq *r, uint8_t *buf, size_t len)
 		r->rx_drops++;
 		return;
 	}
+	if (in_place) {
+		flags |= NETIF_RX_HOLDABLE;
+		r->in_place = frame;
+	}
 	input(&n->nif, r->index, frame, flen, flags);
+	r->in_place = NULL;
 	r->rx_packets++;
 	r->rx_bytes += flen;
 }
@@ -202,7 +227,7 @@ static void rx_buffer(struct vnet_rxq *r, uint8_t *buf, uint32_t len)
 	if (r->mrg.left) {
 		done = vnet_mrg_add(&r->mrg, buf, len);
 	} else if (!r->n->mrg || len < sizeof(*h) || h->num_buffers <= 1) {
-		rx_frame(r, buf, len);
+		rx_frame(r, buf, len, true);
 		return;
 	} else {
 		done = vnet_mrg_begin(&r->mrg, buf, len, h->num_buffers);
@@ -212,10 +237,11 @@ static void rx_buffer(struct vnet_rxq *r, uint8_t *buf, uint32_t len)
 	if (r->mrg.bad)
 		r->rx_drops++;
 	else
-		rx_frame(r, r->mrg.buf, r->mrg.len);
+		rx_frame(r, r->mrg.buf, r->mrg.len, false);
 }
 
-/* Takes up to RX_BUDGET buffers and gives them straight back. */
+/* Takes up to RX_BUDGET buffers and gives them straight back, or a
+ * spare in place of one the stack kept. */
 static unsigned rx_pass(struct vnet_rxq *r)
 {
 	unsigned n = 0;
@@ -224,6 +250,10 @@ static unsigned rx_pass(struct vnet_rxq *r)
 
 	while (n < RX_BUDGET && (buf = virtq_get_used(&r->vq, &len))) {
 		rx_buffer(r, buf, len);
+		if (r->refill) {
+			buf = r->refill;
+			r->refill = NULL;
+		}
 		/* Cannot fail: the buffer's descriptor just came back. */
 		rx_post(r, buf);
 		n++;
@@ -231,6 +261,46 @@ static unsigned rx_pass(struct vnet_rxq *r)
 	if (n && virtq_publish(&r->vq))
 		virtio_notify(r->n->d, r->vqi);
 	return n;
+}
+
+/* netif_ops.rx_hold: keeps the frame input() has on queue q if a spare
+ * can take its buffer's place in the ring and the data fills at least a
+ * sixteenth of the buffer (less is cheaper copied than pinned). */
+static bool vnet_rx_hold(struct netif *nif, unsigned q, const void *frame,
+			 size_t keep)
+{
+	struct vnet *n = nif->priv;
+	struct vnet_rxq *r;
+	bool ok = false;
+
+	if (q >= n->npairs)
+		return false;
+	r = &n->rx[q];
+	if (frame != r->in_place || r->refill || keep < n->rx_buf_size / 16)
+		return false;
+	spin_lock(&n->pool_lock);
+	if (n->nspare) {
+		r->refill = n->spare[--n->nspare];
+		n->held++;
+		n->holds++;
+		ok = true;
+	} else {
+		n->hold_refused++;
+	}
+	spin_unlock(&n->pool_lock);
+	return ok;
+}
+
+/* netif_ops.rx_release: the held buffer becomes a spare (every held
+ * buffer replaced one, so the pool never overflows). */
+static void vnet_rx_release(struct netif *nif, const void *frame)
+{
+	struct vnet *n = nif->priv;
+
+	spin_lock(&n->pool_lock);
+	n->spare[n->nspare++] = (uint8_t *)frame - sizeof(struct vnet_hdr);
+	n->held--;
+	spin_unlock(&n->pool_lock);
 }
 
 static void rx_irq(void *arg)
@@ -362,7 +432,11 @@ static int vnet_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 	return 0;
 }
 
-static const struct netif_ops vnet_ops = {.xmit = vnet_xmit};
+static const struct netif_ops vnet_ops = {
+    .xmit = vnet_xmit,
+    .rx_hold = vnet_rx_hold,
+    .rx_release = vnet_rx_release,
+};
 
 /* ---- set-up
  * ------------------------------------------------------------------ */
@@ -395,9 +469,17 @@ static int rxq_setup(struct vnet *n, unsigned i)
 		if (!r->mrg.buf)
 			return -ENOMEM;
 	}
-	for (unsigned k = 0; k < r->vq.size; k++) {
+	unsigned nbufs = r->vq.size;
+	if (n->rx_buf_size == LRO_BUF_SIZE && nbufs > LRO_BUFS)
+		nbufs = LRO_BUFS; /* enough for 8 MiB in flight */
+	for (unsigned k = 0; k < nbufs; k++) {
 		r->bufs[k] = kmalloc(n->rx_buf_size);
 		if (!r->bufs[k] || rx_post(r, r->bufs[k]))
+			return -ENOMEM;
+	}
+	for (unsigned k = 0; k < RX_SPARES; k++) {
+		n->spare[n->nspare] = kmalloc(n->rx_buf_size);
+		if (!n->spare[n->nspare++])
 			return -ENOMEM;
 	}
 	virtq_publish(&r->vq); /* the notification follows DRIVER_OK */
@@ -515,7 +597,9 @@ static int queues_setup(struct vnet *n)
 {
 	n->rx = kcalloc(n->npairs, sizeof(*n->rx));
 	n->tx = kcalloc(n->npairs, sizeof(*n->tx));
-	if (!n->rx || !n->tx)
+	n->spare = kcalloc((size_t)n->npairs * RX_SPARES, sizeof(*n->spare));
+	n->pool_lock = (struct spinlock)SPINLOCK_INIT;
+	if (!n->rx || !n->tx || !n->spare)
 		return -ENOMEM;
 	for (unsigned i = 0; i < n->npairs; i++) {
 		int err = rxq_setup(n, i);
@@ -645,8 +729,7 @@ int virtio_net_probe(struct virtio_dev *d)
 		n->rx_buf_size = 2048; /* aligned block: never crosses a page */
 	if (d->features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4)) {
 		n->rx_frame_max = LRO_FRAME_MAX;
-		n->rx_buf_size =
-		    MRG_BUF_SIZE; /* a page: a 64 KiB frame in 17 */
+		n->rx_buf_size = LRO_BUF_SIZE;
 	}
 	n->tx_slot_size = (sizeof(struct vnet_hdr) + n->frame_max + 63) & ~63u;
 	snprintf(n->nif.name, sizeof(n->nif.name), "eth%u", vnet_count);
@@ -739,6 +822,9 @@ int netdev_queue_stats(unsigned ifindex, unsigned queue,
 	    .tx_drops = t->tx_drops,
 	    .irqs = r->irqs,
 	    .polls = r->polls,
+	    .rx_holds = n->holds,
+	    .rx_held = n->held,
+	    .rx_holds_refused = n->hold_refused,
 	};
 	return 0;
 }
@@ -767,6 +853,9 @@ static void print_queues(unsigned ifindex)
 		       st.rx_packets, st.rx_bytes, st.rx_drops, st.tx_packets,
 		       st.tx_bytes, st.tx_drops, st.irqs, st.polls);
 	}
+	printk("  rx buffers: %u bytes; kept by the stack %lu times, %lu "
+	       "now, %u spare, %lu refused\n",
+	       n->rx_buf_size, n->holds, n->held, n->nspare, n->hold_refused);
 }
 
 static int parse_mode(const char *s)

@@ -50,7 +50,7 @@ static int wire_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 	return 0;
 }
 
-static const struct netif_ops wire_ops = {wire_xmit};
+static const struct netif_ops wire_ops = {.xmit = wire_xmit};
 
 static void deliver(void *arg)
 {

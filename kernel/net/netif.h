@@ -32,6 +32,11 @@
 
 /* Flags a driver passes with a received frame. */
 #define NETIF_RX_CSUM_OK (1u << 0) /* L4 checksum verified by the device */
+/* The frame sits in a driver RX buffer that the stack may keep past the
+ * input call (ops->rx_hold), so that received TCP data is copied once,
+ * from that buffer into the reader's, instead of through the connection's
+ * ring. Only with ops->rx_hold and ops->rx_release set. */
+#define NETIF_RX_HOLDABLE (1u << 1)
 
 /* One frame to send. If csum_partial, the device computes the Internet
  * checksum over bytes [csum_start, len) and stores it at csum_start +
@@ -55,6 +60,19 @@ struct netif_ops {
 	 * sleeps; callable with
 	 * preemption disabled. */
 	int (*xmit)(struct netif *nif, unsigned q, const struct netif_tx *tx);
+
+	/* Optional (NETIF_RX_HOLDABLE). rx_hold: called during input() on
+	 * queue q for the frame being input, keep bytes of which the stack
+	 * wants to keep: true if the driver lets it (the frame's buffer
+	 * then stays valid and out of the device's ring until rx_release),
+	 * false if it cannot spare it now (its pool of spare buffers is
+	 * empty, or the buffer is too large for so few bytes): the stack
+	 * copies instead. A frame is held at most once. rx_release gives a
+	 * held frame back; any thread, callable with the stack's lock held
+	 * (so never sleeps). Both O(1). */
+	bool (*rx_hold)(struct netif *nif, unsigned q, const void *frame,
+			size_t keep);
+	void (*rx_release)(struct netif *nif, const void *frame);
 };
 
 struct netif {
@@ -70,7 +88,8 @@ struct netif {
 	/* Set by the stack before it starts the device's queues: called for
 	 * every received frame, in thread context (the RX queue's service
 	 * thread), one call at a time per queue. frame is valid only during
-	 * the call. */
+	 * the call, unless flags has NETIF_RX_HOLDABLE and the stack
+	 * called ops->rx_hold for it. */
 	void (*input)(struct netif *nif, unsigned q, const void *frame,
 		      size_t len, unsigned flags);
 	void *stack; /* the stack's */

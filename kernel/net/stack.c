@@ -225,8 +225,16 @@ void net_input(struct netif *nif, unsigned q, const void *frame, size_t len,
 void net_input_locked(struct net_stack *st, unsigned q, const uint8_t *frame,
 		      size_t len, unsigned flags)
 {
+	const struct netif_ops *ops = st->nif->ops;
+
 	st->stats.rx_frames++;
+	st->rx_frame = frame;
+	st->rx_q = q;
+	st->rx_holdable = (flags & NETIF_RX_HOLDABLE) && ops->rx_hold &&
+			  ops->rx_release;
 	eth_input(st, q, frame, len, flags);
+	st->rx_holdable = false;
+	st->rx_frame = NULL;
 }
 
 /* Records that *slot fires at `when` and makes sure the timer thread

@@ -156,6 +156,12 @@ struct ring {
 };
 
 #define TCP_OOO_MAX 8 /* out-of-order ranges kept per connection */
+/* Driver RX buffers one connection may keep (NETIF_RX_HOLDABLE): its
+ * in-order data waits there for the reader, copied once (tcp_rcvq.c).
+ * Bounded so that a reader that stalls pins at most this many buffers;
+ * beyond it, and whenever the driver refuses, data is copied into the
+ * ring as before. */
+#define TCP_HELD_MAX 8
 #define TCP_SACK_MAX 16 /* SACKed ranges the sender remembers */
 
 #define TCP_FIN 0x01
@@ -190,6 +196,17 @@ struct tcp_conn {
 		uint32_t start, end; /* seq range held beyond rcv_nxt */
 	} ooo[TCP_OOO_MAX];
 	unsigned nooo;
+	/* In-order data still in driver RX buffers, oldest first (a ring
+	 * of TCP_HELD_MAX from held_first): each covers seq range [seq,
+	 * seq + len) of the receive ring, whose own bytes there are unused
+	 * (the space stays reserved, so windows and memory bounds are the
+	 * ring's as before). */
+	struct tcp_held {
+		const void *frame; /* for rx_release */
+		const uint8_t *data;
+		uint32_t seq, len;
+	} held[TCP_HELD_MAX];
+	unsigned held_first, nheld;
 	bool fin_rcvd;	   /* peer's FIN reached rcv_nxt */
 	bool ooo_fin;	   /* a FIN arrived beyond rcv_nxt */
 	uint32_t fin_seq;  /* its sequence number */
@@ -270,6 +287,7 @@ struct net_stats {
 	uint64_t tcp_rexmt, tcp_fast_rexmt, tcp_timeouts, tcp_rst_tx;
 	uint64_t tcp_syn_drops, tcp_ooo, tcp_rx_dropped, tcp_conn_limit;
 	uint64_t tcp_undo; /* recoveries undone: all resends were D-SACKed */
+	uint64_t tcp_rx_held; /* segments left in their RX buffers */
 };
 
 struct net_stack {
@@ -298,6 +316,11 @@ struct net_stack {
 	uint64_t timer_next;	   /* earliest deadline known; 0: none */
 	struct env_event timer_ev; /* wakes the timer thread */
 	struct env_event cfg_ev;   /* address configured */
+	/* The frame being input, while net_input_locked runs: one
+	 * connection may keep it (NETIF_RX_HOLDABLE, tcp_rcvq.c). */
+	const void *rx_frame;
+	unsigned rx_q;
+	bool rx_holdable;
 	struct net_stats stats;
 };
 
@@ -407,6 +430,11 @@ void tcp_sack_rto(struct tcp_conn *c);
 void tcp_sack_timer(struct tcp_conn *c);
 void tcp_wupd_arm(struct tcp_conn *c);
 void tcp_wupd_timer(struct tcp_conn *c);
+
+/* tcp_rcvq.c: the receive queue = the ring plus held RX buffers. */
+bool tcp_rcvq_hold(struct tcp_conn *c, const uint8_t *d, uint32_t n);
+void tcp_rcvq_read(struct tcp_conn *c, void *dst, uint32_t n);
+void tcp_rcvq_release(struct tcp_conn *c);
 
 /* ring.c */
 void ring_write_at(struct ring *r, uint32_t off, const void *src,

@@ -165,6 +165,7 @@ static void tcp_conn_free_buffers(struct tcp_conn *c)
 {
 	if (!c->mem_charged)
 		return;
+	tcp_rcvq_release(c);
 	env_free(c->snd.buf);
 	env_free(c->rcv.buf);
 	memset(&c->snd, 0, sizeof(c->snd));
@@ -442,8 +443,7 @@ long tcp_usr_recv(struct tcp_conn *c, void *buf, size_t len)
 	env_lock(c->st->lock);
 	if (c->rcv.len) {
 		n = (long)(len < c->rcv.len ? len : c->rcv.len);
-		ring_read_at(&c->rcv, 0, buf, (uint32_t)n);
-		ring_drop(&c->rcv, (uint32_t)n);
+		tcp_rcvq_read(c, buf, (uint32_t)n);
 		if (c->state == TCP_CLOSED || c->state == TCP_TIME_WAIT) {
 			if (!c->rcv.len)
 				tcp_conn_free_buffers(c);

@@ -492,7 +492,10 @@ static void data_input(struct tcp_conn *c, uint32_t seq, const uint8_t *d,
 
 	if (!n)
 		return;
-	ring_write_at(&c->rcv, c->rcv.len + off, d, n);
+	/* In order: leave it in the driver's buffer if allowed, so it is
+	 * copied once, by the reader (tcp_rcvq.c). */
+	if (off || !tcp_rcvq_hold(c, d, n))
+		ring_write_at(&c->rcv, c->rcv.len + off, d, n);
 	if (off) {
 		c->st->stats.tcp_ooo++;
 		tcp_sack_rcv_ooo(c, seq, seq + n);

@@ -41,6 +41,10 @@ static inline struct fuzz_ctx *fuzz_setup(uint8_t conf)
 		  1 + (conf >> 4 & 3),
 		  (conf & 2 ? NETIF_F_TX_CSUM : 0) |
 		      (conf & 8 ? NETIF_F_TX_CSUM | NETIF_F_TSO4 : 0)); /* TSO */
+	/* Frames are holdable (NETIF_RX_HOLDABLE, a copy each): a pool of
+	 * 16 or of 1 (refusals), data of any size or from 100 bytes. */
+	fz.dev.hold_max = conf & 0x10 ? 1 : 16;
+	fz.dev.hold_min = conf & 0x20 ? 100 : 1;
 	fz.st = net_stack_new(&fz.dev.nif, &cfg);
 	if (conf & 4)
 		net_dhcp_start(fz.st);
@@ -117,6 +121,11 @@ static inline void fuzz_teardown(struct fuzz_ctx *fz)
 	/* Orphans finish in the background; the stack frees them. */
 	net_stack_free(fz->st);
 	fnif_clear(&fz->dev);
+	if (fz->dev.held) {
+		fprintf(stderr, "leak: %u RX buffers still held\n",
+			fz->dev.held);
+		abort();
+	}
 	memset(fz, 0, sizeof(*fz));
 	if (host_live_allocs() != 0) {
 		fprintf(stderr, "leak: %ld blocks of the stack not freed\n",

@@ -59,12 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op) {
 		case 0:
 		case 1:
-			net_input(&fz->dev.nif, 0, f, n,
+			fnif_input(&fz->dev, 0, f, n,
 				  op ? NETIF_RX_CSUM_OK : 0);
 			break;
 		case 2:
 			fix_checksums(f, n);
-			net_input(&fz->dev.nif, n % fz->dev.nif.nqueues, f, n,
+			fnif_input(&fz->dev, n % fz->dev.nif.nqueues, f, n,
 				  0);
 			break;
 		case 3:

@@ -93,7 +93,7 @@ static void send_seg(struct fuzz_ctx *fz, const uint8_t *r,
 	}
 	memcpy(s.smac, PEER_MAC, 6);
 	memcpy(s.dmac, fz->dev.nif.mac, 6);
-	net_input(&fz->dev.nif, r[7] % fz->dev.nif.nqueues, f, mk_tcp(f, &s),
+	fnif_input(&fz->dev, r[7] % fz->dev.nif.nqueues, f, mk_tcp(f, &s),
 		  0);
 	if (seq == fl->peer_next)
 		fl->peer_next += (uint32_t)plen + !!(flags & TCP_SYN) +
@@ -122,7 +122,7 @@ static void noise(struct fuzz_ctx *fz, const uint8_t *r)
 		mk_ip(f + ETH_HLEN, FZ_PEER, FZ_ADDR, IP_PROTO_ICMP, 8);
 		n = ETH_HLEN + IP_HLEN + 8;
 	}
-	net_input(&fz->dev.nif, 0, f, n, 0);
+	fnif_input(&fz->dev, 0, f, n, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(flows, 0, sizeof(flows));
 	fz = fuzz_setup(data[0] & ~4); /* static address: TCP needs one */
-	net_input(&fz->dev.nif, 0, arp,
+	fnif_input(&fz->dev, 0, arp,
 		  mk_arp(arp, 1, PEER_MAC, FZ_PEER, (const uint8_t[6]){0},
 			 FZ_ADDR),
 		  0);

@@ -50,7 +50,58 @@ static int fnif_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 	return 0;
 }
 
-static const struct netif_ops fnif_ops = {fnif_xmit};
+static bool fnif_rx_hold(struct netif *nif, unsigned q, const void *frame,
+			 size_t keep)
+{
+	struct fnif *f = (struct fnif *)nif;
+
+	if (q >= nif->nqueues || frame != f->in_place || f->kept)
+		abort(); /* only the frame in input, only once */
+	if (f->held >= f->hold_max || keep < f->hold_min) {
+		f->holds_refused++;
+		return false;
+	}
+	f->kept = true;
+	f->held++;
+	f->holds++;
+	return true;
+}
+
+static void fnif_rx_release(struct netif *nif, const void *frame)
+{
+	struct fnif *f = (struct fnif *)nif;
+
+	if (!f->held)
+		abort(); /* released more than held */
+	f->held--;
+	free((void *)frame);
+}
+
+static const struct netif_ops fnif_ops = {
+    .xmit = fnif_xmit,
+    .rx_hold = fnif_rx_hold,
+    .rx_release = fnif_rx_release,
+};
+
+void fnif_input(struct fnif *f, unsigned q, const void *frame, size_t len,
+		unsigned flags)
+{
+	void *copy;
+
+	if (!f->hold_max) {
+		net_input(&f->nif, q, frame, len, flags);
+		return;
+	}
+	copy = malloc(len ? len : 1);
+	memcpy(copy, frame, len);
+	f->in_place = copy;
+	f->kept = false;
+	net_input(&f->nif, q, copy, len, flags | NETIF_RX_HOLDABLE);
+	f->in_place = NULL;
+	if (!f->kept)
+		free(copy);
+	f->kept = false;
+}
 
 void fnif_init(struct fnif *f, const uint8_t mac[6], unsigned nqueues,
 	       uint32_t features)
@@ -267,7 +318,7 @@ void peer_send(struct peer *p, uint16_t sport, uint16_t dport, uint32_t seq,
 			 .dlen = dlen};
 	memcpy(s.smac, p->mac, 6);
 	memcpy(s.dmac, p->dev->nif.mac, 6);
-	net_input(&p->dev->nif, 0, f, mk_tcp(f, &s), 0);
+	fnif_input(p->dev, 0, f, mk_tcp(f, &s), 0);
 }
 
 bool peer_recv(struct peer *p, struct tseg *s, uint8_t *buf)

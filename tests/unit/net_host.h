@@ -35,7 +35,20 @@ struct fnif {
 	unsigned head, count;
 	unsigned xmit_calls, partial_calls, gso_calls;
 	int fail_next; /* if set, the next xmit returns it */
+	/* Held RX buffers (netif.h NETIF_RX_HOLDABLE), with fnif_input:
+	 * at most hold_max held at once (0: frames are not holdable), only
+	 * for keep >= hold_min. Each holdable frame is a malloc'd copy of
+	 * exactly its length, so ASan sees reads past it and after its
+	 * release. */
+	unsigned hold_max, hold_min;
+	unsigned held, holds, holds_refused;
+	const void *in_place; /* the frame in input now */
+	bool kept;	      /* ... and the stack holds it */
 };
+/* Hands a received frame to the stack as a driver would: holdable (a
+ * copy) when hold_max is set, else straight through net_input. */
+void fnif_input(struct fnif *f, unsigned q, const void *frame, size_t len,
+		unsigned flags);
 void fnif_init(struct fnif *f, const uint8_t mac[6], unsigned nqueues,
 	       uint32_t features);
 /* Pops the oldest frame into buf (size >= 2048, FNIF_FRAME_MAX with

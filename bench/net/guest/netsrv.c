@@ -42,8 +42,14 @@ static void netsrv_conn(void *arg)
 		__atomic_add_fetch(&netsrv_errors, 1, __ATOMIC_RELAXED);
 		printk("netsrv: connection ended with error %ld\n", r);
 	}
-	if (r == 1)
+	if (r == 1) {
+		/* The client closes once it has our answer: wait for that
+		 * (at most 5 s), so that the VM does not power off with the
+		 * answer still on its way (the client then waited forever). */
+		if (buf)
+			net_recv(arg, buf, 1, 5000000000ull);
 		__atomic_store_n(&netsrv_quit, 1, __ATOMIC_RELEASE);
+	}
 	net_close(arg);
 	kfree(buf);
 }
@@ -75,9 +81,10 @@ static int netsrv_serve(struct net_sock *l)
 	struct netdev_queue_stats qs;
 	if (!netdev_queue_stats(0, 0, &qs))
 		printk("netsrv: eth0 queue 0: rx %lu frames %lu bytes, tx %lu "
-		       "frames %lu bytes, %lu drops\n",
+		       "frames %lu bytes, %lu drops; rx buffers kept %lu "
+		       "times (%lu refused)\n",
 		       qs.rx_packets, qs.rx_bytes, qs.tx_packets, qs.tx_bytes,
-		       qs.tx_drops);
+		       qs.tx_drops, qs.rx_holds, qs.rx_holds_refused);
 	return netsrv_errors ? 1 : 0;
 }
 
