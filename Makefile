@@ -12,8 +12,9 @@
 #   make bench-io   random 4 KiB disk I/O against Linux's io_uring
 #   make bench-net  TCP latency, connections/s, streams against Linux (NET=user)
 #   make pg-guest   the PostgreSQL 15 peer in the Linux guest, end to end
-#   make bench-pgbench  pgbench: unidb vs PostgreSQL 15 in the Linux guest (FULL=1)
+#   make bench-pgbench  pgbench: unidb vs PostgreSQL 15 in the Linux guest (FULL=1, DURABLE=1)
 #   make bench-htap     TPC-H-like queries alone and beside pgbench, unidb vs PostgreSQL 15 (FULL=1)
+#   make bench-recovery restart after SIGKILL, tps during a checkpoint, unidb vs PostgreSQL 15
 #   make crash-test SIGKILL the database under load, check what survives
 #                   (CRASH_TARGET=unidb|pg, CRASH_KILLS=20)
 #   make format / make lint
@@ -228,6 +229,12 @@ bench-pgbench: deps all
 .PHONY: bench-htap
 bench-htap: deps all
 	$(V)bench/htap/run
+
+# Restart-to-ready after SIGKILL and tps during a checkpoint, unidb vs
+# PostgreSQL 15 in the Linux guest, both durable (bench/recovery/run).
+.PHONY: bench-recovery
+bench-recovery: deps all
+	$(V)bench/recovery/run
 
 format:
 	$(V)clang-format -i $$(git ls-files '*.c' '*.h')

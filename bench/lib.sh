@@ -284,11 +284,12 @@ bench_ratio2() {
 # virtio-net drivers as modules) appended as a second archive, as
 # /lib/modules/unidb/NN-MODULE.ko in the given (load) order; the guest
 # programs load them (bench/linux/io.c, netsrv.c). Call bench_linux_guest
-# first. Sets BENCH_LINUX_MOD_ARGS: BENCH_LINUX_ARGS with --initrd OUT.
+# first. BENCH_INITRD_BASE: another archive to append to (default the
+# Linux guest's; bench_pg_disk_guest passes PostgreSQL's). Sets BENCH_LINUX_MOD_ARGS: BENCH_LINUX_ARGS with --initrd OUT.
 bench_linux_initrd_mods() {
 	local out=$1 kroot=$BENCH_ROOT/build/linux/kmods kdeb stage i m f k a
 	shift
-	if [[ ! -f $kroot/.done-2 ]]; then
+	if [[ ! -f $kroot/.done-3 ]]; then
 		bench_log "extracting driver modules from the kernel package"
 		kdeb=$(compgen -G "$BENCH_ROOT/build/linux/debs/linux-image-[0-9]*-amd64_*.deb" | head -n1)
 		[[ -n "$kdeb" ]] || bench_die "no kernel package in build/linux/debs"
@@ -297,12 +298,15 @@ bench_linux_initrd_mods() {
 			'./lib/modules/*/kernel/drivers/nvme/host/*' './lib/modules/*/kernel/drivers/block/*' \
 			'./lib/modules/*/kernel/drivers/virtio/*' './lib/modules/*/kernel/lib/*' \
 			'./lib/modules/*/kernel/crypto/*' './lib/modules/*/kernel/block/*' \
+			'./lib/modules/*/kernel/fs/ext4/*' './lib/modules/*/kernel/fs/jbd2/*' \
+			'./lib/modules/*/kernel/fs/mbcache.ko' \
 			'./lib/modules/*/kernel/drivers/net/virtio_net.ko' \
 			'./lib/modules/*/kernel/drivers/net/net_failover.ko' \
 			'./lib/modules/*/kernel/net/core/failover.ko'
-		touch "$kroot/.done-2"
+		touch "$kroot/.done-3"
 	fi
 	stage=$(mktemp -d "$BENCH_LOGDIR/overlay.XXXXXX")
+	chmod 755 "$stage" # its "." becomes the guest's / (mktemp made it 0700)
 	mkdir -p "$stage/lib/modules/unidb"
 	i=10
 	for m in "$@"; do
@@ -312,7 +316,7 @@ bench_linux_initrd_mods() {
 		i=$((i + 1))
 	done
 	{
-		cat "$BENCH_ROOT/build/linux/initramfs.cpio.gz"
+		cat "${BENCH_INITRD_BASE:-$BENCH_ROOT/build/linux/initramfs.cpio.gz}"
 		(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
 			cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n
 	} >"$out"
@@ -404,4 +408,45 @@ bench_guest_resume() {
 	local q
 	q=$(bench_guest_qemu "$1") && [[ -n "$q" ]] && kill -CONT "$q"
 	return 0
+}
+
+# ---- PostgreSQL's data directory on a virtual disk (issue 14) ---------------
+# bench_pg_disk_guest OUT: the PostgreSQL guest (tools/pg-guest) with the
+# drivers for an NVMe disk and ext4 appended (OUT, an initramfs). Sets
+# BENCH_PG_DISK_ARGS: the tools/run options that boot it with its data
+# directory on the disk (add --disk FILE:SIZE, as for unidb): /bin/pg-server
+# mounts /dev/nvme0n1 over /var/lib/postgresql/15 (unidb.pgdisk=).
+BENCH_PG_DISK_MODS=(crct10dif_common crct10dif_generic crc-t10dif crc64
+	crc64_rocksoft_generic crc64-rocksoft t10-pi nvme-core nvme
+	crc16 crc32c_generic mbcache jbd2 ext4)
+bench_pg_disk_guest() {
+	"$BENCH_ROOT/tools/pg-guest" >&2 || bench_die "tools/pg-guest failed"
+	bench_linux_guest
+	BENCH_INITRD_BASE=$BENCH_ROOT/build/linux/pg-initramfs.cpio \
+		bench_linux_initrd_mods "$1" "${BENCH_PG_DISK_MODS[@]}"
+	BENCH_PG_DISK_ARGS=("${BENCH_LINUX_MOD_ARGS[@]}"
+		--append "$BENCH_LINUX_CMDLINE unidb.run=pg-server unidb.pgdisk=nvme0n1")
+}
+
+# bench_pg_disk FILE SIZE [SETTING...]: a disk file of SIZE (sparse) holding
+# an ext4 file system with tools/pg-guest's data directory in data/ (made
+# on the host: mkfs.ext4 -d, no mount, no root; inode tables and journal
+# written out, so the guest runs no lazy initialisation), the SETTING lines (e.g.
+# "fsync = on") appended to its postgresql.conf: later lines win.
+bench_pg_disk() {
+	local file=$1 size=$2 stage
+	shift 2
+	stage=$(mktemp -d "$BENCH_LOGDIR/pgdisk.XXXXXX")
+	chmod 755 "$stage" # the file system's root
+	cp -a "$BENCH_ROOT/build/linux/pg-root/var/lib/postgresql/15/data" "$stage/data"
+	{
+		echo "# ---- appended by bench_pg_disk (bench/lib.sh) ----"
+		printf '%s\n' "$@"
+	} >>"$stage/data/postgresql.conf"
+	rm -f "$file"
+	truncate -s "$size" "$file"
+	PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 \
+		-d "$stage" -L pgdata "$file" >&2 ||
+		bench_die "mkfs.ext4 failed"
+	rm -rf "$stage"
 }

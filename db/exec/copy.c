@@ -618,7 +618,22 @@ struct copy_in {
 	struct strbuf fields, context;
 	size_t *off, *len;
 	bool *nulls;
+	struct redo_copy rc; /* kept out of checkpoints until logged */
 };
+
+/* redo_copy's rows: every id loaded so far (db->lock held). */
+static void copy_rows(struct redo_copy *c, void (*put)(void *, uint64_t),
+		      void *arg)
+{
+	struct copy_in *ci = (struct copy_in *)((char *)c -
+						offsetof(struct copy_in, rc));
+	const struct id_block *b;
+	int k;
+
+	for (b = ci->ids; b; b = b->next)
+		for (k = 0; k < b->n; k++)
+			put(arg, b->ids[k]);
+}
 
 const char *copy_in_context(const struct copy_in *ci)
 {
@@ -797,6 +812,11 @@ static int load_batch(struct copy_in *ci)
 	if (!t || t->oid != ci->oid || t->ncols != ci->tcols)
 		r = db_err(ci->x.err, "42P01",
 			   "relation \"%s\" was changed during COPY", ci->table);
+	if (r == 0 && db->redo && !ci->rc.on) {
+		snprintf(ci->rc.table, sizeof(ci->rc.table), "%s", t->name);
+		ci->rc.rows = copy_rows;
+		redo_copy_begin(db->redo, &ci->rc);
+	}
 	for (k = 0; r == 0 && k < ci->nlines; k++) {
 		size_t n = strlen(ci->lines.p + off);
 
@@ -900,6 +920,8 @@ static int log_rows(struct copy_in *ci)
 		}
 	r = redo_txn_end(&w, &lsn, ci->x.err);
 	rwlock_read_unlock(&db->lock);
+	if (r == 0) /* logged: from the next cut on, a checkpoint has them */
+		redo_copy_end(db->redo, &ci->rc);
 	if (r == 0 && lsn)
 		r = redo_flush(db->redo, lsn, ci->x.err);
 	redo_commit_end(db->redo);
@@ -938,6 +960,8 @@ static void undo(struct copy_in *ci)
 		for (b = ci->ids; b; b = b->next)
 			while (b->n)
 				table_delete(t, b->ids[--b->n]);
+	if (db->redo)
+		redo_copy_end(db->redo, &ci->rc);
 	rwlock_write_unlock(&db->lock);
 }
 
@@ -947,6 +971,8 @@ void copy_in_end(struct copy_in *ci)
 		return;
 	if (!ci->finished)
 		undo(ci);
+	if (ci->x.db->redo)
+		redo_copy_end(ci->x.db->redo, &ci->rc);
 	while (ci->ids) {
 		struct id_block *b = ci->ids;
 

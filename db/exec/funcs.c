@@ -11,6 +11,7 @@
  * "function ... does not exist"). Strings are UTF-8: positions and lengths
  * count characters, as in a UTF8 database. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <unidb/errno.h>
 
@@ -18,6 +19,8 @@
 
 #include "../sql/datetime.h"
 #include "../sql/numeric.h"
+#include "../storage/table.h"
+#include "../wal/redo.h"
 #include "expr.h"
 
 struct fn_call {
@@ -741,6 +744,41 @@ int datetime_eval_op(struct exec_ctx *x, const struct expr *e,
 	return 0;
 }
 
+/* pg_current_wal_lsn(): the redo log's end as PostgreSQL prints an LSN
+ * ("hi/lo" in hex), text here (unidb has no pg_lsn type); "0/0" without
+ * a log. bench/recovery reads it to bring both systems to the same log
+ * volume. */
+static int f_wal_lsn(struct fn_call *c, struct datum *out)
+{
+	struct redo *r = c->x->db->redo;
+	uint64_t lsn = r ? wal_end(&r->wal) : 0;
+	char s[24], *p;
+	int n = snprintf(s, sizeof(s), "%X/%X", (unsigned)(lsn >> 32),
+			 (unsigned)lsn);
+
+	if (!(p = buf(c, (size_t)n)))
+		return -EINVAL;
+	memcpy(p, s, (size_t)n);
+	return text_out(c, p, (size_t)n, out);
+}
+
+/* unidb_shutdown(): a clean stop (unidb's own; PostgreSQL's is pg_ctl
+ * stop): the checkpointer (db/server/durable.c) writes a checkpoint, so
+ * the next boot replays nothing, and powers the machine off. Returns
+ * once asked; the server goes away within a moment. */
+static int f_shutdown(struct fn_call *c, struct datum *out)
+{
+	struct redo *r = c->x->db->redo;
+
+	if (!r)
+		return db_err(c->x->err, "55000",
+			      "unidb_shutdown() needs a database disk: in "
+			      "memory there is nothing to keep");
+	__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
+	*out = datum_bool(true);
+	return 0;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 static const struct func funcs[] = {
@@ -788,6 +826,8 @@ static const struct func funcs[] = {
 	{"sign", "n", TYPE_NUMERIC, false, f_sign},
 	{"mod", "mm", TYPE_NULL, false, f_mod},
 	{"now", "", TYPE_TIMESTAMPTZ, false, f_now},
+	{"pg_current_wal_lsn", "", TYPE_TEXT, false, f_wal_lsn},
+	{"unidb_shutdown", "", TYPE_BOOL, false, f_shutdown},
 	{"current_timestamp", "", TYPE_TIMESTAMPTZ, false, f_now},
 	{"localtimestamp", "", TYPE_TIMESTAMP, false, f_now},
 	{"current_date", "", TYPE_DATE, false, f_now},

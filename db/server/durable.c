@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <unidb/blk.h>
+#include <unidb/panic.h>
 #include <unidb/printk.h>
 #include <unidb/thread.h>
 #include <unidb/time.h>
@@ -54,6 +55,32 @@ int db_durable_open(struct db *db, bool format)
 	return 0;
 }
 
+/* A clean stop (unidb_shutdown()): a checkpoint, again if commits came
+ * in meanwhile, so that the next boot replays nothing; then power off.
+ * Commits acknowledged after the last one are in the log and replayed. */
+static void clean_stop(struct db *db)
+{
+	struct redo *r = db->redo;
+	int i, rc = -1;
+
+	for (i = 0; i < 3; i++) {
+		struct db_error err = {0};
+
+		rc = redo_checkpoint(db, &err);
+		if (rc < 0)
+			printk("unidb: clean stop: checkpoint failed: %s\n",
+			       err.msg);
+		else if (wal_end(&r->wal) == r->sb.redo_lsn)
+			break;
+	}
+	wal_commit(&r->wal, wal_end(&r->wal));
+	printk("unidb: clean stop: %s at LSN %llu\n",
+	       rc < 0 ? "no checkpoint, the log replays"
+		      : "checkpoint written, nothing to replay",
+	       (unsigned long long)wal_end(&r->wal));
+	poweroff(rc < 0 ? POWEROFF_FAIL : POWEROFF_OK);
+}
+
 /* Flushes what synchronous_commit=off left in memory, and checkpoints
  * after a quarter of the log or every 5 minutes with new records. */
 static void checkpointer(void *arg)
@@ -68,6 +95,8 @@ static void checkpointer(void *arg)
 		uint64_t end;
 
 		thread_sleep_ns(TICK_NS);
+		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+			clean_stop(db);
 		end = wal_end(&r->wal);
 		wal_commit(&r->wal, end);
 		if (!redo_ckpt_due(r) &&

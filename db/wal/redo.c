@@ -3,6 +3,7 @@
 #include "redo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unidb/errno.h>
 #include <unidb/heap.h>
@@ -146,19 +147,16 @@ static int corrupt(struct db_error *err, const char *what)
 	return db_err(err, "XX001", "redo: %s is malformed", what);
 }
 
-/* Sequences only move forward in the log (values may be captured by two
- * committers in one order and appended in the other). */
+/* A sequence takes the logged state as it is, also a lower value (setval
+ * moving it backwards). The order of the log is the order of the values:
+ * put_seqs reads a sequence's live state under the log's append mutex,
+ * so a later record never holds an older state. */
 static void apply_seq(struct db *db, const char *name, int64_t last,
 		      bool called)
 {
 	struct sequence *s = seq_find(db, name);
 
 	if (!s)
-		return;
-	if (!called && s->called)
-		return;
-	if (called && s->called &&
-	    (s->inc > 0 ? last <= s->last : last >= s->last))
 		return;
 	s->last = last;
 	s->called = called;
@@ -726,11 +724,127 @@ bool redo_ckpt_due(struct redo *r)
 	return wal_end(&r->wal) - r->sb.redo_lsn > r->sb.log_size / 4;
 }
 
+/* Rows a checkpoint leaves out: those of the COPYs in progress at its
+ * cut, per table, sorted. */
+struct ck_skip {
+	char table[64];
+	uint64_t *ids;
+	size_t n, cap;
+	bool oom;
+};
+
 struct ck_out {
 	struct ckpt_stream s;
 	struct strbuf b; /* batches small writes */
 	int err;
+	struct ck_skip *skip;
+	int nskip;
 };
+
+void redo_copy_begin(struct redo *r, struct redo_copy *c)
+{
+	mutex_lock(&r->lock);
+	if (!c->on) {
+		c->next = r->copies;
+		r->copies = c;
+		c->on = true;
+	}
+	mutex_unlock(&r->lock);
+}
+
+void redo_copy_end(struct redo *r, struct redo_copy *c)
+{
+	struct redo_copy **p;
+
+	mutex_lock(&r->lock);
+	for (p = &r->copies; c->on && *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			c->on = false;
+			break;
+		}
+	mutex_unlock(&r->lock);
+}
+
+static void skip_put(void *arg, uint64_t id)
+{
+	struct ck_skip *k = arg;
+
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 1024;
+		uint64_t *ids = krealloc(k->ids, sizeof(*ids) * cap);
+
+		if (!ids) {
+			k->oom = true;
+			return;
+		}
+		k->ids = ids;
+		k->cap = cap;
+	}
+	k->ids[k->n++] = id;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct ck_skip *skip_of(struct ck_out *c, const char *table)
+{
+	int i;
+
+	for (i = 0; i < c->nskip; i++)
+		if (!strcmp(c->skip[i].table, table))
+			return &c->skip[i];
+	return NULL;
+}
+
+/* The rows of the COPYs in progress (at the cut: db->lock shared, so no
+ * COPY loads or removes rows meanwhile). */
+static int collect_skips(struct redo *r, struct ck_out *c)
+{
+	struct redo_copy *cp;
+	int n = 0, i, rc = 0;
+
+	mutex_lock(&r->lock);
+	for (cp = r->copies; cp; cp = cp->next)
+		n++;
+	c->skip = n ? kmalloc(sizeof(*c->skip) * (size_t)n) : NULL;
+	if (n && !c->skip)
+		rc = -ENOMEM;
+	for (cp = r->copies; rc == 0 && cp; cp = cp->next) {
+		struct ck_skip *k = skip_of(c, cp->table);
+
+		if (!k) {
+			k = &c->skip[c->nskip++];
+			memset(k, 0, sizeof(*k));
+			snprintf(k->table, sizeof(k->table), "%s", cp->table);
+		}
+		cp->rows(cp, skip_put, k);
+	}
+	mutex_unlock(&r->lock);
+	for (i = 0; i < c->nskip; i++) {
+		if (c->skip[i].oom)
+			rc = -ENOMEM;
+		if (c->skip[i].n)
+			qsort(c->skip[i].ids, c->skip[i].n, sizeof(uint64_t),
+			      cmp_u64);
+	}
+	return rc;
+}
+
+static void free_skips(struct ck_out *c)
+{
+	int i;
+
+	for (i = 0; i < c->nskip; i++)
+		kfree(c->skip[i].ids);
+	kfree(c->skip);
+	c->skip = NULL;
+	c->nskip = 0;
+}
 
 static void ck_flush(struct ck_out *c)
 {
@@ -771,6 +885,8 @@ static void ck_table(struct ck_out *c, const struct snap_table *st)
 	struct datum vals[TABLE_MAX_COLUMNS];
 	struct strbuf row = STRBUF_INIT;
 	uint8_t nl = (uint8_t)strnlen(st->name, 63);
+	const struct ck_skip *skip = skip_of(c, st->name);
+	size_t ks = 0;
 	uint64_t id;
 
 	ck_put(c, &nl, 1);
@@ -780,6 +896,10 @@ static void ck_table(struct ck_out *c, const struct snap_table *st)
 		uint32_t len;
 		int k;
 
+		while (skip && ks < skip->n && skip->ids[ks] < id)
+			ks++;
+		if (skip && ks < skip->n && skip->ids[ks] == id)
+			continue; /* a COPY's, not logged yet */
 		if (!v)
 			continue;
 		for (k = 0; k < v->ncols && k < TABLE_MAX_COLUMNS; k++) {
@@ -822,6 +942,10 @@ static int cut(struct db *db, struct redo *r, struct ck_out *c,
 	rwlock_write_lock(&r->cut);
 	*lsn = wal_end(&r->wal);
 	rc = db_snapshot_take_locked(db, names, db->ntables, 0, snap);
+	if (rc == 0 && (rc = collect_skips(r, c)) < 0) {
+		db_snapshot_release(*snap);
+		*snap = NULL;
+	}
 	rwlock_write_unlock(&r->cut);
 	if (rc == 0) {
 		ck_put(c, CKPT_MAGIC, 8);
@@ -880,7 +1004,9 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 		db_sleep_ns(20000000);
 	for (i = 0; rc == 0 && i < snap->n && !c.err; i++)
 		ck_table(&c, &snap->t[i]);
-	db_snapshot_release(snap);
+	if (snap)
+		db_snapshot_release(snap);
+	free_skips(&c);
 	if (rc == 0) {
 		ck_put(&c, &end, 1);
 		ck_flush(&c);

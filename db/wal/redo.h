@@ -54,6 +54,19 @@ struct redo_seq {
 	bool called;
 };
 
+/* A COPY in progress (db/exec/copy.c): its rows are in the tables
+ * before its record is in the log (COPY inserts outside db/txn), so a
+ * checkpoint leaves them out; the record, appended after the
+ * checkpoint's redo position, brings them if the COPY succeeds. */
+struct redo_copy {
+	struct redo_copy *next;
+	bool on; /* in the list */
+	char table[64];
+	/* put(arg, rowid) for every row loaded so far; db->lock shared */
+	void (*rows)(struct redo_copy *c, void (*put)(void *, uint64_t),
+		     void *arg);
+};
+
 struct redo {
 	struct wal wal;
 	struct disk_dev dev;
@@ -69,6 +82,8 @@ struct redo {
 	uint64_t ckpt_count;	/* checkpoints written since open */
 	uint64_t ckpt_last_ms;	/* duration of the last one */
 	uint64_t recovered_txns;
+	struct redo_copy *copies; /* COPYs in progress (lock) */
+	bool stop; /* unidb_shutdown() asked for a clean stop (durable.c) */
 };
 
 /* What recovery did. */
@@ -139,5 +154,13 @@ int redo_checkpoint(struct db *db, struct db_error *err);
 /* Whether the log since the last checkpoint is over a quarter of its
  * size. */
 bool redo_ckpt_due(struct redo *r);
+
+/* A COPY's rows from now on stay out of checkpoints (db->lock held for
+ * writing by the caller, as when loading a batch) until
+ * redo_copy_end: after its record is appended (holding the cut shared,
+ * redo_commit_begin) or once its rows are removed (db->lock for
+ * writing). Both are idempotent. */
+void redo_copy_begin(struct redo *r, struct redo_copy *c);
+void redo_copy_end(struct redo *r, struct redo_copy *c);
 
 #endif
