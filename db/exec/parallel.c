@@ -264,8 +264,6 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 		int n = db_snapshot_row(run->snap, run->snap_i, id, pp->row,
 					run->ncols);
 
-		while (n > 0 && n < run->ncols)
-			pp->row[n++] = (struct datum){.null = true};
 		if (n > 0 && part_row(run, pp, id, pp->row, pp->key) < 0)
 			goto failed;
 	}
@@ -463,8 +461,7 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 
 	if (!par_wanted(x, p))
 		return 0;
-	if (x->snap && (run.snap_i = db_snapshot_find(x->snap, p->t->mem)) >= 0 &&
-	    x->snap->t[run.snap_i].ncols == p->t->ncols) {
+	if ((run.snap_i = db_snapshot_find(x->snap, p->t)) >= 0) {
 		run.snap = x->snap;
 		run.ncols = p->t->ncols;
 	}

@@ -208,9 +208,9 @@ static bool in_range(const struct access_path *p, const struct datum *k,
 }
 
 /* Where a scan reads t's rows: the statement's vm snapshot copy of t
- * (htap.h), or the live table, whose slots and chains are read under
- * exec_live_lock. A table whose columns changed since the copy was
- * taken is read live. */
+ * (htap.h), or the live table (no copy of it, or its columns changed
+ * since: db_snapshot_find), whose slots and chains are read under
+ * exec_live_lock. */
 struct row_src {
 	struct exec_ctx *x;
 	struct table *t;
@@ -222,9 +222,7 @@ static void src_init(struct row_src *r, struct exec_ctx *x, struct table *t)
 {
 	r->x = x;
 	r->t = t;
-	r->si = x->snap ? db_snapshot_find(x->snap, t->mem) : -1;
-	if (r->si >= 0 && x->snap->t[r->si].ncols != t->ncols)
-		r->si = -1;
+	r->si = db_snapshot_find(x->snap, t);
 	r->buf = NULL;
 }
 
@@ -240,7 +238,6 @@ static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
 	size_t size = sizeof(struct datum) * (size_t)(r->t->ncols + 1);
 	const struct datum *vals;
 	const struct row *v;
-	int n;
 
 	if (r->si < 0) {
 		v = txn_row(r->x, r->t, id);
@@ -250,11 +247,8 @@ static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
 		*err = db_err_oom(r->x->err);
 		return NULL;
 	}
-	n = db_snapshot_row(r->x->snap, r->si, id, r->buf, r->t->ncols);
-	if (n <= 0)
+	if (db_snapshot_row(r->x->snap, r->si, id, r->buf, r->t->ncols) <= 0)
 		return NULL;
-	while (n < r->t->ncols) /* added by ALTER TABLE since */
-		r->buf[n++] = (struct datum){.null = true};
 	vals = r->buf;
 	r->buf = NULL;
 	return vals;

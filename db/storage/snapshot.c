@@ -81,13 +81,13 @@ int db_snapshot_take_all_locked(struct db *db, unsigned vm_flags,
 	return r;
 }
 
-int db_snapshot_find(const struct db_snapshot *s, const struct tmem *mem)
+int db_snapshot_find(const struct db_snapshot *s, const struct table *t)
 {
 	int i;
 
 	for (i = 0; s && i < s->n; i++)
-		if (s->t[i].mem == mem)
-			return i;
+		if (s->t[i].mem == t->mem)
+			return s->t[i].ncols == t->ncols ? i : -1;
 	return -1;
 }
 
@@ -166,5 +166,7 @@ int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 			vals[k].s = tmem_xlate(vals[k].s, st->live_base,
 					       st->snap_base);
 	}
+	while (k < max)
+		vals[k++] = (struct datum){.null = true};
 	return n;
 }

@@ -75,17 +75,21 @@ int db_snapshot_take_locked(struct db *db, const char *const *names, int n,
 /* Snapshots every table of db (db->lock held, shared or exclusive). */
 int db_snapshot_take_all_locked(struct db *db, unsigned vm_flags,
 				struct db_snapshot **out);
-/* The index in s of the table whose memory is mem, or -1. O(tables). */
-int db_snapshot_find(const struct db_snapshot *s, const struct tmem *mem);
+/* The index in s of table t, or -1 when s holds no copy of it or t's
+ * columns changed since (ALTER TABLE: the copy's rows would not match the
+ * catalog; read t live then). O(tables). */
+int db_snapshot_find(const struct db_snapshot *s, const struct table *t);
 /* Destroys the vm snapshots (their private frames go back to the kernel)
  * and drops the references. NULL is ignored. */
 void db_snapshot_release(struct db_snapshot *s);
 
 /* The row at rowid of table i as of the snapshot (the version its
- * visibility rule picks): copies its datums into vals (at most max; string
- * pointers point into the snapshot and stay valid until the release) and
- * returns how many; 0 for an empty or out-of-range slot, or a row the
- * snapshot does not see. O(versions of the row). No lock needed. */
+ * visibility rule picks): copies its datums into vals[0..max) (string
+ * pointers point into the snapshot and stay valid until the release;
+ * columns the row does not have, added by ALTER TABLE after it was
+ * written, are NULL) and returns how many the row has; 0 for an empty or
+ * out-of-range slot, or a row the snapshot does not see. O(versions of
+ * the row). No lock needed. */
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 		    struct datum *vals, int max);
 

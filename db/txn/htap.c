@@ -249,7 +249,7 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 
 	x->snap = NULL;
 	x->unlocked = false;
-	if (!h || x->describe_only || stmt_writes(st))
+	if (!h || x->describe_only)
 		return;
 	/* A read-write block reads its own writes and, under REPEATABLE
 	 * READ, keeps its first S: the live tables, not a copy. */
