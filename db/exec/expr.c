@@ -1073,7 +1073,7 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 		*out = x->params[e->slot];
 		return 0;
 	case EX_COLUMN:
-		*out = env->row[e->slot];
+		*out = env->row[e->slot - env->base];
 		return 0;
 	case EX_OUTER: {
 		const struct outer_frame *f = x->outer;
@@ -1084,7 +1084,7 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 			return db_err(x->err, "0A000",
 				      "this reference to an outer query's column "
 				      "is not supported by unidb");
-		*out = f->env->row[e->slot];
+		*out = f->env->row[e->slot - f->env->base];
 		return 0;
 	}
 	case EX_SUBLINK:

@@ -41,6 +41,8 @@ struct bind_ctx {
 struct eval_env {
 	const struct datum *row;
 	const struct datum *aggs; /* the current group's aggregate values */
+	int base; /* the scope slot of row[0]: a scan filter reads one FROM
+		     item's own row, whose first column is slot `base` */
 };
 
 /* One enclosing query of a subquery: its scope while binding, its current

@@ -442,9 +442,16 @@ static int f_sign(struct fn_call *c, struct datum *out)
 int numeric_arith(struct exec_ctx *x, int op, const struct datum *l,
 		  const struct datum *r, struct datum *out)
 {
+	static const char small_op[] = {[OP_ADD] = '+', [OP_SUB] = '-',
+					[OP_MUL] = '*'};
+	struct numeric_small sa, sb, sv;
 	struct numeric a, b, v;
 	int rc;
 
+	if (op < (int)sizeof(small_op) && small_op[op] &&
+	    numeric_small_of(l, &sa) && numeric_small_of(r, &sb) &&
+	    numeric_small_arith(small_op[op], &sa, &sb, &sv))
+		return numeric_small_datum(x->a, &sv, out, x->err);
 	if (numeric_of(x->a, l, &a, x->err) < 0 ||
 	    numeric_of(x->a, r, &b, x->err) < 0)
 		return -EINVAL;

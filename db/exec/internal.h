@@ -5,6 +5,7 @@
 
 #include "exec.h"
 #include "expr.h"
+#include "../sql/numeric.h"
 
 /* Hash table from a tuple of w datums to a payload, in the arena. Keys
  * compare with NULL equal to NULL (grouping and DISTINCT semantics). */
@@ -100,6 +101,14 @@ struct access_path {
 	int score; /* how selective: 1000 for at most one row */
 };
 
+/* Whether the function of that name may answer differently for the same
+ * arguments (random, nextval, now, ...): evaluated once per row, never
+ * moved (parallel.c). */
+bool expr_volatile_func(const char *name);
+/* The AND-ed conjuncts of w, in order, after the n in out already: the
+ * first cap are stored, the total count is returned. */
+int expr_conjuncts(const struct expr *w, const struct expr **out, int cap,
+		   int n);
 /* Chooses the access path of t for where (see plan.c). */
 int plan_access(struct exec_ctx *x, struct table *t, const struct expr *where,
 		struct access_path *p);
@@ -127,7 +136,11 @@ bool table_scan_is_full(struct exec_ctx *x, struct table *t,
 struct agg_state {
 	int64_t count;
 	__int128 sum;
-	struct datum nsum; /* sum of numerics (a numeric datum) */
+	/* sum of numerics: nsmall while every addend was small (numeric.h),
+	 * then nsum (a numeric datum; nbig set) */
+	struct numeric_small nsmall;
+	bool nbig;
+	struct datum nsum;
 	double fsum;	   /* sum of floats */
 	struct datum best; /* min/max */
 	struct htab *seen; /* DISTINCT */
@@ -140,6 +153,12 @@ struct group {
 	struct agg_state *st;
 	struct datum *vals;	 /* final aggregate values */
 };
+
+/* s's numeric sum += v; its value so far. */
+int numeric_sum_add(struct exec_ctx *x, struct agg_state *s,
+		    const struct datum *v);
+int numeric_sum_get(struct exec_ctx *x, const struct agg_state *s,
+		    struct datum *out);
 
 /* Adds one input row to the states of g (naggs aggregates). */
 int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,

@@ -79,7 +79,7 @@ struct par_run {
 	int ncols;			/* datums per row over a snapshot */
 };
 
-static bool volatile_func(const char *name)
+bool expr_volatile_func(const char *name)
 {
 	static const char *const v[] = {"random", "setseed", "nextval",
 					"currval", "now", "clock_timestamp"};
@@ -104,7 +104,7 @@ static bool par_safe_at(const struct expr *e, int depth)
 	if (depth > PAR_MAX_DEPTH || e->kind > EX_LIKE || e->kind == EX_STAR ||
 	    e->distinct || e->agg == AGG_STRING_AGG)
 		return false;
-	if (e->kind == EX_FUNC && volatile_func(e->name))
+	if (e->kind == EX_FUNC && expr_volatile_func(e->name))
 		return false;
 	if (!par_safe_at(e->l, depth + 1) || !par_safe_at(e->r, depth + 1) ||
 	    !par_safe_at(e->x, depth + 1))
@@ -317,10 +317,10 @@ static int merge_state(struct exec_ctx *x, const struct expr *e,
 		m->best = o->best;
 	if ((e->agg == AGG_SUM || e->agg == AGG_AVG) && e->args[0] &&
 	    e->args[0]->type.id == TYPE_NUMERIC) {
-		if (!m->count)
-			m->nsum = o->nsum;
-		else if (numeric_arith(x, OP_ADD, &m->nsum, &o->nsum,
-				       &m->nsum) < 0)
+		struct datum sum;
+
+		if (numeric_sum_get(x, o, &sum) < 0 ||
+		    numeric_sum_add(x, m, &sum) < 0)
 			return -EINVAL;
 	}
 	m->count += o->count;

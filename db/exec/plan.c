@@ -50,13 +50,16 @@ static bool bound_value(struct exec_ctx *x, const struct expr *v,
 	       type_is_int(out->type) == type_is_int(col->type.id);
 }
 
-static int conjuncts(const struct expr *w, const struct expr **out, int n)
+int expr_conjuncts(const struct expr *w, const struct expr **out, int cap,
+		   int n)
 {
-	if (!w || n == PLAN_MAX_CONJ)
+	if (!w)
 		return n;
 	if (w->kind == EX_BINOP && w->op == OP_AND)
-		return conjuncts(w->r, out, conjuncts(w->l, out, n));
-	out[n] = w;
+		return expr_conjuncts(w->r, out, cap,
+				      expr_conjuncts(w->l, out, cap, n));
+	if (n < cap)
+		out[n] = w;
 	return n + 1;
 }
 
@@ -169,9 +172,11 @@ int plan_access(struct exec_ctx *x, struct table *t, const struct expr *where,
 	const struct expr *conj[PLAN_MAX_CONJ];
 	struct access_path p;
 	struct index_info ix;
-	int nconj = conjuncts(where, conj, 0), i;
+	int nconj = expr_conjuncts(where, conj, PLAN_MAX_CONJ, 0), i;
 
 	memset(best, 0, sizeof(*best));
+	if (nconj > PLAN_MAX_CONJ) /* the first ones are enough to narrow */
+		nconj = PLAN_MAX_CONJ;
 	for (i = 0; nconj && table_index_info(t, i, &ix); i++) {
 		consider(x, &ix, conj, nconj, &p);
 		if (p.score > best->score)

@@ -376,16 +376,147 @@ static int bind_select(struct exec_ctx *x, struct sel *q, struct result *res)
 
 /* ---- scans and joins ---------------------------------------------------- */
 
+/* WHERE, conjunct by conjunct, as early as its columns allow. A conjunct
+ * whose columns all belong to one FROM item filters that item's scan
+ * (unless the item is the nullable side of a LEFT JOIN: there it must see
+ * the NULLs the join adds); any other filters the joined rows as soon as
+ * the last item it reads is joined. A join keeps the columns of the rows
+ * it extends, so a row failing a conjunct early fails it at the end too.
+ * A conjunct with a subquery or a volatile function waits for the end, so
+ * it runs once per final row as it would otherwise. */
+struct stage {
+	const struct expr **v;
+	int n;
+};
+
+struct filters {
+	struct stage *scan;   /* [i]: on item i's own rows (base: its first) */
+	struct stage *joined; /* [i]: on the rows once item i is joined */
+	struct stage last;    /* on the rows of the whole FROM list */
+};
+
+struct col_span {
+	int lo, hi; /* scope slots read, lo > hi: none */
+	bool late;
+};
+
+static void span_of(const struct expr *e, struct col_span *s)
+{
+	int i;
+
+	if (!e)
+		return;
+	if (e->kind == EX_SUBLINK ||
+	    (e->kind == EX_FUNC && expr_volatile_func(e->name)))
+		s->late = true;
+	if (e->kind == EX_COLUMN) {
+		s->lo = e->slot < s->lo ? e->slot : s->lo;
+		s->hi = e->slot > s->hi ? e->slot : s->hi;
+	}
+	span_of(e->l, s);
+	span_of(e->r, s);
+	span_of(e->x, s);
+	for (i = 0; i < e->nargs; i++)
+		span_of(e->args[i], s);
+}
+
+static int item_of(const struct sel *q, int slot)
+{
+	int i = 0;
+
+	while (i + 1 < q->s->nfrom && slot >= q->src[i + 1].first)
+		i++;
+	return i;
+}
+
+static int stage_push(struct exec_ctx *x, struct stage *st,
+		      const struct expr *e, int cap)
+{
+	if (!st->v && !(st->v = arena_alloc(x->a, sizeof(*st->v) * (size_t)cap)))
+		return db_err_oom(x->err);
+	st->v[st->n++] = e;
+	return 0;
+}
+
+static int filters_split(struct exec_ctx *x, const struct sel *q,
+			 struct filters *f)
+{
+	int nfrom = q->s->nfrom, n = expr_conjuncts(q->s->where, NULL, 0, 0);
+	const struct expr **conj = arena_alloc(x->a, sizeof(*conj) * (size_t)(n + 1));
+	int i, k;
+
+	f->scan = arena_alloc(x->a, sizeof(*f->scan) * (size_t)(nfrom + 1));
+	f->joined = arena_alloc(x->a, sizeof(*f->joined) * (size_t)(nfrom + 1));
+	if (!conj || !f->scan || !f->joined)
+		return db_err_oom(x->err);
+	memset(f->scan, 0, sizeof(*f->scan) * (size_t)(nfrom + 1));
+	memset(f->joined, 0, sizeof(*f->joined) * (size_t)(nfrom + 1));
+	memset(&f->last, 0, sizeof(f->last));
+	expr_conjuncts(q->s->where, conj, n, 0);
+	for (k = 0; k < n; k++) {
+		struct col_span s = {.lo = 1 << 30, .hi = -1};
+		struct stage *st = &f->last;
+
+		span_of(conj[k], &s);
+		i = s.hi < 0 ? 0 : item_of(q, s.hi);
+		if (!s.late && nfrom > 0)
+			st = (s.hi < 0 || item_of(q, s.lo) == i) &&
+					     q->s->from[i].join != JOIN_LEFT
+				     ? &f->scan[i]
+				     : &f->joined[i];
+		if (stage_push(x, st, conj[k], n) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Whether row (whose first datum is scope slot base) passes st. */
+static int stage_check(struct exec_ctx *x, const struct stage *st,
+		       const struct datum *row, int base, bool *ok)
+{
+	struct eval_env env = {.row = row, .base = base};
+	int k;
+
+	*ok = true;
+	for (k = 0; k < st->n && *ok; k++)
+		if (eval_cond(x, st->v[k], &env, ok) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int stage_apply(struct exec_ctx *x, const struct stage *st,
+		       const struct batch *in, struct batch *out)
+{
+	uint64_t k;
+	bool ok;
+
+	if (!st->n) {
+		*out = *in;
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < in->n; k++)
+		if (stage_check(x, st, in->rows[k], 0, &ok) < 0 ||
+		    (ok && batch_add(x, out, in->rows[k]) < 0))
+			return -EINVAL;
+	return 0;
+}
+
 struct batch_sink {
 	struct exec_ctx *x;
 	struct batch *out;
+	const struct stage *filter;
+	int base;
 };
 
 static int add_row(void *ctx, const struct datum *row)
 {
 	struct batch_sink *s = ctx;
+	bool ok;
 
-	return batch_add(s->x, s->out, row);
+	if (stage_check(s->x, s->filter, row, s->base, &ok) < 0)
+		return -EINVAL;
+	return ok ? batch_add(s->x, s->out, row) : 0;
 }
 
 static int add_stored_row(void *ctx, uint64_t id, const struct datum *vals)
@@ -394,42 +525,33 @@ static int add_stored_row(void *ctx, uint64_t id, const struct datum *vals)
 	return add_row(ctx, vals);
 }
 
+/* Item i's rows (its own columns only), a table's straight from the
+ * scan (the WHERE clause may choose an index for a lone table), to emit;
+ * the caller applies the scan filters. Not for a function in FROM. */
 static int scan_src(struct exec_ctx *x, struct sel *q, int i,
-		    struct batch *out)
+		    row_emit_fn emit, void *ctx)
 {
-	struct batch_sink s = {x, out};
 	uint64_t k;
 
-	if (q->s->from[i].func)
-		return srf_scan(x, &q->s->from[i], add_row, &s);
-	if (q->src[i].table) /* the WHERE clause may choose an index */
+	if (q->src[i].table)
 		return table_scan(x, q->src[i].table,
-				  i == 0 && q->s->nfrom == 1 ? q->s->where
-							     : NULL,
-				  add_stored_row, &s);
+				  q->s->nfrom == 1 ? q->s->where : NULL, emit,
+				  ctx);
 	for (k = 0; k < q->src[i].sub.nrows; k++)
-		if (batch_add(x, out, q->src[i].sub.rows[k]) < 0)
+		if (emit(ctx, k, q->src[i].sub.rows[k]) < 0)
 			return -EINVAL;
 	return 0;
 }
 
-static struct datum *concat_row(struct exec_ctx *x, const struct datum *l,
-				int lw, const struct datum *r, int rw)
+/* Item i's rows that pass its scan filters. */
+static int scan_batch(struct exec_ctx *x, struct sel *q, int i,
+		      const struct filters *f, struct batch *out)
 {
-	struct datum *row = arena_alloc(x->a, sizeof(*row) * (size_t)(lw + rw + 1));
-	int k;
+	struct batch_sink s = {x, out, &f->scan[i], q->src[i].first};
 
-	if (!row) {
-		db_err_oom(x->err);
-		return NULL;
-	}
-	memcpy(row, l, sizeof(*row) * (size_t)lw);
-	if (r)
-		memcpy(row + lw, r, sizeof(*row) * (size_t)rw);
-	else
-		for (k = 0; k < rw; k++)
-			row[lw + k] = datum_null(TYPE_NULL);
-	return row;
+	if (q->s->from[i].func)
+		return srf_scan(x, &q->s->from[i], add_row, &s);
+	return scan_src(x, q, i, add_stored_row, &s);
 }
 
 /* "left.col = right.col" (the right side within the rw columns at lw):
@@ -453,7 +575,7 @@ static bool equi_on(const struct expr *on, int lw, int rw, int *ls, int *rs)
 
 /* A conjunct "left.col = right.col" of WHERE: an inner join written as
  * a FROM list joins by hash on it too, instead of building the cross
- * product (WHERE still checks every conjunct afterwards). */
+ * product. */
 static bool where_equi(const struct expr *w, int lw, int rw, int *ls, int *rs)
 {
 	if (w && w->kind == EX_BINOP && w->op == OP_AND)
@@ -473,79 +595,141 @@ static bool join_hashed(const struct sel *q, int i, int *ls, int *rs)
 	       (f->join != JOIN_LEFT && where_equi(q->s->where, lw, rw, ls, rs));
 }
 
-static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
-		struct batch *out)
+/* Whether item i's hash join builds on the rows joined so far and
+ * probes with item i's scan (the smaller side is the one kept), so item
+ * i's rows stream through without being kept. A LEFT JOIN builds on its
+ * nullable side, whose misses it must see. */
+static bool join_builds_left(const struct sel *q, int i, uint64_t nleft)
 {
-	struct from_item *f = &q->s->from[i];
-	int lw = q->src[i].first, rw = q->src[i].width, ls, rs;
-	struct batch right = {0};
-	struct htab h;
-	struct eval_env env = {0};
-	uint64_t a, c;
+	const struct table *t = q->src[i].table;
 
-	if (scan_src(x, q, i, &right) < 0)
+	return q->s->from[i].join != JOIN_LEFT && t && nleft < t->nslots;
+}
+
+/* Joining item i: rows of the left (lw datums) meet rows of item i (rw). */
+struct joiner {
+	struct exec_ctx *x;
+	const struct from_item *f;
+	const struct stage *scan, *after; /* item i's filters */
+	struct datum *row;		  /* scratch: lw + rw */
+	int lw, rw, ls, rs;
+	struct htab h; /* the build side's rows by key, in batches */
+	struct batch *out;
+};
+
+/* Adds l ++ r (r NULL: the NULLs of a LEFT JOIN's unmatched row) to the
+ * output if ON and the filters after item i hold; *on: whether ON held. */
+static int join_pair(struct joiner *j, const struct datum *l,
+		     const struct datum *r, bool *on)
+{
+	struct exec_ctx *x = j->x;
+	struct eval_env env = {.row = j->row};
+	struct datum *keep;
+	bool ok = true;
+	int k;
+
+	if (exec_tick(x) < 0)
 		return -EINVAL;
-	bool hashed = join_hashed(q, i, &ls, &rs);
+	memcpy(j->row, l, sizeof(*l) * (size_t)j->lw);
+	for (k = 0; k < j->rw; k++)
+		j->row[j->lw + k] = r ? r[k] : datum_null(TYPE_NULL);
+	if (r && j->f->on && eval_cond(x, j->f->on, &env, &ok) < 0)
+		return -EINVAL;
+	*on = ok;
+	if (ok && stage_check(x, j->after, j->row, 0, &ok) < 0)
+		return -EINVAL;
+	if (!ok)
+		return 0;
+	keep = arena_alloc(x->a, sizeof(*keep) * (size_t)(j->lw + j->rw + 1));
+	if (!keep)
+		return db_err_oom(x->err);
+	memcpy(keep, j->row, sizeof(*keep) * (size_t)(j->lw + j->rw));
+	return batch_add(x, j->out, keep);
+}
 
-	if (hashed) {
-		if (htab_init(&h, x->a, 1) < 0)
-			return db_err_oom(x->err);
-		for (c = 0; c < right.n; c++) {
-			const struct datum *k = &right.rows[c][rs - lw];
-			struct hentry *e;
-			struct batch *list;
+/* Files row under its key k in j->h (a NULL key never matches). */
+static int build_add(struct joiner *j, const struct datum *k,
+		     const struct datum *row)
+{
+	struct hentry *e;
 
-			if (k->null)
-				continue;
-			e = htab_get(&h, k, true, NULL);
-			if (!e)
-				return db_err_oom(x->err);
-			if (!e->val && !(e->val = arena_alloc(x->a, sizeof(*list))))
-				return db_err_oom(x->err);
-			if (batch_add(x, e->val, right.rows[c]) < 0)
-				return -EINVAL;
-		}
-	}
-	for (a = 0; a < left->n; a++) {
-		bool matched = false;
-		struct batch *cand = &right;
+	if (k->null)
+		return 0;
+	e = htab_get(&j->h, k, true, NULL);
+	if (!e || (!e->val && !(e->val = arena_alloc(j->x->a,
+						     sizeof(struct batch)))))
+		return db_err_oom(j->x->err);
+	return batch_add(j->x, e->val, row);
+}
 
-		if (exec_tick(x) < 0)
+/* The build side's rows with key k (none for NULL). */
+static const struct batch *build_find(struct joiner *j, const struct datum *k)
+{
+	static const struct batch none;
+	struct hentry *e = k->null ? NULL : htab_get(&j->h, k, false, NULL);
+
+	return e ? e->val : &none;
+}
+
+/* One row of item i, streamed: the left rows with its key. */
+static int probe_row(void *ctx, uint64_t id, const struct datum *r)
+{
+	struct joiner *j = ctx;
+	const struct batch *m;
+	uint64_t c;
+	bool ok;
+
+	(void)id;
+	if (stage_check(j->x, j->scan, r, j->lw, &ok) < 0)
+		return -EINVAL;
+	m = ok ? build_find(j, &r[j->rs - j->lw]) : NULL;
+	for (c = 0; m && c < m->n; c++)
+		if (join_pair(j, m->rows[c], r, &ok) < 0)
 			return -EINVAL;
-		if (hashed) {
-			struct hentry *e = left->rows[a][ls].null
-						   ? NULL
-						   : htab_get(&h, &left->rows[a][ls],
-							      false, NULL);
-			static struct batch none;
+	return 0;
+}
 
-			cand = e ? e->val : &none;
-		}
+static int join(struct exec_ctx *x, struct sel *q, int i,
+		const struct filters *f, struct batch *left, struct batch *out)
+{
+	struct joiner j = {.x = x, .f = &q->s->from[i], .scan = &f->scan[i],
+			  .after = &f->joined[i], .out = out};
+	struct batch right = {0};
+	const struct batch *cand = &right;
+	uint64_t a, c;
+	bool hashed, on, matched;
+
+	j.lw = q->src[i].first;
+	j.rw = q->src[i].width;
+	j.row = arena_alloc(x->a, sizeof(*j.row) * (size_t)(j.lw + j.rw + 1));
+	if (!j.row)
+		return db_err_oom(x->err);
+	hashed = join_hashed(q, i, &j.ls, &j.rs);
+	if (hashed && htab_init(&j.h, x->a, 1) < 0)
+		return db_err_oom(x->err);
+	if (hashed && join_builds_left(q, i, left->n)) {
+		for (a = 0; a < left->n; a++)
+			if (build_add(&j, &left->rows[a][j.ls], left->rows[a]) < 0)
+				return -EINVAL;
+		return scan_src(x, q, i, probe_row, &j);
+	}
+	if (scan_batch(x, q, i, f, &right) < 0)
+		return -EINVAL;
+	for (c = 0; hashed && c < right.n; c++)
+		if (build_add(&j, &right.rows[c][j.rs - j.lw], right.rows[c]) < 0)
+			return -EINVAL;
+	for (a = 0; a < left->n; a++) {
+		if (hashed)
+			cand = build_find(&j, &left->rows[a][j.ls]);
+		matched = false;
 		for (c = 0; c < cand->n; c++) {
-			struct datum *row = concat_row(x, left->rows[a], lw,
-						       cand->rows[c], rw);
-			bool ok = true;
-
-			if (exec_tick(x) < 0)
+			if (join_pair(&j, left->rows[a], cand->rows[c], &on) < 0)
 				return -EINVAL;
-			if (!row)
-				return -EINVAL;
-			env.row = row;
-			if (f->on && eval_cond(x, f->on, &env, &ok) < 0)
-				return -EINVAL;
-			if (!ok)
-				continue;
-			matched = true;
-			if (batch_add(x, out, row) < 0)
-				return -EINVAL;
+			matched |= on;
 		}
-		if (!matched && f->join == JOIN_LEFT) {
-			struct datum *row = concat_row(x, left->rows[a], lw, NULL,
-						       rw);
-
-			if (!row || batch_add(x, out, row) < 0)
-				return -EINVAL;
-		}
+		if (!matched && j.f->join == JOIN_LEFT &&
+		    join_pair(&j, left->rows[a], NULL, &on) < 0)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -553,37 +737,26 @@ static int join(struct exec_ctx *x, struct sel *q, int i, struct batch *left,
 static int produce_rows(struct exec_ctx *x, struct sel *q, struct batch *out)
 {
 	struct batch cur = {0}, next;
-	struct eval_env env = {0};
-	uint64_t k;
+	struct filters f;
 	int i;
-	bool ok;
 
+	if (filters_split(x, q, &f) < 0)
+		return -EINVAL;
 	if (q->s->nfrom == 0) {
 		static const struct datum empty[1];
 
 		if (batch_add(x, &cur, empty) < 0)
 			return -EINVAL;
-	} else if (scan_src(x, q, 0, &cur) < 0) {
+	} else if (scan_batch(x, q, 0, &f, &cur) < 0) {
 		return -EINVAL;
 	}
 	for (i = 1; i < q->s->nfrom; i++) {
 		memset(&next, 0, sizeof(next));
-		if (join(x, q, i, &cur, &next) < 0)
+		if (join(x, q, i, &f, &cur, &next) < 0)
 			return -EINVAL;
 		cur = next;
 	}
-	if (!q->s->where) {
-		*out = cur;
-		return 0;
-	}
-	for (k = 0; k < cur.n; k++) {
-		env.row = cur.rows[k];
-		if (eval_cond(x, q->s->where, &env, &ok) < 0)
-			return -EINVAL;
-		if (ok && batch_add(x, out, cur.rows[k]) < 0)
-			return -EINVAL;
-	}
-	return 0;
+	return stage_apply(x, &f.last, &cur, out);
 }
 
 /* ---- aggregation --------------------------------------------------------- */
@@ -610,6 +783,31 @@ static int agg_append(struct exec_ctx *x, struct agg_state *s,
 	memcpy(s->str + s->len, v->s, v->len);
 	s->len += v->len;
 	return 0;
+}
+
+int numeric_sum_add(struct exec_ctx *x, struct agg_state *s,
+		    const struct datum *v)
+{
+	struct numeric_small n;
+
+	if (!s->nbig && numeric_small_of(v, &n) &&
+	    numeric_small_arith('+', &s->nsmall, &n, &s->nsmall))
+		return 0;
+	if (!s->nbig && numeric_small_datum(x->a, &s->nsmall, &s->nsum,
+					    x->err) < 0)
+		return -EINVAL;
+	s->nbig = true;
+	return numeric_arith(x, OP_ADD, &s->nsum, v, &s->nsum);
+}
+
+int numeric_sum_get(struct exec_ctx *x, const struct agg_state *s,
+		    struct datum *out)
+{
+	if (s->nbig) {
+		*out = s->nsum;
+		return 0;
+	}
+	return numeric_small_datum(x->a, &s->nsmall, out, x->err);
 }
 
 int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
@@ -658,10 +856,7 @@ int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 		s->count++;
 		if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
 		    v.type == TYPE_NUMERIC) {
-			if (s->count == 1)
-				s->nsum = v;
-			else if (numeric_arith(x, OP_ADD, &s->nsum, &v,
-					       &s->nsum) < 0)
+			if (numeric_sum_add(x, s, &v) < 0)
 				return -EINVAL;
 		} else if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
 			   type_is_float(v.type)) {
@@ -695,13 +890,15 @@ static int agg_final(struct exec_ctx *x, struct sel *q, struct group *g)
 			*v = datum_null(e->type.id);
 		} else if (e->args[0]->type.id == TYPE_NUMERIC &&
 			   e->agg == AGG_AVG) {
-			struct datum n = datum_int(TYPE_INT8, s->count);
+			struct datum n = datum_int(TYPE_INT8, s->count), sum;
 
-			if (numeric_arith(x, OP_DIV, &s->nsum, &n, v) < 0)
+			if (numeric_sum_get(x, s, &sum) < 0 ||
+			    numeric_arith(x, OP_DIV, &sum, &n, v) < 0)
 				return -EINVAL;
 		} else if (e->args[0]->type.id == TYPE_NUMERIC &&
 			   e->agg == AGG_SUM) {
-			*v = s->nsum;
+			if (numeric_sum_get(x, s, v) < 0)
+				return -EINVAL;
 		} else if (type_is_float(e->type.id) &&
 			   (e->agg == AGG_SUM || e->agg == AGG_AVG)) {
 			struct datum sum = datum_float(TYPE_FLOAT8, s->fsum),

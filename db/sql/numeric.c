@@ -677,3 +677,116 @@ int numeric_recv(struct arena *a, const uint8_t *p, size_t n,
 	}
 	return numeric_round(a, &raw, dscale, NUM_TRUNC, out, err);
 }
+
+/* ---- small numerics ------------------------------------------------------ */
+
+static __int128 pow10_128(int n)
+{
+	__int128 p = 1;
+
+	while (n-- > 0)
+		p *= 10;
+	return p;
+}
+
+static bool small_fits(__int128 v)
+{
+	const __int128 e18 = 1000000000000000000;
+
+	_Static_assert(NUMERIC_SMALL_DIGITS == 36, "the limit is 10^36");
+	return v < e18 * e18 && v > -e18 * e18;
+}
+
+bool numeric_small_of(const struct datum *d, struct numeric_small *out)
+{
+	const char *s = d->s;
+	uint32_t i = 0, n = d->len;
+	int digits = 0, scale = -1;
+	bool neg;
+	__int128 v = 0;
+
+	if (d->type != TYPE_NUMERIC) {
+		if (!type_is_int(d->type))
+			return false;
+		out->v = d->i;
+		out->scale = 0;
+		return true;
+	}
+	neg = n && s[0] == '-';
+	for (i = neg; i < n; i++) {
+		if (s[i] == '.' && scale < 0) {
+			scale = 0;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || ++digits > NUMERIC_SMALL_DIGITS)
+			return false;
+		v = v * 10 + (s[i] - '0');
+		scale += scale >= 0;
+	}
+	if (!digits)
+		return false;
+	out->v = neg ? -v : v;
+	out->scale = scale < 0 ? 0 : scale;
+	return true;
+}
+
+/* v at a larger scale (false if it no longer fits). */
+static bool small_rescale(const struct numeric_small *x, int scale,
+			  __int128 *v)
+{
+	if (scale - x->scale > NUMERIC_SMALL_DIGITS)
+		return false;
+	return !__builtin_mul_overflow(x->v, pow10_128(scale - x->scale), v) &&
+	       small_fits(*v);
+}
+
+bool numeric_small_arith(char op, const struct numeric_small *x,
+			 const struct numeric_small *y,
+			 struct numeric_small *out)
+{
+	__int128 a, b;
+	int s;
+
+	if (op == '*') {
+		if (__builtin_mul_overflow(x->v, y->v, &a) || !small_fits(a))
+			return false;
+		out->v = a;
+		out->scale = x->scale + y->scale;
+		return true;
+	}
+	s = x->scale > y->scale ? x->scale : y->scale;
+	if (!small_rescale(x, s, &a) || !small_rescale(y, s, &b))
+		return false;
+	out->v = op == '+' ? a + b : a - b; /* both below 10^36: no wrap */
+	out->scale = s;
+	return small_fits(out->v);
+}
+
+int numeric_small_datum(struct arena *a, const struct numeric_small *v,
+			struct datum *out, struct db_error *err)
+{
+	char buf[2 * NUMERIC_SMALL_DIGITS + 8], *p;
+	unsigned __int128 m = v->v < 0 ? -(unsigned __int128)v->v
+				       : (unsigned __int128)v->v;
+	int n = 0, len, k;
+
+	/* digits, least significant first, at least scale + 1 of them */
+	do {
+		buf[n++] = (char)('0' + (int)(m % 10));
+		m /= 10;
+	} while (m || n <= v->scale);
+	len = n + (v->v < 0) + (v->scale > 0);
+	p = arena_alloc(a, (size_t)len);
+	if (!p)
+		return db_err_oom(err);
+	k = 0;
+	if (v->v < 0)
+		p[k++] = '-';
+	while (n > 0) {
+		if (n == v->scale)
+			p[k++] = '.';
+		p[k++] = buf[--n];
+	}
+	*out = datum_str(TYPE_NUMERIC, p, (uint32_t)len);
+	return 0;
+}

@@ -73,6 +73,29 @@ int numeric_typmod(struct arena *a, const struct numeric *x, int32_t mod,
 int numeric_to_int(const struct numeric *x, unsigned type, int64_t *out,
 		   struct db_error *err);
 
+/* The fast path for the common case: a value of at most NUMERIC_SMALL_DIGITS
+ * digits as a binary integer v / 10^scale, so that +, - and * run on
+ * machine words instead of digit arrays (the TPC-H sums of prices and
+ * discounts). Results are the same as the general functions' (same
+ * scales, same text); whatever does not fit goes the general way. */
+#define NUMERIC_SMALL_DIGITS 36
+struct numeric_small {
+	__int128 v;
+	int scale;
+};
+
+/* d (a numeric datum in its canonical text, or an integer) as a small
+ * numeric; false if it is not one (too long, or not plain digits). */
+bool numeric_small_of(const struct datum *d, struct numeric_small *out);
+/* x op y for op '+', '-' or '*'; false if the result would not be
+ * small. */
+bool numeric_small_arith(char op, const struct numeric_small *x,
+			 const struct numeric_small *y,
+			 struct numeric_small *out);
+/* The canonical text of v, as a TYPE_NUMERIC datum in a. */
+int numeric_small_datum(struct arena *a, const struct numeric_small *v,
+			struct datum *out, struct db_error *err);
+
 /* Equal numerics hash alike whatever their scale ("1.50" and "1.5"). */
 uint64_t numeric_text_hash(const char *s, size_t n);
 /* Compares two canonical numeric texts. */

@@ -558,3 +558,84 @@ UNIT_TEST(float_round_trips_against_libc)
 		}
 	}
 }
+
+/* The small fast path: v as canonical text (general path) and through
+ * numeric_small_*; *small false if the fast path declined. */
+static const char *small_op(const char *a, char op, const char *b, bool *small)
+{
+	static char buf[256];
+	static struct db_error err;
+	struct datum da = datum_str(TYPE_NUMERIC, a, (uint32_t)strlen(a)),
+		     db = datum_str(TYPE_NUMERIC, b, (uint32_t)strlen(b)), d;
+	struct numeric_small x, y, r;
+
+	*small = numeric_small_of(&da, &x) && numeric_small_of(&db, &y) &&
+		 numeric_small_arith(op, &x, &y, &r);
+	if (!*small)
+		return "";
+	if (numeric_small_datum(&A, &r, &d, &err) < 0)
+		return err.code;
+	snprintf(buf, sizeof(buf), "%.*s", (int)d.len, d.s);
+	return buf;
+}
+
+UNIT_TEST(numeric_small_path_equals_the_general_one)
+{
+	static const char *const vals[] = {
+	    "0", "0.00", "1", "-1", "0.05", "-0.75", "1.5", "24", "901.00",
+	    "-0.0001", "123456789.000123", "99999999.99990", "1000000",
+	    "999999999999999999", "-999999999999999999.9",
+	    "123456789012345678901234567890123456",	/* 36 digits */
+	    "0.000000000000000000000000000000000001"};
+	static const char ops[] = {'+', '-', '*'};
+	char want[256];
+	unsigned i, j, k;
+	uint64_t seed = 42;
+	bool small;
+	int taken = 0;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		for (j = 0; j < sizeof(vals) / sizeof(vals[0]); j++)
+			for (k = 0; k < 3; k++) {
+				const char *got = small_op(vals[i], ops[k],
+							   vals[j], &small);
+
+				snprintf(want, sizeof(want), "%s",
+					 num(vals[i], ops[k], vals[j]));
+				if (small && strcmp(got, want))
+					printf("  %s %c %s: %s, want %s\n",
+					       vals[i], ops[k], vals[j], got,
+					       want);
+				CHECK(!small || !strcmp(got, want));
+				taken += small;
+			}
+	/* random prices and discounts like TPC-H's, and their products */
+	for (i = 0; i < 2000; i++) {
+		char a[32], b[32];
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		snprintf(a, sizeof(a), "%s%llu.%02llu", seed >> 63 ? "-" : "",
+			 (unsigned long long)(seed >> 20) % 10000000,
+			 (unsigned long long)(seed >> 8) % 100);
+		snprintf(b, sizeof(b), "%llu.%0*llu",
+			 (unsigned long long)(seed >> 40) % 1000,
+			 (int)(seed % 5) + 1,
+			 (unsigned long long)(seed >> 30) % 10);
+		for (k = 0; k < 3; k++) {
+			const char *got = small_op(a, ops[k], b, &small);
+
+			snprintf(want, sizeof(want), "%s", num(a, ops[k], b));
+			CHECK(small && !strcmp(got, want));
+		}
+	}
+	CHECK(taken > 400);
+	/* 36 digits times 10: no longer small, the general path's job */
+	CHECK(!small_op("123456789012345678901234567890123456", '*', "10",
+			&small)[0] && !small);
+	/* not canonical text: declined */
+	CHECK(!small_op("1e3", '+', "0", &small)[0] && !small);
+	CHECK(!small_op(" 1", '+', "0", &small)[0] && !small);
+	CHECK(!small_op("NaN", '+', "0", &small)[0] && !small);
+	CHECK(!small_op("1.2.3", '+', "0", &small)[0] && !small);
+	CHECK(!small_op("-", '+', "0", &small)[0] && !small);
+}
