@@ -838,11 +838,36 @@ static int concat(struct exec_ctx *x, const struct datum *a,
 	return 0;
 }
 
+bool eval_numeric_small(const struct expr *e, const struct eval_env *env,
+			struct numeric_small *out)
+{
+	static const char ops[] = {[OP_ADD] = '+', [OP_SUB] = '-',
+				   [OP_MUL] = '*'};
+	struct numeric_small a, b;
+	const struct datum *d;
+
+	if (e->folded || e->kind == EX_CONST || e->kind == EX_COLUMN) {
+		d = e->folded		    ? e->folded
+		    : e->kind == EX_CONST ? &e->val
+					    : &env->row[e->slot - env->base];
+		return !d->null && numeric_small_of(d, out);
+	}
+	if (e->kind != EX_BINOP || e->type.id != TYPE_NUMERIC ||
+	    e->op >= sizeof(ops) || !ops[e->op])
+		return false;
+	return eval_numeric_small(e->l, env, &a) &&
+	       eval_numeric_small(e->r, env, &b) &&
+	       numeric_small_arith(ops[e->op], &a, &b, out);
+}
+
 static int eval_binop(struct exec_ctx *x, const struct expr *e,
 		      const struct eval_env *env, struct datum *out)
 {
+	struct numeric_small s;
 	struct datum a, c;
 
+	if (e->type.id == TYPE_NUMERIC && eval_numeric_small(e, env, &s))
+		return numeric_small_datum(x->a, &s, out, x->err);
 	if (eval(x, e->l, env, &a) < 0)
 		return -EINVAL;
 	if (e->op == OP_AND || e->op == OP_OR) {

@@ -12,6 +12,7 @@
 #define DB_EXEC_EXPR_H
 
 #include "exec.h"
+#include "../sql/numeric.h"
 
 struct scope_col {
 	const char *table; /* alias or table name */
@@ -77,6 +78,13 @@ int coerce(struct bind_ctx *b, struct expr **ep, struct sql_type t,
 
 int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 	 struct datum *out);
+/* A numeric expression of +, - and * over columns and constants, when
+ * every value in it is small (numeric.h): computed on machine words,
+ * without the text of each intermediate result. False, with nothing
+ * reported, when any part is not (NULL included): eval then takes the
+ * general way, which gives the same answer or the error. */
+bool eval_numeric_small(const struct expr *e, const struct eval_env *env,
+			struct numeric_small *out);
 /* Evaluates a boolean condition: true only if non-NULL and true. */
 int eval_cond(struct exec_ctx *x, const struct expr *e,
 	      const struct eval_env *env, bool *out);

@@ -5,7 +5,6 @@
 
 #include "exec.h"
 #include "expr.h"
-#include "../sql/numeric.h"
 
 /* Hash table from a tuple of w datums to a payload, in the arena. Keys
  * compare with NULL equal to NULL (grouping and DISTINCT semantics). */

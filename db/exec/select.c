@@ -785,6 +785,19 @@ static int agg_append(struct exec_ctx *x, struct agg_state *s,
 	return 0;
 }
 
+/* s's numeric sum += n. */
+static int numeric_sum_small(struct exec_ctx *x, struct agg_state *s,
+			     const struct numeric_small *n)
+{
+	struct datum d;
+
+	if (!s->nbig && numeric_small_arith('+', &s->nsmall, n, &s->nsmall))
+		return 0;
+	if (numeric_small_datum(x->a, n, &d, x->err) < 0)
+		return -EINVAL;
+	return numeric_sum_add(x, s, &d);
+}
+
 int numeric_sum_add(struct exec_ctx *x, struct agg_state *s,
 		    const struct datum *v)
 {
@@ -819,11 +832,20 @@ int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 	for (i = 0; i < naggs; i++) {
 		struct expr *e = aggs[i];
 		struct agg_state *s = &g->st[i];
+		struct numeric_small n;
 		struct datum v;
 		bool added;
 
 		if (e->star) {
 			s->count++;
+			continue;
+		}
+		if ((e->agg == AGG_SUM || e->agg == AGG_AVG) && !e->distinct &&
+		    e->args[0]->type.id == TYPE_NUMERIC &&
+		    eval_numeric_small(e->args[0], &env, &n)) {
+			s->count++;
+			if (numeric_sum_small(x, s, &n) < 0)
+				return -EINVAL;
 			continue;
 		}
 		if (eval(x, e->args[0], &env, &v) < 0)

@@ -757,9 +757,12 @@ bool numeric_small_arith(char op, const struct numeric_small *x,
 	s = x->scale > y->scale ? x->scale : y->scale;
 	if (!small_rescale(x, s, &a) || !small_rescale(y, s, &b))
 		return false;
-	out->v = op == '+' ? a + b : a - b; /* both below 10^36: no wrap */
+	a = op == '+' ? a + b : a - b; /* both below 10^36: no wrap */
+	if (!small_fits(a))
+		return false; /* out untouched: it may be an operand */
+	out->v = a;
 	out->scale = s;
-	return small_fits(out->v);
+	return true;
 }
 
 int numeric_small_datum(struct arena *a, const struct numeric_small *v,
@@ -770,11 +773,19 @@ int numeric_small_datum(struct arena *a, const struct numeric_small *v,
 				       : (unsigned __int128)v->v;
 	int n = 0, len, k;
 
-	/* digits, least significant first, at least scale + 1 of them */
-	do {
+	uint64_t w;
+
+	/* digits, least significant first, at least scale + 1 of them;
+	 * 64-bit divisions where the value allows (128-bit ones are calls) */
+	while (m >> 64) {
 		buf[n++] = (char)('0' + (int)(m % 10));
 		m /= 10;
-	} while (m || n <= v->scale);
+	}
+	w = (uint64_t)m;
+	do {
+		buf[n++] = (char)('0' + (int)(w % 10));
+		w /= 10;
+	} while (w || n <= v->scale);
 	len = n + (v->v < 0) + (v->scale > 0);
 	p = arena_alloc(a, (size_t)len);
 	if (!p)

@@ -87,8 +87,8 @@ struct numeric_small {
 /* d (a numeric datum in its canonical text, or an integer) as a small
  * numeric; false if it is not one (too long, or not plain digits). */
 bool numeric_small_of(const struct datum *d, struct numeric_small *out);
-/* x op y for op '+', '-' or '*'; false if the result would not be
- * small. */
+/* x op y for op '+', '-' or '*'; false (out unchanged: it may be x or
+ * y) if the result would not be small. */
 bool numeric_small_arith(char op, const struct numeric_small *x,
 			 const struct numeric_small *y,
 			 struct numeric_small *out);
