@@ -379,7 +379,7 @@ static const struct setting defaults[] = {
 	{"is_superuser", "on"},
 	{"lock_timeout", "0"},
 	{"max_connections", "100"},
-	{"parallel_threshold", "100000"}, /* rows; 0: no parallel scans */
+	{"parallel_threshold", "10000"}, /* rows; 0: no parallel scans */
 	{"search_path", "\"$user\", public"},
 	{"server_encoding", "UTF8"},
 	{"server_version", "15.0"},

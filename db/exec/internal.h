@@ -115,6 +115,10 @@ int plan_access(struct exec_ctx *x, struct table *t, const struct expr *where,
  * statement sees (live, or copied from its vm snapshot into the arena:
  * valid until the statement ends either way). */
 typedef int (*row_emit_fn)(void *ctx, uint64_t rowid, const struct datum *vals);
+/* What an emit function returns when it did not keep vals (filtered out,
+ * or copied): the scan reuses a copied row's memory for the next one,
+ * instead of filling the arena with every row of a table. */
+#define ROW_NOT_KEPT 1
 /* Calls emit for every row the path finds (taking exec_live_lock for
  * what it reads live). */
 int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,

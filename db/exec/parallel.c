@@ -40,7 +40,7 @@
 #include "../txn/txn.h"
 #include "internal.h"
 
-#define PAR_DEFAULT_THRESHOLD 100000
+#define PAR_DEFAULT_THRESHOLD 10000
 #define PAR_MAX_DEPTH 12
 
 static uint64_t jobs_run; /* atomic */

@@ -237,7 +237,8 @@ static uint64_t src_nslots(const struct row_src *r)
 }
 
 /* The values of row id as the statement sees it, NULL if it sees none
- * (*err < 0: out of memory). A copied row is the caller's to keep. */
+ * (*err < 0: out of memory). A copied row is the caller's to keep, unless
+ * it gives it back (src_unkeep). */
 static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
 {
 	size_t size = sizeof(struct datum) * (size_t)(r->t->ncols + 1);
@@ -257,6 +258,17 @@ static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
 	vals = r->buf;
 	r->buf = NULL;
 	return vals;
+}
+
+/* Emits v; a copy emit did not keep serves the next row. */
+static int src_emit(struct row_src *r, row_emit_fn emit, void *ctx,
+		    uint64_t id, const struct datum *v)
+{
+	int ret = emit(ctx, id, v);
+
+	if (ret == ROW_NOT_KEPT && r->si >= 0 && !r->buf)
+		r->buf = (struct datum *)v;
+	return ret < 0 ? ret : 0;
 }
 
 /* Whether the values v of row id have the entry's key k: a row whose
@@ -295,7 +307,7 @@ static int scan_range(struct row_src *r, const struct access_path *p,
 			return -EINVAL;
 		v = src_row(r, id, &err);
 		if (err < 0 || (v && entry_matches(p, k, v) &&
-				emit(ctx, id, v) < 0))
+				src_emit(r, emit, ctx, id, v) < 0))
 			return -EINVAL;
 	}
 	return 0;
@@ -321,7 +333,9 @@ static int index_run(struct row_src *r, const struct access_path *p,
 		int64_t id = table_pk_lookup(r->t, p->key);
 
 		v = id < 0 ? NULL : src_row(r, (uint64_t)id, &err);
-		return err < 0 ? err : v ? emit(ctx, (uint64_t)id, v) : 0;
+		return err < 0 ? err
+		       : v     ? src_emit(r, emit, ctx, (uint64_t)id, v)
+			       : 0;
 	}
 	if (p->nin) {
 		for (i = 0; i < p->nin; i++) /* IN lists have no duplicates */
@@ -343,7 +357,7 @@ static int full_run(struct row_src *r, row_emit_fn emit, void *ctx)
 		if (exec_tick(r->x) < 0)
 			return -EINVAL;
 		v = src_row(r, id, &err);
-		if (err < 0 || (v && emit(ctx, id, v) < 0))
+		if (err < 0 || (v && src_emit(r, emit, ctx, id, v) < 0))
 			return -EINVAL;
 	}
 	return 0;

@@ -516,7 +516,7 @@ static int add_row(void *ctx, const struct datum *row)
 
 	if (stage_check(s->x, s->filter, row, s->base, &ok) < 0)
 		return -EINVAL;
-	return ok ? batch_add(s->x, s->out, row) : 0;
+	return ok ? batch_add(s->x, s->out, row) : ROW_NOT_KEPT;
 }
 
 static int add_stored_row(void *ctx, uint64_t id, const struct datum *vals)
@@ -686,7 +686,7 @@ static int probe_row(void *ctx, uint64_t id, const struct datum *r)
 	for (c = 0; m && c < m->n; c++)
 		if (join_pair(j, m->rows[c], r, &ok) < 0)
 			return -EINVAL;
-	return 0;
+	return ROW_NOT_KEPT; /* join_pair copied it */
 }
 
 static int join(struct exec_ctx *x, struct sel *q, int i,

@@ -42,32 +42,6 @@ const struct type_info *type_info(unsigned id)
 	return &types[id < TYPE_COUNT ? id : TYPE_NULL];
 }
 
-bool type_is_int(unsigned id)
-{
-	return id == TYPE_INT2 || id == TYPE_INT4 || id == TYPE_INT8;
-}
-
-bool type_is_text(unsigned id)
-{
-	return id == TYPE_TEXT || id == TYPE_VARCHAR || id == TYPE_UNKNOWN ||
-	       id == TYPE_BPCHAR;
-}
-
-bool type_is_float(unsigned id)
-{
-	return id == TYPE_FLOAT4 || id == TYPE_FLOAT8;
-}
-
-bool type_is_datetime(unsigned id)
-{
-	return id == TYPE_DATE || id == TYPE_TIMESTAMP || id == TYPE_TIMESTAMPTZ;
-}
-
-bool type_is_varlen(unsigned id)
-{
-	return type_is_text(id) || id == TYPE_NUMERIC || id == TYPE_INTERVAL;
-}
-
 unsigned type_class(unsigned id)
 {
 	return type_is_int(id)	  ? TYPE_INT8

@@ -69,12 +69,41 @@ struct type_info {
 };
 
 const struct type_info *type_info(unsigned id);
-bool type_is_int(unsigned id);
-bool type_is_text(unsigned id); /* text, varchar, char, unknown */
-bool type_is_datetime(unsigned id); /* date, timestamp, timestamptz */
-bool type_is_float(unsigned id);    /* real, double precision */
+/* Type classes, inline: they run for every datum a scan touches, and a
+ * call is dear under TCG (each return is a lookup of its target). */
+#define TYPE_BIT(t) (1u << (t))
+static inline bool type_in(unsigned id, unsigned mask)
+{
+	return id < 32 && (TYPE_BIT(id) & mask);
+}
+static inline bool type_is_int(unsigned id)
+{
+	return type_in(id, TYPE_BIT(TYPE_INT2) | TYPE_BIT(TYPE_INT4) |
+				   TYPE_BIT(TYPE_INT8));
+}
+/* text, varchar, char, unknown */
+static inline bool type_is_text(unsigned id)
+{
+	return type_in(id, TYPE_BIT(TYPE_TEXT) | TYPE_BIT(TYPE_VARCHAR) |
+				   TYPE_BIT(TYPE_UNKNOWN) | TYPE_BIT(TYPE_BPCHAR));
+}
+/* date, timestamp, timestamptz */
+static inline bool type_is_datetime(unsigned id)
+{
+	return type_in(id, TYPE_BIT(TYPE_DATE) | TYPE_BIT(TYPE_TIMESTAMP) |
+				   TYPE_BIT(TYPE_TIMESTAMPTZ));
+}
+/* real, double precision */
+static inline bool type_is_float(unsigned id)
+{
+	return type_in(id, TYPE_BIT(TYPE_FLOAT4) | TYPE_BIT(TYPE_FLOAT8));
+}
 /* Whether a datum of the type holds bytes at s (stored with the row). */
-bool type_is_varlen(unsigned id);
+static inline bool type_is_varlen(unsigned id)
+{
+	return type_is_text(id) ||
+	       type_in(id, TYPE_BIT(TYPE_NUMERIC) | TYPE_BIT(TYPE_INTERVAL));
+}
 /* Types whose values datum_cmp compares with each other share a class
  * (the integer widths; the string types). */
 unsigned type_class(unsigned id);

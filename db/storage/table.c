@@ -137,11 +137,6 @@ struct row *table_row(const struct table *t, uint64_t rowid)
 	return t->chunks[rowid / TABLE_CHUNK_ROWS][rowid % TABLE_CHUNK_ROWS];
 }
 
-bool row_datum_has_bytes(const struct datum *d)
-{
-	return !d->null && type_is_varlen(d->type);
-}
-
 struct row *row_copy(const struct datum *vals, int n)
 {
 	return row_copy_in(NULL, vals, n);

@@ -134,7 +134,10 @@ struct row *row_copy(const struct datum *vals, int n);
 /* The same in m (tmem.h; NULL: the heap). Free with tmem_free(m, r). */
 struct row *row_copy_in(struct tmem *m, const struct datum *vals, int n);
 /* Whether a row keeps d's bytes (d->s) in its block. */
-bool row_datum_has_bytes(const struct datum *d);
+static inline bool row_datum_has_bytes(const struct datum *d)
+{
+	return !d->null && type_is_varlen(d->type);
+}
 /* Frees a row of t (NULL: nothing), or r and every older version chained
  * to it. */
 void row_free(struct table *t, struct row *r);
