@@ -167,6 +167,27 @@ int numeric_sum_get(struct exec_ctx *x, const struct agg_state *s,
 int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 	     struct group *g, const struct datum *row);
 
+/* A full scan of one table as a morsel job on all cores (parallel.c).
+ * Each core's worker has its own exec_ctx px (own arena with a share of
+ * the statement's budget, own error) and calls row for every row the
+ * statement sees, with *state its own (NULL at first: row makes it, in
+ * px->a); vals is valid during the call only. After the job the
+ * submitting thread calls merge(x, arg, state) for every worker that ran,
+ * before the workers' arenas are freed: it copies out what it keeps.
+ * row must be safe to run on several cores at once (par_safe
+ * expressions; shared structures only read). 0, or -EINVAL with x->err
+ * set (the first worker's error). */
+typedef int (*par_row_fn)(struct exec_ctx *px, void *arg, void **state,
+			  uint64_t rowid, const struct datum *vals);
+typedef int (*par_merge_fn)(struct exec_ctx *x, void *arg, void *state);
+int par_scan(struct exec_ctx *x, struct table *t, par_row_fn row,
+	     par_merge_fn merge, void *arg);
+/* Whether a scan of t is worth a job: at least parallel_threshold rows
+ * (setting; 0: never), and not EXPLAIN. */
+bool par_scan_wanted(struct exec_ctx *x, const struct table *t);
+/* Whether e can be evaluated on several cores at once. */
+bool par_safe(const struct expr *e);
+
 /* A one-table grouped query, for the parallel operator (parallel.c). */
 struct par_agg {
 	struct table *t;

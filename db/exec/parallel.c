@@ -56,20 +56,23 @@ struct pgroup {
 	struct group g;
 };
 
+/* One core's share of a parallel scan: what its rows need while workers
+ * share nothing. */
 struct par_part {
 	struct arena a;
 	struct db_error err;
 	struct strbuf notices;
 	struct exec_ctx x;
-	struct htab h; /* key -> pgroup */
-	struct datum *key; /* the current row's group key */
 	struct datum *row; /* over a snapshot: the current row */
+	void *state;	   /* the scan's (par_scan's row function) */
 	bool used, failed;
 };
 
 struct par_run {
-	const struct par_agg *p;
 	struct exec_ctx *x;
+	struct table *t;
+	par_row_fn row;
+	void *arg;
 	struct par_part *parts;
 	unsigned nparts;
 	size_t budget; /* per partial */
@@ -115,7 +118,7 @@ static bool par_safe_at(const struct expr *e, int depth)
 	return true;
 }
 
-static bool par_safe(const struct expr *e)
+bool par_safe(const struct expr *e)
 {
 	return par_safe_at(e, 0);
 }
@@ -134,22 +137,14 @@ static uint64_t threshold(struct exec_ctx *x)
 	return n;
 }
 
-bool par_wanted(struct exec_ctx *x, const struct par_agg *p)
+
+/* ---- the scan ------------------------------------------------------------ */
+
+bool par_scan_wanted(struct exec_ctx *x, const struct table *t)
 {
 	uint64_t min = threshold(x);
-	int i;
 
-	if (!min || p->t->nslots < min || x->describe_only)
-		return false;
-	if (!par_safe(p->where))
-		return false;
-	for (i = 0; i < p->ngroup; i++)
-		if (!par_safe(p->group[i]))
-			return false;
-	for (i = 0; i < p->naggs; i++)
-		if (!par_safe(p->aggs[i]))
-			return false;
-	return table_scan_is_full(x, p->t, p->where);
+	return min && t->nslots >= min && !x->describe_only;
 }
 
 static int part_init(struct par_run *run, struct par_part *pp)
@@ -160,90 +155,11 @@ static int part_init(struct par_run *run, struct par_part *pp)
 	pp->x.err = &pp->err;
 	pp->x.notices = &pp->notices;
 	pp->used = true;
-	pp->key = arena_alloc(&pp->a, sizeof(*pp->key) *
-					      (size_t)(run->p->ngroup + 1));
-	if (!pp->key)
-		return -ENOMEM;
 	if (run->snap &&
 	    !(pp->row = arena_alloc(&pp->a, sizeof(*pp->row) *
 						    (size_t)(run->ncols + 1))))
 		return -ENOMEM;
-	return htab_init(&pp->h, &pp->a, run->p->ngroup);
-}
-
-/* The row a group keeps: over a snapshot a copy (the buffer is reused),
- * else the row itself. NULL: out of memory. */
-static const struct datum *rep_of(struct par_run *run, struct arena *a,
-				  const struct datum *row)
-{
-	struct datum *c;
-
-	if (!run->snap)
-		return row;
-	c = arena_alloc(a, sizeof(*c) * (size_t)(run->ncols + 1));
-	if (c)
-		memcpy(c, row, sizeof(*c) * (size_t)run->ncols);
-	return c;
-}
-
-/* The group of key in pp, made for row id if new; NULL: out of memory. */
-static struct pgroup *part_group(struct par_run *run, struct par_part *pp,
-				 const struct datum *key, uint64_t id,
-				 const struct datum *row)
-{
-	const struct par_agg *p = run->p;
-	struct hentry *e = htab_get(&pp->h, key, false, NULL);
-	struct pgroup *g;
-	bool added;
-
-	if (e) {
-		g = e->val;
-		if (id < g->first) {
-			g->first = id;
-			if (!(g->g.rep = rep_of(run, &pp->a, row)))
-				return NULL;
-		}
-		return g;
-	}
-	g = arena_alloc(&pp->a, sizeof(*g));
-	if (!g)
-		return NULL;
-	g->key = arena_alloc(&pp->a, sizeof(*key) * (size_t)(p->ngroup + 1));
-	g->g.st = arena_alloc(&pp->a, sizeof(struct agg_state) *
-					      (size_t)(p->naggs + 1));
-	if (!g->key || !g->g.st)
-		return NULL;
-	memcpy(g->key, key, sizeof(*key) * (size_t)p->ngroup);
-	g->first = id;
-	if (!(g->g.rep = rep_of(run, &pp->a, row)))
-		return NULL;
-	e = htab_get(&pp->h, g->key, true, &added);
-	if (!e)
-		return NULL;
-	e->val = g;
-	return g;
-}
-
-static int part_row(struct par_run *run, struct par_part *pp, uint64_t id,
-		    const struct datum *row, struct datum *key)
-{
-	const struct par_agg *p = run->p;
-	struct eval_env env = {.row = row};
-	struct pgroup *g;
-	bool ok = true;
-	int i;
-
-	if (p->where && eval_cond(&pp->x, p->where, &env, &ok) < 0)
-		return -EINVAL;
-	if (!ok)
-		return 0;
-	for (i = 0; i < p->ngroup; i++)
-		if (eval(&pp->x, p->group[i], &env, &key[i]) < 0)
-			return -EINVAL;
-	g = part_group(run, pp, key, id, row);
-	if (!g)
-		return db_err_oom(&pp->err);
-	return agg_step(&pp->x, p->aggs, p->naggs, &g->g, row);
+	return 0;
 }
 
 static void par_morsel(void *arg, uint64_t begin, uint64_t end)
@@ -264,14 +180,15 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 		int n = db_snapshot_row(run->snap, run->snap_i, id, pp->row,
 					run->ncols);
 
-		if (n > 0 && part_row(run, pp, id, pp->row, pp->key) < 0)
+		if (n > 0 && run->row(&pp->x, run->arg, &pp->state, id,
+				      pp->row) < 0)
 			goto failed;
 	}
 	for (id = begin; id < end && !run->snap; id++) {
 		/* The version the statement's snapshot sees (db/txn). */
-		const struct row *r = txn_row(&pp->x, run->p->t, id);
+		const struct row *r = txn_row(&pp->x, run->t, id);
 
-		if (r && part_row(run, pp, id, r->vals, pp->key) < 0)
+		if (r && run->row(&pp->x, run->arg, &pp->state, id, r->vals) < 0)
 			goto failed;
 	}
 	return;
@@ -280,8 +197,179 @@ failed:
 	__atomic_store_n(&run->stop, true, __ATOMIC_RELAXED);
 }
 
-/* Copies the string bytes a merged group keeps into the statement's
- * arena (the partial arenas are freed at the end). */
+/* The first partial's error, into x->err. */
+static int part_error(struct exec_ctx *x, struct par_run *run)
+{
+	unsigned i;
+
+	for (i = 0; i < run->nparts; i++) {
+		if (run->parts[i].failed) {
+			*x->err = run->parts[i].err;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int par_scan(struct exec_ctx *x, struct table *t, par_row_fn row,
+	     par_merge_fn merge, void *arg)
+{
+	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg,
+			      .nparts = cpu_count()};
+	uint64_t nslots;
+	struct job *j;
+	unsigned i;
+	int r;
+
+	if ((run.snap_i = db_snapshot_find(x->snap, t)) >= 0) {
+		run.snap = x->snap;
+		run.ncols = t->ncols;
+	}
+	if (x->a->budget)
+		run.budget = x->a->budget > x->a->used
+				 ? (x->a->budget - x->a->used) / run.nparts
+				 : 1;
+	run.parts = kcalloc(run.nparts, sizeof(*run.parts));
+	if (!run.parts)
+		return db_err_oom(x->err);
+	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
+	if (!run.snap) /* the workers read the live table */
+		exec_live_lock(x);
+	nslots = run.snap ? x->snap->t[run.snap_i].nslots : t->nslots;
+	/* A snapshot taken before the table's first row has none to scan
+	 * (and job_start refuses zero items). */
+	j = nslots ? job_start("db-scan", nslots, par_morsel, NULL, &run, 0)
+		   : NULL;
+	if (j)
+		job_wait(j, NULL);
+	if (!run.snap)
+		exec_live_unlock(x);
+	r = nslots && !j ? db_err_oom(x->err) : part_error(x, &run);
+	for (i = 0; r == 0 && i < run.nparts; i++)
+		if (run.parts[i].used && merge(x, arg, run.parts[i].state) < 0)
+			r = -EINVAL;
+	for (i = 0; i < run.nparts; i++) {
+		arena_free(&run.parts[i].a);
+		sb_free(&run.parts[i].notices);
+	}
+	kfree(run.parts);
+	return r < 0 ? -EINVAL : 0;
+}
+
+/* ---- aggregation on it ----------------------------------------------------- */
+
+struct agg_run {
+	const struct par_agg *p;
+	bool copied; /* rows are copies from a snapshot, in a reused buffer */
+	int ncols;
+	struct htab h; /* merged: key -> pgroup in the statement's arena */
+	uint64_t n;
+};
+
+struct agg_part {
+	struct htab h;	   /* key -> pgroup */
+	struct datum *key; /* the current row's group key */
+};
+
+bool par_wanted(struct exec_ctx *x, const struct par_agg *p)
+{
+	int i;
+
+	if (!par_scan_wanted(x, p->t) || !par_safe(p->where))
+		return false;
+	for (i = 0; i < p->ngroup; i++)
+		if (!par_safe(p->group[i]))
+			return false;
+	for (i = 0; i < p->naggs; i++)
+		if (!par_safe(p->aggs[i]))
+			return false;
+	return table_scan_is_full(x, p->t, p->where);
+}
+
+/* The row a group keeps: over a snapshot a copy (the buffer is reused),
+ * else the row itself. NULL: out of memory. */
+static const struct datum *rep_of(const struct agg_run *run, struct arena *a,
+				  const struct datum *row)
+{
+	struct datum *c;
+
+	if (!run->copied)
+		return row;
+	c = arena_alloc(a, sizeof(*c) * (size_t)(run->ncols + 1));
+	if (c)
+		memcpy(c, row, sizeof(*c) * (size_t)run->ncols);
+	return c;
+}
+
+/* The group of key in ap, made for row id if new; NULL: out of memory. */
+static struct pgroup *part_group(struct exec_ctx *px, const struct agg_run *run,
+				 struct agg_part *ap, const struct datum *key,
+				 uint64_t id, const struct datum *row)
+{
+	const struct par_agg *p = run->p;
+	struct hentry *e = htab_get(&ap->h, key, false, NULL);
+	struct pgroup *g;
+	bool added;
+
+	if (e) {
+		g = e->val;
+		if (id < g->first) {
+			g->first = id;
+			if (!(g->g.rep = rep_of(run, px->a, row)))
+				return NULL;
+		}
+		return g;
+	}
+	g = arena_alloc(px->a, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->key = arena_alloc(px->a, sizeof(*key) * (size_t)(p->ngroup + 1));
+	g->g.st = arena_alloc(px->a, sizeof(struct agg_state) *
+					     (size_t)(p->naggs + 1));
+	if (!g->key || !g->g.st)
+		return NULL;
+	memcpy(g->key, key, sizeof(*key) * (size_t)p->ngroup);
+	g->first = id;
+	if (!(g->g.rep = rep_of(run, px->a, row)))
+		return NULL;
+	e = htab_get(&ap->h, g->key, true, &added);
+	if (!e)
+		return NULL;
+	e->val = g;
+	return g;
+}
+
+static int agg_row(struct exec_ctx *px, void *arg, void **state, uint64_t id,
+		   const struct datum *row)
+{
+	const struct agg_run *run = arg;
+	const struct par_agg *p = run->p;
+	struct eval_env env = {.row = row};
+	struct agg_part *ap = *state;
+	struct pgroup *g;
+	bool ok = true;
+	int i;
+
+	if (!ap) {
+		ap = *state = arena_alloc(px->a, sizeof(*ap));
+		if (!ap || !(ap->key = arena_alloc(px->a, sizeof(*ap->key) *
+							   (size_t)(p->ngroup + 1))) ||
+		    htab_init(&ap->h, px->a, p->ngroup) < 0)
+			return db_err_oom(px->err);
+	}
+	if (p->where && eval_cond(px, p->where, &env, &ok) < 0)
+		return -EINVAL;
+	if (!ok)
+		return 0;
+	for (i = 0; i < p->ngroup; i++)
+		if (eval(px, p->group[i], &env, &ap->key[i]) < 0)
+			return -EINVAL;
+	g = part_group(px, run, ap, ap->key, id, row);
+	if (!g)
+		return db_err_oom(px->err);
+	return agg_step(px, p->aggs, p->naggs, &g->g, row);
+}
+
 static int own_group(struct exec_ctx *x, const struct par_agg *p,
 		     struct pgroup *g)
 {
@@ -331,9 +419,10 @@ static int merge_state(struct exec_ctx *x, const struct expr *e,
 
 /* Merges partial group g into the statement's table h (whose entries'
  * values are pgroups in the statement's arena); *n counts the groups. */
-static int merge_group(struct exec_ctx *x, const struct par_agg *p,
+static int merge_group(struct exec_ctx *x, const struct agg_run *run,
 		       struct htab *h, struct pgroup *g, uint64_t *n)
 {
+	const struct par_agg *p = run->p;
 	struct hentry *e = htab_get(h, g->key, false, NULL);
 	struct pgroup *m;
 	bool added;
@@ -344,8 +433,10 @@ static int merge_group(struct exec_ctx *x, const struct par_agg *p,
 		if (!m)
 			return db_err_oom(x->err);
 		*m = *g;
-		if (own_group(x, p, m) < 0)
-			return -EINVAL;
+		/* a snapshot row copy lives in a partial arena, freed soon */
+		if (own_group(x, p, m) < 0 ||
+		    !(m->g.rep = rep_of(run, x->a, g->g.rep)))
+			return m->g.rep ? -EINVAL : db_err_oom(x->err);
 		e = htab_get(h, m->key, true, &added);
 		if (!e)
 			return db_err_oom(x->err);
@@ -359,7 +450,8 @@ static int merge_group(struct exec_ctx *x, const struct par_agg *p,
 			return -EINVAL;
 	if (g->first < m->first) {
 		m->first = g->first;
-		m->g.rep = g->g.rep;
+		if (!(m->g.rep = rep_of(run, x->a, g->g.rep)))
+			return db_err_oom(x->err);
 	}
 	/* a min/max or numeric sum taken from g may point into g's arena */
 	for (i = 0; i < p->naggs; i++)
@@ -378,27 +470,38 @@ static int by_first(const void *a, const void *b)
 }
 
 /* The merged groups, in serial order, into *out. */
-static int collect(struct exec_ctx *x, struct par_run *run, struct htab *h,
-		   uint64_t n, struct group **out)
+/* Merges one partial's groups into the statement's (par_scan's merge). */
+static int agg_merge(struct exec_ctx *x, void *arg, void *state)
+{
+	struct agg_run *run = arg;
+	struct agg_part *ap = state;
+	struct hentry *e;
+	uint64_t b;
+
+	for (b = 0; ap && b < ap->h.nb; b++)
+		for (e = ap->h.b[b]; e; e = e->next)
+			if (merge_group(x, run, &run->h, e->val, &run->n) < 0)
+				return -EINVAL;
+	return 0;
+}
+
+/* The merged groups, in serial order, into *out. */
+static int collect(struct exec_ctx *x, struct agg_run *run, struct group **out)
 {
 	const struct par_agg *p = run->p;
+	uint64_t n = run->n, b, k = 0;
 	struct pgroup **v = arena_alloc(x->a, sizeof(*v) * (n + 1));
 	struct group *gs = arena_alloc(x->a, sizeof(*gs) * (n + 1));
-	uint64_t b, k = 0;
 	struct hentry *e;
 
 	if (!v || !gs)
 		return db_err_oom(x->err);
-	for (b = 0; b < h->nb; b++)
-		for (e = h->b[b]; e; e = e->next)
+	for (b = 0; b < run->h.nb; b++)
+		for (e = run->h.b[b]; e; e = e->next)
 			v[k++] = e->val;
 	qsort(v, n, sizeof(*v), by_first);
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n; k++) /* reps were copied by merge_group */
 		gs[k] = v[k]->g;
-		/* a snapshot row copy lives in a partial arena, freed soon */
-		if (run->snap && !(gs[k].rep = rep_of(run, x->a, gs[k].rep)))
-			return db_err_oom(x->err);
-	}
 	if (n == 0 && p->ngroup == 0) {
 		/* no row: one group of empty aggregates, as the serial path */
 		memset(&gs[0], 0, sizeof(gs[0]));
@@ -411,90 +514,19 @@ static int collect(struct exec_ctx *x, struct par_run *run, struct htab *h,
 	return 0;
 }
 
-static int merge(struct exec_ctx *x, struct par_run *run, struct group **out,
-		 uint64_t *nout)
-{
-	const struct par_agg *p = run->p;
-	struct htab h;
-	uint64_t n = 0, b;
-	unsigned i;
-
-	if (htab_init(&h, x->a, p->ngroup) < 0)
-		return db_err_oom(x->err);
-	for (i = 0; i < run->nparts; i++) {
-		struct par_part *pp = &run->parts[i];
-		struct hentry *e;
-
-		for (b = 0; pp->used && b < pp->h.nb; b++)
-			for (e = pp->h.b[b]; e; e = e->next)
-				if (merge_group(x, p, &h, e->val, &n) < 0)
-					return -EINVAL;
-	}
-	if (collect(x, run, &h, n, out) < 0)
-		return -EINVAL;
-	*nout = n ? n : p->ngroup == 0;
-	return 0;
-}
-
-/* The first partial's error, into x->err. */
-static int part_error(struct exec_ctx *x, struct par_run *run)
-{
-	unsigned i;
-
-	for (i = 0; i < run->nparts; i++) {
-		if (run->parts[i].failed) {
-			*x->err = run->parts[i].err;
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 		  struct group **out, uint64_t *nout)
 {
-	struct par_run run = {.p = p, .x = x, .nparts = cpu_count()};
-	uint64_t nslots;
-	struct job *j;
-	unsigned i;
-	int r;
+	struct agg_run run = {.p = p, .ncols = p->t->ncols};
 
 	if (!par_wanted(x, p))
 		return 0;
-	if ((run.snap_i = db_snapshot_find(x->snap, p->t)) >= 0) {
-		run.snap = x->snap;
-		run.ncols = p->t->ncols;
-	}
-	if (x->a->budget)
-		run.budget = x->a->budget > x->a->used
-				 ? (x->a->budget - x->a->used) / run.nparts
-				 : 1;
-	run.parts = kcalloc(run.nparts, sizeof(*run.parts));
-	if (!run.parts)
+	run.copied = db_snapshot_find(x->snap, p->t) >= 0;
+	if (htab_init(&run.h, x->a, p->ngroup) < 0)
 		return db_err_oom(x->err);
-	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
-	if (!run.snap) /* the workers read the live table */
-		exec_live_lock(x);
-	nslots = run.snap ? x->snap->t[run.snap_i].nslots : p->t->nslots;
-	/* A snapshot taken before the table's first row has none to scan
-	 * (and job_start refuses zero items). */
-	j = nslots ? job_start("db-agg", nslots, par_morsel, NULL, &run, 0)
-		   : NULL;
-	if (j)
-		job_wait(j, NULL);
-	if (!run.snap)
-		exec_live_unlock(x);
-	if (nslots && !j) {
-		kfree(run.parts);
-		return db_err_oom(x->err);
-	}
-	r = part_error(x, &run);
-	if (r == 0)
-		r = merge(x, &run, out, nout);
-	for (i = 0; i < run.nparts; i++) {
-		arena_free(&run.parts[i].a);
-		sb_free(&run.parts[i].notices);
-	}
-	kfree(run.parts);
-	return r < 0 ? -EINVAL : 1;
+	if (par_scan(x, p->t, agg_row, agg_merge, &run) < 0 ||
+	    collect(x, &run, out) < 0)
+		return -EINVAL;
+	*nout = run.n ? run.n : p->ngroup == 0;
+	return 1;
 }

@@ -10,6 +10,7 @@
  * ORDER BY keys (NULLs sort as larger than any value, as in PostgreSQL),
  * OFFSET and LIMIT. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unidb/errno.h>
 
@@ -543,17 +544,6 @@ static int scan_src(struct exec_ctx *x, struct sel *q, int i,
 	return 0;
 }
 
-/* Item i's rows that pass its scan filters. */
-static int scan_batch(struct exec_ctx *x, struct sel *q, int i,
-		      const struct filters *f, struct batch *out)
-{
-	struct batch_sink s = {x, out, &f->scan[i], q->src[i].first};
-
-	if (q->s->from[i].func)
-		return srf_scan(x, &q->s->from[i], add_row, &s);
-	return scan_src(x, q, i, add_stored_row, &s);
-}
-
 /* "left.col = right.col" (the right side within the rw columns at lw):
  * the two slots, for a hash join. */
 static bool equi_on(const struct expr *on, int lw, int rw, int *ls, int *rs)
@@ -617,34 +607,54 @@ struct joiner {
 	struct batch *out;
 };
 
-/* Adds l ++ r (r NULL: the NULLs of a LEFT JOIN's unmatched row) to the
- * output if ON and the filters after item i hold; *on: whether ON held. */
-static int join_pair(struct joiner *j, const struct datum *l,
-		     const struct datum *r, bool *on)
+/* Fills row with l ++ r (r NULL: the NULLs of a LEFT JOIN's unmatched
+ * row) and tests it: *on whether ON held, *ok whether it is kept (ON and
+ * the filters after item i). */
+static int join_match(struct exec_ctx *x, const struct joiner *j,
+		      struct datum *row, const struct datum *l,
+		      const struct datum *r, bool *on, bool *ok)
 {
-	struct exec_ctx *x = j->x;
-	struct eval_env env = {.row = j->row};
-	struct datum *keep;
-	bool ok = true;
+	struct eval_env env = {.row = row};
 	int k;
 
 	if (exec_tick(x) < 0)
 		return -EINVAL;
-	memcpy(j->row, l, sizeof(*l) * (size_t)j->lw);
+	memcpy(row, l, sizeof(*l) * (size_t)j->lw);
 	for (k = 0; k < j->rw; k++)
-		j->row[j->lw + k] = r ? r[k] : datum_null(TYPE_NULL);
-	if (r && j->f->on && eval_cond(x, j->f->on, &env, &ok) < 0)
+		row[j->lw + k] = r ? r[k] : datum_null(TYPE_NULL);
+	*ok = true;
+	if (r && j->f->on && eval_cond(x, j->f->on, &env, ok) < 0)
 		return -EINVAL;
-	*on = ok;
-	if (ok && stage_check(x, j->after, j->row, 0, &ok) < 0)
+	*on = *ok;
+	return *ok ? stage_check(x, j->after, row, 0, ok) : 0;
+}
+
+/* A copy of row's w datums in x's arena. */
+static struct datum *row_keep(struct exec_ctx *x, const struct datum *row,
+			      int w)
+{
+	struct datum *keep = arena_alloc(x->a, sizeof(*keep) * (size_t)(w + 1));
+
+	if (keep)
+		memcpy(keep, row, sizeof(*keep) * (size_t)w);
+	else
+		db_err_oom(x->err);
+	return keep;
+}
+
+/* Adds l ++ r to the output if it is kept; *on: whether ON held. */
+static int join_pair(struct joiner *j, const struct datum *l,
+		     const struct datum *r, bool *on)
+{
+	struct datum *keep;
+	bool ok;
+
+	if (join_match(j->x, j, j->row, l, r, on, &ok) < 0)
 		return -EINVAL;
 	if (!ok)
 		return 0;
-	keep = arena_alloc(x->a, sizeof(*keep) * (size_t)(j->lw + j->rw + 1));
-	if (!keep)
-		return db_err_oom(x->err);
-	memcpy(keep, j->row, sizeof(*keep) * (size_t)(j->lw + j->rw));
-	return batch_add(x, j->out, keep);
+	keep = row_keep(j->x, j->row, j->lw + j->rw);
+	return keep ? batch_add(j->x, j->out, keep) : -EINVAL;
 }
 
 /* Files row under its key k in j->h (a NULL key never matches). */
@@ -689,6 +699,163 @@ static int probe_row(void *ctx, uint64_t id, const struct datum *r)
 	return ROW_NOT_KEPT; /* join_pair copied it */
 }
 
+/* ---- the same on all cores ------------------------------------------------
+
+ * A table's scan (filtered: scan_batch) or a streamed probe (probe_row)
+ * as a morsel job (par_scan): each worker keeps the rows it makes, with
+ * the rowid they came from, in its own arena; the submitting thread then
+ * copies them out and orders them by rowid, so the output is the serial
+ * one, row for row. Taken when the table is big enough and every
+ * expression a worker evaluates may run on several cores at once. */
+struct par_out {
+	uint64_t id, seq;
+	const struct datum *row;
+};
+
+struct par_rows {
+	struct par_out *v;
+	uint64_t n, cap;
+};
+
+struct scan_job {
+	const struct stage *filter; /* the item's scan filters */
+	int base, width;	    /* its first slot, datums a row keeps */
+	const struct joiner *j;	    /* probing: the join; NULL: scanning */
+	struct par_rows all;	    /* in the statement's arena */
+};
+
+struct scan_part {
+	struct par_rows out;
+	struct datum *row; /* probing: the joined row being tested */
+};
+
+static int rows_push(struct exec_ctx *x, struct par_rows *r, uint64_t id,
+		     const struct datum *row)
+{
+	if (r->n == r->cap) {
+		uint64_t cap = r->cap ? r->cap * 2 : 64;
+		struct par_out *v = arena_realloc(x->a, r->v,
+						  sizeof(*v) * r->cap,
+						  sizeof(*v) * cap);
+
+		if (!v)
+			return db_err_oom(x->err);
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n] = (struct par_out){id, r->n, row};
+	r->n++;
+	return 0;
+}
+
+static int scan_job_row(struct exec_ctx *px, void *arg, void **state,
+			uint64_t id, const struct datum *vals)
+{
+	const struct scan_job *sj = arg;
+	const struct joiner *j = sj->j;
+	struct scan_part *sp = *state;
+	const struct batch *m;
+	struct datum *keep;
+	uint64_t c;
+	bool ok, on;
+
+	if (!sp && (!(sp = *state = arena_alloc(px->a, sizeof(*sp))) ||
+		    (j && !(sp->row = arena_alloc(px->a, sizeof(*sp->row) *
+				     (size_t)(j->lw + j->rw + 1))))))
+		return db_err_oom(px->err);
+	if (stage_check(px, sj->filter, vals, sj->base, &ok) < 0)
+		return -EINVAL;
+	if (!ok)
+		return 0;
+	if (!j)
+		return (keep = row_keep(px, vals, sj->width))
+			       ? rows_push(px, &sp->out, id, keep)
+			       : -EINVAL;
+	m = build_find((struct joiner *)j, &vals[j->rs - j->lw]);
+	for (c = 0; c < m->n; c++) {
+		if (join_match(px, j, sp->row, m->rows[c], vals, &on, &ok) < 0)
+			return -EINVAL;
+		if (ok && (!(keep = row_keep(px, sp->row, j->lw + j->rw)) ||
+			   rows_push(px, &sp->out, id, keep) < 0))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int scan_job_merge(struct exec_ctx *x, void *arg, void *state)
+{
+	struct scan_job *sj = arg;
+	struct scan_part *sp = state;
+	uint64_t k;
+
+	for (k = 0; sp && k < sp->out.n; k++) {
+		const struct datum *row = row_keep(x, sp->out.v[k].row, sj->width);
+
+		if (!row || rows_push(x, &sj->all, sp->out.v[k].id, row) < 0)
+			return -EINVAL;
+		sj->all.v[sj->all.n - 1].seq = sp->out.v[k].seq;
+	}
+	return 0;
+}
+
+static int by_rowid(const void *a, const void *b)
+{
+	const struct par_out *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool stage_par_safe(const struct stage *st)
+{
+	int k;
+
+	for (k = 0; k < st->n; k++)
+		if (!par_safe(st->v[k]))
+			return false;
+	return true;
+}
+
+/* Runs sj over item i's table on all cores into out; 0 if not taken
+ * (run it serially), 1 if done, -EINVAL on error. */
+static int par_scan_item(struct exec_ctx *x, struct sel *q, int i,
+			 struct scan_job *sj, struct batch *out)
+{
+	struct table *t = q->src[i].table;
+	uint64_t k;
+
+	if (!t || !par_scan_wanted(x, t) || !stage_par_safe(sj->filter) ||
+	    (sj->j && (!par_safe(sj->j->f->on) ||
+		       !stage_par_safe(sj->j->after))) ||
+	    (q->s->nfrom == 1 && !table_scan_is_full(x, t, q->s->where)))
+		return 0;
+	if (par_scan(x, t, scan_job_row, scan_job_merge, sj) < 0)
+		return -EINVAL;
+	if (sj->all.n)
+		qsort(sj->all.v, sj->all.n, sizeof(*sj->all.v), by_rowid);
+	for (k = 0; k < sj->all.n; k++)
+		if (batch_add(x, out, sj->all.v[k].row) < 0)
+			return -EINVAL;
+	return 1;
+}
+
+/* Item i's rows that pass its scan filters. */
+static int scan_batch(struct exec_ctx *x, struct sel *q, int i,
+		      const struct filters *f, struct batch *out)
+{
+	struct batch_sink s = {x, out, &f->scan[i], q->src[i].first};
+	struct scan_job sj = {.filter = &f->scan[i], .base = q->src[i].first,
+			      .width = q->src[i].width};
+	int r;
+
+	if (q->s->from[i].func)
+		return srf_scan(x, &q->s->from[i], add_row, &s);
+	if ((r = par_scan_item(x, q, i, &sj, out)) != 0)
+		return r < 0 ? -EINVAL : 0;
+	return scan_src(x, q, i, add_stored_row, &s);
+}
+
 static int join(struct exec_ctx *x, struct sel *q, int i,
 		const struct filters *f, struct batch *left, struct batch *out)
 {
@@ -708,9 +875,15 @@ static int join(struct exec_ctx *x, struct sel *q, int i,
 	if (hashed && htab_init(&j.h, x->a, 1) < 0)
 		return db_err_oom(x->err);
 	if (hashed && join_builds_left(q, i, left->n)) {
+		struct scan_job sj = {.filter = &f->scan[i], .base = j.lw,
+				      .width = j.lw + j.rw, .j = &j};
+		int r;
+
 		for (a = 0; a < left->n; a++)
 			if (build_add(&j, &left->rows[a][j.ls], left->rows[a]) < 0)
 				return -EINVAL;
+		if ((r = par_scan_item(x, q, i, &sj, out)) != 0)
+			return r < 0 ? -EINVAL : 0;
 		return scan_src(x, q, i, probe_row, &j);
 	}
 	if (scan_batch(x, q, i, f, &right) < 0)
