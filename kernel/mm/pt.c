@@ -26,8 +26,14 @@
  *    they meet only in shared tables, which they extend by CAS, and a
  *    table is freed only by the one operation whose range covers it;
  *  - operations on overlapping ranges must be ordered by the caller (the
- *    vm area's lock), except pt_install_leaf_cas against itself: one CAS
- *    wins, the others return -EEXIST;
+ *    vm area's lock), except pt_install_leaf_cas against itself (one CAS
+ *    wins, the others return -EEXIST) and against pt_unmap: an unmap
+ *    clears the entry that links a table it frees before it reads the
+ *    table, and ops->unlinked waits out the installs that walked into it
+ *    before. The table is then the unmap's alone, so no leaf is added
+ *    behind its scan and freed with it unreported; later installs create
+ *    a new table in the tree (clearing the leaves first and the link
+ *    last lost every page that faulted back in behind the scan);
  *  - readers (pt_walk, pt_is_present, pt_visit) take no lock and see each
  *    entry before or after a change; they must not overlap an unmap that
  *    may free the tables they are in (see free_table in pt.h).
@@ -294,11 +300,27 @@ int pt_install_leaf_cas(struct pt *pt, uint64_t va, paddr_t pa, uint64_t flags)
 		   : -EEXIST;
 }
 
+/* Clears the entry e that links a table the unmap will empty and free.
+ * A table in a subtree already unlinked (private) is nobody else's: no
+ * wait. */
+static void unlink_table(struct pt *pt, uint64_t *e, bool private)
+{
+	/* Either a writer's walk, after the fence that opens its section
+	 * (vm_fault), sees 0 here, or ops->unlinked sees the section. */
+	__atomic_store_n(e, 0, __ATOMIC_SEQ_CST);
+	if (!private && pt->ops->unlinked)
+		pt->ops->unlinked(pt->ops->ctx);
+}
+
 /* Clears [va, end) in the level-level table t, reporting leaves to fn,
- * and frees the tables below whose whole span lies in the range. Callers
- * made sure that no large page is cut. Returns the leaves removed. */
+ * and frees the tables below whose whole span lies in the range, each
+ * unlinked before it is read. private: no writer can reach t (it is
+ * unlinked already, or pt_destroy runs alone).
+ * Callers made sure that no large page is cut. Returns the leaves
+ * removed. */
 static long unmap_table(struct pt *pt, uint64_t *t, int level, uint64_t va,
-			uint64_t end, uint64_t up, pt_leaf_fn *fn, void *arg)
+			uint64_t end, uint64_t up, bool private, pt_leaf_fn *fn,
+			void *arg)
 {
 	long n = 0;
 	for (uint64_t next; va < end; va = next) {
@@ -317,12 +339,14 @@ static long unmap_table(struct pt *pt, uint64_t *t, int level, uint64_t va,
 			n++;
 			continue;
 		}
+		bool whole = va == base && next == base + span(level);
+		if (whole)
+			unlink_table(pt, e, private);
 		n += unmap_table(pt, table(pt, v & PTE_ADDR), level - 1, va,
-				 next, path_add(up, v), fn, arg);
-		if (va == base && next == base + span(level)) {
-			__atomic_store_n(e, 0, __ATOMIC_RELAXED);
+				 next, path_add(up, v), private || whole, fn,
+				 arg);
+		if (whole)
 			table_free(pt, v & PTE_ADDR);
-		}
 	}
 	return n;
 }
@@ -334,13 +358,13 @@ long pt_unmap(struct pt *pt, uint64_t va, uint64_t size, pt_leaf_fn *fn,
 	    cuts_large(pt, va + size))
 		return -EINVAL;
 	return unmap_table(pt, table(pt, pt->root_pa), 4, va, va + size, PTE_W,
-			   fn, arg);
+			   false, fn, arg);
 }
 
 void pt_destroy(struct pt *pt, pt_leaf_fn *fn, void *arg)
 {
-	unmap_table(pt, table(pt, pt->root_pa), 4, 0, PT_VA_END, PTE_W, fn,
-		    arg);
+	unmap_table(pt, table(pt, pt->root_pa), 4, 0, PT_VA_END, PTE_W, true,
+		    fn, arg);
 	if (pt->own_root)
 		table_free(pt, pt->root_pa);
 	pt->root_pa = 0;

@@ -55,11 +55,18 @@ static inline paddr_t pt_leaf_pa(uint64_t e, int level)
  * must not sleep. free_table gets frames that a core may still hold in its
  * paging-structure caches until the caller's TLB flush, and that a
  * lock-free reader may still be reading: it must not let the frame be
- * reused before then (the kernel queues them until the flush). */
+ * reused before then (the kernel queues them until the flush).
+ * unlinked is called by an unmap right after it cleared the entry that
+ * linked a table it is about to empty and free, before it reads that
+ * table: it must return only when no pt_install_leaf_cas() that may have
+ * walked into the table through the old entry is still running (the
+ * kernel: the fault path's grace period). NULL if there is no such
+ * concurrent writer. */
 struct pt_ops {
 	uintptr_t direct_map;
 	paddr_t (*alloc_table)(void *ctx);
 	void (*free_table)(void *ctx, paddr_t pa);
+	void (*unlinked)(void *ctx);
 	void *ctx;
 };
 
@@ -109,8 +116,12 @@ int pt_map(struct pt *pt, uint64_t va, paddr_t pa, uint64_t size,
  * flags include the final A and D bits), and frees every table whose whole
  * span lies in the range. A table that merely became empty stays (map and
  * unmap of one page do not churn tables); pt_destroy() reclaims it.
- * A 2 MiB page is never split. O(leaves + tables + holes/span).
- * Returns the number of leaves removed (flush them before reusing their
+ * A 2 MiB page is never split. O(leaves + tables + holes/span), plus one
+ * ops->unlinked() per table freed that hangs under a table that stays.
+ * pt_install_leaf_cas() may run on the range meanwhile: a leaf it
+ * installs is either reported here or left in the tree (in a table the
+ * unmap does not free, or one created after it cleared the old entry),
+ * never freed with a table unreported. Returns the number of leaves removed (flush them before reusing their
  * frames), or -EINVAL for an unaligned, empty or non-lower-half range or one
  * that covers part of a large page; then nothing changed. */
 long pt_unmap(struct pt *pt, uint64_t va, uint64_t size, pt_leaf_fn *fn,
@@ -149,7 +160,8 @@ int pt_visit(const struct pt *pt, uint64_t va, uint64_t size, pt_visit_fn *fn,
  * empty, with one compare-and-swap: the page-fault fast path. Missing
  * tables are allocated first and published with CAS as well; a table that
  * lost its race is freed. Lock-free; may race other pt_install_leaf_cas()
- * calls and readers on the same page, but not other writers on it.
+ * calls, readers and pt_unmap() (see there) on the same page, but not
+ * other writers on it.
  * O(1): one walk if the tables exist, else up to three allocations.
  * Needs no TLB flush. Returns 0; -EEXIST if the page (or a large page or
  * table in its place) is already there, nothing changed; -ENOMEM if a table

@@ -35,7 +35,10 @@
  * calling core's pool (at most POOL_MAX, the rest to the allocator);
  * destroy returns them to the allocator. Page-table frames go through
  * tlb_defer_free(): freed after the next shootdown, never while a core may
- * still walk them. 2 MiB frames are never pooled.
+ * still walk them. 2 MiB frames are never pooled. A page that faults back
+ * in while an unmap runs (the caller's race) is never lost with a freed
+ * table: the unmap unlinks a table, waits out the faults that may have
+ * walked into it (table_unlinked), and only then empties it (pt.c).
  *
  * Locks: vm_lock (a mutex) serialises every change to areas and mappings
  * except faults: create, destroy, map, unmap, protect, populate. Faults
@@ -119,9 +122,20 @@ static void free_table(void *ctx, paddr_t pa)
 	tlb_defer_free(pa);
 }
 
+static void faults_sync(void);
+
+/* An unmap cleared the entry linking a table it frees: faults that walked
+ * into the table before have installed all they will there once every
+ * core has left the fault-path section it was in. */
+static void table_unlinked(void *ctx)
+{
+	faults_sync();
+}
+
 static struct pt_ops vm_pt_ops = {
     .alloc_table = alloc_table,
     .free_table = free_table,
+    .unlinked = table_unlinked,
 };
 
 void vm_init(void)
@@ -405,16 +419,17 @@ static void batch_release(struct batch *b);
 /* pt_unmap's callback. A pass may meet more leaves than one batch holds:
  * pages that fault back in during vm_unmap (the caller's race) are met
  * again by the last pass, which covers the whole range. A full batch moves
- * to a new block on b->more, all released in one round after the pass.
- * Releasing on the spot instead would flush in the middle of a table, and
- * every page refaulted meanwhile behind the pass would be lost with that
- * table when the pass frees it (seen: thousands of leaked frames); that
- * is only the fallback when no block can be had. */
+ * to a new block on b->more, all released in one shootdown after the
+ * pass; releasing on the spot, one round per batch, is the fallback when
+ * no block can be had. */
 static void batch_leaf(void *arg, uint64_t va, paddr_t pa, uint64_t flags,
 		       int level)
 {
 	struct batch *b = arg;
 	if (b->n == BATCH) {
+		/* Met only when pages faulted back in: the scan pauses in
+		 * the middle of a table, with faults behind it. */
+		DELAY_POINT("vm.unmap_range.batch_full");
 		struct batch *full = kmalloc(sizeof(*full));
 		if (full) {
 			memcpy(full, b, sizeof(*full));

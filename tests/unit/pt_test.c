@@ -114,8 +114,11 @@ static void sim_free(void *ctx, paddr_t pa)
 	pthread_mutex_unlock(&sim_lock);
 }
 
+static void sim_unlinked(void *ctx);
+
 static struct pt_ops sim_ops = {.alloc_table = sim_alloc,
-				.free_table = sim_free};
+				.free_table = sim_free,
+				.unlinked = sim_unlinked};
 
 static long live(void)
 {
@@ -1235,6 +1238,87 @@ UNIT_TEST(concurrent_table_races)
 	if (extra < 500)
 		printf("  note: only %ld extra tables in %ld rounds\n", extra,
 		       rounds);
+}
+
+/* Installs racing an unmap that frees their tables (vm_fault against
+ * vm_unmap in the kernel). Each install runs in a section (counter odd),
+ * and sim_unlinked waits out the sections under way, as vm.c's
+ * faults_sync() does. Thread 0 unmaps the whole range again and again,
+ * the others install every page again and again. Every leaf installed
+ * must be reported by an unmap or be mapped at the end; and no table may
+ * be touched after it was freed (ASan). */
+#define UNMAPS 200
+
+static uint64_t section[THREADS];
+static long installs[THREADS], reported;
+static bool installs_stop;
+
+static void sim_unlinked(void *ctx)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int t = 0; t < THREADS; t++) {
+		uint64_t s = __atomic_load_n(&section[t], __ATOMIC_ACQUIRE);
+		while ((s & 1) &&
+		       __atomic_load_n(&section[t], __ATOMIC_ACQUIRE) == s)
+			;
+	}
+}
+
+static void count_leaf(void *arg, uint64_t va, paddr_t pa, uint64_t flags,
+		       int level)
+{
+	(*(long *)arg)++;
+}
+
+static int install_in_section(long t, uint64_t va, paddr_t pa)
+{
+	__atomic_store_n(&section[t], section[t] + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	int r = pt_install_leaf_cas(&cpt, va, pa, PTE_W);
+	__atomic_store_n(&section[t], section[t] + 1, __ATOMIC_RELEASE);
+	return r;
+}
+
+static void *install_or_unmap(void *arg)
+{
+	long t = (long)arg;
+	pthread_barrier_wait(&barrier);
+	if (t == 0) {
+		/* Until the installers have refilled the range a few times,
+		 * however busy the host. */
+		for (int i = 0; i < UNMAPS || reported < 4 * CPAGES; i++)
+			if (pt_unmap(&cpt, CBASE, CPAGES * PT_PAGE, count_leaf,
+				     &reported) < 0)
+				errors[t]++;
+		__atomic_store_n(&installs_stop, true, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	while (!__atomic_load_n(&installs_stop, __ATOMIC_ACQUIRE))
+		for (long i = 0; i < CPAGES; i++) {
+			int r = install_in_section(t, CBASE + i * PT_PAGE,
+						   ((t + 1) << 32) | (i << 12));
+			installs[t] += r == 0;
+			errors[t] += r && r != -EEXIST;
+		}
+	return NULL;
+}
+
+UNIT_TEST(concurrent_install_during_unmap)
+{
+	cpt = new_pt();
+	memset(installs, 0, sizeof(installs));
+	reported = 0;
+	installs_stop = false;
+	run_threads(install_or_unmap, THREADS);
+	long installed = 0, mapped = 0;
+	for (int t = 0; t < THREADS; t++)
+		installed += installs[t];
+	pt_unmap(&cpt, CBASE, CPAGES * PT_PAGE, count_leaf, &mapped);
+	CHECK_EQ(reported + mapped, installed);
+	check_tables(&cpt, 0);
+	pt_destroy(&cpt, NULL, NULL);
+	CHECK_EQ(live(), 0);
+	CHECK_EQ(bad_frees, 0);
 }
 
 UNIT_MAIN()
