@@ -195,7 +195,7 @@ TEST(stress_db_snapshot_reads_under_updates)
 	struct model *m = kzalloc(sizeof(*m));
 	struct writer *w = kzalloc(sizeof(*w));
 	const char *names[] = {"snap"};
-	struct thread_attr attr = {64 * 1024, THREAD_ANY_CPU};
+	struct thread_attr attr = {.stack_size = 64 * 1024, .cpu = THREAD_ANY_CPU};
 	struct db_snapshot *s;
 	struct vm_stats va, vb, vc;
 	struct tmem_stats ta, tc;

@@ -200,7 +200,7 @@ static void reader_thread(void *arg)
 
 TEST(stress_htap_snapshots_never_show_part_of_a_transaction)
 {
-	struct thread_attr attr = {64 * 1024, THREAD_ANY_CPU};
+	struct thread_attr attr = {.stack_size = 64 * 1024, .cpu = THREAD_ANY_CPU};
 	struct db *db = bank(ACC);
 	struct worker w[4] = {0};
 	struct thread *th[4];
@@ -300,7 +300,7 @@ static bool wait_stat(struct db *db, size_t off, uint64_t want)
  * its table) and runs once it has ended. */
 TEST(htap_reader_holds_off_no_writer_but_ddl_waits)
 {
-	struct thread_attr attr = {64 * 1024, THREAD_ANY_CPU};
+	struct thread_attr attr = {.stack_size = 64 * 1024, .cpu = THREAD_ANY_CPU};
 	struct db *db = bank(ACC);
 	struct sleeper *sl = kzalloc(sizeof(*sl));
 	struct ddl_run *d = kzalloc(sizeof(*d));

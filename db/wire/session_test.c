@@ -115,7 +115,7 @@ TEST(db_session_runs_sql_in_the_guest)
 	static const char startup[] = "\0\0\0\x14\0\x03\0\0user\0guest\0\0";
 	struct script *s = kzalloc(sizeof(*s));
 	struct db *db = kzalloc(sizeof(*db));
-	struct thread_attr attr = {SESSION_STACK, THREAD_ANY_CPU};
+	struct thread_attr attr = {.stack_size = SESSION_STACK, .cpu = THREAD_ANY_CPU};
 	struct thread *t;
 	char v[64];
 

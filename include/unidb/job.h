@@ -6,7 +6,9 @@
  * has one job worker, and the scheduler sends it to the highest-priority
  * job with work left whenever that core has nothing else to run. So a job
  * widens when cores become idle, and its workers move to a job of higher
- * priority between two morsels when one arrives. Morsels start small and
+ * priority between two morsels when one arrives. A worker is a background
+ * thread (thread.h): a thread woken on its core runs at once, and the
+ * morsel goes on when that thread waits again, so sessions come first. Morsels start small and
  * are sized from the measured cost per item so that each takes about
  * JOB_MORSEL_NS, and shrink at the end so that workers finish together. */
 #ifndef UNIDB_JOB_H

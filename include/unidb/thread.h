@@ -13,6 +13,7 @@
 #ifndef UNIDB_THREAD_H
 #define UNIDB_THREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <unidb/cpu.h>
@@ -26,6 +27,10 @@ struct thread;
 struct thread_attr {
 	size_t stack_size; /* 0: THREAD_STACK_DEFAULT; rounded up to 4 KiB */
 	int cpu;	   /* THREAD_ANY_CPU, or the core to pin the thread to */
+	bool background;   /* gives its core at once to any thread woken
+			      there, instead of at the end of a time slice
+			      (the job workers: analytical work yields to
+			      OLTP sessions, job.h) */
 };
 
 /* Creates a runnable thread that calls entry(arg). name (copied, cut to

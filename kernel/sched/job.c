@@ -187,7 +187,7 @@ void job_workers_start(void)
 	char name[16];
 
 	for (unsigned c = 0; c < cpu_count(); c++) {
-		struct thread_attr a = {.cpu = (int)c};
+		struct thread_attr a = {.cpu = (int)c, .background = true};
 		snprintf(name, sizeof(name), "job%u", c);
 		workers[c] = thread_create(name, worker_loop, NULL, &a);
 		if (!workers[c])

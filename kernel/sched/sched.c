@@ -333,18 +333,20 @@ static inline __attribute__((always_inline)) void wake_enqueue(struct thread *t)
 	t->cpu = cpu;
 	bool deadline = enqueue(rq, t);
 	bool idle = rq->curr == rq->idle;
+	bool yields = rq->curr->background && rq->curr != t;
 	spin_release(&rq->lock);
 	DELAY_POINT("sched.wake_enqueue.unlocked");
 	if (cpu == me) {
-		if (idle)
+		if (idle || yields)
 			this_cpu()->need_resched = true;
 		else if (deadline)
 			sched_program_timer();
 	} else {
 		memory_fence();
 		/* An idle core that polls sees the queue by itself; one in
-		 * hlt, or running a thread, or that must program a new
-		 * deadline, needs to be told. */
+		 * hlt, or running a thread (a background one switches at
+		 * once: resched_ipi), or that must program a new deadline,
+		 * needs to be told. */
 		if (!idle || deadline || rq->idle_halted)
 			kick(cpu);
 	}
@@ -611,7 +613,8 @@ void sched_tick(void)
 static void resched_ipi(struct trap_frame *f)
 {
 	struct rq *rq = this_rq();
-	if (rq->curr == rq->idle)
+	if (rq->curr == rq->idle ||
+	    (rq->curr->background && rq->nr_queued))
 		this_cpu()->need_resched = true;
 	sched_program_timer();
 }

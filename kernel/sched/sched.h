@@ -33,6 +33,7 @@ struct thread {
 	enum thread_state state;  /* changed under its rq lock, or by CAS */
 	unsigned cpu;		  /* core it runs on or is queued on */
 	int pinned;		  /* THREAD_ANY_CPU or a core */
+	bool background;	  /* thread_attr.background */
 	volatile bool on_cpu;	  /* its context is still live on a core */
 	bool fpu_full;		  /* fpu area holds a full preempted state */
 	bool park_token;	  /* thread_unpark() happened (atomic) */

@@ -85,6 +85,7 @@ struct thread *thread_new(const char *name, void (*entry)(void *), void *arg,
 	t->entry = entry;
 	t->arg = arg;
 	t->pinned = cpu;
+	t->background = attr && attr->background;
 	t->cpu = cpu >= 0 ? (unsigned)cpu : cpu_id();
 
 	/* What switch_stack pops: rbp rbx r12-r15 (zero), then returns to
