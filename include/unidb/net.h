@@ -105,6 +105,9 @@ int net_setopt(struct net_sock *s, enum net_opt opt, long value);
  * defaults documented in docs/net.md. */
 struct net_config {
 	uint32_t sndbuf, rcvbuf;   /* bytes per connection, each way */
+	/* A bulk transfer's rings grow up to these (kernel/net/tcp_tune.c);
+	 * no larger than sndbuf/rcvbuf: they never grow. */
+	uint32_t sndbuf_max, rcvbuf_max;
 	unsigned max_conns;	   /* connections (not listeners, TIME_WAIT) */
 	unsigned max_timewait;	   /* TIME_WAIT entries; the oldest recycled */
 	size_t mem_max;		   /* all connections' buffers together */

@@ -66,8 +66,9 @@ static unsigned syn_options(struct tcp_conn *c, uint8_t *o, bool synack)
 
 /* Sends one segment: seq, flags, and len bytes of the send ring from
  * offset off (bytes after snd_una). Carries an ACK unless it is a bare
- * SYN; an ACK makes any pending (delayed) ACK unnecessary. */
-void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
+ * SYN; an ACK makes any pending (delayed) ACK unnecessary. Returns what
+ * the IP layer said (-ENOBUFS: the device's queue was full). */
+int tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		  uint32_t off, uint32_t len)
 {
 	struct net_stack *st = c->st;
@@ -109,10 +110,10 @@ void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	st->stats.tcp_tx++;
 	if (len > c->mss) {
 		st->stats.tcp_tso_tx++;
-		ip_output_gso(st, c->txq, c->raddr, hlen + len, 16, c->mss);
-	} else {
-		ip_output(st, c->txq, c->raddr, IP_PROTO_TCP, hlen + len, 16);
+		return ip_output_gso(st, c->txq, c->raddr, hlen + len, 16,
+				     c->mss);
 	}
+	return ip_output(st, c->txq, c->raddr, IP_PROTO_TCP, hlen + len, 16);
 }
 
 /* Most payload bytes one segment may carry: c->mss, or with TSO as many
@@ -259,13 +260,21 @@ void tcp_output(struct tcp_conn *c)
 			flags |= TCP_PSH;
 		if (fin)
 			flags |= TCP_FIN;
+		if (tcp_xmit_seg(c, c->snd_nxt, flags, c->snd_nxt - c->snd_una,
+				 len) == -ENOBUFS) {
+			/* The device's queue is full: back-pressure, not a
+			 * loss. Nothing is counted as sent; the next ACK (or
+			 * the timer, should nothing be in flight) sends it. */
+			c->st->stats.tcp_tx_busy++;
+			if (!c->t_rexmt)
+				tcp_rexmt_arm(c);
+			break;
+		}
 		if (len && !c->rtt_timing && c->snd_nxt == c->snd_max) {
 			c->rtt_timing = true;
 			c->rtt_seq = c->snd_nxt;
 			c->rtt_start = env_now();
 		}
-		tcp_xmit_seg(c, c->snd_nxt, flags, c->snd_nxt - c->snd_una,
-			     len);
 		c->snd_nxt += len + fin;
 		if (fin)
 			c->fin_sent = true;
