@@ -418,7 +418,7 @@ static int vnet_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 		return -ENOBUFS;
 	}
 	memcpy(p, &hdr, sizeof(hdr));
-	memcpy(p + sizeof(hdr), tx->frame, tx->len);
+	netif_tx_copy(p + sizeof(hdr), tx);
 	if (tx->csum_partial && !dev_csum)
 		csum_fill(p + sizeof(hdr), tx->len, tx->csum_start,
 			  tx->csum_offset);

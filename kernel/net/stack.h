@@ -303,6 +303,10 @@ struct net_stack {
 	uint8_t *txbuf; /* one frame being built; under lock */
 	size_t txbuf_size; /* mtu + 14, or nif->gso_max with TSO */
 	bool no_tso;	   /* TSO turned off: MSS-sized frames only */
+	/* The TCP payload of the TSO frame being sent from txbuf, where it
+	 * lies in the send ring (netif_tx.tail); zeroes otherwise. */
+	const void *tx_tail[2];
+	size_t tx_tail_len[2];
 
 	struct arp_entry arp[ARP_ENTRIES];
 	struct udp_bind udp[UDP_BINDS];
