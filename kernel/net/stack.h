@@ -161,7 +161,7 @@ struct ring {
  * Bounded so that a reader that stalls pins at most this many buffers;
  * beyond it, and whenever the driver refuses, data is copied into the
  * ring as before. */
-#define TCP_HELD_MAX 8
+#define TCP_HELD_MAX 32
 #define TCP_SACK_MAX 16 /* SACKed ranges the sender remembers */
 
 #define TCP_FIN 0x01
