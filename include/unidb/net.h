@@ -64,6 +64,13 @@ long net_send(struct net_sock *s, const void *buf, size_t len,
  * stream (the peer's FIN), or an error. */
 long net_recv(struct net_sock *s, void *buf, size_t len, uint64_t timeout_ns);
 
+/* The device RX queue the connection's frames last came in on (its own
+ * frames go out on the TX queue of that index), or -ENOTCONN. Each RX
+ * queue is serviced on one core (netdev_queue_stats' cpu): a server
+ * that runs the connection's thread there keeps the connection on one
+ * core, as a unikernel can (bench/net/guest/netsrv.c does). O(1). */
+int net_sock_queue(struct net_sock *s);
+
 /* Ends the write direction: a FIN follows the queued data. Does not
  * wait. -ENOTCONN if not connected, -EINVAL for another how. */
 #define NET_SHUT_WR 1

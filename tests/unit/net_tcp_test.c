@@ -832,6 +832,9 @@ UNIT_TEST(tx_queue_follows_the_rx_queue)
 	iss = sg.seq;
 	send_p(PISS + 1, iss + 1, TCP_ACK, 1000, NULL, 0);
 	CHECK_EQ(tcp_usr_accept(l, &c), 0);
+	/* The handshake's last ACK came in on queue 0: so does the flow. */
+	CHECK_EQ(net_sock_queue((struct net_sock *)c), 0);
+	CHECK_EQ(net_sock_queue((struct net_sock *)l), -ENOTCONN);
 	tcp_usr_close(c);
 	tcp_usr_close(l);
 	teardown();
