@@ -64,6 +64,13 @@ long net_send(struct net_sock *s, const void *buf, size_t len,
  * stream (the peer's FIN), or an error. */
 long net_recv(struct net_sock *s, void *buf, size_t len, uint64_t timeout_ns);
 
+/* The device RX queue the connection's frames last came in on (its own
+ * frames go out on the TX queue of that index), or -ENOTCONN. Each RX
+ * queue is serviced on one core (netdev_queue_stats' cpu): a server
+ * that runs the connection's thread there keeps the connection on one
+ * core, as a unikernel can (bench/net/guest/netsrv.c does). O(1). */
+int net_sock_queue(struct net_sock *s);
+
 /* Ends the write direction: a FIN follows the queued data. Does not
  * wait. -ENOTCONN if not connected, -EINVAL for another how. */
 #define NET_SHUT_WR 1
@@ -105,6 +112,9 @@ int net_setopt(struct net_sock *s, enum net_opt opt, long value);
  * defaults documented in docs/net.md. */
 struct net_config {
 	uint32_t sndbuf, rcvbuf;   /* bytes per connection, each way */
+	/* A bulk transfer's rings grow up to these (kernel/net/tcp_tune.c);
+	 * no larger than sndbuf/rcvbuf: they never grow. */
+	uint32_t sndbuf_max, rcvbuf_max;
 	unsigned max_conns;	   /* connections (not listeners, TIME_WAIT) */
 	unsigned max_timewait;	   /* TIME_WAIT entries; the oldest recycled */
 	size_t mem_max;		   /* all connections' buffers together */

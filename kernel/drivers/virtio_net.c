@@ -81,7 +81,7 @@
 #define BIG_SLOT_SIZE 65536 /* header + TSO frame */
 #define LRO_BUF_SIZE 65536  /* RX buffer with large receive: one frame */
 #define LRO_BUFS 128	    /* of them per queue (8 MiB) */
-#define RX_SPARES 32	    /* spare RX buffers per queue (held ones) */
+#define RX_SPARES 64	    /* spare RX buffers per queue (held ones) */
 #define LRO_FRAME_MAX (65535 + ETH_HLEN + VLAN_SLACK)
 
 struct vnet;
@@ -418,7 +418,7 @@ static int vnet_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 		return -ENOBUFS;
 	}
 	memcpy(p, &hdr, sizeof(hdr));
-	memcpy(p + sizeof(hdr), tx->frame, tx->len);
+	netif_tx_copy(p + sizeof(hdr), tx);
 	if (tx->csum_partial && !dev_csum)
 		csum_fill(p + sizeof(hdr), tx->len, tx->csum_start,
 			  tx->csum_offset);

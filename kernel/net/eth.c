@@ -34,10 +34,20 @@ int eth_xmit(struct net_stack *st, unsigned q, const uint8_t *frame,
 	     uint16_t csum_off, uint16_t gso_size)
 {
 	struct netif *nif = st->nif;
-	struct netif_tx tx = {frame, len, csum_partial, csum_start, csum_off,
-			      gso_size};
+	struct netif_tx tx = {.frame = frame,
+			      .len = len,
+			      .csum_partial = csum_partial,
+			      .csum_start = csum_start,
+			      .csum_offset = csum_off,
+			      .gso_size = gso_size};
 	int err;
 
+	if (gso_size) { /* a TSO frame's payload may be in the send ring */
+		for (int i = 0; i < 2; i++) {
+			tx.tail[i] = st->tx_tail[i];
+			tx.tail_len[i] = st->tx_tail_len[i];
+		}
+	}
 	if (q >= nif->nqueues)
 		q = 0;
 	err = nif->ops->xmit(nif, q, &tx);

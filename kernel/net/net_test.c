@@ -42,7 +42,7 @@ static int wire_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 		return -ENOBUFS; /* TCP retransmits */
 	}
 	f = w->ring[(w->head + w->count) % WIRE_SLOTS];
-	memcpy(f, tx->frame, tx->len);
+	netif_tx_copy(f, tx);
 	w->len[(w->head + w->count) % WIRE_SLOTS] = (uint16_t)tx->len;
 	w->count++;
 	spin_unlock(&w->lock);

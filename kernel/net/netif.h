@@ -44,11 +44,32 @@
  * CHECKSUM_PARTIAL / virtio's VIRTIO_NET_HDR_F_NEEDS_CSUM). */
 struct netif_tx {
 	const void *frame;
-	size_t len;
+	size_t len; /* of the whole frame, tail included */
 	bool csum_partial;
 	uint16_t csum_start, csum_offset;
 	uint16_t gso_size; /* 0, or TCP payload bytes per wire segment */
+	/* Only with gso_size: the frame's last tail_len[0] + tail_len[1]
+	 * bytes are not in `frame` (which holds the rest, the headers) but
+	 * at tail[0] and tail[1], in that order: the TCP payload straight
+	 * from the connection's send ring (wrapped at most once), so that
+	 * it is copied once, by the driver, not first into a frame. */
+	const void *tail[2];
+	size_t tail_len[2];
 };
+
+/* Copies the whole frame (tail included) to dst: for drivers. */
+static inline void netif_tx_copy(uint8_t *dst, const struct netif_tx *tx)
+{
+	size_t head = tx->len - tx->tail_len[0] - tx->tail_len[1];
+
+	__builtin_memcpy(dst, tx->frame, head);
+	for (int i = 0; i < 2; i++) {
+		if (tx->tail_len[i])
+			__builtin_memcpy(dst + head, tx->tail[i],
+					 tx->tail_len[i]);
+		head += tx->tail_len[i];
+	}
+}
 
 struct netif;
 

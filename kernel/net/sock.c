@@ -141,6 +141,18 @@ long net_recv(struct net_sock *s, void *buf, size_t len, uint64_t timeout_ns)
 	}
 }
 
+int net_sock_queue(struct net_sock *s)
+{
+	struct tcp_conn *c = conn(s);
+	int q;
+
+	env_lock(c->st->lock);
+	q = c->state == TCP_CLOSED || c->state == TCP_LISTEN ? -ENOTCONN
+							     : c->txq;
+	env_unlock(c->st->lock);
+	return q;
+}
+
 int net_shutdown(struct net_sock *s, int how)
 {
 	if (how != NET_SHUT_WR)

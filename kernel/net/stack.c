@@ -101,6 +101,8 @@ void net_config_default(struct net_config *cfg)
 	*cfg = (struct net_config){
 		.sndbuf = 128 * 1024,
 		.rcvbuf = 128 * 1024,
+		.sndbuf_max = 2048 * 1024,
+		.rcvbuf_max = 2048 * 1024,
 		.max_conns = 1024,
 		.max_timewait = 4096,
 		.mem_max = 128u << 20,

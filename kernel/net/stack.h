@@ -161,7 +161,7 @@ struct ring {
  * Bounded so that a reader that stalls pins at most this many buffers;
  * beyond it, and whenever the driver refuses, data is copied into the
  * ring as before. */
-#define TCP_HELD_MAX 8
+#define TCP_HELD_MAX 32
 #define TCP_SACK_MAX 16 /* SACKed ranges the sender remembers */
 
 #define TCP_FIN 0x01
@@ -211,6 +211,7 @@ struct tcp_conn {
 	bool ooo_fin;	   /* a FIN arrived beyond rcv_nxt */
 	uint32_t fin_seq;  /* its sequence number */
 	unsigned unacked;  /* full segments received since our last ACK */
+	bool rcv_full;	   /* data nearly filled the ring (tcp_tune.c) */
 	bool ack_now;
 
 	/* Congestion control: RFC 5681 + NewReno (RFC 6582). */
@@ -288,6 +289,8 @@ struct net_stats {
 	uint64_t tcp_syn_drops, tcp_ooo, tcp_rx_dropped, tcp_conn_limit;
 	uint64_t tcp_undo; /* recoveries undone: all resends were D-SACKed */
 	uint64_t tcp_rx_held; /* segments left in their RX buffers */
+	uint64_t tcp_rcv_grown, tcp_snd_grown; /* rings doubled (tcp_tune.c) */
+	uint64_t tcp_tx_busy; /* sends held back: the device queue was full */
 };
 
 struct net_stack {
@@ -300,6 +303,10 @@ struct net_stack {
 	uint8_t *txbuf; /* one frame being built; under lock */
 	size_t txbuf_size; /* mtu + 14, or nif->gso_max with TSO */
 	bool no_tso;	   /* TSO turned off: MSS-sized frames only */
+	/* The TCP payload of the TSO frame being sent from txbuf, where it
+	 * lies in the send ring (netif_tx.tail); zeroes otherwise. */
+	const void *tx_tail[2];
+	size_t tx_tail_len[2];
 
 	struct arp_entry arp[ARP_ENTRIES];
 	struct udp_bind udp[UDP_BINDS];
@@ -391,8 +398,8 @@ void tcp_send_ack(struct tcp_conn *c);
 void tcp_send_rst_for(struct net_stack *st, unsigned q, uint32_t src,
 		      uint32_t dst, const uint8_t *seg, size_t seglen);
 void tcp_send_reset(struct tcp_conn *c);
-void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
-		  uint32_t off, uint32_t len);
+int tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
+		 uint32_t off, uint32_t len);
 uint64_t tcp_timers(struct net_stack *st, uint64_t now);
 void tcp_conn_timers(struct tcp_conn *c, uint64_t now, uint64_t *next);
 void tcp_stack_free(struct net_stack *st);
@@ -435,6 +442,12 @@ void tcp_wupd_timer(struct tcp_conn *c);
 bool tcp_rcvq_hold(struct tcp_conn *c, const uint8_t *d, uint32_t n);
 void tcp_rcvq_read(struct tcp_conn *c, void *dst, uint32_t n);
 void tcp_rcvq_release(struct tcp_conn *c);
+
+/* tcp_tune.c: rings that grow while a bulk transfer is limited by them. */
+uint8_t tcp_rcv_wscale(const struct net_stack *st);
+void tcp_tune_rcv_data(struct tcp_conn *c); /* in-order data stored */
+void tcp_tune_rcv_read(struct tcp_conn *c); /* the reader took some */
+void tcp_tune_snd_full(struct tcp_conn *c); /* the writer found it full */
 
 /* ring.c */
 void ring_write_at(struct ring *r, uint32_t off, const void *src,

@@ -10,7 +10,8 @@
  *
  * Memory: a connection's rings (cfg.sndbuf + cfg.rcvbuf) are allocated
  * when it is established and freed when it enters TIME_WAIT or CLOSED;
- * all rings together stay below cfg.mem_max. Half-open connections (SYN
+ * all rings together stay below cfg.mem_max (a bulk transfer's rings may
+ * grow while they stay below half of it: tcp_tune.c). Half-open connections (SYN
  * received) hold only the tcb and are bounded by each listener's backlog
  * and by cfg.max_conns. Out-of-order data lives inside the receive ring,
  * so a peer cannot make us allocate anything beyond these bounds. */
@@ -128,15 +129,6 @@ struct tcp_conn *tcp_conn_new(struct net_stack *st)
 	return c;
 }
 
-/* Chooses the window scale for our receive buffer (RFC 7323 2.3). */
-static uint8_t rcv_wscale_for(uint32_t rcvbuf)
-{
-	uint8_t s = 0;
-	while (s < 14 && (rcvbuf >> s) > 65535)
-		s++;
-	return s;
-}
-
 int tcp_conn_buffers(struct tcp_conn *c)
 {
 	struct net_stack *st = c->st;
@@ -166,13 +158,14 @@ static void tcp_conn_free_buffers(struct tcp_conn *c)
 	if (!c->mem_charged)
 		return;
 	tcp_rcvq_release(c);
+	/* The rings' sizes now: they may have grown (tcp_tune.c). */
+	c->st->mem_used -= (size_t)c->snd.size + c->rcv.size;
 	env_free(c->snd.buf);
 	env_free(c->rcv.buf);
 	memset(&c->snd, 0, sizeof(c->snd));
 	memset(&c->rcv, 0, sizeof(c->rcv));
 	c->nooo = 0;
 	c->mem_charged = false;
-	c->st->mem_used -= (size_t)c->st->cfg.sndbuf + c->st->cfg.rcvbuf;
 }
 
 /* Removes an unaccepted child from its listener's books. */
@@ -372,7 +365,7 @@ static int tcp_connect_locked(struct net_stack *st, struct tcp_conn *c,
 			   (st->nif->nqueues ? st->nif->nqueues : 1));
 	c->iss = tcp_isn(st, c->laddr, c->lport, addr, port);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->rcv_wscale = rcv_wscale_for(st->cfg.rcvbuf);
+	c->rcv_wscale = tcp_rcv_wscale(st);
 	tcp_set_state(c, TCP_SYN_SENT);
 	c->rtt_start = env_now();
 	tcp_xmit_seg(c, c->iss, TCP_SYN, 0, 0);
@@ -422,6 +415,8 @@ long tcp_usr_send(struct tcp_conn *c, const void *buf, size_t len)
 			    ? -EAGAIN
 			    : -ENOTCONN;
 	} else {
+		if (c->snd.len == c->snd.size)
+			tcp_tune_snd_full(c);
 		uint32_t space = c->snd.size - c->snd.len;
 		n = (long)(len < space ? len : space);
 		if (n == 0) {
@@ -448,6 +443,7 @@ long tcp_usr_recv(struct tcp_conn *c, void *buf, size_t len)
 			if (!c->rcv.len)
 				tcp_conn_free_buffers(c);
 		} else {
+			tcp_tune_rcv_read(c);
 			tcp_recv_consumed(c);
 		}
 	} else if (c->fin_rcvd) {

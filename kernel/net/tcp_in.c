@@ -144,12 +144,7 @@ static void listen_input(struct net_stack *st, struct tcp_conn *l, unsigned q,
 	c->rcv_adv = c->rcv_nxt;
 	c->iss = tcp_isn(st, dst, c->lport, src, c->rport);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->rcv_wscale = 0;
-	{
-		uint32_t b = st->cfg.rcvbuf;
-		while (c->rcv_wscale < 14 && (b >> c->rcv_wscale) > 65535)
-			c->rcv_wscale++;
-	}
+	c->rcv_wscale = tcp_rcv_wscale(st);
 	syn_options_apply(c, s, true);
 	c->snd_wnd = s->wnd; /* never scaled in a SYN */
 	c->max_snd_wnd = c->snd_wnd;
@@ -285,6 +280,28 @@ static void enter_recovery(struct tcp_conn *c)
 	c->cwnd = c->ssthresh + 3u * c->mss;
 }
 
+/* Opens cwnd for `acked` newly acknowledged bytes, counting bytes, not
+ * ACKs (RFC 3465; as Linux counts segments): one ACK often covers many
+ * segments (the peer's delayed ACKs, and its large receive merging our
+ * TSO frames, ACKed as one), and growing by one MSS per ACK then made
+ * slow start crawl. Slow start up to ssthresh, the rest by congestion
+ * avoidance: about one MSS per cwnd of bytes ACKed. */
+static void cwnd_grow(struct tcp_conn *c, uint32_t acked)
+{
+	uint64_t inc;
+
+	if (c->cwnd < c->ssthresh) {
+		uint32_t ss = c->ssthresh - c->cwnd;
+		ss = acked < ss ? acked : ss;
+		c->cwnd += ss;
+		acked -= ss;
+		if (!acked)
+			return;
+	}
+	inc = (uint64_t)c->mss * (acked < c->mss ? c->mss : acked) / c->cwnd;
+	c->cwnd += inc ? (uint32_t)inc : 1;
+}
+
 /* Processes a new cumulative ACK (snd_una < ack <= snd_max). */
 static void ack_new(struct tcp_conn *c, uint32_t ack)
 {
@@ -322,11 +339,8 @@ static void ack_new(struct tcp_conn *c, uint32_t ack)
 			c->cwnd = (c->cwnd > acked ? c->cwnd - acked : 0) + c->mss;
 			tcp_rexmt_arm(c);
 		}
-	} else if (c->cwnd < c->ssthresh) {
-		c->cwnd += acked < c->mss ? acked : c->mss; /* slow start */
 	} else {
-		uint32_t inc = (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd);
-		c->cwnd += inc ? inc : 1; /* congestion avoidance */
+		cwnd_grow(c, acked);
 	}
 	if (!c->in_recovery)
 		c->dupacks = 0;
@@ -509,6 +523,7 @@ static void data_input(struct tcp_conn *c, uint32_t seq, const uint8_t *d,
 		ooo_advance(c);
 		c->ack_now = true; /* a hole filled: ACK at once (RFC 5681) */
 	}
+	tcp_tune_rcv_data(c);
 	/* Delayed ACK (RFC 1122 4.2.3.2): every second full segment at
 	 * once, else within delack_ns. A segment above our MSS is several
 	 * the device merged (large receive offload): ACK it at once. */

@@ -64,10 +64,29 @@ static unsigned syn_options(struct tcp_conn *c, uint8_t *o, bool synack)
 	return n;
 }
 
+/* A TSO frame's payload, len bytes of the send ring from offset off,
+ * goes to the driver where it lies (netif_tx.tail): one copy fewer for
+ * every byte of a bulk send. Only TSO frames: they are never queued
+ * behind ARP (ip_gso_max) and always have the device checksum them, so
+ * nothing but the driver reads the payload, and it copies it before
+ * xmit returns. */
+static void tx_tail_set(struct tcp_conn *c, uint32_t off, uint32_t len)
+{
+	struct net_stack *st = c->st;
+	uint32_t pos = (c->snd.head + off) % c->snd.size;
+	uint32_t first = len < c->snd.size - pos ? len : c->snd.size - pos;
+
+	st->tx_tail[0] = c->snd.buf + pos;
+	st->tx_tail_len[0] = first;
+	st->tx_tail[1] = c->snd.buf;
+	st->tx_tail_len[1] = len - first;
+}
+
 /* Sends one segment: seq, flags, and len bytes of the send ring from
  * offset off (bytes after snd_una). Carries an ACK unless it is a bare
- * SYN; an ACK makes any pending (delayed) ACK unnecessary. */
-void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
+ * SYN; an ACK makes any pending (delayed) ACK unnecessary. Returns what
+ * the IP layer said (-ENOBUFS: the device's queue was full). */
+int tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		  uint32_t off, uint32_t len)
 {
 	struct net_stack *st = c->st;
@@ -99,7 +118,9 @@ void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	put16(h + 14, (uint16_t)win);
 	put16(h + 16, 0);
 	put16(h + 18, 0);
-	if (len)
+	if (len > c->mss)
+		tx_tail_set(c, off, len);
+	else if (len)
 		ring_read_at(&c->snd, off, h + hlen, len);
 	if (flags & TCP_ACK) {
 		c->ack_now = deferred; /* news left for a pure ACK */
@@ -108,11 +129,15 @@ void tcp_xmit_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	}
 	st->stats.tcp_tx++;
 	if (len > c->mss) {
+		int err;
 		st->stats.tcp_tso_tx++;
-		ip_output_gso(st, c->txq, c->raddr, hlen + len, 16, c->mss);
-	} else {
-		ip_output(st, c->txq, c->raddr, IP_PROTO_TCP, hlen + len, 16);
+		err = ip_output_gso(st, c->txq, c->raddr, hlen + len, 16,
+				    c->mss);
+		memset(st->tx_tail, 0, sizeof(st->tx_tail));
+		memset(st->tx_tail_len, 0, sizeof(st->tx_tail_len));
+		return err;
 	}
+	return ip_output(st, c->txq, c->raddr, IP_PROTO_TCP, hlen + len, 16);
 }
 
 /* Most payload bytes one segment may carry: c->mss, or with TSO as many
@@ -259,13 +284,21 @@ void tcp_output(struct tcp_conn *c)
 			flags |= TCP_PSH;
 		if (fin)
 			flags |= TCP_FIN;
+		if (tcp_xmit_seg(c, c->snd_nxt, flags, c->snd_nxt - c->snd_una,
+				 len) == -ENOBUFS) {
+			/* The device's queue is full: back-pressure, not a
+			 * loss. Nothing is counted as sent; the next ACK (or
+			 * the timer, should nothing be in flight) sends it. */
+			c->st->stats.tcp_tx_busy++;
+			if (!c->t_rexmt)
+				tcp_rexmt_arm(c);
+			break;
+		}
 		if (len && !c->rtt_timing && c->snd_nxt == c->snd_max) {
 			c->rtt_timing = true;
 			c->rtt_seq = c->snd_nxt;
 			c->rtt_start = env_now();
 		}
-		tcp_xmit_seg(c, c->snd_nxt, flags, c->snd_nxt - c->snd_una,
-			     len);
 		c->snd_nxt += len + fin;
 		if (fin)
 			c->fin_sent = true;

@@ -32,7 +32,7 @@ static int fnif_xmit(struct netif *nif, unsigned q, const struct netif_tx *tx)
 	if (f->count == FNIF_FRAMES)
 		return -ENOBUFS;
 	copy = malloc(tx->len);
-	memcpy(copy, tx->frame, tx->len);
+	netif_tx_copy(copy, tx);
 	if (tx->csum_partial) {
 		/* What a device does: sum from csum_start to the end (the
 		 * pseudo-header sum is already in the field), store. */

@@ -99,7 +99,7 @@ UNIT_TEST(passive_open_negotiates_mss_and_window_scale)
 	CHECK_EQ(sg.flags, TCP_SYN | TCP_ACK);
 	CHECK_EQ(sg.ack, PISS + 1);
 	CHECK_EQ(sg.mss, 1460);
-	CHECK_EQ(sg.wscale, 2); /* 128 KiB buffer */
+	CHECK_EQ(sg.wscale, 6); /* rings grow up to 2 MiB (rcvbuf_max) */
 	CHECK_EQ(sg.sport, LPORT);
 	uint32_t iss = sg.seq;
 	send_p(PISS + 1, iss + 1, TCP_ACK, 100, NULL, 0);
@@ -643,6 +643,7 @@ UNIT_TEST(receive_window_closes_and_reopens)
 	static uint8_t d[1460], b[65536];
 	net_config_default(&cfg);
 	cfg.rcvbuf = 8192;
+	cfg.rcvbuf_max = 0; /* never grows: scale 0 */
 	setup_cfg(&cfg);
 	struct tcp_conn *c = open_passive(0, &iss);
 	uint32_t seq = PISS + 1;
@@ -831,6 +832,9 @@ UNIT_TEST(tx_queue_follows_the_rx_queue)
 	iss = sg.seq;
 	send_p(PISS + 1, iss + 1, TCP_ACK, 1000, NULL, 0);
 	CHECK_EQ(tcp_usr_accept(l, &c), 0);
+	/* The handshake's last ACK came in on queue 0: so does the flow. */
+	CHECK_EQ(net_sock_queue((struct net_sock *)c), 0);
+	CHECK_EQ(net_sock_queue((struct net_sock *)l), -ENOTCONN);
 	tcp_usr_close(c);
 	tcp_usr_close(l);
 	teardown();
@@ -860,12 +864,13 @@ UNIT_TEST(tso_sends_large_segments_and_retransmits_part_of_one)
 	CHECK_EQ(dev.gso_calls, 1);
 	CHECK_EQ(dev.gso[(dev.head + FNIF_FRAMES - 1) % FNIF_FRAMES], mss);
 	CHECK(!recv_p());
-	/* 3 MSS arrived: cwnd 11 MSS, 7 in flight, 4 more go as one. */
+	/* 3 MSS arrived: slow start counts bytes, cwnd 13 MSS, 7 in
+	 * flight, 6 more go as one. */
 	send_p(PISS + 1, base + 3 * mss, TCP_ACK, 65535, NULL, 0);
 	CHECK(recv_p());
 	CHECK_EQ(sg.seq, base + 10 * mss);
-	CHECK_EQ(sg.dlen, 4 * mss);
-	CHECK(!memcmp(sg.data, data + 10 * mss, 4 * mss));
+	CHECK_EQ(sg.dlen, 6 * mss);
+	CHECK(!memcmp(sg.data, data + 10 * mss, 6 * mss));
 	CHECK(!recv_p());
 	/* Timeout: one MSS from snd_una, inside the first large segment,
 	 * not offloaded. */
@@ -954,6 +959,137 @@ UNIT_TEST(large_segment_taken_and_acked_at_once_within_the_window)
 	CHECK_EQ(sg.ack, PISS + 1 + got);
 	CHECK_EQ(tcp_usr_recv(c, b, sizeof(b)), (long)got);
 	CHECK(!memcmp(b, d, got));
+	tcp_usr_close(c);
+	teardown();
+}
+
+/* Buffer autotuning (tcp_tune.c), receive side: a ring the peer nearly
+ * filled doubles once the reader drains it, keeps every byte (in order
+ * and out of order) at its place, offers the room in a window update,
+ * and stops at rcvbuf_max. A reader that does not drain it gets
+ * nothing. */
+static void fill_drain(struct tcp_conn *c, uint32_t *seq, uint32_t iss,
+		       const uint8_t *d, uint8_t *b, uint32_t n)
+{
+	for (uint32_t off = 0, k; off < n; off += k, *seq += k) {
+		k = n - off < 1460 ? n - off : 1460;
+		send_p(*seq, iss + 1, TCP_ACK, 65535, d + off, k);
+	}
+	CHECK_EQ(tcp_usr_recv(c, b, n), (long)n);
+	CHECK(!memcmp(b, d, n));
+}
+
+UNIT_TEST(receive_ring_grows_while_the_reader_keeps_up)
+{
+	uint32_t iss, seq = PISS + 1;
+	static uint8_t d[2 << 20], b[2 << 20];
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 11 + i / 263);
+	struct tcp_conn *c = established(&iss);
+	CHECK_EQ(c->rcv.size, 128u << 10);
+	/* Half full, drained: the window was never the limit. */
+	fill_drain(c, &seq, iss, d, b, 64 << 10);
+	CHECK_EQ(c->rcv.size, 128u << 10);
+	/* Nearly full; a hole, then data beyond it. The reader takes only
+	 * part: no growth yet. */
+	uint32_t n = 100000;
+	for (uint32_t off = 0; off < n; off += 1000, seq += 1000)
+		send_p(seq, iss + 1, TCP_ACK, 65535, d + off, 1000);
+	send_p(seq + 1000, iss + 1, TCP_ACK, 65535, d + n + 1000, 500);
+	CHECK(c->rcv_full);
+	CHECK_EQ(tcp_usr_recv(c, b, 40 << 10), 40 << 10);
+	CHECK_EQ(c->rcv.size, 128u << 10);
+	/* The rest read: the ring doubles, the update offers 256 KiB. */
+	fnif_clear(&dev);
+	CHECK_EQ(tcp_usr_recv(c, b + (40 << 10), sizeof(b)), (long)n - (40 << 10));
+	CHECK(!memcmp(b, d, n));
+	CHECK_EQ(c->rcv.size, 256u << 10);
+	CHECK_EQ(st->stats.tcp_rcv_grown, 1);
+	CHECK(recv_p());
+	CHECK_EQ((uint32_t)sg.win << 6, 256u << 10);
+	/* The hole filled: the out-of-order bytes survived the move. */
+	send_p(seq, iss + 1, TCP_ACK, 65535, d + n, 1000);
+	CHECK_EQ(tcp_usr_recv(c, b, sizeof(b)), 1500);
+	CHECK(!memcmp(b, d + n, 1500));
+	seq += 1500;
+	/* Fill and drain until the cap: 512 KiB, 1 MiB, 2 MiB, no more. */
+	for (int i = 0; i < 5; i++) {
+		n = c->rcv.size - c->rcv.size / 8;
+		fill_drain(c, &seq, iss, d, b, n);
+	}
+	CHECK_EQ(c->rcv.size, 2u << 20);
+	CHECK_EQ(st->stats.tcp_rcv_grown, 4);
+	tcp_usr_close(c);
+	teardown();
+}
+
+UNIT_TEST(receive_ring_growth_keeps_half_of_mem_max_free)
+{
+	uint32_t iss, seq = PISS + 1;
+	static uint8_t d[120 << 10], b[120 << 10];
+	net_config_default(&cfg);
+	cfg.mem_max = 4 * cfg.rcvbuf; /* one connection: already half */
+	setup_cfg(&cfg);
+	struct tcp_conn *c = open_passive(0, &iss);
+	fill_drain(c, &seq, iss, d, b, sizeof(d));
+	CHECK_EQ(c->rcv.size, 128u << 10);
+	CHECK_EQ(st->stats.tcp_rcv_grown, 0);
+	CHECK_EQ(st->mem_used, 2 * cfg.rcvbuf);
+	tcp_usr_close(c);
+	teardown();
+}
+
+/* Send side: a full ring whose every byte is in flight, with cwnd and
+ * the peer's window beyond it, doubles; the data goes out intact. */
+UNIT_TEST(send_ring_grows_when_it_limits_the_flight)
+{
+	uint32_t iss;
+	static uint8_t d[1 << 20];
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 5 + i / 241);
+	setup();
+	struct tcp_conn *c = open_passive(7, &iss);
+	uint32_t next = iss + 1, sent = 0;
+	while (c->snd.size < 256u << 10 && sent < sizeof(d)) {
+		long k = tcp_usr_send(c, d + sent, sizeof(d) - sent);
+		if (k > 0)
+			sent += (uint32_t)k;
+		while (recv_p()) { /* every byte in order, once */
+			CHECK_EQ(sg.seq, next);
+			CHECK(!memcmp(sg.data, d + (next - iss - 1), sg.dlen));
+			next += (uint32_t)sg.dlen;
+		}
+		if (k <= 0) /* full: the peer ACKs everything */
+			send_p(PISS + 1, next, TCP_ACK, 65535, NULL, 0);
+	}
+	CHECK_EQ(c->snd.size, 256u << 10);
+	CHECK_EQ(st->stats.tcp_snd_grown, 1);
+	CHECK(c->cwnd > 128u << 10);
+	CHECK_EQ(st->mem_used, (128u << 10) + (256u << 10));
+	tcp_usr_close(c);
+	teardown();
+}
+
+/* A device whose queue is full (-ENOBUFS) holds the data back: nothing
+ * counts as sent, and the next chance sends it from where it stopped. */
+UNIT_TEST(full_device_queue_holds_data_back)
+{
+	uint32_t iss;
+	static const uint8_t d[3000] = {1, 2, 3};
+	struct tcp_conn *c = established(&iss);
+	dev.fail_next = -ENOBUFS;
+	CHECK_EQ(tcp_usr_send(c, d, 1000), 1000);
+	CHECK_EQ(c->snd_nxt, iss + 1);
+	CHECK_EQ(st->stats.tcp_tx_busy, 1);
+	CHECK(c->t_rexmt != 0); /* should nothing else come */
+	CHECK(!recv_p());
+	CHECK_EQ(tcp_usr_send(c, d + 1000, 2000), 2000);
+	CHECK(recv_p());
+	CHECK_EQ(sg.seq, iss + 1);
+	CHECK_EQ(sg.dlen, 1460);
+	CHECK(recv_p());
+	CHECK_EQ(sg.seq, iss + 1 + 1460);
+	CHECK_EQ(st->stats.tcp_rexmt, 0);
 	tcp_usr_close(c);
 	teardown();
 }

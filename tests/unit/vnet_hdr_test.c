@@ -23,7 +23,7 @@ UNIT_TEST(plain_and_checksum_offload_headers)
 {
 	static uint8_t f[1514];
 	struct vnet_hdr h;
-	struct netif_tx tx = {f, mk_frame(f, 1514, 5, 5), false, 0, 0, 0};
+	struct netif_tx tx = {.frame = f, .len = mk_frame(f, 1514, 5, 5)};
 
 	CHECK_EQ(vnet_hdr_tx(&h, &tx, true), 0);
 	CHECK_EQ(h.flags, 0);
@@ -47,8 +47,12 @@ UNIT_TEST(tso_header_says_tcpv4_mss_and_header_length)
 {
 	static uint8_t f[65524];
 	struct vnet_hdr h;
-	struct netif_tx tx = {f,   mk_frame(f, sizeof(f), 5, 8), true, 34, 16,
-			      1448};
+	struct netif_tx tx = {.frame = f,
+			      .len = mk_frame(f, sizeof(f), 5, 8),
+			      .csum_partial = true,
+			      .csum_start = 34,
+			      .csum_offset = 16,
+			      .gso_size = 1448};
 
 	CHECK_EQ(vnet_hdr_tx(&h, &tx, true), 0);
 	CHECK_EQ(h.gso_type, VNET_GSO_TCPV4);

@@ -54,6 +54,21 @@ static void netsrv_conn(void *arg)
 	kfree(buf);
 }
 
+/* The core of the RX queue s's frames come in on: its thread runs
+ * there, beside the queue's service thread, and is not moved to the
+ * other core whenever both are runnable (each move costs an IPI and, on
+ * a host without a spare core, waiting for that vCPU to be scheduled).
+ * The Linux server does the same with SO_INCOMING_CPU. */
+static int netsrv_cpu(struct net_sock *s)
+{
+	struct netdev_queue_stats qs;
+	int q = net_sock_queue(s);
+
+	if (q < 0 || netdev_queue_stats(0, (unsigned)q, &qs))
+		return THREAD_ANY_CPU;
+	return (int)qs.cpu;
+}
+
 static int netsrv_serve(struct net_sock *l)
 {
 	struct net_sock *s;
@@ -68,8 +83,9 @@ static int netsrv_serve(struct net_sock *l)
 			thread_sleep_ns(10000000); /* e.g. -ENOMEM: back off */
 			continue;
 		}
+		struct thread_attr at = {.cpu = netsrv_cpu(s)};
 		struct thread *t =
-		    thread_create("netsrv", netsrv_conn, s, NULL);
+		    thread_create("netsrv", netsrv_conn, s, &at);
 		if (!t) {
 			net_close(s);
 			continue;
