@@ -280,6 +280,18 @@ void sb_put(struct strbuf *sb, const void *s, size_t n)
 	sb->p[sb->len] = 0;
 }
 
+char *sb_extend(struct strbuf *sb, size_t n)
+{
+	char *p;
+
+	if (!sb_reserve(sb, n))
+		return NULL;
+	p = sb->p + sb->len;
+	sb->len += n;
+	sb->p[sb->len] = 0;
+	return p;
+}
+
 void sb_puts(struct strbuf *sb, const char *s)
 {
 	sb_put(sb, s, strlen(s));

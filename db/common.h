@@ -93,6 +93,8 @@ struct strbuf {
 
 #define STRBUF_INIT {0, 0, 0, false}
 void sb_put(struct strbuf *sb, const void *s, size_t n);
+/* Appends n bytes for the caller to fill: their address, or NULL (oom). */
+char *sb_extend(struct strbuf *sb, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)

@@ -167,6 +167,12 @@ int exec_sleep(struct exec_ctx *x, const struct datum *secs,
 /* Sleeps the calling thread: the platform's (db/server/server.c in the
  * guest, thread_sleep_ns; tests/unit/db_host.c on the host, nanosleep). */
 void db_sleep_ns(uint64_t ns);
+/* Lets a thread waiting for this core run first (thread_yield). */
+void db_yield(void);
+/* The cores (1 on the host) and the time all of them together spent idle
+ * since boot (0 on the host), for work that yields to busy sessions. */
+unsigned db_cores(void);
+uint64_t db_idle_ns(void);
 
 /* Whether st changes data or the catalog (takes db->lock exclusively). */
 bool stmt_writes(const struct stmt *st);

@@ -43,6 +43,26 @@ void db_sleep_ns(uint64_t ns)
 {
 	thread_sleep_ns(ns);
 }
+
+void db_yield(void)
+{
+	thread_yield();
+}
+
+unsigned db_cores(void)
+{
+	return cpu_count();
+}
+
+uint64_t db_idle_ns(void)
+{
+	uint64_t ns = 0;
+	unsigned c;
+
+	for (c = 0; c < cpu_count(); c++)
+		ns += sched_idle_ns(c);
+	return ns;
+}
 static int nconns; /* connections being served; atomic */
 
 struct conn {

@@ -53,6 +53,46 @@ static uint64_t setting_num(struct exec_ctx *x, const char *name, uint64_t def)
 	return v ? txn_parse_ms(v) : def;
 }
 
+/* Whether e is a constant or a parameter (maybe cast). */
+static bool is_value(const struct expr *e)
+{
+	while (e && e->kind == EX_CAST)
+		e = e->l;
+	return e && (e->kind == EX_CONST || e->kind == EX_PARAM);
+}
+
+/* Whether the AND-ed conjuncts of w hold "col = value". */
+static bool fixes(const struct expr *w, const char *col)
+{
+	const struct expr *c, *v;
+
+	if (!w || w->kind != EX_BINOP)
+		return false;
+	if (w->op == OP_AND)
+		return fixes(w->l, col) || fixes(w->r, col);
+	if (w->op != OP_EQ)
+		return false;
+	c = w->l->kind == EX_COLUMN ? w->l : w->r;
+	v = c == w->l ? w->r : w->l;
+	return c->kind == EX_COLUMN && !strcmp(c->name, col) && is_value(v);
+}
+
+/* A single-table SELECT whose WHERE fixes every primary-key column
+ * (pgbench's select-only): at most one row, found through the index, so
+ * a point lookup, not a scan; taking a vm snapshot of every table for it
+ * cost ten times the lookup itself. */
+static bool pk_lookup(const struct select *s, const struct table *t)
+{
+	int k;
+
+	if (s->nfrom != 1 || !t->npk)
+		return false;
+	for (k = 0; k < t->npk; k++)
+		if (!fixes(s->where, t->cols[t->pk[k]].name))
+			return false;
+	return true;
+}
+
 static bool big_from(struct exec_ctx *x, const struct select *s,
 		     uint64_t min, int depth)
 {
@@ -68,7 +108,8 @@ static bool big_from(struct exec_ctx *x, const struct select *s,
 		struct table *t = f->table ? db_find_table(x->db, f->table)
 					   : NULL;
 
-		if ((t && t->nslots >= min) || big_from(x, f->sub, min, depth + 1))
+		if ((t && t->nslots >= min && !pk_lookup(s, t)) ||
+		    big_from(x, f->sub, min, depth + 1))
 			return true;
 	}
 	return false;

@@ -3,7 +3,9 @@
  * snapshots (docs/htap.md).
  *
  * A read-only statement outside a transaction block that scans a table of
- * at least parallel_threshold rows, and every statement of a BEGIN READ
+ * at least parallel_threshold rows (a single-table SELECT fixing the whole
+ * primary key by equalities does not scan: it reads live), and every
+ * statement of a BEGIN READ
  * ONLY transaction, reads a
  * snapshot of all tables (snapshot.h) that contains exactly the
  * transactions committed at or before its timestamp S: S is the commit

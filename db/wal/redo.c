@@ -20,8 +20,6 @@
 /* ---- encoding --------------------------------------------------------------- */
 
 static void put_u8(struct strbuf *sb, uint8_t v) { sb_put(sb, &v, 1); }
-static void put_u16(struct strbuf *sb, uint16_t v) { sb_put(sb, &v, 2); }
-static void put_u32(struct strbuf *sb, uint32_t v) { sb_put(sb, &v, 4); }
 static void put_u64(struct strbuf *sb, uint64_t v) { sb_put(sb, &v, 8); }
 
 static void put_name(struct strbuf *sb, const char *name)
@@ -32,24 +30,48 @@ static void put_name(struct strbuf *sb, const char *name)
 	sb_put(sb, name, n);
 }
 
-static void put_datums(struct strbuf *sb, const struct datum *vals, int n)
+/* Datums are encoded in place (one reservation per row, no call per
+ * field): checkpoints encode every row of the database. */
+static size_t datums_size(const struct datum *vals, int n)
 {
+	size_t size = 2;
 	int i;
 
-	put_u16(sb, (uint16_t)n);
+	for (i = 0; i < n; i++)
+		size += 6 + (row_datum_has_bytes(&vals[i]) ? vals[i].len : 8);
+	return size;
+}
+
+static void enc_datums(uint8_t *p, const struct datum *vals, int n)
+{
+	uint16_t n16 = (uint16_t)n;
+	int i;
+
+	memcpy(p, &n16, 2);
+	p += 2;
 	for (i = 0; i < n; i++) {
 		const struct datum *d = &vals[i];
+		uint64_t v = (uint64_t)d->i;
 
-		put_u8(sb, d->type);
-		put_u8(sb, d->null);
+		p[0] = d->type;
+		p[1] = d->null;
+		memcpy(p + 2, &d->len, 4);
 		if (row_datum_has_bytes(d)) {
-			put_u32(sb, d->len);
-			sb_put(sb, d->s, d->len);
+			memcpy(p + 6, d->s, d->len);
+			p += 6 + d->len;
 		} else {
-			put_u32(sb, d->len);
-			put_u64(sb, (uint64_t)d->i);
+			memcpy(p + 6, &v, 8);
+			p += 14;
 		}
 	}
+}
+
+static void put_datums(struct strbuf *sb, const struct datum *vals, int n)
+{
+	uint8_t *p = (uint8_t *)sb_extend(sb, datums_size(vals, n));
+
+	if (p)
+		enc_datums(p, vals, n);
 }
 
 static void put_row(struct strbuf *sb, const struct table *t, uint64_t rowid,
@@ -719,9 +741,15 @@ int redo_ddl(struct redo *r, const char *text, size_t len,
 
 /* ---- checkpoints ------------------------------------------------------------ */
 
+/* Bytes of log the newest checkpoint does not release. */
+static uint64_t log_used(struct redo *r)
+{
+	return wal_end(&r->wal) - r->sb.redo_lsn;
+}
+
 bool redo_ckpt_due(struct redo *r)
 {
-	return wal_end(&r->wal) - r->sb.redo_lsn > r->sb.log_size / 4;
+	return log_used(r) > r->sb.log_size / 4;
 }
 
 /* Rows a checkpoint leaves out: those of the COPYs in progress at its
@@ -737,6 +765,8 @@ struct ck_out {
 	struct ckpt_stream s;
 	struct strbuf b; /* batches small writes */
 	int err;
+	struct redo *r;
+	uint64_t slice_t, slice_idle; /* ck_pace: the slice so far */
 	struct ck_skip *skip;
 	int nskip;
 };
@@ -846,6 +876,8 @@ static void free_skips(struct ck_out *c)
 	c->nskip = 0;
 }
 
+#define CK_BATCH (256u << 10) /* bytes batched before ckpt_write */
+
 static void ck_flush(struct ck_out *c)
 {
 	if (!c->err && c->b.len)
@@ -858,8 +890,44 @@ static void ck_flush(struct ck_out *c)
 static void ck_put(struct ck_out *c, const void *p, size_t n)
 {
 	sb_put(&c->b, p, n);
-	if (c->b.len >= (256u << 10))
+	if (c->b.len >= CK_BATCH)
 		ck_flush(c);
+}
+
+/* Pacing: a checkpoint gives the cores back to the sessions. Every 256
+ * rows it lets a thread waiting for its core go first (a session woken
+ * there would otherwise wait for the end of the time slice, 10 ms, on
+ * each statement). And under TCG, or on any host whose cores are shared,
+ * a core the checkpoint keeps busy is taken from the emulator's I/O
+ * thread and the clients too, so it also lets the core halt: after each
+ * slice of CK_SLICE_NS of work, if the other cores were busy for more
+ * than a quarter of it (sessions are running), it sleeps CK_PACE slices,
+ * using at most a fifth of one core. Alone it runs at full speed; past
+ * half of the log region it stops sleeping, so that the log cannot fill
+ * up waiting for it. */
+#define CK_SLICE_NS 500000ull
+#define CK_PACE 4
+
+static void ck_pace_start(struct ck_out *c)
+{
+	c->slice_t = time_ns();
+	c->slice_idle = db_idle_ns();
+}
+
+static void ck_pace(struct ck_out *c)
+{
+	uint64_t w, all, idle, busy;
+
+	db_yield();
+	w = time_ns() - c->slice_t;
+	if (w < CK_SLICE_NS)
+		return;
+	all = db_cores() * w;
+	idle = db_idle_ns() - c->slice_idle;
+	busy = all > idle ? all - idle : 0; /* ours included */
+	if (busy > w + w / 4 && log_used(c->r) <= c->r->sb.log_size / 2)
+		db_sleep_ns(CK_PACE * w);
+	ck_pace_start(c);
 }
 
 /* The newest version of a row committed at the cut, as the snapshot
@@ -880,10 +948,38 @@ static const struct row *committed(const struct snap_table *st,
 	return NULL;
 }
 
-static void ck_table(struct ck_out *c, const struct snap_table *st)
+/* One row, encoded straight into the batch: 'R', rowid, length, datums
+ * (their bytes read through the snapshot). */
+static void ck_row(struct ck_out *c, const struct snap_table *st, uint64_t id,
+		   const struct row *v)
 {
 	struct datum vals[TABLE_MAX_COLUMNS];
-	struct strbuf row = STRBUF_INIT;
+	uint32_t len;
+	uint8_t *p;
+	int k;
+
+	for (k = 0; k < v->ncols && k < TABLE_MAX_COLUMNS; k++) {
+		vals[k] = v->vals[k];
+		if (row_datum_has_bytes(&vals[k]))
+			vals[k].s =
+			    tmem_xlate(vals[k].s, st->live_base, st->snap_base);
+	}
+	len = (uint32_t)datums_size(vals, k);
+	p = (uint8_t *)sb_extend(&c->b, 13 + len);
+	if (!p) {
+		c->err = -ENOMEM;
+		return;
+	}
+	p[0] = 'R';
+	memcpy(p + 1, &id, 8);
+	memcpy(p + 9, &len, 4);
+	enc_datums(p + 13, vals, k);
+	if (c->b.len >= CK_BATCH)
+		ck_flush(c);
+}
+
+static void ck_table(struct ck_out *c, const struct snap_table *st)
+{
 	uint8_t nl = (uint8_t)strnlen(st->name, 63);
 	const struct ck_skip *skip = skip_of(c, st->name);
 	size_t ks = 0;
@@ -892,34 +988,19 @@ static void ck_table(struct ck_out *c, const struct snap_table *st)
 	ck_put(c, &nl, 1);
 	ck_put(c, st->name, nl);
 	for (id = 0; id < st->nslots && !c->err; id++) {
-		const struct row *v = committed(st, id);
-		uint32_t len;
-		int k;
+		const struct row *v;
 
+		if ((id & 255) == 0)
+			ck_pace(c);
+		v = committed(st, id);
 		while (skip && ks < skip->n && skip->ids[ks] < id)
 			ks++;
 		if (skip && ks < skip->n && skip->ids[ks] == id)
 			continue; /* a COPY's, not logged yet */
-		if (!v)
-			continue;
-		for (k = 0; k < v->ncols && k < TABLE_MAX_COLUMNS; k++) {
-			vals[k] = v->vals[k];
-			if (row_datum_has_bytes(&vals[k]))
-				vals[k].s = tmem_xlate(vals[k].s, st->live_base,
-						       st->snap_base);
-		}
-		sb_reset(&row);
-		put_datums(&row, vals, k);
-		len = (uint32_t)row.len;
-		ck_put(c, "R", 1);
-		ck_put(c, &id, 8);
-		ck_put(c, &len, 4);
-		ck_put(c, row.p, row.len);
-		if (row.oom)
-			c->err = -ENOMEM;
+		if (v)
+			ck_row(c, st, id, v);
 	}
 	ck_put(c, "E", 1);
-	sb_free(&row);
 }
 
 /* The cut: the catalog so far, the sequences, the snapshot, and the log
@@ -991,6 +1072,7 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 		return 0; /* in memory: nothing to do, as PostgreSQL without
 			     durability would say nothing either */
 	mutex_lock(&r->ckpt_mu);
+	c.r = r;
 	rc = ckpt_write_begin(&c.s, &r->dev, &r->sb);
 	if (rc < 0) {
 		mutex_unlock(&r->ckpt_mu);
@@ -1002,6 +1084,7 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 	for (tries = 0; (rc = cut(db, r, &c, &snap, &lsn)) == -EBUSY && tries < 100;
 	     tries++)
 		db_sleep_ns(20000000);
+	ck_pace_start(&c);
 	for (i = 0; rc == 0 && i < snap->n && !c.err; i++)
 		ck_table(&c, &snap->t[i]);
 	if (snap)

@@ -148,8 +148,9 @@ int redo_ddl(struct redo *r, const char *text, size_t len,
 /* ---- checkpoints ------------------------------------------------------------ */
 
 /* Writes a checkpoint (takes db->lock shared and the cut briefly, then
- * writes while transactions go on) and releases the log before it.
- * 0 or an error in err. */
+ * writes while transactions go on, paced to leave the cores to them
+ * while other cores are busy: redo.c, ck_pace) and releases the log
+ * before it. 0 or an error in err. */
 int redo_checkpoint(struct db *db, struct db_error *err);
 /* Whether the log since the last checkpoint is over a quarter of its
  * size. */

@@ -7,6 +7,7 @@
  * and condition variable. Used by the
  * db unit tests and by the host server build/host/unidb-pg. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unidb/heap.h>
@@ -481,6 +482,21 @@ void db_sleep_ns(uint64_t ns)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+void db_yield(void)
+{
+	sched_yield();
+}
+
+unsigned db_cores(void)
+{
+	return 1;
+}
+
+uint64_t db_idle_ns(void)
+{
+	return 0;
 }
 
 int64_t time_wall_us(void)

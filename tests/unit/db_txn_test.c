@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../db/exec/exec.h"
+#include "../../db/txn/htap.h"
 #include "../../db/txn/txn.h"
 #include "unit.h"
 
@@ -662,6 +663,45 @@ UNIT_TEST(txn_pg_sleep_does_not_block_ddl)
 	CHECK_STR(A.code, "57014");
 	sess_close(&A);
 	sess_close(&B);
+}
+
+/* Snapshots taken by the statements so far. */
+static uint64_t snaps_taken(void)
+{
+	struct htap_stats st;
+
+	htap_stats(&DB, &st);
+	return st.taken;
+}
+
+/* A lookup of one row by its whole primary key reads the live table;
+ * a scan of a table of parallel_threshold rows reads a snapshot. */
+UNIT_TEST(txn_pk_lookup_takes_no_snapshot)
+{
+	struct sess s;
+	uint64_t n;
+
+	db_destroy(&DB);
+	db_init(&DB);
+	sess_open(&s);
+	CHECK_EQ(q(&s, "create table k (a int, b int, v int, "
+		       "primary key (a, b)); set parallel_threshold = 2; "
+		       "insert into k values (1, 1, 10), (1, 2, 20), (2, 1, 30)"),
+		 0);
+	n = snaps_taken();
+	CHECK_EQ(q(&s, "select v from k where b = 2 and a = 1"), 0);
+	CHECK_STR(s.out, "20\n");
+	CHECK_EQ(q(&s, "select v from k where 2::int = a and k.b = 1"), 0);
+	CHECK_STR(s.out, "30\n");
+	CHECK_EQ(snaps_taken(), n);
+	/* part of the key, or another comparison: a scan */
+	CHECK_EQ(q(&s, "select sum(v) from k where a = 1"), 0);
+	CHECK_STR(s.out, "30\n");
+	CHECK_EQ(snaps_taken(), n + 1);
+	CHECK_EQ(q(&s, "select v from k where a = 1 and b > 1"), 0);
+	CHECK_STR(s.out, "20\n");
+	CHECK_EQ(snaps_taken(), n + 2);
+	sess_close(&s);
 }
 
 UNIT_MAIN()

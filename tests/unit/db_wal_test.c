@@ -168,13 +168,25 @@ static void sim_free(struct sim *d)
 UNIT_TEST(wal_crc32c_vectors)
 {
 	/* RFC 3720, B.4, and the usual check value. */
-	uint8_t z[32] = {0}, ff[32];
+	uint8_t z[32] = {0}, ff[32], up[33], down[32];
+	int i;
 
 	memset(ff, 0xff, sizeof(ff));
+	for (i = 0; i < 32; i++) {
+		up[i + 1] = (uint8_t)i;
+		down[i] = (uint8_t)(31 - i);
+	}
 	CHECK_EQ(crc32c(0, "123456789", 9), 0xe3069283u);
 	CHECK_EQ(crc32c(0, z, 32), 0x8a9136aau);
 	CHECK_EQ(crc32c(0, ff, 32), 0x62a8ab43u);
+	CHECK_EQ(crc32c(0, up + 1, 32), 0x46dd794eu); /* unaligned too */
+	CHECK_EQ(crc32c(0, down, 32), 0x113fdb5cu);
 	CHECK_EQ(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	/* Eight bytes at a time and the tail agree wherever a buffer is cut. */
+	for (i = 0; i <= 32; i++)
+		CHECK_EQ(crc32c(crc32c(0, up + 1, (size_t)i), up + 1 + i,
+				(size_t)(32 - i)),
+			 0x46dd794eu);
 }
 
 UNIT_TEST(wal_superblock_states)
