@@ -42,14 +42,17 @@ int db_snapshot_take_locked(struct db *db, const char *const *names, int n,
 			    unsigned vm_flags, struct db_snapshot **out)
 {
 	struct db_snapshot *s;
-	int i, r = 0;
+	int i, r = 0, cap;
 
 	*out = NULL;
 	if (n < 0)
 		return -EINVAL;
-	s = kzalloc(sizeof(*s) + sizeof(s->t[0]) * (size_t)n);
+	/* room for every table there is, for db_snapshot_extend_locked */
+	cap = n > db->ntables ? n : db->ntables;
+	s = kzalloc(sizeof(*s) + sizeof(s->t[0]) * (size_t)cap);
 	if (!s)
 		return -ENOMEM;
+	s->cap = cap;
 	for (i = 0; i < n && r == 0; i++) {
 		struct table *t = db_find_table(db, names[i]);
 
@@ -81,11 +84,29 @@ int db_snapshot_take_all_locked(struct db *db, unsigned vm_flags,
 	return r;
 }
 
+int db_snapshot_extend_locked(struct db *db, struct db_snapshot *s,
+			      const char *const *names, int n,
+			      unsigned vm_flags)
+{
+	int i, added = 0;
+
+	for (i = 0; i < n && s->n < s->cap; i++) {
+		struct table *t = db_find_table(db, names[i]);
+
+		if (!t || db_snapshot_find(s, t) >= 0 ||
+		    take_one(t, vm_flags, &s->t[s->n]) < 0)
+			continue;
+		__atomic_store_n(&s->n, s->n + 1, __ATOMIC_RELEASE);
+		added++;
+	}
+	return added;
+}
+
 int db_snapshot_find(const struct db_snapshot *s, const struct table *t)
 {
-	int i;
+	int i, n = s ? __atomic_load_n(&s->n, __ATOMIC_ACQUIRE) : 0;
 
-	for (i = 0; s && i < s->n; i++)
+	for (i = 0; i < n; i++)
 		if (s->t[i].mem == t->mem)
 			return s->t[i].ncols == t->ncols ? i : -1;
 	return -1;

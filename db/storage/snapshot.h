@@ -60,7 +60,11 @@ struct db_snapshot {
 	int refs;
 	uint64_t born_ns;
 	void *pub;
-	int n;
+	/* t[0..n) are the copies; db_snapshot_extend_locked appends up to
+	 * cap (n is stored with release after t[n] is filled, so a reader
+	 * that loads it with acquire sees whole entries; entries never
+	 * move). */
+	int n, cap;
 	struct snap_table t[];
 };
 
@@ -72,6 +76,15 @@ int db_snapshot_take(struct db *db, const char *const *names, int n,
 		     unsigned vm_flags, struct db_snapshot **out);
 int db_snapshot_take_locked(struct db *db, const char *const *names, int n,
 			    unsigned vm_flags, struct db_snapshot **out);
+/* Adds to s copies of the tables in names[0..n) it lacks, taken now
+ * (db->lock held shared or exclusive): read with s's visibility rule they
+ * show the same transactions as s's older copies (the versions S sees
+ * are not pruned while S is published). A table that cannot be copied
+ * (-EBUSY: it has another snapshot; no room) is skipped: its reader reads
+ * it live at S. Returns how many were added. */
+int db_snapshot_extend_locked(struct db *db, struct db_snapshot *s,
+			      const char *const *names, int n,
+			      unsigned vm_flags);
 /* Snapshots every table of db (db->lock held, shared or exclusive). */
 int db_snapshot_take_all_locked(struct db *db, unsigned vm_flags,
 				struct db_snapshot **out);

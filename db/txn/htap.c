@@ -216,33 +216,51 @@ static void destroy(struct db *db, struct db_snapshot *s)
 	db_snapshot_release(s);
 }
 
+/* The tables statement st names in its FROM lists, into names (room
+ * for every table); their count. */
+static int stmt_tables(struct exec_ctx *x, const struct stmt *st,
+		       const char **names)
+{
+	return from_tables(x, st->select, names, 0, x->db->ntables, 0);
+}
+
+/* Adds to s the tables st reads that it lacks (h->lock held, db->lock
+ * shared): a read-only block's second statement may read others than its
+ * first, and a statement may share a snapshot taken for another. Whatever
+ * cannot be added is read live at S. */
+static void extend(struct exec_ctx *x, const struct stmt *st,
+		   struct db_snapshot *s)
+{
+	const char **names = kmalloc(sizeof(*names) *
+				     (size_t)(x->db->ntables + 1));
+
+	if (names)
+		db_snapshot_extend_locked(x->db, s, names,
+					  stmt_tables(x, st, names),
+					  VM_SNAP_EAGER);
+	kfree(names);
+}
+
 /* A new snapshot (db->lock held shared) of the tables statement st
- * reads, or of every table for a read-only block (its later statements
- * may read any); NULL without memory or while a table has another
- * snapshot. A table left out is read live at the snapshot's S (plan.c),
- * which sees the same transactions: taking only what is read saves a
- * copy of page tables and a TLB shootdown per table (30 ms for the 8
- * TPC-H tables under TCG, against 1 for lineitem alone). The horizon
- * comes first: a commit that has a timestamp <= S by then is in the copy
- * (restamped, or listed in done), any later one is not. */
-static struct db_snapshot *take(struct exec_ctx *x, const struct stmt *st,
-				bool all)
+ * reads; NULL without memory or while a table has another snapshot.
+ * Each table is a vm snapshot of its own area, with a copy of its page
+ * tables and a TLB shootdown, all under db->lock, which writers need
+ * exclusively: under TCG a snapshot of the 8 TPC-H tables cost 30 ms,
+ * one of lineitem alone 5.6 ms. A later statement sharing the snapshot
+ * (a read-only block's next one) adds what it reads (extend). The
+ * horizon comes first: a commit that has a timestamp <= S by then is in
+ * the copy (restamped, or listed in done), any later one is not. */
+static struct db_snapshot *take(struct exec_ctx *x, const struct stmt *st)
 {
 	struct db *db = x->db;
 	struct db_snapshot probe = {0}, *s = NULL;
 	struct txn *pub = txn_open(db);
 	const char **names = kmalloc(sizeof(*names) * (size_t)(db->ntables + 1));
-	int n = 0, r = -ENOMEM;
+	int r = -ENOMEM;
 
-	if (!pub || !names)
-		goto fail;
-	if (!all)
-		n = from_tables(x, st->select, names, 0, db->ntables, 0);
-	if (horizon(db->txm, &probe) == 0)
-		r = all ? db_snapshot_take_all_locked(db, VM_SNAP_EAGER, &s)
-			: db_snapshot_take_locked(db, names, n, VM_SNAP_EAGER,
-						  &s);
-fail:
+	if (pub && names && horizon(db->txm, &probe) == 0)
+		r = db_snapshot_take_locked(db, names, stmt_tables(x, st, names),
+					    VM_SNAP_EAGER, &s);
 	kfree(names);
 	if (r < 0) {
 		kfree(probe.done);
@@ -278,7 +296,7 @@ static struct db_snapshot *get(struct htap *h, struct exec_ctx *x,
 		h->st.fallbacks++;
 		return NULL;
 	}
-	if (!(s = take(x, st, read_only_block(t)))) {
+	if (!(s = take(x, st))) {
 		h->st.fallbacks++;
 		return NULL;
 	}
@@ -351,6 +369,8 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 	}
 	if (read_only_block(t))
 		h->pinned_xid[t->idx] = t->xid;
+	if (s)
+		extend(x, st, s);
 	if (s && !h->ddl_waiting) {
 		h->unlocked++;
 		x->unlocked = true;
