@@ -23,11 +23,22 @@ def function_of(pc):
     return sym.split(" in ")[0].split(" + ")[0].strip() or "%#x" % pc
 
 
+def caller_chain(depth=5):
+    names = []
+    frame = gdb.newest_frame().older()
+    while frame is not None and len(names) < depth:
+        names.append(frame.name() or "?")
+        frame = frame.older()
+    return " < ".join(names)
+
+
 def main():
     target = os.environ["PROFILE_TARGET"]
     samples = int(os.environ["PROFILE_SAMPLES"])
     interval = int(os.environ["PROFILE_INTERVAL"]) / 1000.0
     top = int(os.environ["PROFILE_TOP"])
+    callers_of = os.environ.get("PROFILE_CALLERS", "")
+    callers = collections.Counter()
     gdb.execute("set pagination off")
     gdb.execute("set confirm off")
     gdb.execute("target remote " + target, to_string=True)
@@ -39,7 +50,10 @@ def main():
             pcs = []
             for th in gdb.selected_inferior().threads():
                 th.switch()
-                pcs.append(int(gdb.parse_and_eval("$pc")))
+                pc = int(gdb.parse_and_eval("$pc"))
+                pcs.append(pc)
+                if callers_of and function_of(pc) == callers_of:
+                    callers[caller_chain()] += 1
             for pc in pcs:
                 counts[function_of(pc)] += 1
             total += len(pcs)
@@ -58,6 +72,10 @@ def main():
     print("%7s %6s  %s" % ("samples", "share", "function"))
     for name, n in counts.most_common(top):
         print("%7d %5.1f%%  %s" % (n, 100.0 * n / total, name))
+    if callers_of:
+        print("callers of %s:" % callers_of)
+        for chain, n in callers.most_common(top):
+            print("%7d  %s" % (n, chain))
 
 
 main()
