@@ -446,12 +446,11 @@ static int filters_split(struct exec_ctx *x, const struct sel *q,
 	const struct expr **conj = arena_alloc(x->a, sizeof(*conj) * (size_t)(n + 1));
 	int i, k;
 
+	/* arena blocks come zeroed: every stage starts empty */
 	f->scan = arena_alloc(x->a, sizeof(*f->scan) * (size_t)(nfrom + 1));
 	f->joined = arena_alloc(x->a, sizeof(*f->joined) * (size_t)(nfrom + 1));
 	if (!conj || !f->scan || !f->joined)
 		return db_err_oom(x->err);
-	memset(f->scan, 0, sizeof(*f->scan) * (size_t)(nfrom + 1));
-	memset(f->joined, 0, sizeof(*f->joined) * (size_t)(nfrom + 1));
 	memset(&f->last, 0, sizeof(f->last));
 	expr_conjuncts(q->s->where, conj, n, 0);
 	for (k = 0; k < n; k++) {
@@ -729,8 +728,9 @@ struct scan_part {
 	struct datum *row; /* probing: the joined row being tested */
 };
 
+/* Appends (id, seq, row) to r. */
 static int rows_push(struct exec_ctx *x, struct par_rows *r, uint64_t id,
-		     const struct datum *row)
+		     uint64_t seq, const struct datum *row)
 {
 	if (r->n == r->cap) {
 		uint64_t cap = r->cap ? r->cap * 2 : 64;
@@ -743,8 +743,7 @@ static int rows_push(struct exec_ctx *x, struct par_rows *r, uint64_t id,
 		r->v = v;
 		r->cap = cap;
 	}
-	r->v[r->n] = (struct par_out){id, r->n, row};
-	r->n++;
+	r->v[r->n++] = (struct par_out){id, seq, row};
 	return 0;
 }
 
@@ -769,14 +768,14 @@ static int scan_job_row(struct exec_ctx *px, void *arg, void **state,
 		return 0;
 	if (!j)
 		return (keep = row_keep(px, vals, sj->width))
-			       ? rows_push(px, &sp->out, id, keep)
+			       ? rows_push(px, &sp->out, id, sp->out.n, keep)
 			       : -EINVAL;
 	m = build_find((struct joiner *)j, &vals[j->rs - j->lw]);
 	for (c = 0; c < m->n; c++) {
 		if (join_match(px, j, sp->row, m->rows[c], vals, &on, &ok) < 0)
 			return -EINVAL;
 		if (ok && (!(keep = row_keep(px, sp->row, j->lw + j->rw)) ||
-			   rows_push(px, &sp->out, id, keep) < 0))
+			   rows_push(px, &sp->out, id, sp->out.n, keep) < 0))
 			return -EINVAL;
 	}
 	return 0;
@@ -789,11 +788,11 @@ static int scan_job_merge(struct exec_ctx *x, void *arg, void *state)
 	uint64_t k;
 
 	for (k = 0; sp && k < sp->out.n; k++) {
-		const struct datum *row = row_keep(x, sp->out.v[k].row, sj->width);
+		const struct par_out *o = &sp->out.v[k];
+		const struct datum *row = row_keep(x, o->row, sj->width);
 
-		if (!row || rows_push(x, &sj->all, sp->out.v[k].id, row) < 0)
+		if (!row || rows_push(x, &sj->all, o->id, o->seq, row) < 0)
 			return -EINVAL;
-		sj->all.v[sj->all.n - 1].seq = sp->out.v[k].seq;
 	}
 	return 0;
 }

@@ -290,6 +290,7 @@ static struct db_snapshot *get(struct htap *h, struct exec_ctx *x,
 	    s->S >= h->last[t->idx]) {
 		s->refs++;
 		h->st.shared++;
+		extend(x, st, s);
 		return s;
 	}
 	if (s) { /* older, still read: vm.h allows one snapshot at a time */
@@ -360,6 +361,7 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 	s = h->pins[t->idx];
 	if (s) {
 		s->refs++;
+		extend(x, st, s);
 	} else if (read_only_block(t) && h->pinned_xid[t->idx] == t->xid) {
 		/* its first statement read the live tables: so do the rest,
 		 * at the block's S (a newer snapshot would not agree) */
@@ -369,8 +371,6 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 	}
 	if (read_only_block(t))
 		h->pinned_xid[t->idx] = t->xid;
-	if (s)
-		extend(x, st, s);
 	if (s && !h->ddl_waiting) {
 		h->unlocked++;
 		x->unlocked = true;
