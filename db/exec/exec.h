@@ -103,9 +103,12 @@ struct exec_ctx {
 	/* The snapshot the statement reads (db/txn/htap.h; NULL: the live
 	 * tables), and whether the statement runs without db->lock: then
 	 * live table structures are read only between exec_live_lock and
-	 * exec_live_unlock. live_depth: their nesting. */
+	 * exec_live_unlock. live_depth: their nesting. was_background:
+	 * the thread's setting before the statement made it a background
+	 * one (an analytical statement yields to OLTP sessions). */
 	struct db_snapshot *snap;
 	bool unlocked;
+	bool was_background;
 	int live_depth;
 	/* The session's currval/lastval state; NULL (callers without a
 	 * session: in-guest tests, benchmarks): the values any session got
@@ -169,6 +172,10 @@ int exec_sleep(struct exec_ctx *x, const struct datum *secs,
 void db_sleep_ns(uint64_t ns);
 /* Lets a thread waiting for this core run first (thread_yield). */
 void db_yield(void);
+/* Makes the calling thread a background one, or a normal one again
+ * (thread_set_background; nothing on the host); returns the previous
+ * setting. */
+bool db_background(bool on);
 /* The cores (1 on the host) and the time all of them together spent idle
  * since boot (0 on the host), for work that yields to busy sessions. */
 unsigned db_cores(void);

@@ -49,6 +49,11 @@ void db_yield(void)
 	thread_yield();
 }
 
+bool db_background(bool on)
+{
+	return thread_set_background(on);
+}
+
 unsigned db_cores(void)
 {
 	return cpu_count();

@@ -57,6 +57,13 @@ void thread_detach(struct thread *t);
 /* Gives the core to the next runnable thread of this core, if any. */
 void thread_yield(void);
 
+/* Makes the calling thread a background one (thread_attr.background) or
+ * a normal one again, for a phase of its work: a session running an
+ * analytical statement yields to OLTP sessions like the job workers that
+ * help it. Turning it on yields to threads already waiting. Returns the
+ * previous setting. O(1); may switch. */
+bool thread_set_background(bool on);
+
 /* The lowest-level way to wait, for code that builds its own
  * synchronisation (the role futexes play on Linux). Each thread has one
  * wake-up token: thread_park() consumes it, blocking until there is one;

@@ -183,6 +183,20 @@ void thread_yield(void)
 	sched_switch(irq, irq);
 }
 
+bool thread_set_background(bool on)
+{
+	struct thread *me = thread_current();
+	bool was = me->background;
+
+	/* Other cores read it under their run-queue lock when they wake a
+	 * thread here; a stale value only delays that switch to the next
+	 * slice. */
+	__atomic_store_n(&me->background, on, __ATOMIC_RELAXED);
+	if (on && !was)
+		thread_yield();
+	return was;
+}
+
 static void sleep_done(struct timer *tm)
 {
 	sched_wake(tm->arg);

@@ -489,6 +489,12 @@ void db_yield(void)
 	sched_yield();
 }
 
+bool db_background(bool on)
+{
+	(void)on;
+	return false;
+}
+
 unsigned db_cores(void)
 {
 	return 1;
