@@ -66,6 +66,22 @@ static void wr(unsigned reg, uint32_t v)
 		mmio_write32(lapic + reg, v);
 }
 
+/* The timer LVT each core last wrote: under TCG every LAPIC write is a
+ * trip into QEMU's device model under its global lock, so the one-shot
+ * path (every time the scheduler moves its deadline earlier) writes only
+ * the count once the LVT is unmasked. */
+static uint32_t timer_lvt[MAX_CPUS];
+
+static void set_timer_lvt(uint32_t v)
+{
+	uint32_t *cur = &timer_lvt[cpu_id()];
+
+	if (*cur != v) {
+		wr(LAPIC_LVT_TIMER, v);
+		*cur = v;
+	}
+}
+
 static void enable(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
@@ -92,6 +108,7 @@ void lapic_init(void)
 	enable();
 	wr(LAPIC_TPR, 0);
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+	timer_lvt[cpu_id()] = LVT_MASKED | VEC_LAPIC_TIMER;
 	wr(LAPIC_LVT_LINT0, LVT_MASKED);
 	/* The boot core takes NMIs through LINT1 (MP spec, virtual wire). */
 	wr(LAPIC_LVT_LINT1, cpu_id() == 0 ? LVT_NMI : LVT_MASKED);
@@ -179,7 +196,7 @@ uint64_t lapic_measure_tsc_hz(uint64_t bus_hz, uint64_t window_ns,
 	uint32_t counts = bus_hz / TIMER_DIVISOR * window_ns / 1000000000;
 	uint64_t t0, w0, t1, w1;
 
-	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+	set_timer_lvt(LVT_MASKED | VEC_LAPIC_TIMER);
 	wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	wr(LAPIC_TIMER_INIT, 0xffffffff);
 	uint32_t c0 = timer_sample(&t0, &w0), c1;
@@ -202,7 +219,7 @@ uint64_t lapic_measure_tsc_hz(uint64_t bus_hz, uint64_t window_ns,
 
 void lapic_timer_calibrate(void)
 {
-	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+	set_timer_lvt(LVT_MASKED | VEC_LAPIC_TIMER);
 	wr(LAPIC_TIMER_INIT, 0xffffffff);
 	uint64_t t0 = time_ns();
 	uint32_t c0 = rd(LAPIC_TIMER_CUR);
@@ -230,6 +247,6 @@ static uint32_t ns_to_count(uint64_t ns)
 
 void lapic_timer_oneshot(uint64_t ns)
 {
-	wr(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER);
+	set_timer_lvt(VEC_LAPIC_TIMER);
 	wr(LAPIC_TIMER_INIT, ns ? ns_to_count(ns) : 0);
 }
