@@ -185,8 +185,25 @@ int par_scan(struct exec_ctx *x, struct table *t, par_row_fn row,
 /* Whether a scan of t is worth a job: at least parallel_threshold rows
  * (setting; 0: never), and not EXPLAIN. */
 bool par_scan_wanted(struct exec_ctx *x, const struct table *t);
+/* Whether n rows are worth a job: at least parallel_threshold (setting;
+ * 0: never), and not EXPLAIN. */
+bool par_rows_wanted(struct exec_ctx *x, uint64_t n);
 /* Whether e can be evaluated on several cores at once. */
 bool par_safe(const struct expr *e);
+
+/* A row to sort: its output values and its ORDER BY keys (s->order). */
+struct sort_row {
+	struct datum *vals;
+	struct datum *keys;
+};
+/* Sorts v[0..n) by s's ORDER BY keys, stably (sort.c): as a morsel job
+ * when n is large (par_rows_wanted); only v[0..keep) need come out
+ * sorted (a LIMIT: the rows after them are then undefined). 0, or
+ * -EINVAL with x->err set (out of memory, a cancel). */
+int sort_rows(struct exec_ctx *x, const struct select *s, struct sort_row *v,
+	      uint64_t n, uint64_t keep);
+/* Parallel sorts run so far (tests). */
+uint64_t sort_jobs_run(void);
 
 /* A one-table grouped query, for the parallel operator (parallel.c). */
 struct par_agg {

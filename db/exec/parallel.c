@@ -140,11 +140,16 @@ static uint64_t threshold(struct exec_ctx *x)
 
 /* ---- the scan ------------------------------------------------------------ */
 
-bool par_scan_wanted(struct exec_ctx *x, const struct table *t)
+bool par_rows_wanted(struct exec_ctx *x, uint64_t n)
 {
 	uint64_t min = threshold(x);
 
-	return min && t->nslots >= min && !x->describe_only;
+	return min && n >= min && !x->describe_only;
+}
+
+bool par_scan_wanted(struct exec_ctx *x, const struct table *t)
+{
+	return par_rows_wanted(x, t->nslots);
 }
 
 static int part_init(struct par_run *run, struct par_part *pp)

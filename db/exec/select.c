@@ -6,9 +6,8 @@
  * stored rows themselves (no copy; the caller holds the catalog lock);
  * joins build concatenated rows in the arena. Then: filter, hash
  * aggregation (groups keyed by the GROUP BY values, NULLs in one group),
- * HAVING, projection, DISTINCT by hashing, a stable merge sort on the
- * ORDER BY keys (NULLs sort as larger than any value, as in PostgreSQL),
- * OFFSET and LIMIT. */
+ * HAVING, projection, DISTINCT by hashing, ORDER BY (sort.c), OFFSET
+ * and LIMIT. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1186,55 +1185,8 @@ static int aggregate(struct exec_ctx *x, struct sel *q, struct batch *in,
 
 /* ---- projection, DISTINCT, ORDER BY, LIMIT ------------------------------ */
 
-struct out_row {
-	struct datum *vals; /* the select list */
-	struct datum *keys; /* ORDER BY keys */
-};
-
-static int order_cmp(const struct sel *q, const struct out_row *a,
-		     const struct out_row *b)
-{
-	int i;
-
-	for (i = 0; i < q->s->norder; i++) {
-		const struct order_item *o = &q->s->order[i];
-		const struct datum *x = &a->keys[i], *y = &b->keys[i];
-		bool nf = o->nulls_first < 0 ? o->desc : o->nulls_first;
-		int c;
-
-		if (x->null || y->null) {
-			if (x->null && y->null)
-				continue;
-			return x->null == nf ? -1 : 1;
-		}
-		c = datum_cmp(x, y);
-		if (c)
-			return o->desc ? -c : c;
-	}
-	return 0;
-}
-
-/* Stable merge sort of n rows (tmp: scratch of n). */
-static void merge_sort(const struct sel *q, struct out_row *v,
-		       struct out_row *tmp, uint64_t n)
-{
-	uint64_t m = n / 2, i = 0, j = m, k = 0;
-
-	if (n < 2)
-		return;
-	merge_sort(q, v, tmp, m);
-	merge_sort(q, v + m, tmp, n - m);
-	while (i < m && j < n)
-		tmp[k++] = order_cmp(q, &v[j], &v[i]) < 0 ? v[j++] : v[i++];
-	while (i < m)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, sizeof(*v) * n);
-}
-
 static int emit(struct exec_ctx *x, struct sel *q, const struct eval_env *env,
-		struct out_row *o)
+		struct sort_row *o)
 {
 	int i;
 
@@ -1252,11 +1204,10 @@ static int emit(struct exec_ctx *x, struct sel *q, const struct eval_env *env,
 	return 0;
 }
 
-static int finish(struct exec_ctx *x, struct sel *q, struct out_row *rows,
+static int finish(struct exec_ctx *x, struct sel *q, struct sort_row *rows,
 		  uint64_t n, struct result *res)
 {
 	uint64_t k, start, end;
-	struct out_row *tmp;
 
 	if (q->s->distinct) {
 		struct htab h;
@@ -1273,16 +1224,10 @@ static int finish(struct exec_ctx *x, struct sel *q, struct out_row *rows,
 		}
 		n = m;
 	}
-	if (q->s->norder) {
-		tmp = arena_alloc(x->a, sizeof(*tmp) * (n + 1));
-		if (!tmp)
-			return db_err_oom(x->err);
-		merge_sort(q, rows, tmp, n);
-		if (exec_check_interrupt(x) < 0)
-			return -EINVAL;
-	}
 	start = q->offset > 0 ? (uint64_t)q->offset : 0;
 	end = q->limit >= 0 ? start + (uint64_t)q->limit : n;
+	if (sort_rows(x, q->s, rows, n, end) < 0)
+		return -EINVAL;
 	for (k = start; k < n && k < end; k++)
 		if (datums_own(x, rows[k].vals, q->ntl) < 0 ||
 		    result_add(x, res, rows[k].vals) < 0)
@@ -1293,7 +1238,7 @@ static int finish(struct exec_ctx *x, struct sel *q, struct out_row *rows,
 static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 {
 	struct batch in = {0};
-	struct out_row *rows;
+	struct sort_row *rows;
 	struct group *groups = NULL;
 	uint64_t n = 0, k, ng = 0;
 	struct eval_env env = {0};
@@ -1366,7 +1311,7 @@ int sort_limit_rows(struct exec_ctx *x, struct select *s, int ncols,
 		    struct result *res)
 {
 	struct sel q = {.s = s, .ntl = ncols};
-	struct out_row *o = arena_alloc(x->a, sizeof(*o) * (n + 1));
+	struct sort_row *o = arena_alloc(x->a, sizeof(*o) * (n + 1));
 	uint64_t k;
 	int i;
 
