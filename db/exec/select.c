@@ -640,19 +640,24 @@ static struct datum *row_keep(struct exec_ctx *x, const struct datum *row,
 	return keep;
 }
 
+/* Adds a copy of the joined row to j's output. */
+static int out_add(void *ctx, const struct datum *row)
+{
+	struct joiner *j = ctx;
+	struct datum *keep = row_keep(j->x, row, j->lw + j->rw);
+
+	return keep ? batch_add(j->x, j->out, keep) : -EINVAL;
+}
+
 /* Adds l ++ r to the output if it is kept; *on: whether ON held. */
 static int join_pair(struct joiner *j, const struct datum *l,
 		     const struct datum *r, bool *on)
 {
-	struct datum *keep;
 	bool ok;
 
 	if (join_match(j->x, j, j->row, l, r, on, &ok) < 0)
 		return -EINVAL;
-	if (!ok)
-		return 0;
-	keep = row_keep(j->x, j->row, j->lw + j->rw);
-	return keep ? batch_add(j->x, j->out, keep) : -EINVAL;
+	return ok ? out_add(j, j->row) : 0;
 }
 
 /* Files row under its key k in j->h (a NULL key never matches). */
@@ -679,22 +684,40 @@ static const struct batch *build_find(struct joiner *j, const struct datum *k)
 	return e ? e->val : &none;
 }
 
+/* Calls kept(ctx, row) with each joined row that the left rows with r's
+ * key make and keep (row: scratch of lw + rw, valid during the call);
+ * r is item i's row, already through its scan filters. */
+static int probe_matches(struct exec_ctx *x, const struct joiner *j,
+			 struct datum *row, const struct datum *r,
+			 int (*kept)(void *ctx, const struct datum *row),
+			 void *ctx)
+{
+	const struct batch *m = build_find((struct joiner *)j,
+					   &r[j->rs - j->lw]);
+	uint64_t c;
+	bool on, ok;
+
+	for (c = 0; c < m->n; c++) {
+		if (join_match(x, j, row, m->rows[c], r, &on, &ok) < 0)
+			return -EINVAL;
+		if (ok && kept(ctx, row) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* One row of item i, streamed: the left rows with its key. */
 static int probe_row(void *ctx, uint64_t id, const struct datum *r)
 {
 	struct joiner *j = ctx;
-	const struct batch *m;
-	uint64_t c;
 	bool ok;
 
 	(void)id;
 	if (stage_check(j->x, j->scan, r, j->lw, &ok) < 0)
 		return -EINVAL;
-	m = ok ? build_find(j, &r[j->rs - j->lw]) : NULL;
-	for (c = 0; m && c < m->n; c++)
-		if (join_pair(j, m->rows[c], r, &ok) < 0)
-			return -EINVAL;
-	return ROW_NOT_KEPT; /* join_pair copied it */
+	if (ok && probe_matches(j->x, j, j->row, r, out_add, j) < 0)
+		return -EINVAL;
+	return ROW_NOT_KEPT; /* out_add copied it */
 }
 
 /* ---- the same on all cores ------------------------------------------------
@@ -746,18 +769,33 @@ static int rows_push(struct exec_ctx *x, struct par_rows *r, uint64_t id,
 	return 0;
 }
 
+/* A worker's kept row: its copy, tagged with the rowid it came from. */
+struct part_row {
+	struct exec_ctx *px;
+	struct scan_part *sp;
+	uint64_t id;
+	int width;
+};
+
+static int part_add(void *ctx, const struct datum *row)
+{
+	struct part_row *p = ctx;
+	struct datum *keep = row_keep(p->px, row, p->width);
+
+	return keep ? rows_push(p->px, &p->sp->out, p->id, p->sp->out.n, keep)
+		    : -EINVAL;
+}
+
 static int scan_job_row(struct exec_ctx *px, void *arg, void **state,
 			uint64_t id, const struct datum *vals)
 {
 	const struct scan_job *sj = arg;
 	const struct joiner *j = sj->j;
 	struct scan_part *sp = *state;
-	const struct batch *m;
-	struct datum *keep;
-	uint64_t c;
-	bool ok, on;
+	struct part_row p = {px, sp, id, sj->width};
+	bool ok;
 
-	if (!sp && (!(sp = *state = arena_alloc(px->a, sizeof(*sp))) ||
+	if (!sp && (!(sp = p.sp = *state = arena_alloc(px->a, sizeof(*sp))) ||
 		    (j && !(sp->row = arena_alloc(px->a, sizeof(*sp->row) *
 				     (size_t)(j->lw + j->rw + 1))))))
 		return db_err_oom(px->err);
@@ -765,19 +803,8 @@ static int scan_job_row(struct exec_ctx *px, void *arg, void **state,
 		return -EINVAL;
 	if (!ok)
 		return 0;
-	if (!j)
-		return (keep = row_keep(px, vals, sj->width))
-			       ? rows_push(px, &sp->out, id, sp->out.n, keep)
-			       : -EINVAL;
-	m = build_find((struct joiner *)j, &vals[j->rs - j->lw]);
-	for (c = 0; c < m->n; c++) {
-		if (join_match(px, j, sp->row, m->rows[c], vals, &on, &ok) < 0)
-			return -EINVAL;
-		if (ok && (!(keep = row_keep(px, sp->row, j->lw + j->rw)) ||
-			   rows_push(px, &sp->out, id, sp->out.n, keep) < 0))
-			return -EINVAL;
-	}
-	return 0;
+	return j ? probe_matches(px, j, sp->row, vals, part_add, &p)
+		 : part_add(&p, vals);
 }
 
 static int scan_job_merge(struct exec_ctx *x, void *arg, void *state)
