@@ -410,6 +410,33 @@ bench_guest_resume() {
 	return 0
 }
 
+# bench_cpu_sample NAME: the host's CPU counters now, and that guest's
+# QEMU process's (jiffies: busy and idle over all cores, QEMU's user +
+# system). bench_cpu_since NAME SAMPLE: "host_busy=B qemu=Q" since SAMPLE:
+# B the share of all host cores busy (%), Q QEMU's CPU in cores. Under
+# TCG every vCPU that runs is a host thread that runs, so a host near
+# 100% busy means the guest's I/O thread, the clients and the vCPUs
+# take time from each other, whatever the guest does.
+bench_cpu_sample() {
+	local q t=0
+	q=$(bench_guest_qemu "$1") || true
+	[[ -n "$q" && -r /proc/$q/stat ]] &&
+		t=$(sed 's/.*) //' "/proc/$q/stat" | awk '{ print $12 + $13 }')
+	awk -v t="$t" '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6, t }' /proc/stat
+}
+bench_cpu_since() {
+	local b0 i0 q0 b1 i1 q1
+	read -r b0 i0 q0 <<<"$2"
+	read -r b1 i1 q1 < <(bench_cpu_sample "$1")
+	awk -v db=$((b1 - b0)) -v di=$((i1 - i0)) -v dq=$((q1 - q0)) 'BEGIN {
+		all = db + di
+		if (all <= 0) { print "host_busy=? qemu=?"; exit }
+		ncpu = 0
+		while ((getline l < "/proc/stat") > 0)
+			if (l ~ /^cpu[0-9]/) ncpu++
+		printf "host_busy=%.0f%% qemu=%.2f\n", 100 * db / all, dq / all * ncpu }'
+}
+
 # ---- PostgreSQL's data directory on a virtual disk (issue 14) ---------------
 # bench_pg_disk_guest OUT: the PostgreSQL guest (tools/pg-guest) with the
 # drivers for an NVMe disk and ext4 appended (OUT, an initramfs). Sets
