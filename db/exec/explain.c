@@ -4,12 +4,17 @@
  * The statement is bound exactly as it would run (describe_only, with
  * x->explain set, so that exec_select keeps every bound SELECT), then this
  * file walks the bound form and asks the functions the executor asks for
- * each decision: plan_access for a table's access path, select_src for a
- * hash join or a nested loop, par_wanted for the parallel operator. No
- * decision is taken twice in two places, so the plan printed is the plan
- * run. The tree mirrors run_select's order: scans, joins (the WHERE
- * clause as the filter of the scan of a one-table query, else of the top
- * join), aggregation (HAVING as its filter), DISTINCT, ORDER BY, then
+ * each decision: plan_access for a table's access path, select_src and
+ * select_hash_cond for a hash join or a nested loop, filters_split for
+ * where each conjunct of WHERE is applied, select_item_parallel for a
+ * join input scanned as a morsel job, par_wanted for the parallel
+ * operator. No decision is taken twice in two places, so the plan
+ * printed is the plan run (the one choice made only at run time: which
+ * side of a hash join is built, by row counts). The tree mirrors
+ * run_select's order: scans (with the conjuncts on their own rows;
+ * all of WHERE for a one-table query), joins (conjuncts on the joined
+ * rows as Join Filter, the rest as the top join's Filter), aggregation
+ * (HAVING as its filter), DISTINCT, ORDER BY, then
  * LIMIT/OFFSET. unidb has no cost model: no costs are printed (as
  * PostgreSQL's COSTS OFF). With ANALYZE the statement first runs, from a
  * fresh parse of its text; the top node gets the rows it produced (or
@@ -324,7 +329,41 @@ static const char *expr_list_text(struct exec_ctx *x, const struct sel_view *v,
 	return xstr(x, &sb);
 }
 
+/* The conjuncts of st as one condition: "(a AND b AND c)", as
+ * PostgreSQL prints a list of quals; NULL for none. */
+static const char *stage_text(struct exec_ctx *x, const struct sel_view *v,
+			      const struct stage *st, const struct expr *skip)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct deparse d = {&sb, v->sc, v->s->nfrom > 1, v->aggs, v->naggs};
+	int k, n = 0;
+
+	for (k = 0; k < st->n; k++)
+		n += st->v[k] != skip;
+	if (!n)
+		return NULL;
+	if (n > 1)
+		sb_putc(&sb, '(');
+	for (k = 0, n = 0; k < st->n; k++) {
+		if (st->v[k] == skip)
+			continue;
+		if (n++)
+			sb_puts(&sb, " AND ");
+		deparse(&d, st->v[k]);
+	}
+	if (n > 1)
+		sb_putc(&sb, ')');
+	return xstr(x, &sb);
+}
+
 /* ---- scans ------------------------------------------------------------- */
+
+static struct xnode *wrap(struct exec_ctx *x, struct xnode *kid, const char *type,
+			  const char *label)
+{
+	return kid ? xkid(xnode(x, type, label), kid) : NULL;
+}
+
 
 static const char *rel_label(struct exec_ctx *x, const char *what,
 			     const char *name, const char *alias)
@@ -413,18 +452,29 @@ static struct xnode *table_node(struct exec_ctx *x, struct table *t,
 static struct xnode *select_node(struct exec_ctx *x, const struct select *s,
 				 int depth);
 
-/* FROM item i of v; where: its filter (one-table queries). */
+/* FROM item i of v; where: its filter (one-table queries); else fs:
+ * where the conjuncts of WHERE go (select.c). A join input that runs as
+ * a morsel job (select_item_parallel) is a Parallel Seq Scan under a
+ * Gather, as PostgreSQL prints one. */
 static struct xnode *src_node(struct exec_ctx *x, const struct sel *q,
 			      const struct sel_view *v, int i,
-			      const struct expr *where, int depth)
+			      const struct expr *where,
+			      const struct filters *fs, int depth)
 {
 	struct from_item *f = &v->s->from[i];
-	bool hashed;
+	bool hashed, par = false;
 	struct table *t = select_src(q, i, &hashed);
 	struct xnode *n;
 
+	if (t && fs) {
+		struct exec_ctx run = *x;
+
+		run.describe_only = false; /* as the statement will run */
+		par = select_item_parallel(&run, q, i, &fs->scan[i],
+					   i ? &fs->joined[i] : NULL);
+	}
 	if (t)
-		n = table_node(x, t, f->alias, i == 0 ? where : NULL, false);
+		n = table_node(x, t, f->alias, i == 0 ? where : NULL, par);
 	else if (f->func)
 		n = xnode(x, "Function Scan",
 			  rel_label(x, "Function Scan on ", f->func->name,
@@ -438,53 +488,71 @@ static struct xnode *src_node(struct exec_ctx *x, const struct sel *q,
 					 f->alias ? f->alias : "unnamed_subquery",
 					 NULL)),
 			 select_node(x, f->sub, depth + 1));
-	xprop(n, "Filter", expr_text(x, v, where), false);
+	xprop(n, "Filter", fs ? stage_text(x, v, &fs->scan[i], NULL)
+			      : expr_text(x, v, where), false);
+	if (par) {
+		n = wrap(x, n, "Gather", NULL);
+		xprop(n, "Workers Planned", "all cores (morsel job)", false);
+	}
 	return n;
 }
 
-/* The joins of FROM items 0..i, left-deep as select.c runs them. */
+/* The joins of FROM items 0..i, left-deep as select.c runs them; fs:
+ * where the conjuncts of WHERE go (NULL: a one-table query, whose scan
+ * has all of WHERE as its filter). */
 static struct xnode *join_node(struct exec_ctx *x, const struct sel *q,
-			       const struct sel_view *v, int i, int depth)
+			       const struct sel_view *v, int i,
+			       const struct filters *fs, int depth)
 {
 	struct from_item *f = &v->s->from[i];
 	bool hashed, left = f->join == JOIN_LEFT;
 	struct xnode *n, *right;
 
 	if (i == 0)
-		return src_node(x, q, v, 0, v->s->nfrom == 1 ? v->s->where : NULL,
-				depth);
+		return src_node(x, q, v, 0, fs ? NULL : v->s->where, fs, depth);
 	select_src(q, i, &hashed);
 	n = xnode(x, hashed ? "Hash Join" : "Nested Loop",
 		  hashed ? (left ? "Hash Left Join" : "Hash Join")
 			 : (left ? "Nested Loop Left Join" : "Nested Loop"));
 	xprop(n, "Join Type", left ? "Left" : "Inner", true);
-	xprop(n, hashed ? "Hash Cond" : "Join Filter", expr_text(x, v, f->on),
-	      false);
-	right = src_node(x, q, v, i, NULL, depth);
-	if (hashed)
-		right = xkid(xnode(x, "Hash", NULL), right);
-	return xkid(xkid(n, join_node(x, q, v, i - 1, depth + 1)), right);
+	if (hashed) {
+		/* a key taken from WHERE is checked again with the joined
+		 * rows' filters: printed once, as the key */
+		const struct expr *key = select_hash_cond(q, i);
+
+		xprop(n, "Hash Cond", expr_text(x, v, key), false);
+		xprop(n, "Join Filter",
+		      stage_text(x, v, &fs->joined[i], key), false);
+		right = xkid(xnode(x, "Hash", NULL),
+			     src_node(x, q, v, i, NULL, fs, depth));
+	} else {
+		xprop(n, "Join Filter", expr_text(x, v, f->on), false);
+		xprop(n, "Filter", stage_text(x, v, &fs->joined[i], NULL),
+		      false);
+		right = src_node(x, q, v, i, NULL, fs, depth);
+	}
+	return xkid(xkid(n, join_node(x, q, v, i - 1, fs, depth + 1)), right);
 }
 
-/* The FROM clause of a query of several items: the WHERE clause
- * filters the joined rows. */
+/* The FROM clause: a one-table query's scan filters by all of WHERE;
+ * with several items, each conjunct sits where select.c applies it. */
 static struct xnode *from_node(struct exec_ctx *x, const struct sel *q,
 			       const struct sel_view *v, int depth)
 {
-	struct xnode *n = join_node(x, q, v, v->s->nfrom - 1, depth);
+	struct filters fs;
+	struct xnode *n;
 
-	if (v->s->nfrom > 1)
-		xprop(n, "Filter", expr_text(x, v, v->s->where), false);
+	if (v->s->nfrom == 1)
+		return join_node(x, q, v, 0, NULL, depth);
+	if (filters_split(x, q, &fs) < 0)
+		return NULL;
+	n = join_node(x, q, v, v->s->nfrom - 1, &fs, depth);
+	if (n)
+		xprop(n, "Filter", stage_text(x, v, &fs.last, NULL), false);
 	return n;
 }
 
 /* ---- SELECT ------------------------------------------------------------- */
-
-static struct xnode *wrap(struct exec_ctx *x, struct xnode *kid, const char *type,
-			  const char *label)
-{
-	return kid ? xkid(xnode(x, type, label), kid) : NULL;
-}
 
 static const char *sort_keys(struct exec_ctx *x, const struct sel_view *v,
 			     const struct select *s)

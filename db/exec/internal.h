@@ -256,6 +256,28 @@ void select_view(const struct sel *q, struct sel_view *v);
 /* FROM item i's table (NULL: a subquery, function or catalog relation);
  * *hashed: it is joined to the items before it by a hash join. */
 struct table *select_src(const struct sel *q, int i, bool *hashed);
+/* What a hash join of item i is keyed on: its ON, or the conjunct of
+ * WHERE it took (which select.c also checks on the joined rows); NULL
+ * for a nested loop. */
+const struct expr *select_hash_cond(const struct sel *q, int i);
+/* Where a SELECT applies the AND-ed conjuncts of its WHERE clause
+ * (select.c, which says why): filters_split fills f in x's arena. A
+ * stage is a list of conjuncts, all of which a row must pass. */
+struct stage {
+	const struct expr **v;
+	int n;
+};
+struct filters {
+	struct stage *scan;   /* [i]: on item i's own rows (base: its first) */
+	struct stage *joined; /* [i]: on the rows once item i is joined */
+	struct stage last;    /* on the rows of the whole FROM list */
+};
+int filters_split(struct exec_ctx *x, const struct sel *q, struct filters *f);
+/* Whether FROM item i's scan under the conjuncts scan runs as a morsel
+ * job (after: for a probe streamed through the join, the filters of the
+ * joined rows, which the workers then apply too; NULL: a plain scan). */
+bool select_item_parallel(struct exec_ctx *x, const struct sel *q, int i,
+			  const struct stage *scan, const struct stage *after);
 /* An operator's SQL spelling: "+", "<>", "AND" (expr.c). */
 const char *op_name(int op);
 int exec_explain(struct exec_ctx *x, struct stmt *st, struct result *res);

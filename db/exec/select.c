@@ -384,17 +384,6 @@ static int bind_select(struct exec_ctx *x, struct sel *q, struct result *res)
  * it extends, so a row failing a conjunct early fails it at the end too.
  * A conjunct with a subquery or a volatile function waits for the end, so
  * it runs once per final row as it would otherwise. */
-struct stage {
-	const struct expr **v;
-	int n;
-};
-
-struct filters {
-	struct stage *scan;   /* [i]: on item i's own rows (base: its first) */
-	struct stage *joined; /* [i]: on the rows once item i is joined */
-	struct stage last;    /* on the rows of the whole FROM list */
-};
-
 struct col_span {
 	int lo, hi; /* scope slots read, lo > hi: none */
 	bool late;
@@ -438,8 +427,7 @@ static int stage_push(struct exec_ctx *x, struct stage *st,
 	return 0;
 }
 
-static int filters_split(struct exec_ctx *x, const struct sel *q,
-			 struct filters *f)
+int filters_split(struct exec_ctx *x, const struct sel *q, struct filters *f)
 {
 	int nfrom = q->s->nfrom, n = expr_conjuncts(q->s->where, NULL, 0, 0);
 	const struct expr **conj = arena_alloc(x->a, sizeof(*conj) * (size_t)(n + 1));
@@ -564,23 +552,36 @@ static bool equi_on(const struct expr *on, int lw, int rw, int *ls, int *rs)
 /* A conjunct "left.col = right.col" of WHERE: an inner join written as
  * a FROM list joins by hash on it too, instead of building the cross
  * product. */
-static bool where_equi(const struct expr *w, int lw, int rw, int *ls, int *rs)
+static const struct expr *where_equi(const struct expr *w, int lw, int rw,
+				     int *ls, int *rs)
 {
+	const struct expr *c;
+
 	if (w && w->kind == EX_BINOP && w->op == OP_AND)
-		return where_equi(w->l, lw, rw, ls, rs) ||
-		       where_equi(w->r, lw, rw, ls, rs);
-	return equi_on(w, lw, rw, ls, rs);
+		return (c = where_equi(w->l, lw, rw, ls, rs))
+			   ? c
+			   : where_equi(w->r, lw, rw, ls, rs);
+	return equi_on(w, lw, rw, ls, rs) ? w : NULL;
 }
 
-/* Whether FROM item i joins by hash, and on which slots: join() runs
- * what this says, EXPLAIN prints it (select_src). */
-static bool join_hashed(const struct sel *q, int i, int *ls, int *rs)
+/* The condition FROM item i joins by hash on (its ON, or a conjunct of
+ * WHERE), and on which slots; NULL: a nested loop. join() runs what this
+ * says, EXPLAIN prints it (select_src, select_hash_cond). */
+static const struct expr *hash_cond(const struct sel *q, int i, int *ls,
+				    int *rs)
 {
 	const struct from_item *f = &q->s->from[i];
 	int lw = q->src[i].first, rw = q->src[i].width;
 
-	return equi_on(f->on, lw, rw, ls, rs) ||
-	       (f->join != JOIN_LEFT && where_equi(q->s->where, lw, rw, ls, rs));
+	if (equi_on(f->on, lw, rw, ls, rs))
+		return f->on;
+	return f->join != JOIN_LEFT ? where_equi(q->s->where, lw, rw, ls, rs)
+				    : NULL;
+}
+
+static bool join_hashed(const struct sel *q, int i, int *ls, int *rs)
+{
+	return hash_cond(q, i, ls, rs) != NULL;
 }
 
 /* Whether item i's hash join builds on the rows joined so far and
@@ -842,6 +843,16 @@ static bool stage_par_safe(const struct stage *st)
 	return true;
 }
 
+bool select_item_parallel(struct exec_ctx *x, const struct sel *q, int i,
+			  const struct stage *scan, const struct stage *after)
+{
+	struct table *t = q->src[i].table;
+
+	return t && par_scan_wanted(x, t) && stage_par_safe(scan) &&
+	       (!after || (par_safe(q->s->from[i].on) && stage_par_safe(after))) &&
+	       (q->s->nfrom > 1 || table_scan_is_full(x, t, q->s->where));
+}
+
 /* Runs sj over item i's table on all cores into out; 0 if not taken
  * (run it serially), 1 if done, -EINVAL on error. */
 static int par_scan_item(struct exec_ctx *x, struct sel *q, int i,
@@ -850,10 +861,8 @@ static int par_scan_item(struct exec_ctx *x, struct sel *q, int i,
 	struct table *t = q->src[i].table;
 	uint64_t k;
 
-	if (!t || !par_scan_wanted(x, t) || !stage_par_safe(sj->filter) ||
-	    (sj->j && (!par_safe(sj->j->f->on) ||
-		       !stage_par_safe(sj->j->after))) ||
-	    (q->s->nfrom == 1 && !table_scan_is_full(x, t, q->s->where)))
+	if (!select_item_parallel(x, q, i, sj->filter,
+				  sj->j ? sj->j->after : NULL))
 		return 0;
 	if (par_scan(x, t, scan_job_row, scan_job_merge, sj) < 0)
 		return -EINVAL;
@@ -1385,6 +1394,13 @@ void select_view(const struct sel *q, struct sel_view *v)
 	v->grouped = q->grouped;
 	v->aggs = q->b.aggs;
 	v->naggs = q->b.naggs;
+}
+
+const struct expr *select_hash_cond(const struct sel *q, int i)
+{
+	int ls, rs;
+
+	return i > 0 ? hash_cond(q, i, &ls, &rs) : NULL;
 }
 
 struct table *select_src(const struct sel *q, int i, bool *hashed)

@@ -571,8 +571,9 @@ UNIT_TEST(exec_set_operations_count)
 }
 
 /* EXPLAIN prints the plan the executor runs (explain.c): the access
- * path plan_access chooses, hash join or nested loop, the parallel
- * operator when par_wanted takes the query; node layout as PostgreSQL's
+ * path plan_access chooses, hash join or nested loop, each conjunct of
+ * WHERE where select.c applies it, the parallel operator when par_wanted
+ * takes the query, parallel join inputs; node layout as PostgreSQL's
  * text format. */
 UNIT_TEST(exec_explain_node_structure)
 {
@@ -606,8 +607,8 @@ UNIT_TEST(exec_explain_node_structure)
 		       "              Group Key: t.a\n"
 		       "              ->  Hash Join\n"
 		       "                    Hash Cond: (t.id = u.tid)\n"
-		       "                    Filter: (t.b = 'x'::text)\n"
 		       "                    ->  Seq Scan on t\n"
+		       "                          Filter: (t.b = 'x'::text)\n"
 		       "                    ->  Hash\n"
 		       "                          ->  Seq Scan on u\n");
 	CHECK_EQ(run("explain select * from t left join u on t.id < u.tid"), 0);
@@ -654,6 +655,24 @@ UNIT_TEST(exec_explain_node_structure)
 			  "  }\n]") != NULL);
 	CHECK_EQ(run("explain delete from t where id = 1"), 0);
 	CHECK(strstr(out, "Snapshot") == NULL);
+	/* each conjunct where select.c applies it: on a scan, on the joined
+	 * rows, or at the end (a subquery); a big join input's scan as a
+	 * morsel job */
+	CHECK_EQ(run("explain select t.id from t, u where t.id = u.tid and "
+		     "t.a > 1 and u.id < 40 and t.a + u.id > 3 and "
+		     "t.b in (select 'x')"), 0);
+	CHECK_STR(out, "Hash Join\n"
+		       "  Hash Cond: (t.id = u.tid)\n"
+		       "  Join Filter: ((t.a + u.id) > 3)\n"
+		       "  Filter: (SubPlan)\n"
+		       "  ->  Gather\n"
+		       "        Workers Planned: all cores (morsel job)\n"
+		       "        ->  Parallel Seq Scan on t\n"
+		       "              Filter: (t.a > 1)\n"
+		       "  ->  Hash\n"
+		       "        ->  Seq Scan on u\n"
+		       "              Filter: (u.id < 40)\n"
+		       "Snapshot: shared vm snapshot\n");
 	jobs = par_jobs_run();
 	CHECK_EQ(run("explain analyze select a, sum(id) from t group by a"), 0);
 	CHECK_EQ(par_jobs_run(), jobs + 1);
