@@ -604,7 +604,7 @@ static struct xnode *agg_node(struct exec_ctx *x, const struct sel *q,
 
 	if (t) {
 		struct par_agg pa = {t,	      s->where, s->group, s->ngroup,
-				     v->aggs, v->naggs};
+				     v->aggs, v->naggs, NULL};
 		struct exec_ctx run = *x;
 
 		run.describe_only = false; /* as the statement will run */

@@ -120,13 +120,14 @@ typedef int (*row_emit_fn)(void *ctx, uint64_t rowid, const struct datum *vals);
  * instead of filling the arena with every row of a table. */
 #define ROW_NOT_KEPT 1
 /* Calls emit for every row the path finds (taking exec_live_lock for
- * what it reads live). */
+ * what it reads live). cols (NULL: all): the columns the caller reads;
+ * a full scan of a snapshot copies only those, the others are NULL. */
 int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
-	     row_emit_fn emit, void *ctx);
+	     const bool *cols, row_emit_fn emit, void *ctx);
 /* plan_access then path_run: every row of t that may satisfy where. The
  * caller still applies where to each row. */
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
-	       row_emit_fn emit, void *ctx);
+	       const bool *cols, row_emit_fn emit, void *ctx);
 
 /* Whether the access path plan_access chooses reads every row (no index
  * lookup or range). */
@@ -180,8 +181,8 @@ int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 typedef int (*par_row_fn)(struct exec_ctx *px, void *arg, void **state,
 			  uint64_t rowid, const struct datum *vals);
 typedef int (*par_merge_fn)(struct exec_ctx *x, void *arg, void *state);
-int par_scan(struct exec_ctx *x, struct table *t, par_row_fn row,
-	     par_merge_fn merge, void *arg);
+int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
+	     par_row_fn row, par_merge_fn merge, void *arg);
 /* Whether a scan of t is worth a job: at least parallel_threshold rows
  * (setting; 0: never), and not EXPLAIN. */
 bool par_scan_wanted(struct exec_ctx *x, const struct table *t);
@@ -213,6 +214,7 @@ struct par_agg {
 	int ngroup;
 	struct expr **aggs;
 	int naggs;
+	const bool *cols; /* the columns of t the query reads (NULL: all) */
 };
 
 /* Runs the scan, filter and hash aggregation of p as a morsel job over

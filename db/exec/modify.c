@@ -342,7 +342,7 @@ static int matching(struct exec_ctx *x, struct table *t, struct expr *where,
 {
 	struct match m = {.x = x, .t = t, .where = where};
 
-	if (table_scan(x, t, where, collect, &m) < 0)
+	if (table_scan(x, t, where, NULL, collect, &m) < 0)
 		return -EINVAL;
 	*ids = m.ids;
 	*n = m.n;

@@ -78,6 +78,7 @@ struct par_run {
 	size_t budget; /* per partial */
 	bool stop;     /* atomic: a partial failed */
 	const struct db_snapshot *snap; /* read the copy (NULL: live) */
+	const bool *cols;		/* of the copy: those read (NULL: all) */
 	int snap_i;			/* the table's index in it */
 	int ncols;			/* datums per row over a snapshot */
 };
@@ -183,7 +184,7 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 		goto failed;
 	for (id = begin; id < end && run->snap; id++) {
 		int n = db_snapshot_row(run->snap, run->snap_i, id, pp->row,
-					run->ncols);
+					run->ncols, run->cols);
 
 		if (n > 0 && run->row(&pp->x, run->arg, &pp->state, id,
 				      pp->row) < 0)
@@ -216,11 +217,11 @@ static int part_error(struct exec_ctx *x, struct par_run *run)
 	return 0;
 }
 
-int par_scan(struct exec_ctx *x, struct table *t, par_row_fn row,
-	     par_merge_fn merge, void *arg)
+int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
+	     par_row_fn row, par_merge_fn merge, void *arg)
 {
 	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg,
-			      .nparts = cpu_count()};
+			      .cols = cols, .nparts = cpu_count()};
 	uint64_t nslots;
 	struct job *j;
 	unsigned i;
@@ -529,7 +530,7 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 	run.copied = db_snapshot_find(x->snap, p->t) >= 0;
 	if (htab_init(&run.h, x->a, p->ngroup) < 0)
 		return db_err_oom(x->err);
-	if (par_scan(x, p->t, agg_row, agg_merge, &run) < 0 ||
+	if (par_scan(x, p->t, p->cols, agg_row, agg_merge, &run) < 0 ||
 	    collect(x, &run, out) < 0)
 		return -EINVAL;
 	*nout = run.n ? run.n : p->ngroup == 0;

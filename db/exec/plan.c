@@ -220,14 +220,17 @@ struct row_src {
 	struct exec_ctx *x;
 	struct table *t;
 	int si;		   /* t's index in x->snap; -1: live */
+	const bool *cols;  /* copy: the columns read (NULL: all) */
 	struct datum *buf; /* copy: the datums of the next row, unused */
 };
 
-static void src_init(struct row_src *r, struct exec_ctx *x, struct table *t)
+static void src_init(struct row_src *r, struct exec_ctx *x, struct table *t,
+		     const bool *cols)
 {
 	r->x = x;
 	r->t = t;
 	r->si = db_snapshot_find(x->snap, t);
+	r->cols = cols;
 	r->buf = NULL;
 }
 
@@ -253,7 +256,8 @@ static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
 		*err = db_err_oom(r->x->err);
 		return NULL;
 	}
-	if (db_snapshot_row(r->x->snap, r->si, id, r->buf, r->t->ncols) <= 0)
+	if (db_snapshot_row(r->x->snap, r->si, id, r->buf, r->t->ncols,
+			    r->cols) <= 0)
 		return NULL;
 	vals = r->buf;
 	r->buf = NULL;
@@ -364,13 +368,14 @@ static int full_run(struct row_src *r, row_emit_fn emit, void *ctx)
 }
 
 int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
-	     row_emit_fn emit, void *ctx)
+	     const bool *cols, row_emit_fn emit, void *ctx)
 {
 	struct row_src r;
 	bool live;
 	int ret;
 
-	src_init(&r, x, t);
+	/* an index lookup compares the row's key columns (entry_matches) */
+	src_init(&r, x, t, p->use_index ? NULL : cols);
 	live = p->use_index || r.si < 0; /* index trees are live */
 	if (live)
 		exec_live_lock(x);
@@ -382,13 +387,13 @@ int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
 }
 
 int table_scan(struct exec_ctx *x, struct table *t, const struct expr *where,
-	       row_emit_fn emit, void *ctx)
+	       const bool *cols, row_emit_fn emit, void *ctx)
 {
 	struct access_path p;
 
 	if (plan_access(x, t, where, &p) < 0)
 		return -EINVAL;
-	return path_run(x, t, &p, emit, ctx);
+	return path_run(x, t, &p, cols, emit, ctx);
 }
 
 bool table_scan_is_full(struct exec_ctx *x, struct table *t,

@@ -54,6 +54,7 @@ struct sel {
 	struct expr **tl; /* bound select list (stars expanded) */
 	int ntl;
 	struct expr **order; /* bound ORDER BY keys */
+	bool *reads;	     /* [slot]: read by some expression */
 	int *order_out;	     /* >= 0: output column instead of order[i] */
 	bool grouped;
 	int64_t limit, offset;
@@ -194,19 +195,23 @@ static int check_grouped(struct exec_ctx *x, struct sel *q,
 	return 0;
 }
 
-static void mark_cols(const struct expr *e, bool *grouped_col)
+/* Marks cols[slot] for every column e reads; with n > 0 a subquery in e
+ * marks all n slots (it may read any column of the row it runs for). */
+static void mark_cols(const struct expr *e, bool *cols, int n)
 {
 	int i;
 
 	if (!e)
 		return;
 	if (e->kind == EX_COLUMN)
-		grouped_col[e->slot] = true;
-	mark_cols(e->l, grouped_col);
-	mark_cols(e->r, grouped_col);
-	mark_cols(e->x, grouped_col);
+		cols[e->slot] = true;
+	if (e->kind == EX_SUBLINK && n > 0)
+		memset(cols, 1, (size_t)n);
+	mark_cols(e->l, cols, n);
+	mark_cols(e->r, cols, n);
+	mark_cols(e->x, cols, n);
 	for (i = 0; i < e->nargs; i++)
-		mark_cols(e->args[i], grouped_col);
+		mark_cols(e->args[i], cols, n);
 }
 
 static int bind_group(struct exec_ctx *x, struct sel *q)
@@ -243,7 +248,7 @@ static int bind_group(struct exec_ctx *x, struct sel *q)
 	if (!gc)
 		return db_err_oom(x->err);
 	for (i = 0; i < s->ngroup; i++)
-		mark_cols(s->group[i], gc);
+		mark_cols(s->group[i], gc, 0);
 	for (i = 0; i < q->ntl; i++)
 		if (check_grouped(x, q, q->tl[i], gc) < 0)
 			return -EINVAL;
@@ -336,6 +341,30 @@ int bind_limit(struct exec_ctx *x, struct expr *e, const char *what,
 	return 0;
 }
 
+/* q->reads: the scope's columns the query reads anywhere, so that a
+ * scan of a snapshot copies only those (db_snapshot_row). */
+static int mark_reads(struct exec_ctx *x, struct sel *q)
+{
+	const struct select *s = q->s;
+	int i, n = q->sc.n;
+
+	if (!(q->reads = arena_alloc(x->a, (size_t)n + 1)))
+		return db_err_oom(x->err);
+	for (i = 0; i < q->ntl; i++)
+		mark_cols(q->tl[i], q->reads, n);
+	for (i = 0; i < s->norder; i++)
+		mark_cols(q->order[i], q->reads, n);
+	for (i = 0; i < s->ngroup; i++)
+		mark_cols(s->group[i], q->reads, n);
+	for (i = 0; i < q->b.naggs; i++)
+		mark_cols(q->b.aggs[i], q->reads, n);
+	for (i = 1; i < s->nfrom; i++)
+		mark_cols(s->from[i].on, q->reads, n);
+	mark_cols(s->where, q->reads, n);
+	mark_cols(s->having, q->reads, n);
+	return 0;
+}
+
 static int bind_select(struct exec_ctx *x, struct sel *q, struct result *res)
 {
 	struct select *s = q->s;
@@ -371,7 +400,7 @@ static int bind_select(struct exec_ctx *x, struct sel *q, struct result *res)
 	if (bind_limit(x, s->limit, "LIMIT", &q->limit) < 0 ||
 	    bind_limit(x, s->offset, "OFFSET", &q->offset) < 0)
 		return -EINVAL;
-	return 0;
+	return mark_reads(x, q);
 }
 
 /* ---- scans and joins ---------------------------------------------------- */
@@ -522,8 +551,8 @@ static int scan_src(struct exec_ctx *x, struct sel *q, int i,
 
 	if (q->src[i].table)
 		return table_scan(x, q->src[i].table,
-				  q->s->nfrom == 1 ? q->s->where : NULL, emit,
-				  ctx);
+				  q->s->nfrom == 1 ? q->s->where : NULL,
+				  q->reads + q->src[i].first, emit, ctx);
 	for (k = 0; k < q->src[i].sub.nrows; k++)
 		if (emit(ctx, k, q->src[i].sub.rows[k]) < 0)
 			return -EINVAL;
@@ -864,7 +893,8 @@ static int par_scan_item(struct exec_ctx *x, struct sel *q, int i,
 	if (!select_item_parallel(x, q, i, sj->filter,
 				  sj->j ? sj->j->after : NULL))
 		return 0;
-	if (par_scan(x, t, scan_job_row, scan_job_merge, sj) < 0)
+	if (par_scan(x, t, q->reads + q->src[i].first, scan_job_row,
+		     scan_job_merge, sj) < 0)
 		return -EINVAL;
 	if (sj->all.n)
 		qsort(sj->all.v, sj->all.n, sizeof(*sj->all.v), by_rowid);
@@ -1282,7 +1312,8 @@ static int run_select(struct exec_ctx *x, struct sel *q, struct result *res)
 
 	if (q->grouped && q->s->nfrom == 1 && q->src[0].table) {
 		struct par_agg pa = {q->src[0].table, q->s->where, q->s->group,
-				     q->s->ngroup, q->b.aggs, q->b.naggs};
+				     q->s->ngroup, q->b.aggs, q->b.naggs,
+				     q->reads};
 		int r = par_aggregate(x, &pa, &groups, &ng);
 
 		if (r < 0)

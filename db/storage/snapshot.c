@@ -161,7 +161,7 @@ static bool visible(const struct db_snapshot *s, uint64_t st)
 }
 
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
-		    struct datum *vals, int max)
+		    struct datum *vals, int max, const bool *cols)
 {
 	const struct snap_table *st = &s->t[i];
 	struct row *const *const *dir;
@@ -182,6 +182,10 @@ int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 		return 0;
 	n = r->ncols < max ? r->ncols : max;
 	for (k = 0; k < n; k++) {
+		if (cols && !cols[k]) {
+			vals[k] = (struct datum){.null = true};
+			continue;
+		}
 		vals[k] = r->vals[k];
 		if (row_datum_has_bytes(&vals[k]))
 			vals[k].s = tmem_xlate(vals[k].s, st->live_base,

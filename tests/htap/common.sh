@@ -30,9 +30,12 @@ htap_load() {
 }
 
 # htap_query NAME PSQL-ARGS...: one query's output as the tests compare it.
+# HTAP_PREFIX: SQL sent before the query in the same session (a SET).
 htap_query() {
 	local q=$1
 	shift
-	env -i PATH="$PATH" LC_ALL=C.UTF-8 psql -X -q -A "$@" \
-		-f "bench/htap/queries/$q.sql" 2>&1
+	{
+		[[ -z ${HTAP_PREFIX:-} ]] || echo "$HTAP_PREFIX"
+		cat "bench/htap/queries/$q.sql"
+	} | env -i PATH="$PATH" LC_ALL=C.UTF-8 psql -X -q -A "$@" -f - 2>&1
 }
