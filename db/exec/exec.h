@@ -103,12 +103,9 @@ struct exec_ctx {
 	/* The snapshot the statement reads (db/txn/htap.h; NULL: the live
 	 * tables), and whether the statement runs without db->lock: then
 	 * live table structures are read only between exec_live_lock and
-	 * exec_live_unlock. live_depth: their nesting. was_background:
-	 * the thread's setting before the statement made it a background
-	 * one (an analytical statement yields to OLTP sessions). */
+	 * exec_live_unlock. live_depth: their nesting. */
 	struct db_snapshot *snap;
 	bool unlocked;
-	bool was_background;
 	int live_depth;
 	/* The session's currval/lastval state; NULL (callers without a
 	 * session: in-guest tests, benchmarks): the values any session got

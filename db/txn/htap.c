@@ -381,9 +381,6 @@ void htap_stmt_begin(struct exec_ctx *x, struct txn *t, const struct stmt *st)
 	x->snap = s;
 	t->S = s->S;
 	STORE(&t->snap, s->S);
-	/* It reads a copy nobody waits for: OLTP sessions woken on its core
-	 * go first (not after its time slice), as before its job workers. */
-	x->was_background = db_background(true);
 }
 
 void htap_stmt_end(struct exec_ctx *x)
@@ -402,7 +399,6 @@ void htap_stmt_end(struct exec_ctx *x)
 	mutex_unlock(&h->lock);
 	if (dead)
 		destroy(x->db, dead);
-	db_background(x->was_background);
 }
 
 void htap_txn_end(struct db *db, struct txn *t)
