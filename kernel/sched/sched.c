@@ -39,7 +39,8 @@
 #include "sched/sched.h"
 
 #define BALANCE_DELAY_NS 50000 /* a queued thread may wait this long */
-#define IDLE_POLL_NS 50000     /* an idle core polls this long, then halts */
+#define IDLE_POLL_NS 50000     /* an idle core polls at most this long */
+#define IDLE_POLL_GROW_NS 10000 /* the window a shrunk poll grows back to */
 
 struct rq runqueues[MAX_CPUS];
 static bool sched_ready;
@@ -482,6 +483,28 @@ static bool idle_work(struct rq *rq)
 	return __atomic_load_n(&rq->nr_queued, __ATOMIC_ACQUIRE) || this_cpu()->need_resched;
 }
 
+/* The idle loop's polling window adapts to how soon work comes after a
+ * halt, as Linux's cpuidle-haltpoll does: a wake-up that a window of
+ * IDLE_POLL_NS would have caught doubles the window, a longer sleep
+ * halves it. Where wake-ups come quickly (a busy server on KVM) the core
+ * polls and wakes without an IPI; where they come late (a round trip
+ * through TCG's device model takes hundreds of us) polling only burns a
+ * host CPU that QEMU's I/O thread and the clients need, and stops. */
+static void poll_adapt(struct rq *rq, uint64_t halted_ns)
+{
+	if (halted_ns <= IDLE_POLL_NS && rq->poll_ns < IDLE_POLL_NS) {
+		rq->poll_ns = rq->poll_ns < IDLE_POLL_GROW_NS / 2
+				  ? IDLE_POLL_GROW_NS
+				  : 2 * rq->poll_ns;
+		if (rq->poll_ns > IDLE_POLL_NS)
+			rq->poll_ns = IDLE_POLL_NS;
+	} else if (halted_ns > IDLE_POLL_NS) {
+		rq->poll_ns /= 2;
+		if (rq->poll_ns < IDLE_POLL_GROW_NS / 4)
+			rq->poll_ns = 0;
+	}
+}
+
 __attribute__((noreturn)) static void idle_loop(void)
 {
 	struct rq *rq = this_rq();
@@ -497,7 +520,7 @@ __attribute__((noreturn)) static void idle_loop(void)
 		 * often woken a moment later, and waking a halted core costs
 		 * an IPI and the VMM's wake-up of the vCPU (tens of us). */
 		irq_restore(f);
-		uint64_t until = time_ns() + IDLE_POLL_NS;
+		uint64_t until = time_ns() + rq->poll_ns;
 		while (!idle_work(rq) && time_ns() < until)
 			cpu_relax();
 		f = irq_save();
@@ -511,11 +534,13 @@ __attribute__((noreturn)) static void idle_loop(void)
 		memory_fence();
 		tlb_enter_idle();
 		sched_program_timer();
+		uint64_t halted = time_ns();
 		if (idle_work(rq))
 			irq_enable();
 		else
 			irq_enable_and_halt(); /* woken by any interrupt */
 		rq->idle_halted = false;
+		poll_adapt(rq, time_ns() - halted);
 	}
 }
 
@@ -701,6 +726,7 @@ void sched_init(uint64_t stack_lo, uint64_t stack_hi)
 {
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		list_init(&runqueues[i].queue);
+		runqueues[i].poll_ns = IDLE_POLL_NS;
 		runqueues[i].timer_at = UINT64_MAX;
 		timer_list_init(i);
 	}

@@ -72,6 +72,7 @@ struct rq {
 	struct thread *wake_list; /* woken by interrupt handlers, not queued */
 	volatile bool idle_halted; /* in hlt: needs an IPI to notice work */
 	enum sched_idle_mode idle_mode;
+	uint64_t poll_ns;	/* how long the idle loop polls before hlt */
 	uint64_t slice_end;	/* next slice check; 0: nobody waits */
 	uint64_t nr_switches;	/* switches on this core */
 	uint64_t slice_switches; /* nr_switches when the slice began */

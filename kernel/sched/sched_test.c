@@ -440,3 +440,26 @@ TEST(sched_wakeups_from_interrupt_handlers)
 	EXPECT_EQ(v.ran, 1);
 	thread_join(v.t);
 }
+
+static void sleep_often(void *arg)
+{
+	for (int i = 0; i < 20; i++)
+		thread_sleep_ns(2000000);
+	*(uint64_t *)arg = this_rq()->poll_ns;
+}
+
+/* A core whose halts last longer than a poll window stops polling
+ * (poll_adapt): polling there would only burn the host's CPU. */
+TEST(sched_idle_polling_stops_where_wakeups_come_late)
+{
+	struct thread_attr last = {.cpu = (int)cpu_count() - 1};
+	uint64_t poll = ~0ull;
+	struct thread *t;
+
+	if (cpu_count() < 2)
+		return; /* the test thread keeps core 0 busy otherwise */
+	t = thread_create("sleeper", sleep_often, &poll, &last);
+	ASSERT(t);
+	EXPECT_EQ(thread_join(t), 0);
+	EXPECT_EQ(poll, 0);
+}
