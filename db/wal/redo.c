@@ -1066,6 +1066,7 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 	struct ck_out c = {0};
 	uint64_t lsn = 0, t0 = time_ns();
 	uint8_t end = 0xff;
+	bool was_bg;
 	int i, rc, tries;
 
 	if (!r)
@@ -1084,9 +1085,15 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 	for (tries = 0; (rc = cut(db, r, &c, &snap, &lsn)) == -EBUSY && tries < 100;
 	     tries++)
 		db_sleep_ns(20000000);
+	/* The rows are written as a background thread (whichever thread
+	 * checkpoints: the checkpointer, or a session's CHECKPOINT): a
+	 * session woken on this core runs at once instead of after our
+	 * time slice. Not at the cut, which holds the commits off. */
+	was_bg = db_background(true);
 	ck_pace_start(&c);
 	for (i = 0; rc == 0 && i < snap->n && !c.err; i++)
 		ck_table(&c, &snap->t[i]);
+	db_background(was_bg);
 	if (snap)
 		db_snapshot_release(snap);
 	free_skips(&c);
