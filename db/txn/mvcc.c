@@ -90,6 +90,7 @@ static int push_undo(struct exec_ctx *x, struct table *t, uint64_t rowid,
 	*out = undo_at(me, me->nundo++);
 	**out = (struct txn_undo){.t = t, .rowid = rowid, .ver = ver,
 				  .prev_map = -1, .new_slot = new_slot};
+	table_mark_dirty(t, rowid); /* a delta checkpoint writes it */
 	return 0;
 }
 

@@ -422,3 +422,95 @@ UNIT_TEST(redo_copy_across_checkpoint)
 	md_free(&d);
 	arena_free(&a);
 }
+
+/* Checkpoints after a process's first are deltas while no catalog
+ * statement runs: only the slots written since the one before, appended
+ * to the stream in force. Loading applies the full one, then each delta.
+ * A row whose transaction was running at a delta's cut, and the rows of
+ * a COPY not logged yet then, are written by the next one (without
+ * marking them dirty again they would be lost: the log before it is
+ * released). A restart, and a catalog statement, make the next one full. */
+UNIT_TEST(redo_delta_checkpoints)
+{
+	struct mdisk d;
+	struct disk_dev dev;
+	struct redo_report rep;
+	struct db_error err = {0};
+	struct arena a;
+	struct copy_in *ci;
+	uint64_t n = 0, len;
+	char *before, *after;
+	int slot;
+
+	arena_init(&a, 1 << 20);
+	md_init(&d, &dev);
+	CHECK_EQ(boot(&dev, true, &rep, &err), 0);
+	workload();
+	CHECK_STR(sql("CREATE TABLE c (id int primary key, v text)"), "");
+	CHECK_STR(sql("CHECKPOINT"), ""); /* the first: full */
+	CHECK_EQ(DB.redo->ckpt_deltas, 0);
+	slot = DB.redo->sb.ckpt_slot;
+	len = DB.redo->sb.ckpt_len;
+	CHECK_STR(sql("UPDATE t SET v = 'd1' WHERE id = 2"), "");
+	CHECK_STR(sql("DELETE FROM big WHERE id <= 10"), "");
+	CHECK_STR(sql("INSERT INTO big VALUES (5000, 'new')"), "");
+	CHECK_STR(sql("SELECT nextval('s_id_seq')"), "4\n");
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(DB.redo->ckpt_deltas, 1);
+	CHECK_EQ(DB.redo->sb.ckpt_slot, slot);
+	CHECK(DB.redo->sb.ckpt_len > len && DB.redo->sb.ckpt_len < len + 4096);
+
+	CHECK_STR(sql("BEGIN"), "");
+	CHECK_STR(sql("UPDATE t SET v = 'late' WHERE id = 2"), "");
+	CHECK_EQ(redo_checkpoint(&DB, &err), 0);
+	CHECK_STR(sql("COMMIT"), "");
+	ci = copy_open(&a, &err);
+	CHECK_EQ(copy_feed(ci, 1, 1 + 2 * COPY_BATCH), 0);
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(copy_in_finish(ci, &n), 0);
+	copy_in_end(ci);
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(DB.redo->ckpt_deltas, 4);
+	CHECK_EQ(DB.redo->sb.ckpt_slot, slot);
+	before = state();
+	halt();
+	md_crash(&d);
+
+	CHECK_EQ(boot(&dev, false, &rep, &err), 0);
+	CHECK_EQ(rep.ckpt_deltas, 4);
+	CHECK_EQ(rep.txns, 0);
+	after = state();
+	CHECK_STR(after, before);
+	CHECK(strstr(after, "2|late|2.25") != NULL);
+	CHECK_STR(sql("SELECT count(*), sum(id) FROM c"), "2000|2001000\n");
+	CHECK_STR(sql("SELECT nextval('s_id_seq')"), "5\n");
+	free(after);
+	free(before);
+
+	CHECK_STR(sql("CHECKPOINT"), ""); /* after a restart: full */
+	CHECK_EQ(DB.redo->ckpt_deltas, 0);
+	CHECK(DB.redo->sb.ckpt_slot != slot);
+	slot = DB.redo->sb.ckpt_slot;
+	CHECK_STR(sql("UPDATE t SET v = 'again' WHERE id = 2"), "");
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(DB.redo->ckpt_deltas, 1);
+	CHECK_STR(sql("CREATE TABLE e (id int)"), "");
+	CHECK_STR(sql("INSERT INTO e VALUES (1)"), "");
+	CHECK_STR(sql("CHECKPOINT"), ""); /* after DDL: full */
+	CHECK_EQ(DB.redo->ckpt_deltas, 1);
+	CHECK(DB.redo->sb.ckpt_slot != slot);
+	before = state();
+	halt();
+	md_crash(&d);
+	CHECK_EQ(boot(&dev, false, &rep, &err), 0);
+	CHECK_EQ(rep.ckpt_deltas, 0);
+	after = state();
+	CHECK_STR(after, before);
+	CHECK(strstr(after, "2|again|2.25") != NULL);
+	CHECK_STR(sql("SELECT id FROM e"), "1\n");
+	free(after);
+	free(before);
+	halt();
+	md_free(&d);
+	arena_free(&a);
+}
