@@ -824,9 +824,15 @@ struct ck_out {
 	bool delta; /* asked for, then decided at the cut */
 	bool lost;  /* a table's dirty bits were incomplete */
 	int nddl;   /* catalog statements at the cut */
-	/* Per table of the snapshot: the dirty bits taken at the cut, and
+	/* A delta reads the live tables as of the cut through this
+	 * transaction slot's snapshot; locked: it holds db->lock meanwhile
+	 * (no device writes then). */
+	struct txn *rd;
+	bool locked;
+	/* Per table at the cut: its name, the dirty bits taken then, and
 	 * the slots to mark dirty again (mark_again). */
 	struct ck_bits {
+		char name[64];
 		uint64_t *w, n;
 	} *bits;
 	struct ck_skip *again;
@@ -942,7 +948,7 @@ static void free_skips(struct ck_out *c)
 
 static void ck_flush(struct ck_out *c)
 {
-	if (!c->s.buf)
+	if (!c->s.buf || c->locked)
 		return; /* the cut's header waits for the stream to open */
 	if (!c->err && c->b.len)
 		c->err = ckpt_write(&c->s, c->b.p, c->b.len);
@@ -1044,18 +1050,16 @@ static void ck_row(struct ck_out *c, const struct snap_table *st, uint64_t id,
 		ck_flush(c);
 }
 
-/* Slot id as of the cut: its committed row, or in a delta 'D' if it has
- * none. A slot that was not final at the cut (its newest version not
- * committed, or a row of a COPY not logged yet: copy_row) is marked
- * dirty again: whatever its writer does after the cut reaches the log
- * after this checkpoint's redo position, so the next checkpoint must
- * write it. */
+/* Slot id as of the cut: v, its committed row there, or in a delta 'D'
+ * if it has none. A slot that was not final at the cut (pending: a newer
+ * version not committed then; or a row of a COPY not logged yet) is
+ * marked dirty again: whatever its writer does after the cut reaches the
+ * log after this checkpoint's redo position, so the next checkpoint
+ * must write it. */
 static void ck_slot(struct ck_out *c, const struct snap_table *st,
-		    struct ck_skip *again, uint64_t id, bool copy_row)
+		    struct ck_skip *again, uint64_t id, const struct row *v,
+		    bool pending, bool copy_row)
 {
-	bool pending;
-	const struct row *v = committed(st, id, &pending);
-
 	if (pending || copy_row)
 		skip_put(again, id);
 	if (v && !copy_row)
@@ -1066,13 +1070,18 @@ static void ck_slot(struct ck_out *c, const struct snap_table *st,
 	}
 }
 
-/* The next slot from *id on that the checkpoint writes: every one in a
- * full checkpoint, the dirty ones in a delta. */
-static bool next_slot(const struct ck_out *c, const struct ck_bits *b,
-		      uint64_t nslots, uint64_t *id)
+/* Whether id is a row of a COPY in progress at the cut (skip: sorted,
+ * *k: where the last call left it). */
+static bool copy_row(const struct ck_skip *skip, size_t *k, uint64_t id)
 {
-	if (!c->delta)
-		return *id < nslots;
+	while (skip && *k < skip->n && skip->ids[*k] < id)
+		(*k)++;
+	return skip && *k < skip->n && skip->ids[*k] == id;
+}
+
+/* The next dirty slot from *id on. */
+static bool next_dirty(const struct ck_bits *b, uint64_t nslots, uint64_t *id)
+{
 	while (*id < nslots && *id / 64 < b->n) {
 		uint64_t m = b->w[*id / 64] >> (*id % 64);
 
@@ -1094,14 +1103,69 @@ static void ck_table(struct ck_out *c, const struct snap_table *st, int i)
 
 	ck_put(c, &nl, 1);
 	ck_put(c, st->name, nl);
-	for (; next_slot(c, &c->bits[i], st->nslots, &id) && !c->err; id++) {
+	for (; id < st->nslots && !c->err; id++) {
+		const struct row *v;
+		bool pending;
+
 		if ((n++ & 255) == 0)
 			ck_pace(c);
-		while (skip && ks < skip->n && skip->ids[ks] < id)
-			ks++;
-		ck_slot(c, st, &c->again[i], id,
-			skip && ks < skip->n && skip->ids[ks] == id);
+		v = committed(st, id, &pending);
+		ck_slot(c, st, &c->again[i], id, v, pending,
+			copy_row(skip, &ks, id));
 	}
+	ck_put(c, "E", 1);
+}
+
+/* Live rows need no translation. */
+static const struct snap_table ck_live;
+
+/* A delta's table: its dirty slots as the cut left them, read from the
+ * live table through the reader's snapshot (no vm snapshot: the few rows
+ * need none, and the sessions' writes then cost no copy-on-write
+ * faults), with db->lock shared for CK_LIVE_ROWS slots at a time. A
+ * catalog statement since the cut (the table may be gone or rewritten)
+ * fails it with -EAGAIN (redo_checkpoint writes a full one instead). */
+#define CK_LIVE_ROWS 64
+
+static void ck_table_live(struct ck_out *c, struct db *db, int i)
+{
+	const struct ck_bits *b = &c->bits[i];
+	const struct ck_skip *skip = skip_of(c, b->name);
+	uint8_t nl = (uint8_t)strnlen(b->name, 63);
+	struct table *t = NULL;
+	size_t ks = 0;
+	uint64_t id = 0, n = 0;
+
+	ck_put(c, &nl, 1);
+	ck_put(c, b->name, nl);
+	for (;; id++) {
+		const struct row *v;
+		bool newer;
+
+		if (n++ % CK_LIVE_ROWS == 0) {
+			if (t)
+				rwlock_read_unlock(&db->lock);
+			c->locked = false;
+			if (c->b.len >= CK_BATCH)
+				ck_flush(c);
+			ck_pace(c);
+			rwlock_read_lock(&db->lock);
+			c->locked = true;
+			t = c->r->nddl == c->nddl ? db_find_table(db, b->name)
+						  : NULL;
+			if (!t) {
+				c->err = c->err ? c->err : -EAGAIN;
+				break;
+			}
+		}
+		if (c->err || !next_dirty(b, t->nslots, &id))
+			break;
+		v = txn_row_at(c->rd, t, id, &newer);
+		ck_slot(c, &ck_live, &c->again[i], id, v, newer,
+			copy_row(skip, &ks, id));
+	}
+	rwlock_read_unlock(&db->lock);
+	c->locked = false;
 	ck_put(c, "E", 1);
 }
 
@@ -1119,7 +1183,10 @@ static int take_dirty(struct db *db, struct ck_out *c)
 	for (i = 0; i < n; i++) {
 		struct table *t = db->tables[i];
 
-		c->bits[i] = (struct ck_bits){t->dirty, t->ndirty};
+		snprintf(c->bits[i].name, sizeof(c->bits[i].name), "%s",
+			 t->name);
+		c->bits[i].w = t->dirty;
+		c->bits[i].n = t->ndirty;
 		c->lost |= t->dirty_lost;
 		t->dirty = NULL;
 		t->ndirty = 0;
@@ -1130,8 +1197,7 @@ static int take_dirty(struct db *db, struct ck_out *c)
 
 /* Marks the slots that were not final at the cut dirty again (with
  * db->lock exclusive, as every writer of the bits). */
-static void mark_again(struct db *db, struct ck_out *c,
-		       const struct db_snapshot *snap)
+static void mark_again(struct db *db, struct ck_out *c)
 {
 	bool any = false;
 	uint64_t k;
@@ -1143,7 +1209,7 @@ static void mark_again(struct db *db, struct ck_out *c,
 		return;
 	rwlock_write_lock(&db->lock);
 	for (i = 0; i < c->nbits; i++) {
-		struct table *t = db_find_table(db, snap->t[i].name);
+		struct table *t = db_find_table(db, c->bits[i].name);
 
 		for (k = 0; t && k < c->again[i].n; k++)
 			table_mark_dirty(t, c->again[i].ids[k]);
@@ -1203,16 +1269,28 @@ static void put_header(struct ck_out *c, struct redo *r, struct db *db)
 	}
 }
 
-/* The cut: the snapshot, the dirty bits, the log position they
- * correspond to (redo.h), and the header. A delta only if no catalog
- * statement ran since the full checkpoint (DDL holds db->lock
- * exclusively while it logs itself, so none runs now) and every bit
- * was kept. */
+/* Whether a table's dirty bits are incomplete. */
+static bool bits_lost(const struct db *db)
+{
+	int i;
+
+	for (i = 0; i < db->ntables; i++)
+		if (db->tables[i]->dirty_lost)
+			return true;
+	return false;
+}
+
+/* The cut: the log position (redo.h), the rows as of then (a full one:
+ * a vm snapshot of the tables; a delta: the reader's snapshot), the
+ * dirty bits, the COPYs' rows, and the header. A delta only if no
+ * catalog statement ran since the full checkpoint (DDL holds db->lock
+ * exclusively while it logs itself, so none runs now) and every bit was
+ * kept. */
 static int cut(struct db *db, struct redo *r, struct ck_out *c,
 	       struct db_snapshot **snap, uint64_t *lsn)
 {
 	const char **names;
-	int i, rc;
+	int i, rc = 0;
 
 	rwlock_read_lock(&db->lock);
 	names = kmalloc(sizeof(*names) * (size_t)(db->ntables + 1));
@@ -1224,14 +1302,17 @@ static int cut(struct db *db, struct redo *r, struct ck_out *c,
 		names[i] = db->tables[i]->name;
 	rwlock_write_lock(&r->cut);
 	*lsn = wal_end(&r->wal);
-	rc = db_snapshot_take_locked(db, names, db->ntables, 0, snap);
+	c->delta = c->delta && r->nddl == r->base_nddl && !bits_lost(db);
+	if (c->delta)
+		txn_reader_begin(c->rd);
+	else
+		rc = db_snapshot_take_locked(db, names, db->ntables, 0, snap);
 	if (rc == 0 && ((rc = collect_skips(r, c)) < 0 ||
-			(rc = take_dirty(db, c)) < 0)) {
+			(rc = take_dirty(db, c)) < 0) && *snap) {
 		db_snapshot_release(*snap);
 		*snap = NULL;
 	}
 	rwlock_write_unlock(&r->cut);
-	c->delta = c->delta && !c->lost && r->nddl == r->base_nddl;
 	if (rc == 0)
 		put_header(c, r, db);
 	rwlock_read_unlock(&db->lock);
@@ -1252,14 +1333,18 @@ static bool delta_allowed(const struct redo *r)
 /* The rows, written as a background thread (whichever thread
  * checkpoints: the checkpointer, or a session's CHECKPOINT): a session
  * woken on this core runs at once instead of after our time slice. */
-static void ck_rows(struct ck_out *c, const struct db_snapshot *snap)
+static void ck_rows(struct ck_out *c, struct db *db,
+		    const struct db_snapshot *snap)
 {
 	bool was_bg = db_background(true);
 	int i;
 
 	ck_pace_start(c);
-	for (i = 0; i < snap->n && !c->err; i++)
-		ck_table(c, &snap->t[i], i);
+	for (i = 0; i < c->nbits && !c->err; i++)
+		if (c->delta)
+			ck_table_live(c, db, i);
+		else
+			ck_table(c, &snap->t[i], i);
 	db_background(was_bg);
 }
 
@@ -1268,26 +1353,36 @@ static void ck_rows(struct ck_out *c, const struct db_snapshot *snap)
 static int ck_write(struct db *db, struct redo *r, bool *delta)
 {
 	struct db_snapshot *snap = NULL;
-	struct ck_out c = {.r = r, .delta = *delta};
+	struct ck_out c = {.r = r};
 	uint64_t lsn = 0;
 	uint8_t end = 0xff;
-	int rc, tries;
+	int rc, tries = 0;
 
+	/* The reader's slot, taken before the cut (txn_open takes a mutex
+	 * the cut's locks must not be held for). */
+	c.rd = *delta ? txn_open(db) : NULL;
 	/* A vm area has one snapshot at a time, and an analytical one
 	 * (db/txn/htap.c) lives as long as its statements: wait a little for
 	 * it before giving up with 55006 (the checkpointer tries again). */
-	for (tries = 0; (rc = cut(db, r, &c, &snap, &lsn)) == -EBUSY && tries < 100;
-	     tries++)
+	for (;;) {
+		c.delta = c.rd != NULL;
+		rc = cut(db, r, &c, &snap, &lsn);
+		if (rc != -EBUSY || ++tries == 100)
+			break;
 		db_sleep_ns(20000000);
+	}
 	*delta = c.delta;
 	if (rc == 0)
 		rc = c.delta ? ckpt_append_begin(&c.s, &r->dev, &r->sb)
 			     : ckpt_write_begin(&c.s, &r->dev, &r->sb);
 	if (rc == 0)
-		ck_rows(&c, snap);
-	if (snap) {
-		mark_again(db, &c, snap);
+		ck_rows(&c, db, snap);
+	mark_again(db, &c);
+	if (snap)
 		db_snapshot_release(snap);
+	if (c.rd) {
+		txn_reader_end(c.rd);
+		txn_close(db, c.rd);
 	}
 	free_skips(&c);
 	free_bits(&c);
@@ -1330,7 +1425,9 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 	mutex_lock(&r->ckpt_mu);
 	delta = delta_allowed(r);
 	rc = ck_write(db, r, &delta);
-	if (rc == -ENOSPC && delta) { /* the slot is full: a full one */
+	/* The slot is full, or a catalog statement came in the middle of a
+	 * delta: a full one. */
+	if ((rc == -ENOSPC || rc == -EAGAIN) && delta) {
 		delta = false;
 		rc = ck_write(db, r, &delta);
 	}
