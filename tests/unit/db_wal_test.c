@@ -742,6 +742,23 @@ static long read_ckpt(struct disk_dev *dev, const struct disk_super *sb)
 	return (long)gen;
 }
 
+/* Every third step crashes at one of its first 8 device calls. */
+static void crash_soon(struct sim *d, unsigned *seed, uint64_t step)
+{
+	if (step % 3 == 0)
+		d->crash_at = d->calls + 1 + rnd(seed) % 8;
+}
+
+/* Power comes back after a step that crashed: the superblock as read. */
+static void restart_read(struct sim *d, struct disk_dev *dev,
+			 struct disk_super *sb)
+{
+	struct db_error err = {0};
+
+	sim_restart(d);
+	CHECK_EQ(disk_super_read(dev, sb, &err), 0);
+}
+
 /* A crash at any point of writing a checkpoint leaves either the old or
  * (once its superblock is durable) the new one, complete and intact. */
 UNIT_TEST(ckpt_crash_keeps_a_complete_checkpoint)
@@ -760,15 +777,13 @@ UNIT_TEST(ckpt_crash_keeps_a_complete_checkpoint)
 	for (uint64_t gen = 1; gen <= 60 && !unit_failed_checks; gen++) {
 		uint64_t len = rnd(&seed) % (3u << 20);
 
-		if (gen % 3 == 0)
-			d.crash_at = d.calls + 1 + rnd(&seed) % 8;
+		crash_soon(&d, &seed, gen);
 		if (write_ckpt(&dev, &sb, gen, len) == 0 && !d.crash_at) {
 			CHECK_EQ(read_ckpt(&dev, &sb), (long)gen);
 			have = (long)gen;
 			continue;
 		}
-		sim_restart(&d);
-		CHECK_EQ(disk_super_read(&dev, &sb, &err), 0);
+		restart_read(&d, &dev, &sb);
 		got = have ? read_ckpt(&dev, &sb) : (long)(sb.redo_lsn / 1000);
 		CHECK(got == have || got == (long)gen);
 		if (got == (long)gen)
@@ -831,15 +846,13 @@ UNIT_TEST(ckpt_append_crash_keeps_a_complete_stream)
 		uint64_t old = sb.ckpt_len;
 		uint64_t len = rnd(&seed) % (i % 6 ? 3000u : 1200000u);
 
-		if (i % 3 == 0)
-			d.crash_at = d.calls + 1 + rnd(&seed) % 8;
+		crash_soon(&d, &seed, (uint64_t)i);
 		if (append_ckpt(&dev, &sb, len) == 0 && !d.crash_at) {
 			CHECK_EQ(sb.ckpt_len, old + len);
 			CHECK_EQ(read_ckpt(&dev, &sb), 0);
 			continue;
 		}
-		sim_restart(&d);
-		CHECK_EQ(disk_super_read(&dev, &sb, &err), 0);
+		restart_read(&d, &dev, &sb);
 		CHECK(sb.ckpt_len == old || sb.ckpt_len == old + len);
 		CHECK_EQ(read_ckpt(&dev, &sb), 0);
 		if (sb.ckpt_len == old + len)
