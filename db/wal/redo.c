@@ -1428,6 +1428,7 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 	/* The slot is full, or a catalog statement came in the middle of a
 	 * delta: a full one. */
 	if ((rc == -ENOSPC || rc == -EAGAIN) && delta) {
+		r->ckpt_fallbacks++;
 		delta = false;
 		rc = ck_write(db, r, &delta);
 	}

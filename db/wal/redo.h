@@ -98,6 +98,8 @@ struct redo {
 	uint64_t base_len;
 	int base_nddl;
 	uint64_t ckpt_deltas; /* delta checkpoints written since open */
+	uint64_t ckpt_fallbacks; /* deltas that became full ones (the slot
+				    was full, or DDL came meanwhile) */
 	bool stop; /* unidb_shutdown() asked for a clean stop (durable.c) */
 };
 
