@@ -44,9 +44,10 @@ int db_durable_open(struct db *db, bool format)
 	else if (format)
 		printk("unidb: the disk holds a database already: `format` "
 		       "ignored, nothing erased\n");
-	printk("unidb: checkpoint %s (%llu rows)\n",
+	printk("unidb: checkpoint %s (%llu rows, %llu deltas)\n",
 	       rep.had_ckpt ? "loaded" : "none yet",
-	       (unsigned long long)rep.ckpt_rows);
+	       (unsigned long long)rep.ckpt_rows,
+	       (unsigned long long)rep.ckpt_deltas);
 	printk("unidb: recovered %llu transactions from LSN %llu to %llu in "
 	       "%llu ms\n",
 	       (unsigned long long)rep.txns, (unsigned long long)rep.start_lsn,

@@ -127,6 +127,7 @@ void table_free(struct table *t)
 		kfree(t->cols[i].def_src);
 	kfree(t->cols);
 	tmem_put(t->mem);
+	kfree(t->dirty);
 	kfree(t);
 }
 
@@ -257,6 +258,25 @@ static int grow_chunks(struct table *t)
 	return 0;
 }
 
+void table_mark_dirty(struct table *t, uint64_t rowid)
+{
+	uint64_t w = rowid / 64, n;
+	uint64_t *d;
+
+	if (w >= t->ndirty) {
+		n = w + 1 > 2 * t->ndirty ? w + 1 : 2 * t->ndirty;
+		d = krealloc(t->dirty, sizeof(*d) * n);
+		if (!d) {
+			t->dirty_lost = true;
+			return;
+		}
+		memset(d + t->ndirty, 0, sizeof(*d) * (n - t->ndirty));
+		t->dirty = d;
+		t->ndirty = n;
+	}
+	t->dirty[w] |= 1ull << (rowid % 64);
+}
+
 int table_new_slot(struct table *t, uint64_t *rowid)
 {
 	if (t->nslots == t->nchunks * TABLE_CHUNK_ROWS && grow_chunks(t) < 0)
@@ -278,6 +298,7 @@ int table_put(struct table *t, uint64_t rowid, const struct datum *vals,
 	while (rowid >= t->nslots)
 		if (table_new_slot(t, &id) < 0)
 			return db_err_oom(err);
+	table_mark_dirty(t, rowid);
 	slot = table_slot(t, rowid);
 	old = *slot;
 	if (vals && !(r = row_copy_in(t->mem, vals, t->ncols)))
@@ -333,6 +354,7 @@ int table_insert(struct table *t, const struct datum *vals, uint64_t *rowid,
 		return -EINVAL;
 	}
 	t->nlive++;
+	table_mark_dirty(t, id);
 	*rowid = id;
 	return 0;
 }
@@ -385,6 +407,7 @@ int table_update(struct table *t, uint64_t rowid, const struct datum *vals,
 	*slot = r;
 	r->older = old->older;
 	tmem_free(t->mem, old);
+	table_mark_dirty(t, rowid);
 	return 0;
 }
 
@@ -395,6 +418,7 @@ void table_delete(struct table *t, uint64_t rowid)
 
 	if (!*slot)
 		return;
+	table_mark_dirty(t, rowid);
 	pk_remove(t, *slot);
 	index_row_changed(t, rowid, *slot, NULL, NULL);
 	row_free_chain(t, *slot);

@@ -79,6 +79,13 @@ struct table {
 	uint32_t pk_oid;       /* its index's oid */
 	struct index **idx;    /* secondary indexes (index.h) */
 	int nidx;
+	/* Slots written since the last checkpoint's cut, one bit each (heap,
+	 * grown on demand): a delta checkpoint writes only those
+	 * (db/wal/redo.c). dirty_lost: a bit could not be kept (no memory),
+	 * so the next checkpoint writes every row. */
+	uint64_t *dirty;
+	uint64_t ndirty; /* words */
+	bool dirty_lost;
 };
 
 struct txn_mgr;
@@ -150,6 +157,9 @@ static inline struct row **table_slot(struct table *t, uint64_t rowid)
 /* 23505 for the primary key of vals (-EINVAL). */
 int table_dup_key_err(const struct table *t, const struct datum *vals,
 		      struct db_error *err);
+/* Records that slot rowid changed (every writer of a slot calls it,
+ * holding db->lock exclusively). */
+void table_mark_dirty(struct table *t, uint64_t rowid);
 /* A new empty slot at the end (-ENOMEM). */
 int table_new_slot(struct table *t, uint64_t *rowid);
 

@@ -57,6 +57,31 @@ struct row *txn_row(struct exec_ctx *x, struct table *t, uint64_t rowid)
 	return NULL;
 }
 
+void txn_reader_begin(struct txn *t)
+{
+	t->S = LOAD(&t->m->clock);
+	STORE(&t->snap, t->S);
+}
+
+void txn_reader_end(struct txn *t)
+{
+	STORE(&t->snap, 0);
+}
+
+struct row *txn_row_at(struct txn *t, struct table *tb, uint64_t rowid,
+		       bool *newer)
+{
+	struct row *v = rowid < tb->nslots ? *table_slot(tb, rowid) : NULL;
+
+	*newer = false;
+	for (; v; v = v->older) {
+		if (stamp_cts(t->m, &v->stamp) <= t->S)
+			return v->dead ? NULL : v;
+		*newer = true;
+	}
+	return NULL;
+}
+
 /* Secondary indexes (db/storage/index.h) index the newest version of each
  * row: r replaced prev on top of rowid's chain (either may be dead or
  * NULL: no keys). err NULL: undo, which cannot fail for want of a key. */
@@ -90,6 +115,7 @@ static int push_undo(struct exec_ctx *x, struct table *t, uint64_t rowid,
 	*out = undo_at(me, me->nundo++);
 	**out = (struct txn_undo){.t = t, .rowid = rowid, .ver = ver,
 				  .prev_map = -1, .new_slot = new_slot};
+	table_mark_dirty(t, rowid); /* a delta checkpoint writes it */
 	return 0;
 }
 

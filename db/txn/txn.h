@@ -110,6 +110,19 @@ char txn_status(const struct txn *t);
  * error, 25P02 in a failed block; takes db->lock as the statement needs. */
 int txn_exec(struct exec_ctx *x, struct stmt *st, struct result *res);
 
+/* ---- for a delta checkpoint (db/wal/redo.c) ---- */
+
+/* Fixes t's snapshot (a slot from txn_open, running nothing) at the
+ * newest commit: pruning keeps every version it sees until
+ * txn_reader_end. db->lock held. */
+void txn_reader_begin(struct txn *t);
+void txn_reader_end(struct txn *t);
+/* The version of rowid that t's snapshot sees (NULL: none, or deleted);
+ * *newer: whether the slot holds a version it does not see (uncommitted,
+ * or committed after it). db->lock held. */
+struct row *txn_row_at(struct txn *t, struct table *tb, uint64_t rowid,
+		       bool *newer);
+
 /* ---- for the executor (db->lock held) ---- */
 
 /* The version of the row at rowid that x's snapshot sees, or NULL. */

@@ -30,6 +30,27 @@ int ckpt_write_begin(struct ckpt_stream *s, const struct disk_dev *dev,
 	return stream_init(s, dev, sb, sb->ckpt_slot == 0 ? 1 : 0);
 }
 
+int ckpt_append_begin(struct ckpt_stream *s, const struct disk_dev *dev,
+		      const struct disk_super *sb)
+{
+	uint64_t head = sb->ckpt_len & (dev->block_size - 1);
+	int rc = stream_init(s, dev, sb, sb->ckpt_slot);
+
+	if (rc)
+		return rc;
+	s->pos = sb->ckpt_len;
+	s->crc = sb->ckpt_crc;
+	/* The buffer starts at the block holding the old end, with the old
+	 * bytes in front (put_buf writes whole blocks). */
+	if (head)
+		rc = dev->read(dev->ctx, s->off + s->pos - head, s->buf,
+			       dev->block_size);
+	if (rc)
+		ckpt_stream_free(s);
+	s->fill = (uint32_t)head;
+	return rc;
+}
+
 /* Writes the buffer (padded to blocks) at the slot position of its first
  * byte. */
 static int put_buf(struct ckpt_stream *s)

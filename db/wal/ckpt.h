@@ -20,6 +20,8 @@
 #ifndef DB_WAL_CKPT_H
 #define DB_WAL_CKPT_H
 
+#include <stdbool.h>
+
 #include "disk.h"
 
 struct ckpt_stream {
@@ -37,6 +39,15 @@ struct ckpt_stream {
 /* Starts a checkpoint into the slot sb does not name. 0 or -ENOMEM. */
 int ckpt_write_begin(struct ckpt_stream *s, const struct disk_dev *dev,
 		     const struct disk_super *sb);
+/* Continues the checkpoint sb names (which must exist) in its slot: what
+ * is written goes after its sb->ckpt_len bytes, and ckpt_write_commit
+ * names the longer stream, its CRC continuing the old one (a delta
+ * checkpoint after a full one, redo.c). Until then the superblock names
+ * the old length and CRC, whose bytes the writes leave as they are (the
+ * block holding the old end is rewritten with the same bytes in front).
+ * 0, -ENOMEM or the device's error. */
+int ckpt_append_begin(struct ckpt_stream *s, const struct disk_dev *dev,
+		      const struct disk_super *sb);
 /* Appends n bytes. 0, -ENOSPC (the slot is full: the database outgrew
  * half the disk after the log), or the device's error (sticky). */
 int ckpt_write(struct ckpt_stream *s, const void *p, size_t n);
@@ -53,6 +64,11 @@ void ckpt_stream_free(struct ckpt_stream *s);
  * database), -ENOMEM. */
 int ckpt_read_begin(struct ckpt_stream *s, const struct disk_dev *dev,
 		    const struct disk_super *sb);
+/* Whether bytes of the stream are left to read. */
+static inline bool ckpt_read_more(const struct ckpt_stream *s)
+{
+	return s->pos < s->len;
+}
 /* Reads exactly n bytes. 0, -ENODATA past the end of the stream, or the
  * device's error. */
 int ckpt_read(struct ckpt_stream *s, void *p, size_t n);

@@ -106,7 +106,7 @@ static enum copy_state copy_check(const struct disk_super *s)
 	if (memcmp(s->magic, DISK_MAGIC, sizeof(s->magic)))
 		return COPY_BLANK;
 	/* The version first: another version's layout has its CRC elsewhere. */
-	if (s->version != DISK_VERSION)
+	if (s->version < DISK_VERSION_OLDEST || s->version > DISK_VERSION)
 		return COPY_VERSION;
 	if (s->crc != super_crc(s))
 		return COPY_CORRUPT;

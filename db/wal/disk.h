@@ -18,7 +18,9 @@
  * A checkpoint is written into the slot the superblock does not name, made
  * durable, and only then named by a new superblock generation: until that
  * moment the previous checkpoint and the log after its redo position stay
- * untouched, so a crash at any point leaves one complete checkpoint.
+ * untouched, so a crash at any point leaves one complete checkpoint. A
+ * delta checkpoint is appended to the stream in force instead (the
+ * superblock names the longer stream only once it is durable).
  *
  * Nothing here formats a disk on its own: disk_super_read() on a disk that
  * holds no unidb database, a corrupt one or one of an unknown format
@@ -48,7 +50,12 @@ struct disk_dev {
 };
 
 #define DISK_MAGIC "unidb-db"
-#define DISK_VERSION 1
+/* Version 2: a checkpoint slot may hold delta checkpoints after the full
+ * one (redo.c). A version 1 disk (no deltas) is read, and becomes version
+ * 2 with the superblock of its next epoch (redo_open), so that a build
+ * that knows no deltas refuses it from then on. */
+#define DISK_VERSION 2
+#define DISK_VERSION_OLDEST 1
 #define DISK_SUPER_BYTES 4096
 #define DISK_IO_MAX (1u << 20)
 #define DISK_MIN_BYTES ((uint64_t)4 << 20)

@@ -399,7 +399,12 @@ static int redo_rec(void *arg, const struct wal_rec *rec)
 
 /* The checkpoint stream: magic, the catalog statements, the sequences,
  * then per table its name and rows ('R' rowid datums), 'E' after the
- * last row of a table and once more after the last table. */
+ * last row of a table and once more after the last table (0xff). Delta
+ * checkpoints may follow in the same stream, each: its magic, the
+ * sequences, then per table the slots written since the one before ('R'
+ * a row, 'D' an empty slot), ends as above (redo_checkpoint). */
+#define CKPT_DELTA_MAGIC "unidbdl1"
+
 struct ck_in {
 	struct ckpt_stream s;
 	int err;
@@ -440,6 +445,11 @@ static int load_rows(struct db *db, struct ck_in *c, struct table *t,
 		if (ck_get(c, &op, 1) || op == 'E')
 			return c->err ? db_err(err, "XX001", "the checkpoint "
 							    "ends early") : 0;
+		if (op == 'D' && ck_get(c, &rowid, 8) == 0) {
+			if (table_put(t, rowid, NULL, err) < 0)
+				return -EINVAL;
+			continue;
+		}
 		if (op != 'R' || ck_get(c, &rowid, 8) || ck_get(c, &len, 4) ||
 		    len > (64u << 20))
 			return corrupt(err, "the checkpoint");
@@ -458,13 +468,101 @@ static int load_rows(struct db *db, struct ck_in *c, struct table *t,
 	}
 }
 
+/* The catalog statements, run on the empty database. */
+static int load_catalog(struct db *db, struct redo *r, struct ck_in *c,
+			struct strbuf *buf, struct db_error *err)
+{
+	uint32_t n = 0, i, len;
+	int rc = 0;
+
+	if (ck_get(c, &n, 4))
+		return corrupt(err, "the checkpoint's header");
+	for (i = 0; i < n && rc == 0; i++) {
+		len = 0;
+		if (ck_get(c, &len, 4) || len > (1u << 20) ||
+		    fill_len(buf, len) < 0 || ck_get(c, buf->p, len))
+			return corrupt(err, "the checkpoint's catalog");
+		rc = apply_ddl(db, buf->p, len, err);
+		if (rc == 0 && keep_ddl(r, buf->p, len) < 0)
+			rc = db_err_oom(err);
+	}
+	return rc;
+}
+
+static void load_seqs(struct db *db, struct ck_in *c)
+{
+	uint32_t n = 0, i;
+	char name[64];
+
+	if (ck_get(c, &n, 4))
+		return;
+	for (i = 0; i < n && !c->err; i++) {
+		int64_t last = 0;
+		uint8_t called = 0, nl = 0;
+
+		ck_get(c, &nl, 1);
+		memset(name, 0, sizeof(name));
+		ck_get(c, name, nl & 63);
+		ck_get(c, &last, 8);
+		ck_get(c, &called, 1);
+		if (!c->err)
+			apply_seq(db, name, last, called);
+	}
+}
+
+/* Each table's rows, up to the end mark (0xff). */
+static int load_tables(struct db *db, struct ck_in *c, struct strbuf *buf,
+		       struct redo_report *rep, struct db_error *err)
+{
+	char name[64];
+	int rc = 0;
+
+	while (rc == 0 && !c->err) {
+		uint8_t nl = 0;
+		struct table *t;
+
+		if (ck_get(c, &nl, 1) || nl == 0xff)
+			break;
+		memset(name, 0, sizeof(name));
+		if (ck_get(c, name, nl & 63))
+			break;
+		if (!(t = db_find_table(db, name)))
+			return db_err(err, "XX001", "the checkpoint holds rows "
+						    "of a table \"%s\" it does "
+						    "not create", name);
+		rc = load_rows(db, c, t, buf, rep, err);
+	}
+	return rc;
+}
+
+/* The full checkpoint, then every delta after it. */
+static int load_parts(struct db *db, struct redo *r, struct ck_in *c,
+		      struct strbuf *buf, struct redo_report *rep,
+		      struct db_error *err)
+{
+	char magic[8];
+	int rc;
+
+	if (ck_get(c, magic, 8) || memcmp(magic, CKPT_MAGIC, 8))
+		return corrupt(err, "the checkpoint's header");
+	rc = load_catalog(db, r, c, buf, err);
+	while (rc == 0 && !c->err) {
+		load_seqs(db, c);
+		rc = load_tables(db, c, buf, rep, err);
+		if (rc || c->err || !ckpt_read_more(&c->s))
+			break;
+		if (ck_get(c, magic, 8) || memcmp(magic, CKPT_DELTA_MAGIC, 8))
+			return corrupt(err, "a delta checkpoint's header");
+		rep->ckpt_deltas++;
+	}
+	return rc;
+}
+
 static int load_ckpt(struct db *db, struct redo *r, struct redo_report *rep,
 		     struct db_error *err)
 {
 	struct ck_in c = {0};
 	struct strbuf buf = STRBUF_INIT;
-	char magic[8], name[64];
-	uint32_t n = 0, i, len;
 	int rc = ckpt_read_begin(&c.s, &r->dev, &r->sb);
 
 	if (rc == -ENOENT)
@@ -473,58 +571,9 @@ static int load_ckpt(struct db *db, struct redo *r, struct redo_report *rep,
 		return db_err(err, "58030", "could not read the checkpoint: %d",
 			      rc);
 	rep->had_ckpt = true;
-	if (ck_get(&c, magic, 8) || memcmp(magic, CKPT_MAGIC, 8) ||
-	    ck_get(&c, &n, 4)) {
-		rc = corrupt(err, "the checkpoint's header");
-		goto out;
-	}
-	for (i = 0; i < n && rc == 0; i++) {
-		len = 0;
-		if (ck_get(&c, &len, 4) || len > (1u << 20)) {
-			rc = corrupt(err, "the checkpoint's catalog");
-			break;
-		}
-		if (fill_len(&buf, len) < 0 || ck_get(&c, buf.p, len)) {
-			rc = corrupt(err, "the checkpoint's catalog");
-			break;
-		}
-		rc = apply_ddl(db, buf.p, len, err);
-		if (rc == 0 && keep_ddl(r, buf.p, len) < 0)
-			rc = db_err_oom(err);
-	}
-	if (rc == 0 && ck_get(&c, &n, 4) == 0)
-		for (i = 0; i < n && !c.err; i++) {
-			int64_t last = 0;
-			uint8_t called = 0, nl = 0;
-
-			ck_get(&c, &nl, 1);
-			memset(name, 0, sizeof(name));
-			ck_get(&c, name, nl & 63);
-			ck_get(&c, &last, 8);
-			ck_get(&c, &called, 1);
-			if (!c.err)
-				apply_seq(db, name, last, called);
-		}
-	while (rc == 0 && !c.err) {
-		uint8_t nl = 0;
-		struct table *t;
-
-		if (ck_get(&c, &nl, 1) || nl == 0xff)
-			break;
-		memset(name, 0, sizeof(name));
-		if (ck_get(&c, name, nl & 63))
-			break;
-		if (!(t = db_find_table(db, name))) {
-			rc = db_err(err, "XX001", "the checkpoint holds rows of "
-						  "a table \"%s\" it does not "
-						  "create", name);
-			break;
-		}
-		rc = load_rows(db, &c, t, &buf, rep, err);
-	}
+	rc = load_parts(db, r, &c, &buf, rep, err);
 	if (rc == 0 && c.err)
 		rc = corrupt(err, "the checkpoint");
-out:
 	sb_free(&buf);
 	if (ckpt_read_end(&c.s) < 0 && rc == 0)
 		rc = db_err(err, "XX001", "the checkpoint fails its checksum");
@@ -553,6 +602,9 @@ int redo_open(struct db *db, const struct disk_dev *dev, bool format,
 	}
 	if (rc == 0)
 		rc = load_ckpt(db, r, rep, err);
+	/* An older version's disk becomes this version's with the new
+	 * epoch's superblock (wal_open), before anything else is written. */
+	r->sb.version = DISK_VERSION;
 	rp.db = db;
 	rp.r = r;
 	rp.rep = rep;
@@ -769,6 +821,22 @@ struct ck_out {
 	uint64_t slice_t, slice_idle; /* ck_pace: the slice so far */
 	struct ck_skip *skip;
 	int nskip;
+	bool delta; /* asked for, then decided at the cut */
+	bool lost;  /* a table's dirty bits were incomplete */
+	int nddl;   /* catalog statements at the cut */
+	/* A delta reads the live tables as of the cut through this
+	 * transaction slot's snapshot; locked: it holds db->lock meanwhile
+	 * (no device writes then). */
+	struct txn *rd;
+	bool locked;
+	/* Per table at the cut: its name, the dirty bits taken then, and
+	 * the slots to mark dirty again (mark_again). */
+	struct ck_bits {
+		char name[64];
+		uint64_t *w, n;
+	} *bits;
+	struct ck_skip *again;
+	int nbits;
 };
 
 void redo_copy_begin(struct redo *r, struct redo_copy *c)
@@ -880,6 +948,8 @@ static void free_skips(struct ck_out *c)
 
 static void ck_flush(struct ck_out *c)
 {
+	if (!c->s.buf || c->locked)
+		return; /* the cut's header waits for the stream to open */
 	if (!c->err && c->b.len)
 		c->err = ckpt_write(&c->s, c->b.p, c->b.len);
 	if (!c->err && c->b.oom)
@@ -931,9 +1001,10 @@ static void ck_pace(struct ck_out *c)
 }
 
 /* The newest version of a row committed at the cut, as the snapshot
- * holds it (translated), or NULL. */
+ * holds it (translated), or NULL; *pending: whether a newer version was
+ * not committed then. */
 static const struct row *committed(const struct snap_table *st,
-				   uint64_t rowid)
+				   uint64_t rowid, bool *pending)
 {
 	struct row *const *const *dir =
 	    tmem_xlate(st->chunks, st->live_base, st->snap_base);
@@ -942,6 +1013,7 @@ static const struct row *committed(const struct snap_table *st,
 	const struct row *v = tmem_xlate(chunk[rowid % TABLE_CHUNK_ROWS],
 					 st->live_base, st->snap_base);
 
+	*pending = v && (v->stamp & TXN_OWNER);
 	for (; v; v = tmem_xlate(v->older, st->live_base, st->snap_base))
 		if (!(v->stamp & TXN_OWNER))
 			return v->dead ? NULL : v;
@@ -978,39 +1050,247 @@ static void ck_row(struct ck_out *c, const struct snap_table *st, uint64_t id,
 		ck_flush(c);
 }
 
-static void ck_table(struct ck_out *c, const struct snap_table *st)
+/* Slot id as of the cut: v, its committed row there, or in a delta 'D'
+ * if it has none. A slot that was not final at the cut (pending: a newer
+ * version not committed then; or a row of a COPY not logged yet) is
+ * marked dirty again: whatever its writer does after the cut reaches the
+ * log after this checkpoint's redo position, so the next checkpoint
+ * must write it. */
+static void ck_slot(struct ck_out *c, const struct snap_table *st,
+		    struct ck_skip *again, uint64_t id, const struct row *v,
+		    bool pending, bool copy_row)
+{
+	if (pending || copy_row)
+		skip_put(again, id);
+	if (v && !copy_row)
+		ck_row(c, st, id, v);
+	else if (c->delta) {
+		ck_put(c, "D", 1);
+		ck_put(c, &id, 8);
+	}
+}
+
+/* Whether id is a row of a COPY in progress at the cut (skip: sorted,
+ * *k: where the last call left it). */
+static bool copy_row(const struct ck_skip *skip, size_t *k, uint64_t id)
+{
+	while (skip && *k < skip->n && skip->ids[*k] < id)
+		(*k)++;
+	return skip && *k < skip->n && skip->ids[*k] == id;
+}
+
+/* The next dirty slot from *id on. */
+static bool next_dirty(const struct ck_bits *b, uint64_t nslots, uint64_t *id)
+{
+	while (*id < nslots && *id / 64 < b->n) {
+		uint64_t m = b->w[*id / 64] >> (*id % 64);
+
+		if (m) {
+			*id += (uint64_t)__builtin_ctzll(m);
+			return *id < nslots;
+		}
+		*id = (*id / 64 + 1) * 64;
+	}
+	return false;
+}
+
+static void ck_table(struct ck_out *c, const struct snap_table *st, int i)
 {
 	uint8_t nl = (uint8_t)strnlen(st->name, 63);
 	const struct ck_skip *skip = skip_of(c, st->name);
 	size_t ks = 0;
-	uint64_t id;
+	uint64_t id = 0, n = 0;
 
 	ck_put(c, &nl, 1);
 	ck_put(c, st->name, nl);
-	for (id = 0; id < st->nslots && !c->err; id++) {
+	for (; id < st->nslots && !c->err; id++) {
 		const struct row *v;
+		bool pending;
 
-		if ((id & 255) == 0)
+		if ((n++ & 255) == 0)
 			ck_pace(c);
-		v = committed(st, id);
-		while (skip && ks < skip->n && skip->ids[ks] < id)
-			ks++;
-		if (skip && ks < skip->n && skip->ids[ks] == id)
-			continue; /* a COPY's, not logged yet */
-		if (v)
-			ck_row(c, st, id, v);
+		v = committed(st, id, &pending);
+		ck_slot(c, st, &c->again[i], id, v, pending,
+			copy_row(skip, &ks, id));
 	}
 	ck_put(c, "E", 1);
 }
 
-/* The cut: the catalog so far, the sequences, the snapshot, and the log
- * position they correspond to (redo.h). */
+/* Live rows need no translation. */
+static const struct snap_table ck_live;
+
+/* A delta's table: its dirty slots as the cut left them, read from the
+ * live table through the reader's snapshot (no vm snapshot: the few rows
+ * need none, and the sessions' writes then cost no copy-on-write
+ * faults), with db->lock shared for CK_LIVE_ROWS slots at a time. A
+ * catalog statement since the cut (the table may be gone or rewritten)
+ * fails it with -EAGAIN (redo_checkpoint writes a full one instead). */
+#define CK_LIVE_ROWS 64
+
+static void ck_table_live(struct ck_out *c, struct db *db, int i)
+{
+	const struct ck_bits *b = &c->bits[i];
+	const struct ck_skip *skip = skip_of(c, b->name);
+	uint8_t nl = (uint8_t)strnlen(b->name, 63);
+	struct table *t = NULL;
+	size_t ks = 0;
+	uint64_t id = 0, n = 0;
+
+	ck_put(c, &nl, 1);
+	ck_put(c, b->name, nl);
+	for (;; id++) {
+		const struct row *v;
+		bool newer;
+
+		if (n++ % CK_LIVE_ROWS == 0) {
+			if (t)
+				rwlock_read_unlock(&db->lock);
+			c->locked = false;
+			if (c->b.len >= CK_BATCH)
+				ck_flush(c);
+			ck_pace(c);
+			rwlock_read_lock(&db->lock);
+			c->locked = true;
+			t = c->r->nddl == c->nddl ? db_find_table(db, b->name)
+						  : NULL;
+			if (!t) {
+				c->err = c->err ? c->err : -EAGAIN;
+				break;
+			}
+		}
+		if (c->err || !next_dirty(b, t->nslots, &id))
+			break;
+		v = txn_row_at(c->rd, t, id, &newer);
+		ck_slot(c, &ck_live, &c->again[i], id, v, newer,
+			copy_row(skip, &ks, id));
+	}
+	rwlock_read_unlock(&db->lock);
+	c->locked = false;
+	ck_put(c, "E", 1);
+}
+
+/* At the cut (no statement writes): takes every table's dirty bits,
+ * leaving empty ones. */
+static int take_dirty(struct db *db, struct ck_out *c)
+{
+	int i, n = db->ntables;
+
+	c->bits = kcalloc(n ? (size_t)n : 1, sizeof(*c->bits));
+	c->again = kcalloc(n ? (size_t)n : 1, sizeof(*c->again));
+	if (!c->bits || !c->again)
+		return -ENOMEM;
+	c->nbits = n;
+	for (i = 0; i < n; i++) {
+		struct table *t = db->tables[i];
+
+		snprintf(c->bits[i].name, sizeof(c->bits[i].name), "%s",
+			 t->name);
+		c->bits[i].w = t->dirty;
+		c->bits[i].n = t->ndirty;
+		c->lost |= t->dirty_lost;
+		t->dirty = NULL;
+		t->ndirty = 0;
+		t->dirty_lost = false;
+	}
+	return 0;
+}
+
+/* Marks the slots that were not final at the cut dirty again (with
+ * db->lock exclusive, as every writer of the bits). */
+static void mark_again(struct db *db, struct ck_out *c)
+{
+	bool any = false;
+	uint64_t k;
+	int i;
+
+	for (i = 0; i < c->nbits; i++)
+		any |= c->again[i].n || c->again[i].oom;
+	if (!any)
+		return;
+	rwlock_write_lock(&db->lock);
+	for (i = 0; i < c->nbits; i++) {
+		struct table *t = db_find_table(db, c->bits[i].name);
+
+		for (k = 0; t && k < c->again[i].n; k++)
+			table_mark_dirty(t, c->again[i].ids[k]);
+		if (t && c->again[i].oom)
+			t->dirty_lost = true;
+	}
+	rwlock_write_unlock(&db->lock);
+}
+
+static void free_bits(struct ck_out *c)
+{
+	int i;
+
+	for (i = 0; c->bits && i < c->nbits; i++)
+		kfree(c->bits[i].w);
+	for (i = 0; c->again && i < c->nbits; i++)
+		kfree(c->again[i].ids);
+	kfree(c->bits);
+	kfree(c->again);
+	c->bits = NULL;
+	c->again = NULL;
+	c->nbits = 0;
+}
+
+/* What the cut puts first: a full checkpoint's magic and catalog, or a
+ * delta's magic; then the sequences. */
+static void put_header(struct ck_out *c, struct redo *r, struct db *db)
+{
+	uint32_t n;
+	int i;
+
+	ck_put(c, c->delta ? CKPT_DELTA_MAGIC : CKPT_MAGIC, 8);
+	mutex_lock(&r->lock);
+	c->nddl = r->nddl;
+	n = (uint32_t)r->nddl;
+	if (!c->delta)
+		ck_put(c, &n, 4);
+	for (i = 0; !c->delta && i < r->nddl; i++) {
+		uint32_t len = (uint32_t)strlen(r->ddl[i]);
+
+		ck_put(c, &len, 4);
+		ck_put(c, r->ddl[i], len);
+	}
+	mutex_unlock(&r->lock);
+	n = (uint32_t)db->nseqs;
+	ck_put(c, &n, 4);
+	for (i = 0; i < db->nseqs; i++) {
+		struct sequence *s = db->seqs[i];
+		uint8_t nl = (uint8_t)strnlen(s->name, 63), called;
+		int64_t last = __atomic_load_n(&s->last, __ATOMIC_RELAXED);
+
+		called = __atomic_load_n(&s->called, __ATOMIC_RELAXED);
+		ck_put(c, &nl, 1);
+		ck_put(c, s->name, nl);
+		ck_put(c, &last, 8);
+		ck_put(c, &called, 1);
+	}
+}
+
+/* Whether a table's dirty bits are incomplete. */
+static bool bits_lost(const struct db *db)
+{
+	int i;
+
+	for (i = 0; i < db->ntables; i++)
+		if (db->tables[i]->dirty_lost)
+			return true;
+	return false;
+}
+
+/* The cut: the log position (redo.h), the rows as of then (a full one:
+ * a vm snapshot of the tables; a delta: the reader's snapshot), the
+ * dirty bits, the COPYs' rows, and the header. A delta only if no
+ * catalog statement ran since the full checkpoint (DDL holds db->lock
+ * exclusively while it logs itself, so none runs now) and every bit was
+ * kept. */
 static int cut(struct db *db, struct redo *r, struct ck_out *c,
 	       struct db_snapshot **snap, uint64_t *lsn)
 {
 	const char **names;
-	uint32_t n;
-	int i, rc;
+	int i, rc = 0;
 
 	rwlock_read_lock(&db->lock);
 	names = kmalloc(sizeof(*names) * (size_t)(db->ntables + 1));
@@ -1022,74 +1302,90 @@ static int cut(struct db *db, struct redo *r, struct ck_out *c,
 		names[i] = db->tables[i]->name;
 	rwlock_write_lock(&r->cut);
 	*lsn = wal_end(&r->wal);
-	rc = db_snapshot_take_locked(db, names, db->ntables, 0, snap);
-	if (rc == 0 && (rc = collect_skips(r, c)) < 0) {
+	c->delta = c->delta && r->nddl == r->base_nddl && !bits_lost(db);
+	if (c->delta)
+		txn_reader_begin(c->rd);
+	else
+		rc = db_snapshot_take_locked(db, names, db->ntables, 0, snap);
+	if (rc == 0 && ((rc = collect_skips(r, c)) < 0 ||
+			(rc = take_dirty(db, c)) < 0) && *snap) {
 		db_snapshot_release(*snap);
 		*snap = NULL;
 	}
 	rwlock_write_unlock(&r->cut);
-	if (rc == 0) {
-		ck_put(c, CKPT_MAGIC, 8);
-		mutex_lock(&r->lock);
-		n = (uint32_t)r->nddl;
-		ck_put(c, &n, 4);
-		for (i = 0; i < r->nddl; i++) {
-			uint32_t len = (uint32_t)strlen(r->ddl[i]);
-
-			ck_put(c, &len, 4);
-			ck_put(c, r->ddl[i], len);
-		}
-		mutex_unlock(&r->lock);
-		n = (uint32_t)db->nseqs;
-		ck_put(c, &n, 4);
-		for (i = 0; i < db->nseqs; i++) {
-			struct sequence *s = db->seqs[i];
-			uint8_t nl = (uint8_t)strnlen(s->name, 63), called;
-			int64_t last = __atomic_load_n(&s->last, __ATOMIC_RELAXED);
-
-			called = __atomic_load_n(&s->called, __ATOMIC_RELAXED);
-			ck_put(c, &nl, 1);
-			ck_put(c, s->name, nl);
-			ck_put(c, &last, 8);
-			ck_put(c, &called, 1);
-		}
-	}
+	if (rc == 0)
+		put_header(c, r, db);
 	rwlock_read_unlock(&db->lock);
 	kfree(names);
 	return rc;
 }
 
-int redo_checkpoint(struct db *db, struct db_error *err)
+/* A delta checkpoint is allowed when the full one in force is this
+ * process's (the dirty bits count from its cut), the deltas after it
+ * are smaller than it (loading reads at most twice its size), and its
+ * slot has room for one more of its size. */
+static bool delta_allowed(const struct redo *r)
 {
-	struct redo *r = db->redo;
-	struct db_snapshot *snap = NULL;
-	struct ck_out c = {0};
-	uint64_t lsn = 0, t0 = time_ns();
-	uint8_t end = 0xff;
-	int i, rc, tries;
+	return r->chain && r->sb.ckpt_len - r->base_len < r->base_len &&
+	       r->sb.ckpt_size - r->sb.ckpt_len > r->base_len + CK_BATCH;
+}
 
-	if (!r)
-		return 0; /* in memory: nothing to do, as PostgreSQL without
-			     durability would say nothing either */
-	mutex_lock(&r->ckpt_mu);
-	c.r = r;
-	rc = ckpt_write_begin(&c.s, &r->dev, &r->sb);
-	if (rc < 0) {
-		mutex_unlock(&r->ckpt_mu);
-		return db_err(err, "53200", "checkpoint: out of memory");
-	}
+/* The rows, written as a background thread (whichever thread
+ * checkpoints: the checkpointer, or a session's CHECKPOINT): a session
+ * woken on this core runs at once instead of after our time slice. */
+static void ck_rows(struct ck_out *c, struct db *db,
+		    const struct db_snapshot *snap)
+{
+	bool was_bg = db_background(true);
+	int i;
+
+	ck_pace_start(c);
+	for (i = 0; i < c->nbits && !c->err; i++)
+		if (c->delta)
+			ck_table_live(c, db, i);
+		else
+			ck_table(c, &snap->t[i], i);
+	db_background(was_bg);
+}
+
+/* One checkpoint (ckpt_mu held): a delta if asked and the cut allows
+ * (*delta says which it was). */
+static int ck_write(struct db *db, struct redo *r, bool *delta)
+{
+	struct db_snapshot *snap = NULL;
+	struct ck_out c = {.r = r};
+	uint64_t lsn = 0;
+	uint8_t end = 0xff;
+	int rc, tries = 0;
+
+	/* The reader's slot, taken before the cut (txn_open takes a mutex
+	 * the cut's locks must not be held for). */
+	c.rd = *delta ? txn_open(db) : NULL;
 	/* A vm area has one snapshot at a time, and an analytical one
 	 * (db/txn/htap.c) lives as long as its statements: wait a little for
 	 * it before giving up with 55006 (the checkpointer tries again). */
-	for (tries = 0; (rc = cut(db, r, &c, &snap, &lsn)) == -EBUSY && tries < 100;
-	     tries++)
+	for (;;) {
+		c.delta = c.rd != NULL;
+		rc = cut(db, r, &c, &snap, &lsn);
+		if (rc != -EBUSY || ++tries == 100)
+			break;
 		db_sleep_ns(20000000);
-	ck_pace_start(&c);
-	for (i = 0; rc == 0 && i < snap->n && !c.err; i++)
-		ck_table(&c, &snap->t[i]);
+	}
+	*delta = c.delta;
+	if (rc == 0)
+		rc = c.delta ? ckpt_append_begin(&c.s, &r->dev, &r->sb)
+			     : ckpt_write_begin(&c.s, &r->dev, &r->sb);
+	if (rc == 0)
+		ck_rows(&c, db, snap);
+	mark_again(db, &c);
 	if (snap)
 		db_snapshot_release(snap);
+	if (c.rd) {
+		txn_reader_end(c.rd);
+		txn_close(db, c.rd);
+	}
 	free_skips(&c);
+	free_bits(&c);
 	if (rc == 0) {
 		ck_put(&c, &end, 1);
 		ck_flush(&c);
@@ -1108,8 +1404,37 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 	} else {
 		ckpt_stream_free(&c.s);
 	}
+	if (rc == 0 && !c.delta) {
+		r->base_len = r->sb.ckpt_len;
+		r->base_nddl = c.nddl;
+	}
+	r->chain = rc == 0; /* a failed one took bits it did not write */
+	return rc;
+}
+
+int redo_checkpoint(struct db *db, struct db_error *err)
+{
+	struct redo *r = db->redo;
+	uint64_t t0 = time_ns();
+	bool delta;
+	int rc;
+
+	if (!r)
+		return 0; /* in memory: nothing to do, as PostgreSQL without
+			     durability would say nothing either */
+	mutex_lock(&r->ckpt_mu);
+	delta = delta_allowed(r);
+	rc = ck_write(db, r, &delta);
+	/* The slot is full, or a catalog statement came in the middle of a
+	 * delta: a full one. */
+	if ((rc == -ENOSPC || rc == -EAGAIN) && delta) {
+		r->ckpt_fallbacks++;
+		delta = false;
+		rc = ck_write(db, r, &delta);
+	}
 	if (rc == 0) {
 		r->ckpt_count++;
+		r->ckpt_deltas += delta;
 		r->ckpt_last_ms = (time_ns() - t0) / 1000000;
 	}
 	mutex_unlock(&r->ckpt_mu);
@@ -1119,6 +1444,8 @@ int redo_checkpoint(struct db *db, struct db_error *err)
 	if (rc == -ENOSPC)
 		return db_err(err, "53100", "checkpoint: the database no longer "
 					    "fits a checkpoint slot");
+	if (rc == -ENOMEM)
+		return db_err(err, "53200", "checkpoint: out of memory");
 	if (rc < 0)
 		return db_err(err, "58030", "checkpoint failed (error %d)", rc);
 	return 0;

@@ -30,6 +30,13 @@
  * there, and the reader takes the newest committed version of each row):
  * the checkpoint is transaction-consistent on its own.
  *
+ * A delta checkpoint, cut the same way, holds only the slots written
+ * since the previous checkpoint's cut (the tables' dirty bits, swapped
+ * for empty ones at the cut) and is appended to the stream in force; a
+ * slot whose newest version was not committed at the cut (a transaction
+ * in flight, a COPY's row) is marked again for the next checkpoint.
+ * Loading applies the full checkpoint, then each delta in order.
+ *
  * Portable: the host tests run it over a simulated disk. */
 #ifndef DB_WAL_REDO_H
 #define DB_WAL_REDO_H
@@ -83,6 +90,16 @@ struct redo {
 	uint64_t ckpt_last_ms;	/* duration of the last one */
 	uint64_t recovered_txns;
 	struct redo_copy *copies; /* COPYs in progress (lock) */
+	/* Delta checkpoints (redo_checkpoint; ckpt_mu): chain says that the
+	 * checkpoint in force is a full one this process wrote, with base_len
+	 * bytes and base_nddl catalog statements, plus deltas, and that the
+	 * tables' dirty bits hold every slot written since the last of them. */
+	bool chain;
+	uint64_t base_len;
+	int base_nddl;
+	uint64_t ckpt_deltas; /* delta checkpoints written since open */
+	uint64_t ckpt_fallbacks; /* deltas that became full ones (the slot
+				    was full, or DDL came meanwhile) */
 	bool stop; /* unidb_shutdown() asked for a clean stop (durable.c) */
 };
 
@@ -91,6 +108,7 @@ struct redo_report {
 	bool formatted;		     /* the disk was blank and format asked */
 	bool had_ckpt;		     /* a checkpoint was loaded */
 	uint64_t ckpt_rows;	     /* rows it held */
+	uint64_t ckpt_deltas;	     /* delta checkpoints after the full one */
 	uint64_t txns, ddls;	     /* records replayed from the log */
 	uint64_t start_lsn, end_lsn; /* the replayed range */
 };
@@ -147,7 +165,8 @@ int redo_ddl(struct redo *r, const char *text, size_t len,
 
 /* ---- checkpoints ------------------------------------------------------------ */
 
-/* Writes a checkpoint (takes db->lock shared and the cut briefly, then
+/* Writes a checkpoint, a delta one when the chain allows (takes db->lock
+ * shared and the cut briefly, then
  * writes while transactions go on, paced to leave the cores to them
  * while other cores are busy: redo.c, ck_pace) and releases the log
  * before it. 0 or an error in err. */

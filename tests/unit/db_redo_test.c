@@ -6,7 +6,9 @@
  * one log record, checkpoints (also with changes after them), and
  * nothing of rolled-back transactions. Also: a blank disk without format
  * is refused, a failing device fails the commit and keeps nothing. */
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../db/exec/copy.h"
 #include "../../db/exec/exec.h"
@@ -144,6 +146,22 @@ static char *state(void)
 	return all.p;
 }
 
+/* A crash, then a boot on the disk: the state must be what it was. */
+static void crash_keeps_state(struct mdisk *d, const struct disk_dev *dev,
+			      struct redo_report *rep)
+{
+	struct db_error err = {0};
+	char *before = state(), *after;
+
+	halt();
+	md_crash(d);
+	CHECK_EQ(boot(dev, false, rep, &err), 0);
+	after = state();
+	CHECK_STR(after, before);
+	free(after);
+	free(before);
+}
+
 static void workload(void)
 {
 	CHECK_STR(sql("CREATE TABLE t (id int PRIMARY KEY, v text, n numeric)"),
@@ -239,15 +257,8 @@ UNIT_TEST(redo_checkpoint_then_log)
 	free(before);
 	/* A second checkpoint and a second crash: the newer one counts. */
 	CHECK_STR(sql("CHECKPOINT"), "");
-	before = state();
-	halt();
-	md_crash(&d);
-	CHECK_EQ(boot(&dev, false, &rep, &err), 0);
+	crash_keeps_state(&d, &dev, &rep);
 	CHECK_EQ(rep.txns, 0);
-	after = state();
-	CHECK_STR(after, before);
-	free(after);
-	free(before);
 	halt();
 	md_free(&d);
 }
@@ -421,4 +432,198 @@ UNIT_TEST(redo_copy_across_checkpoint)
 	halt();
 	md_free(&d);
 	arena_free(&a);
+}
+
+/* Checkpoints after a process's first are deltas while no catalog
+ * statement runs: only the slots written since the one before, appended
+ * to the stream in force. Loading applies the full one, then each delta.
+ * A row whose transaction was running at a delta's cut, and the rows of
+ * a COPY not logged yet then, are written by the next one (without
+ * marking them dirty again they would be lost: the log before it is
+ * released). A restart, and a catalog statement, make the next one full. */
+UNIT_TEST(redo_delta_checkpoints)
+{
+	struct mdisk d;
+	struct disk_dev dev;
+	struct redo_report rep;
+	struct db_error err = {0};
+	struct arena a;
+	struct copy_in *ci;
+	uint64_t n = 0, len;
+	int slot;
+
+	arena_init(&a, 1 << 20);
+	md_init(&d, &dev);
+	CHECK_EQ(boot(&dev, true, &rep, &err), 0);
+	workload();
+	CHECK_STR(sql("CREATE TABLE c (id int primary key, v text)"), "");
+	CHECK_STR(sql("CHECKPOINT"), ""); /* the first: full */
+	CHECK_EQ(DB.redo->ckpt_deltas, 0);
+	slot = DB.redo->sb.ckpt_slot;
+	len = DB.redo->sb.ckpt_len;
+	CHECK_STR(sql("UPDATE t SET v = 'd1' WHERE id = 2"), "");
+	CHECK_STR(sql("DELETE FROM big WHERE id <= 10"), "");
+	CHECK_STR(sql("INSERT INTO big VALUES (5000, 'new')"), "");
+	CHECK_STR(sql("SELECT nextval('s_id_seq')"), "4\n");
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(DB.redo->ckpt_deltas, 1);
+	CHECK_EQ(DB.redo->sb.ckpt_slot, slot);
+	CHECK(DB.redo->sb.ckpt_len > len && DB.redo->sb.ckpt_len < len + 4096);
+
+	CHECK_STR(sql("BEGIN"), "");
+	CHECK_STR(sql("UPDATE t SET v = 'late' WHERE id = 2"), "");
+	CHECK_EQ(redo_checkpoint(&DB, &err), 0);
+	CHECK_STR(sql("COMMIT"), "");
+	ci = copy_open(&a, &err);
+	CHECK_EQ(copy_feed(ci, 1, 1 + 2 * COPY_BATCH), 0);
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(copy_in_finish(ci, &n), 0);
+	copy_in_end(ci);
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(DB.redo->ckpt_deltas, 4);
+	CHECK_EQ(DB.redo->sb.ckpt_slot, slot);
+	crash_keeps_state(&d, &dev, &rep);
+	CHECK_EQ(rep.ckpt_deltas, 4);
+	CHECK_EQ(rep.txns, 0);
+	CHECK_STR(sql("SELECT v FROM t WHERE id = 2"), "late\n");
+	CHECK_STR(sql("SELECT count(*), sum(id) FROM c"), "2000|2001000\n");
+	CHECK_STR(sql("SELECT nextval('s_id_seq')"), "5\n");
+
+	CHECK_STR(sql("CHECKPOINT"), ""); /* after a restart: full */
+	CHECK_EQ(DB.redo->ckpt_deltas, 0);
+	CHECK(DB.redo->sb.ckpt_slot != slot);
+	slot = DB.redo->sb.ckpt_slot;
+	CHECK_STR(sql("UPDATE t SET v = 'again' WHERE id = 2"), "");
+	CHECK_STR(sql("CHECKPOINT"), "");
+	CHECK_EQ(DB.redo->ckpt_deltas, 1);
+	CHECK_STR(sql("CREATE TABLE e (id int)"), "");
+	CHECK_STR(sql("INSERT INTO e VALUES (1)"), "");
+	CHECK_STR(sql("CHECKPOINT"), ""); /* after DDL: full */
+	CHECK_EQ(DB.redo->ckpt_deltas, 1);
+	CHECK(DB.redo->sb.ckpt_slot != slot);
+	crash_keeps_state(&d, &dev, &rep);
+	CHECK_EQ(rep.ckpt_deltas, 0);
+	CHECK_STR(sql("SELECT v FROM t WHERE id = 2"), "again\n");
+	CHECK_STR(sql("SELECT id FROM e"), "1\n");
+	halt();
+	md_free(&d);
+	arena_free(&a);
+}
+
+/* A second session in its own thread: one catalog statement each round
+ * (a CREATE TABLE, or an ALTER TABLE that rewrites every row of big),
+ * up to 20 ms after the main thread starts a checkpoint. */
+struct ddl_loop {
+	volatile int round, done; /* round: asked, done: finished */
+	volatile bool stop;
+};
+
+static void ddl_run(struct txn *me, struct setting *set, int *nset, int k)
+{
+	char q[64];
+	struct db_error err = {0};
+	struct exec_ctx x = {.db = &DB, .err = &err, .settings = set,
+			     .nsettings = nset, .user = "u", .database = "d",
+			     .txn = me, .query = q};
+	struct arena a;
+	struct stmt **st;
+	struct result res;
+	int n;
+
+	if (k % 2)
+		snprintf(q, sizeof(q), "CREATE TABLE x%d (id int)", k);
+	else /* every row rewritten */
+		snprintf(q, sizeof(q), "ALTER TABLE big ADD COLUMN c%d int "
+				       "DEFAULT %d", k, k);
+	arena_init(&a, 1 << 20);
+	x.a = &a;
+	CHECK_EQ(sql_parse(&a, q, strlen(q), &st, &n, &err), 0);
+	CHECK_EQ(txn_exec(&x, st[0], &res), 0);
+	arena_free(&a);
+}
+
+static void *ddl_thread(void *arg)
+{
+	struct ddl_loop *l = arg;
+	struct setting set[SETTING_MAX];
+	int nset;
+	unsigned seed = 5;
+	struct txn *me = txn_open(&DB);
+
+	settings_init(set, &nset, NULL);
+	while (!l->stop) {
+		if (l->done == l->round) {
+			usleep(100);
+			continue;
+		}
+		seed = seed * 1103515245u + 12345u;
+		usleep((seed >> 8) % 20000);
+		ddl_run(me, set, &nset, l->done);
+		__atomic_store_n(&l->done, l->done + 1, __ATOMIC_RELEASE);
+	}
+	txn_close(&DB, me);
+	return NULL;
+}
+
+/* What a crash now would leave recovers (on a copy of the durable
+ * bytes, into a second database). */
+static void recovers_now(struct mdisk *d)
+{
+	struct mdisk c;
+	struct disk_dev dev;
+	struct redo_report rep;
+	struct db_error err = {0};
+	struct db db2;
+
+	md_init(&c, &dev);
+	memcpy(c.media, d->media, DISK_BYTES);
+	md_crash(&c);
+	db_init(&db2);
+	CHECK_EQ(redo_open(&db2, &dev, false, &rep, &err), 0);
+	if (err.code[0])
+		printf("  recovery: %s %s\n", err.code, err.msg);
+	redo_close(&db2);
+	db_destroy(&db2);
+	md_free(&c);
+}
+
+/* Catalog statements while deltas are written: a delta that meets one
+ * (its table may be gone or rewritten) gives way to a full checkpoint;
+ * whatever happened, a crash then recovers every table and row. */
+UNIT_TEST(redo_delta_meets_ddl)
+{
+	struct mdisk d;
+	struct disk_dev dev;
+	struct redo_report rep;
+	struct db_error err = {0};
+	struct ddl_loop l = {0};
+	pthread_t th;
+	char last[64];
+	int i;
+
+	md_init(&d, &dev);
+	CHECK_EQ(boot(&dev, true, &rep, &err), 0);
+	workload();
+	CHECK_EQ(pthread_create(&th, NULL, ddl_thread, &l), 0);
+	for (i = 0; i < 30; i++) {
+		CHECK_STR(sql("CHECKPOINT"), ""); /* full: the DDL before */
+		CHECK_STR(sql("UPDATE big SET pad = 'y' WHERE id % 2 = 0"), "");
+		__atomic_store_n(&l.round, i + 1, __ATOMIC_RELEASE);
+		CHECK_EQ(redo_checkpoint(&DB, &err), 0);
+		while (l.done != i + 1)
+			usleep(100);
+		recovers_now(&d);
+	}
+	l.stop = true;
+	pthread_join(th, NULL);
+	printf("  30 rounds: %llu deltas written, %llu gave way to a full "
+	       "one\n", (unsigned long long)DB.redo->ckpt_deltas,
+	       (unsigned long long)DB.redo->ckpt_fallbacks);
+	crash_keeps_state(&d, &dev, &rep);
+	CHECK_EQ(rep.txns, 0);
+	snprintf(last, sizeof(last), "SELECT count(*) FROM x%d", i - 1);
+	CHECK_STR(sql(last), "0\n"); /* the newest table too */
+	CHECK_STR(sql("SELECT count(*), sum(c28) FROM big"), "3000|84000\n");
+	halt();
+	md_free(&d);
 }

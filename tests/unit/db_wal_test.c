@@ -234,7 +234,14 @@ UNIT_TEST(wal_superblock_states)
 	memset(&err, 0, sizeof(err));
 	CHECK_EQ(disk_super_read(&dev, &sb, &err), -EINVAL);
 	CHECK_STR(err.code, "0A000");
-	CHECK(strstr(err.msg, "version 2") != NULL);
+	CHECK(strstr(err.msg, "version 3") != NULL);
+
+	/* Version 1 (before delta checkpoints) is read. */
+	CHECK_EQ(disk_format(&dev, 0, &sb, &err), 0);
+	sb.version = 1;
+	CHECK_EQ(disk_super_write(&dev, &sb), 0);
+	CHECK_EQ(disk_super_read(&dev, &sb, &err), 0);
+	CHECK_EQ(sb.version, 1);
 
 	/* A disk file that shrank under its superblock. */
 	CHECK_EQ(disk_format(&dev, 0, &sb, &err), 0);
@@ -735,6 +742,23 @@ static long read_ckpt(struct disk_dev *dev, const struct disk_super *sb)
 	return (long)gen;
 }
 
+/* Every third step crashes at one of its first 8 device calls. */
+static void crash_soon(struct sim *d, unsigned *seed, uint64_t step)
+{
+	if (step % 3 == 0)
+		d->crash_at = d->calls + 1 + rnd(seed) % 8;
+}
+
+/* Power comes back after a step that crashed: the superblock as read. */
+static void restart_read(struct sim *d, struct disk_dev *dev,
+			 struct disk_super *sb)
+{
+	struct db_error err = {0};
+
+	sim_restart(d);
+	CHECK_EQ(disk_super_read(dev, sb, &err), 0);
+}
+
 /* A crash at any point of writing a checkpoint leaves either the old or
  * (once its superblock is durable) the new one, complete and intact. */
 UNIT_TEST(ckpt_crash_keeps_a_complete_checkpoint)
@@ -753,15 +777,13 @@ UNIT_TEST(ckpt_crash_keeps_a_complete_checkpoint)
 	for (uint64_t gen = 1; gen <= 60 && !unit_failed_checks; gen++) {
 		uint64_t len = rnd(&seed) % (3u << 20);
 
-		if (gen % 3 == 0)
-			d.crash_at = d.calls + 1 + rnd(&seed) % 8;
+		crash_soon(&d, &seed, gen);
 		if (write_ckpt(&dev, &sb, gen, len) == 0 && !d.crash_at) {
 			CHECK_EQ(read_ckpt(&dev, &sb), (long)gen);
 			have = (long)gen;
 			continue;
 		}
-		sim_restart(&d);
-		CHECK_EQ(disk_super_read(&dev, &sb, &err), 0);
+		restart_read(&d, &dev, &sb);
 		got = have ? read_ckpt(&dev, &sb) : (long)(sb.redo_lsn / 1000);
 		CHECK(got == have || got == (long)gen);
 		if (got == (long)gen)
@@ -778,6 +800,68 @@ UNIT_TEST(ckpt_crash_keeps_a_complete_checkpoint)
 		CHECK_EQ(read_ckpt(&dev, &sb), -1);
 	/* A checkpoint larger than its slot. */
 	CHECK_EQ(write_ckpt(&dev, &sb, 99, sb.ckpt_size + 1), -ENOSPC);
+	sim_free(&d);
+}
+
+/* Appends len bytes to the checkpoint in force: the pattern of
+ * generation 0 going on from its end. */
+static int append_ckpt(struct disk_dev *dev, struct disk_super *sb,
+		       uint64_t len)
+{
+	static uint8_t piece[300000];
+	struct ckpt_stream s;
+	uint64_t at = sb->ckpt_len, end = at + len;
+	int rc = ckpt_append_begin(&s, dev, sb);
+
+	while (!rc && at < end) {
+		size_t n = (size_t)(end - at < 299999 ? end - at : 299999);
+
+		ckpt_bytes(0, piece, n, at);
+		rc = ckpt_write(&s, piece, n);
+		at += n;
+	}
+	if (rc) {
+		ckpt_stream_free(&s);
+		return rc;
+	}
+	return ckpt_write_commit(&s, sb, 0);
+}
+
+/* A crash at any point of appending to a checkpoint (a delta) leaves the
+ * stream as it was or, once the superblock is durable, with the new
+ * bytes, intact either way (the block holding the old end is rewritten). */
+UNIT_TEST(ckpt_append_crash_keeps_a_complete_stream)
+{
+	struct sim d;
+	struct disk_dev dev;
+	struct disk_super sb;
+	struct db_error err = {0};
+	unsigned seed = 23;
+	int news = 0, olds = 0;
+
+	sim_init(&d, &dev, 32 << 20, 512, 23);
+	CHECK_EQ(disk_format(&dev, 1 << 20, &sb, &err), 0);
+	CHECK_EQ(write_ckpt(&dev, &sb, 0, 1000 + rnd(&seed) % 5000), 0);
+	for (int i = 0; i < 60 && !unit_failed_checks; i++) {
+		uint64_t old = sb.ckpt_len;
+		uint64_t len = rnd(&seed) % (i % 6 ? 3000u : 1200000u);
+
+		crash_soon(&d, &seed, (uint64_t)i);
+		if (append_ckpt(&dev, &sb, len) == 0 && !d.crash_at) {
+			CHECK_EQ(sb.ckpt_len, old + len);
+			CHECK_EQ(read_ckpt(&dev, &sb), 0);
+			continue;
+		}
+		restart_read(&d, &dev, &sb);
+		CHECK(sb.ckpt_len == old || sb.ckpt_len == old + len);
+		CHECK_EQ(read_ckpt(&dev, &sb), 0);
+		if (sb.ckpt_len == old + len)
+			news++;
+		else
+			olds++;
+	}
+	printf("  20 crashes while appending: %d kept the new bytes, %d the "
+	       "old stream\n", news, olds);
 	sim_free(&d);
 }
 
