@@ -117,14 +117,13 @@ static void checkpointer(void *arg)
 
 void db_durable_start(struct db *db)
 {
-	/* Background: a session woken on its core runs at once, not after
-	 * its time slice (the checkpoint paces itself besides, ck_pace). */
-	struct thread_attr a = {.cpu = THREAD_ANY_CPU, .background = true};
 	struct thread *t;
 
 	if (!db->redo)
 		return;
-	t = thread_create("ckpt", checkpointer, db, &a);
+	/* Normal priority: the cut holds locks the sessions wait for; the
+	 * rows are written as a background thread (redo.c, ck_rows). */
+	t = thread_create("ckpt", checkpointer, db, NULL);
 	if (t)
 		thread_detach(t);
 	else
