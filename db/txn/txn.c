@@ -411,7 +411,7 @@ static bool is_ddl(const struct stmt *st)
 static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 		      struct result *res)
 {
-	bool w = stmt_writes(st), bg, was_bg = false;
+	bool w = stmt_writes(st);
 	uint64_t mark = t->nundo;
 	int r;
 
@@ -431,13 +431,6 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 	htap_stmt_begin(x, t, st);
 	if (x->unlocked) /* it reads the copy: writers go on (htap.h) */
 		rwlock_read_unlock(&x->db->lock);
-	/* An analytical statement (it reads a copy, holding no lock anyone
-	 * waits for) runs as a background thread, like its job workers: an
-	 * OLTP session woken on its core goes first, not after its time
-	 * slice. */
-	bg = x->unlocked;
-	if (bg)
-		was_bg = db_background(true);
 	r = exec_stmt(x, st, res);
 	if (x->a->over && r == 0)
 		r = db_err_oom(x->err);
@@ -453,8 +446,6 @@ static int run_locked(struct exec_ctx *x, struct txn *t, struct stmt *st,
 	else if (!x->unlocked)
 		rwlock_read_unlock(&x->db->lock);
 	htap_stmt_end(x);
-	if (bg)
-		db_background(was_bg);
 	return r;
 }
 
