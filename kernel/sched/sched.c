@@ -182,13 +182,21 @@ static void idle_account(struct rq *rq, struct thread *prev,
 static inline __attribute__((always_inline)) void switch_once(bool irq_on,
 								    uint64_t irq)
 {
-	struct rq *rq = this_rq();
-	struct thread *prev = rq->curr, *next;
-
 	if (preempt_count())
 		panic("sleeping while atomic: thread %s, preempt count %d",
-		      prev->name, preempt_count());
-	spin_lock(&rq->lock);
+		      thread_current()->name, preempt_count());
+	/* Preemption off before this core's queue is read: a voluntary
+	 * switch may run with interrupts on, and a thread preempted between
+	 * this_rq() and the lock could resume on another core and switch
+	 * with this core's queue and its `curr` (found by
+	 * stress_sched_background_relay: a yield preempted by the IPI for a
+	 * background thread, then stolen). spin_lock without its own
+	 * preempt_disable, so finish_switch's one enable still matches. */
+	preempt_disable();
+	struct rq *rq = this_rq();
+	struct thread *prev = rq->curr, *next;
+	while (!spin_try_acquire(&rq->lock))
+		cpu_relax();
 	this_cpu()->need_resched = false;
 	if (prev->state == THREAD_RUNNING && prev != rq->idle &&
 	    enqueue(rq, prev))
