@@ -428,12 +428,10 @@ bench_cpu_since() {
 	local b0 i0 q0 b1 i1 q1
 	read -r b0 i0 q0 <<<"$2"
 	read -r b1 i1 q1 < <(bench_cpu_sample "$1")
-	awk -v db=$((b1 - b0)) -v di=$((i1 - i0)) -v dq=$((q1 - q0)) 'BEGIN {
+	awk -v db=$((b1 - b0)) -v di=$((i1 - i0)) -v dq=$((q1 - q0)) \
+		-v ncpu="$(getconf _NPROCESSORS_ONLN)" 'BEGIN {
 		all = db + di
 		if (all <= 0) { print "host_busy=? qemu=?"; exit }
-		ncpu = 0
-		while ((getline l < "/proc/stat") > 0)
-			if (l ~ /^cpu[0-9]/) ncpu++
 		printf "host_busy=%.0f%% qemu=%.2f\n", 100 * db / all, dq / all * ncpu }'
 }
 

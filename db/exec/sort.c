@@ -180,12 +180,9 @@ int sort_rows(struct exec_ctx *x, const struct select *s, struct sort_row *v,
 		return db_err_oom(x->err);
 	if (keep > n)
 		keep = n;
-	if (n < 2 * SORT_RUN_MIN || !par_rows_wanted(x, n)) {
+	if (n < 2 * SORT_RUN_MIN || !par_rows_wanted(x, n))
 		merge_sort(s, v, tmp, n);
-		return exec_check_interrupt(x) < 0 ? -EINVAL : 0;
-	}
-	out = par_sort(s, v, tmp, n, keep);
-	if (out != v)
+	else if ((out = par_sort(s, v, tmp, n, keep)) != v)
 		memcpy(v, out, sizeof(*v) * keep);
 	return exec_check_interrupt(x) < 0 ? -EINVAL : 0;
 }

@@ -216,12 +216,17 @@ static void destroy(struct db *db, struct db_snapshot *s)
 	db_snapshot_release(s);
 }
 
-/* The tables statement st names in its FROM lists, into names (room
- * for every table); their count. */
-static int stmt_tables(struct exec_ctx *x, const struct stmt *st,
-		       const char **names)
+/* The names of the tables statement st names in its FROM lists (kfree
+ * them), *n their count; NULL without memory. */
+static const char **stmt_tables(struct exec_ctx *x, const struct stmt *st,
+				int *n)
 {
-	return from_tables(x, st->select, names, 0, x->db->ntables, 0);
+	const char **names = kmalloc(sizeof(*names) *
+				     (size_t)(x->db->ntables + 1));
+
+	if (names)
+		*n = from_tables(x, st->select, names, 0, x->db->ntables, 0);
+	return names;
 }
 
 /* Adds to s the tables st reads that it lacks (h->lock held, db->lock
@@ -231,13 +236,11 @@ static int stmt_tables(struct exec_ctx *x, const struct stmt *st,
 static void extend(struct exec_ctx *x, const struct stmt *st,
 		   struct db_snapshot *s)
 {
-	const char **names = kmalloc(sizeof(*names) *
-				     (size_t)(x->db->ntables + 1));
+	int n;
+	const char **names = stmt_tables(x, st, &n);
 
 	if (names)
-		db_snapshot_extend_locked(x->db, s, names,
-					  stmt_tables(x, st, names),
-					  VM_SNAP_EAGER);
+		db_snapshot_extend_locked(x->db, s, names, n, VM_SNAP_EAGER);
 	kfree(names);
 }
 
@@ -255,12 +258,11 @@ static struct db_snapshot *take(struct exec_ctx *x, const struct stmt *st)
 	struct db *db = x->db;
 	struct db_snapshot probe = {0}, *s = NULL;
 	struct txn *pub = txn_open(db);
-	const char **names = kmalloc(sizeof(*names) * (size_t)(db->ntables + 1));
-	int r = -ENOMEM;
+	int n, r = -ENOMEM;
+	const char **names = stmt_tables(x, st, &n);
 
 	if (pub && names && horizon(db->txm, &probe) == 0)
-		r = db_snapshot_take_locked(db, names, stmt_tables(x, st, names),
-					    VM_SNAP_EAGER, &s);
+		r = db_snapshot_take_locked(db, names, n, VM_SNAP_EAGER, &s);
 	kfree(names);
 	if (r < 0) {
 		kfree(probe.done);

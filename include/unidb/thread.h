@@ -58,10 +58,10 @@ void thread_detach(struct thread *t);
 void thread_yield(void);
 
 /* Makes the calling thread a background one (thread_attr.background) or
- * a normal one again, for a phase of its work: a session running an
- * analytical statement yields to OLTP sessions like the job workers that
- * help it. Turning it on yields to threads already waiting. Returns the
- * previous setting. O(1); may switch. */
+ * a normal one again, for a phase of its work (a checkpoint writing its
+ * rows yields to sessions as the job workers do). Turning it on yields
+ * to threads already waiting. Returns the previous setting. O(1); may
+ * switch. */
 bool thread_set_background(bool on);
 
 /* The lowest-level way to wait, for code that builds its own

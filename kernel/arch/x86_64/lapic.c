@@ -66,10 +66,11 @@ static void wr(unsigned reg, uint32_t v)
 		mmio_write32(lapic + reg, v);
 }
 
-/* The timer LVT each core last wrote: under TCG every LAPIC write is a
- * trip into QEMU's device model under its global lock, so the one-shot
- * path (every time the scheduler moves its deadline earlier) writes only
- * the count once the LVT is unmasked. */
+/* The timer LVT each core last wrote (0: none yet; every value written
+ * has a vector): under TCG every LAPIC write is a trip into QEMU's
+ * device model under its global lock, so the one-shot path (every time
+ * the scheduler moves its deadline earlier) writes only the count once
+ * the LVT is unmasked. */
 static uint32_t timer_lvt[MAX_CPUS];
 
 static void set_timer_lvt(uint32_t v)
@@ -107,8 +108,7 @@ void lapic_init(void)
 {
 	enable();
 	wr(LAPIC_TPR, 0);
-	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
-	timer_lvt[cpu_id()] = LVT_MASKED | VEC_LAPIC_TIMER;
+	set_timer_lvt(LVT_MASKED | VEC_LAPIC_TIMER);
 	wr(LAPIC_LVT_LINT0, LVT_MASKED);
 	/* The boot core takes NMIs through LINT1 (MP spec, virtual wire). */
 	wr(LAPIC_LVT_LINT1, cpu_id() == 0 ? LVT_NMI : LVT_MASKED);
