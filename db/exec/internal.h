@@ -183,6 +183,10 @@ typedef int (*par_row_fn)(struct exec_ctx *px, void *arg, void **state,
 typedef int (*par_merge_fn)(struct exec_ctx *x, void *arg, void *state);
 int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
 	     par_row_fn row, par_merge_fn merge, void *arg);
+/* The same over rows[0..n), rows an intermediate result (read only):
+ * row gets each with its index as the rowid. */
+int par_batch(struct exec_ctx *x, const struct datum *const *rows, uint64_t n,
+	     par_row_fn row, par_merge_fn merge, void *arg);
 /* Whether a scan of t is worth a job: at least parallel_threshold rows
  * (setting; 0: never), and not EXPLAIN. */
 bool par_scan_wanted(struct exec_ctx *x, const struct table *t);

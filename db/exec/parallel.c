@@ -73,6 +73,7 @@ struct par_run {
 	struct table *t;
 	par_row_fn row;
 	void *arg;
+	const struct datum *const *rows; /* par_batch: the rows (else a table) */
 	struct par_part *parts;
 	unsigned nparts;
 	size_t budget; /* per partial */
@@ -190,7 +191,10 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 				      pp->row) < 0)
 			goto failed;
 	}
-	for (id = begin; id < end && !run->snap; id++) {
+	for (id = begin; id < end && run->rows; id++)
+		if (run->row(&pp->x, run->arg, &pp->state, id, run->rows[id]) < 0)
+			goto failed;
+	for (id = begin; id < end && !run->snap && !run->rows; id++) {
 		/* The version the statement's snapshot sees (db/txn). */
 		const struct row *r = txn_row(&pp->x, run->t, id);
 
@@ -217,49 +221,86 @@ static int part_error(struct exec_ctx *x, struct par_run *run)
 	return 0;
 }
 
+/* Allocates run's partials, each with an equal share of what is left of
+ * the statement's budget. */
+static int parts_alloc(struct exec_ctx *x, struct par_run *run)
+{
+	run->nparts = cpu_count();
+	if (x->a->budget)
+		run->budget = x->a->budget > x->a->used
+				      ? (x->a->budget - x->a->used) / run->nparts
+				      : 1;
+	run->parts = kcalloc(run->nparts, sizeof(*run->parts));
+	if (!run->parts)
+		return db_err_oom(x->err);
+	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Runs run over its items [0, n) as a morsel job and waits for it (none
+ * to run for n == 0: job_start refuses zero items). 0, or -ENOMEM. */
+static int parts_run(struct par_run *run, uint64_t n)
+{
+	struct job *j = n ? job_start("db-scan", n, par_morsel, NULL, run, 0)
+			  : NULL;
+
+	if (n && !j)
+		return -ENOMEM;
+	if (j)
+		job_wait(j, NULL);
+	return 0;
+}
+
+/* After parts_run (r its result): the first partial's error, or every
+ * partial merged; then frees them. */
+static int parts_end(struct exec_ctx *x, struct par_run *run, int r,
+		     par_merge_fn merge, void *arg)
+{
+	unsigned i;
+
+	r = r < 0 ? db_err_oom(x->err) : part_error(x, run);
+	for (i = 0; r == 0 && i < run->nparts; i++)
+		if (run->parts[i].used && merge(x, arg, run->parts[i].state) < 0)
+			r = -EINVAL;
+	for (i = 0; i < run->nparts; i++) {
+		arena_free(&run->parts[i].a);
+		sb_free(&run->parts[i].notices);
+	}
+	kfree(run->parts);
+	return r < 0 ? -EINVAL : 0;
+}
+
 int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
 	     par_row_fn row, par_merge_fn merge, void *arg)
 {
 	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg,
-			      .cols = cols, .nparts = cpu_count()};
-	uint64_t nslots;
-	struct job *j;
-	unsigned i;
+			      .cols = cols};
 	int r;
 
 	if ((run.snap_i = db_snapshot_find(x->snap, t)) >= 0) {
 		run.snap = x->snap;
 		run.ncols = t->ncols;
 	}
-	if (x->a->budget)
-		run.budget = x->a->budget > x->a->used
-				 ? (x->a->budget - x->a->used) / run.nparts
-				 : 1;
-	run.parts = kcalloc(run.nparts, sizeof(*run.parts));
-	if (!run.parts)
-		return db_err_oom(x->err);
-	__atomic_add_fetch(&jobs_run, 1, __ATOMIC_RELAXED);
-	if (!run.snap) /* the workers read the live table */
+	if (parts_alloc(x, &run) < 0)
+		return -EINVAL;
+	if (run.snap) {
+		r = parts_run(&run, x->snap->t[run.snap_i].nslots);
+	} else { /* the workers read the live table */
 		exec_live_lock(x);
-	nslots = run.snap ? x->snap->t[run.snap_i].nslots : t->nslots;
-	/* A snapshot taken before the table's first row has none to scan
-	 * (and job_start refuses zero items). */
-	j = nslots ? job_start("db-scan", nslots, par_morsel, NULL, &run, 0)
-		   : NULL;
-	if (j)
-		job_wait(j, NULL);
-	if (!run.snap)
+		r = parts_run(&run, t->nslots);
 		exec_live_unlock(x);
-	r = nslots && !j ? db_err_oom(x->err) : part_error(x, &run);
-	for (i = 0; r == 0 && i < run.nparts; i++)
-		if (run.parts[i].used && merge(x, arg, run.parts[i].state) < 0)
-			r = -EINVAL;
-	for (i = 0; i < run.nparts; i++) {
-		arena_free(&run.parts[i].a);
-		sb_free(&run.parts[i].notices);
 	}
-	kfree(run.parts);
-	return r < 0 ? -EINVAL : 0;
+	return parts_end(x, &run, r, merge, arg);
+}
+
+int par_batch(struct exec_ctx *x, const struct datum *const *rows, uint64_t n,
+	     par_row_fn row, par_merge_fn merge, void *arg)
+{
+	struct par_run run = {.x = x, .rows = rows, .row = row, .arg = arg};
+
+	if (parts_alloc(x, &run) < 0)
+		return -EINVAL;
+	return parts_end(x, &run, parts_run(&run, n), merge, arg);
 }
 
 /* ---- aggregation on it ----------------------------------------------------- */

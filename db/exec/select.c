@@ -632,6 +632,7 @@ struct joiner {
 	struct datum *row;		  /* scratch: lw + rw */
 	int lw, rw, ls, rs;
 	struct htab h; /* the build side's rows by key, in batches */
+	const struct batch *all; /* not hashed: item i's rows, all candidates */
 	struct batch *out;
 };
 
@@ -677,17 +678,6 @@ static int out_add(void *ctx, const struct datum *row)
 	struct datum *keep = row_keep(j->x, row, j->lw + j->rw);
 
 	return keep ? batch_add(j->x, j->out, keep) : -EINVAL;
-}
-
-/* Adds l ++ r to the output if it is kept; *on: whether ON held. */
-static int join_pair(struct joiner *j, const struct datum *l,
-		     const struct datum *r, bool *on)
-{
-	bool ok;
-
-	if (join_match(j->x, j, j->row, l, r, on, &ok) < 0)
-		return -EINVAL;
-	return ok ? out_add(j, j->row) : 0;
 }
 
 /* Files row under its key k in j->h (a NULL key never matches). */
@@ -736,6 +726,32 @@ static int probe_matches(struct exec_ctx *x, const struct joiner *j,
 	return 0;
 }
 
+/* Calls kept(ctx, row) with each joined row that left row l makes with
+ * item i's rows (those with l's key, or j->all), and with a LEFT JOIN's
+ * NULLs if none met ON (row: scratch of lw + rw). */
+static int left_matches(struct exec_ctx *x, const struct joiner *j,
+			struct datum *row, const struct datum *l,
+			int (*kept)(void *ctx, const struct datum *row),
+			void *ctx)
+{
+	const struct batch *m = j->all ? j->all
+				       : build_find((struct joiner *)j, &l[j->ls]);
+	bool on, ok, matched = false;
+	uint64_t c;
+
+	for (c = 0; c <= m->n; c++) {
+		if (c == m->n && (matched || j->f->join != JOIN_LEFT))
+			break;
+		if (join_match(x, j, row, l, c < m->n ? m->rows[c] : NULL, &on,
+			       &ok) < 0)
+			return -EINVAL;
+		matched |= on;
+		if (ok && kept(ctx, row) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* One row of item i, streamed: the left rows with its key. */
 static int probe_row(void *ctx, uint64_t id, const struct datum *r)
 {
@@ -772,6 +788,7 @@ struct scan_job {
 	const struct stage *filter; /* the item's scan filters */
 	int base, width;	    /* its first slot, datums a row keeps */
 	const struct joiner *j;	    /* probing: the join; NULL: scanning */
+	bool left;		    /* the rows are the join's left ones */
 	struct par_rows all;	    /* in the statement's arena */
 };
 
@@ -829,6 +846,8 @@ static int scan_job_row(struct exec_ctx *px, void *arg, void **state,
 		    (j && !(sp->row = arena_alloc(px->a, sizeof(*sp->row) *
 				     (size_t)(j->lw + j->rw + 1))))))
 		return db_err_oom(px->err);
+	if (sj->left)
+		return left_matches(px, j, sp->row, vals, part_add, &p);
 	if (stage_check(px, sj->filter, vals, sj->base, &ok) < 0)
 		return -EINVAL;
 	if (!ok)
@@ -862,6 +881,20 @@ static int by_rowid(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* sj's rows into out in the serial order (by rowid, then as made); 1. */
+static int par_collect(struct exec_ctx *x, struct scan_job *sj,
+		       struct batch *out)
+{
+	uint64_t k;
+
+	if (sj->all.n)
+		qsort(sj->all.v, sj->all.n, sizeof(*sj->all.v), by_rowid);
+	for (k = 0; k < sj->all.n; k++)
+		if (batch_add(x, out, sj->all.v[k].row) < 0)
+			return -EINVAL;
+	return 1;
+}
+
 static bool stage_par_safe(const struct stage *st)
 {
 	int k;
@@ -888,7 +921,6 @@ static int par_scan_item(struct exec_ctx *x, struct sel *q, int i,
 			 struct scan_job *sj, struct batch *out)
 {
 	struct table *t = q->src[i].table;
-	uint64_t k;
 
 	if (!select_item_parallel(x, q, i, sj->filter,
 				  sj->j ? sj->j->after : NULL))
@@ -896,12 +928,23 @@ static int par_scan_item(struct exec_ctx *x, struct sel *q, int i,
 	if (par_scan(x, t, q->reads + q->src[i].first, scan_job_row,
 		     scan_job_merge, sj) < 0)
 		return -EINVAL;
-	if (sj->all.n)
-		qsort(sj->all.v, sj->all.n, sizeof(*sj->all.v), by_rowid);
-	for (k = 0; k < sj->all.n; k++)
-		if (batch_add(x, out, sj->all.v[k].row) < 0)
-			return -EINVAL;
-	return 1;
+	return par_collect(x, sj, out);
+}
+
+/* The left rows of a join built on item i's rows, probed on all cores
+ * into out; 0 if not taken, 1 if done, -EINVAL on error. */
+static int par_probe_left(struct exec_ctx *x, const struct joiner *j,
+			  const struct batch *left, struct batch *out)
+{
+	struct scan_job sj = {.width = j->lw + j->rw, .j = j, .left = true};
+
+	if (!par_rows_wanted(x, left->n) || !par_safe(j->f->on) ||
+	    !stage_par_safe(j->after))
+		return 0;
+	if (par_batch(x, left->rows, left->n, scan_job_row, scan_job_merge,
+		      &sj) < 0)
+		return -EINVAL;
+	return par_collect(x, &sj, out);
 }
 
 /* Item i's rows that pass its scan filters. */
@@ -926,9 +969,9 @@ static int join(struct exec_ctx *x, struct sel *q, int i,
 	struct joiner j = {.x = x, .f = &q->s->from[i], .scan = &f->scan[i],
 			  .after = &f->joined[i], .out = out};
 	struct batch right = {0};
-	const struct batch *cand = &right;
 	uint64_t a, c;
-	bool hashed, on, matched;
+	bool hashed;
+	int r;
 
 	j.lw = q->src[i].first;
 	j.rw = q->src[i].width;
@@ -941,7 +984,6 @@ static int join(struct exec_ctx *x, struct sel *q, int i,
 	if (hashed && join_builds_left(q, i, left->n)) {
 		struct scan_job sj = {.filter = &f->scan[i], .base = j.lw,
 				      .width = j.lw + j.rw, .j = &j};
-		int r;
 
 		for (a = 0; a < left->n; a++)
 			if (build_add(&j, &left->rows[a][j.ls], left->rows[a]) < 0)
@@ -955,19 +997,13 @@ static int join(struct exec_ctx *x, struct sel *q, int i,
 	for (c = 0; hashed && c < right.n; c++)
 		if (build_add(&j, &right.rows[c][j.rs - j.lw], right.rows[c]) < 0)
 			return -EINVAL;
-	for (a = 0; a < left->n; a++) {
-		if (hashed)
-			cand = build_find(&j, &left->rows[a][j.ls]);
-		matched = false;
-		for (c = 0; c < cand->n; c++) {
-			if (join_pair(&j, left->rows[a], cand->rows[c], &on) < 0)
-				return -EINVAL;
-			matched |= on;
-		}
-		if (!matched && j.f->join == JOIN_LEFT &&
-		    join_pair(&j, left->rows[a], NULL, &on) < 0)
+	if (!hashed)
+		j.all = &right;
+	if ((r = par_probe_left(x, &j, left, out)) != 0)
+		return r < 0 ? -EINVAL : 0;
+	for (a = 0; a < left->n; a++)
+		if (left_matches(x, &j, j.row, left->rows[a], out_add, &j) < 0)
 			return -EINVAL;
-	}
 	return 0;
 }
 

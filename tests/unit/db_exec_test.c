@@ -420,6 +420,49 @@ UNIT_TEST(exec_parallel_joins_equal_serial)
 	}
 }
 
+/* A join built on item i's rows whose left rows (the big side, already
+ * joined or scanned) are probed as a job (select.c, par_probe_left):
+ * the serial rows in their order, a LEFT JOIN's unmatched rows, a
+ * join without an equality (every pair tested), a worker's error. */
+UNIT_TEST(exec_parallel_probe_of_left_rows_equals_serial)
+{
+	static const char *const queries[] = {
+	    "select p.id, d.name from p, d where p.g = d.k and p.id % 3 = 0",
+	    "select p.id, d.name from p left join d on p.g = d.k"
+	    " where p.id % 3 = 1",
+	    "select p.id, d.k from p, d where p.g < d.k and p.id % 5 = 0",
+	    "select p.s, d.name, count(*) from p join d on p.g = d.k"
+	    " group by 1, 2 order by 3 desc, 1, 2 limit 5",
+	    "select p.id from p, d where p.g = d.k and p.v / (d.k - d.k) = 1",
+	};
+	static char a[1 << 17], b[1 << 17];
+	unsigned i;
+	int k, ra, rb;
+
+	par_table();
+	CHECK_EQ(run("create table d (k int, name text)"), 0);
+	for (k = 0; k < 13; k += 2) {
+		char ins[64];
+
+		snprintf(ins, sizeof(ins), "insert into d values (%d, 'd%d')", k, k);
+		CHECK_EQ(run(ins), 0);
+	}
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		uint64_t jobs = par_jobs_run();
+
+		ra = run_with("0", queries[i], a, sizeof(a));
+		rb = run_with("1000", queries[i], b, sizeof(b));
+		CHECK_EQ(ra, rb);
+		if (strcmp(a, b))
+			printf("  query %u: serial %.200s\n  parallel %.200s\n",
+			       i, a, b);
+		CHECK_STR(a, b);
+		CHECK(par_jobs_run() >= jobs + 2); /* p's scan, then the probe */
+	}
+	CHECK_EQ(ra, -1);
+	CHECK_STR(a, "22012");
+}
+
 /* ORDER BY as a morsel job (db/exec/sort.c): runs sorted on several
  * cores and merged give the serial sort's rows in the same order (it is
  * stable: ties keep the scan's order), with and without a LIMIT (top-N:
