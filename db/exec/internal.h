@@ -190,6 +190,8 @@ int par_batch(struct exec_ctx *x, const struct datum *const *rows, uint64_t n,
 /* Whether a scan of t is worth a job: at least parallel_threshold rows
  * (setting; 0: never), and not EXPLAIN. */
 bool par_scan_wanted(struct exec_ctx *x, const struct table *t);
+/* The setting parallel_threshold (rows; 0: no job), 10000 if unset. */
+uint64_t par_threshold(struct exec_ctx *x);
 /* Whether n rows are worth a job: at least parallel_threshold (setting;
  * 0: never), and not EXPLAIN. */
 bool par_rows_wanted(struct exec_ctx *x, uint64_t n);

@@ -125,7 +125,7 @@ bool par_safe(const struct expr *e)
 	return par_safe_at(e, 0);
 }
 
-static uint64_t threshold(struct exec_ctx *x)
+uint64_t par_threshold(struct exec_ctx *x)
 {
 	const char *v = x->settings ? setting_get(x->settings, *x->nsettings,
 						  "parallel_threshold")
@@ -144,7 +144,7 @@ static uint64_t threshold(struct exec_ctx *x)
 
 bool par_rows_wanted(struct exec_ctx *x, uint64_t n)
 {
-	uint64_t min = threshold(x);
+	uint64_t min = par_threshold(x);
 
 	return min && n >= min && !x->describe_only;
 }

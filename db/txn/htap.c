@@ -15,7 +15,6 @@
 #include "../storage/snapshot.h"
 #include "txn_internal.h"
 
-#define HTAP_DEFAULT_THRESHOLD 100000
 #define HTAP_DEFAULT_REFRESH_MS 5
 #define HTAP_MAX_DEPTH 16
 
@@ -147,8 +146,7 @@ static int from_tables(struct exec_ctx *x, const struct select *s,
 
 bool htap_stmt_reads_snapshot(struct exec_ctx *x, const struct stmt *st)
 {
-	uint64_t min = setting_num(x, "parallel_threshold",
-				   HTAP_DEFAULT_THRESHOLD);
+	uint64_t min = par_threshold(x);
 
 	if (!x->db->htap || stmt_writes(st) || st->kind != ST_SELECT)
 		return false;
