@@ -62,7 +62,12 @@ static void grow(struct htab *h)
 struct hentry *htab_get(struct htab *h, const struct datum *key, bool add,
 			bool *added)
 {
-	uint64_t hash = tuple_hash(key, h->w);
+	return htab_get_hashed(h, key, tuple_hash(key, h->w), add, added);
+}
+
+struct hentry *htab_get_hashed(struct htab *h, const struct datum *key,
+			       uint64_t hash, bool add, bool *added)
+{
 	struct hentry *e;
 
 	if (added)

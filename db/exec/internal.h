@@ -29,6 +29,9 @@ uint64_t tuple_hash(const struct datum *key, int w);
  * (h->a->over tells). */
 struct hentry *htab_get(struct htab *h, const struct datum *key, bool add,
 			bool *added);
+/* The same, hash being tuple_hash(key, h->w). */
+struct hentry *htab_get_hashed(struct htab *h, const struct datum *key,
+			       uint64_t hash, bool add, bool *added);
 
 /* Scope of one table's columns, qualified by alias (or the table name). */
 int scope_of_table(struct exec_ctx *x, const struct table *t,
@@ -211,6 +214,8 @@ int sort_rows(struct exec_ctx *x, const struct select *s, struct sort_row *v,
 	      uint64_t n, uint64_t keep);
 /* Parallel sorts run so far (tests). */
 uint64_t sort_jobs_run(void);
+/* Parallel hash builds run so far (tests). */
+uint64_t build_jobs_run(void);
 
 /* A one-table grouped query, for the parallel operator (parallel.c). */
 struct par_agg {

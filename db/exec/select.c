@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unidb/errno.h>
+#include <unidb/job.h>
 
 #include "internal.h"
 #include "../txn/txn.h"
@@ -631,7 +632,9 @@ struct joiner {
 	const struct stage *scan, *after; /* item i's filters */
 	struct datum *row;		  /* scratch: lw + rw */
 	int lw, rw, ls, rs;
-	struct htab h; /* the build side's rows by key, in batches */
+	struct build_part *parts; /* the build side's rows by key (below) */
+	unsigned nparts;
+	size_t budget_was; /* the statement's budget before a parallel build */
 	const struct batch *all; /* not hashed: item i's rows, all candidates */
 	struct batch *out;
 };
@@ -680,26 +683,181 @@ static int out_add(void *ctx, const struct datum *row)
 	return keep ? batch_add(j->x, j->out, keep) : -EINVAL;
 }
 
-/* Files row under its key k in j->h (a NULL key never matches). */
-static int build_add(struct joiner *j, const struct datum *k,
-		     const struct datum *row)
-{
-	struct hentry *e;
+/* ---- the hash build -------------------------------------------------------
 
-	if (k->null)
-		return 0;
-	e = htab_get(&j->h, k, true, NULL);
-	if (!e || (!e->val && !(e->val = arena_alloc(j->x->a,
+ * The build side's rows are filed by key in one hash table per partition
+ * of the keys' hashes (their top bits): one partition in the statement's
+ * arena when this thread builds, BUILD_PARTS when the rows are many
+ * (par_rows_wanted), each built by an item of a morsel job in an arena of
+ * its own. A partition files its rows in their order and holds all rows
+ * of its keys, so every key's rows come out in the serial order either
+ * way. A NULL key is filed nowhere (it never matches). The partitions'
+ * memory counts against the statement's budget until build_free. */
+#define BUILD_PARTS 16
+
+static uint64_t build_jobs; /* atomic */
+
+uint64_t build_jobs_run(void)
+{
+	return __atomic_load_n(&build_jobs, __ATOMIC_RELAXED);
+}
+
+struct build_part {
+	struct htab h;
+	struct exec_ctx x;   /* parallel: its own arena and error */
+	struct arena a;
+	struct db_error err;
+	uint64_t *idx, n;    /* parallel: the indexes of its rows */
+	bool failed;
+};
+
+struct build_run {
+	const struct joiner *j;
+	const struct batch *in;
+	const uint64_t *hash; /* of each row's key */
+	int ko;		      /* the key's offset in a row */
+};
+
+static struct build_part *part_of(const struct joiner *j, uint64_t hash)
+{
+	return &j->parts[(hash >> 60) & (j->nparts - 1)];
+}
+
+/* Files row under key k (hash h) in bp. */
+static int part_file(struct build_part *bp, const struct datum *row,
+		     const struct datum *k, uint64_t h)
+{
+	struct hentry *e = htab_get_hashed(&bp->h, k, h, true, NULL);
+
+	if (!e || (!e->val && !(e->val = arena_alloc(bp->x.a,
 						     sizeof(struct batch)))))
-		return db_err_oom(j->x->err);
-	return batch_add(j->x, e->val, row);
+		return db_err_oom(bp->x.err);
+	return batch_add(&bp->x, e->val, row);
+}
+
+static void build_items(void *arg, uint64_t begin, uint64_t end)
+{
+	const struct build_run *br = arg;
+	uint64_t p, c;
+
+	for (p = begin; p < end; p++) {
+		struct build_part *bp = &br->j->parts[p];
+
+		for (c = 0; c < bp->n && !bp->failed; c++) {
+			const struct datum *row = br->in->rows[bp->idx[c]];
+
+			bp->failed = part_file(bp, row, &row[br->ko],
+					       br->hash[bp->idx[c]]) < 0;
+		}
+	}
+}
+
+/* The partitions' arenas, and each row's index in its partition. */
+static int build_split(struct exec_ctx *x, struct joiner *j,
+		       const struct batch *in, int ko, uint64_t *hash)
+{
+	size_t share = !x->a->budget		   ? 0
+		       : x->a->budget > x->a->used ? (x->a->budget - x->a->used) /
+							 BUILD_PARTS
+						   : 1;
+	struct build_part *bp;
+	uint64_t c;
+	unsigned p;
+
+	for (p = 0; p < j->nparts; p++) {
+		bp = &j->parts[p];
+		arena_init(&bp->a, share);
+		bp->x = *x;
+		bp->x.a = &bp->a;
+		bp->x.err = &bp->err;
+	}
+	for (c = 0; c < in->n; c++)
+		if (!in->rows[c][ko].null)
+			part_of(j, hash[c] = tuple_hash(&in->rows[c][ko], 1))->n++;
+	for (p = 0; p < j->nparts; p++) {
+		bp = &j->parts[p];
+		bp->idx = arena_alloc(x->a, sizeof(*bp->idx) * (bp->n + 1));
+		if (!bp->idx || htab_init(&bp->h, &bp->a, 1) < 0)
+			return db_err_oom(x->err);
+		bp->n = 0;
+	}
+	for (c = 0; c < in->n; c++) {
+		if (!in->rows[c][ko].null) {
+			bp = part_of(j, hash[c]);
+			bp->idx[bp->n++] = c;
+		}
+	}
+	return 0;
+}
+
+/* Files the rows of in (keys at offset ko) in j's partitions. */
+static int build(struct exec_ctx *x, struct joiner *j, const struct batch *in,
+		 int ko)
+{
+	struct build_run br = {j, in, NULL, ko};
+	size_t held = 0;
+	struct job *job;
+	uint64_t *hash, c;
+	unsigned p;
+
+	j->nparts = par_rows_wanted(x, in->n) ? BUILD_PARTS : 1;
+	j->parts = arena_alloc(x->a, sizeof(*j->parts) * j->nparts);
+	if (!j->parts)
+		return db_err_oom(x->err);
+	if (j->nparts == 1) {
+		j->parts[0].x = *x;
+		if (htab_init(&j->parts[0].h, x->a, 1) < 0)
+			return db_err_oom(x->err);
+		for (c = 0; c < in->n; c++) {
+			const struct datum *k = &in->rows[c][ko];
+
+			if (!k->null && part_file(j->parts, in->rows[c], k,
+						  tuple_hash(k, 1)) < 0)
+				return -EINVAL;
+		}
+		return 0;
+	}
+	if (!(br.hash = hash = arena_alloc(x->a, sizeof(*hash) * in->n)) ||
+	    build_split(x, j, in, ko, hash) < 0)
+		return db_err_oom(x->err);
+	if (!(job = job_start("db-build", j->nparts, build_items, NULL, &br, 0)))
+		return db_err_oom(x->err);
+	__atomic_add_fetch(&build_jobs, 1, __ATOMIC_RELAXED);
+	job_wait(job, NULL);
+	for (p = 0; p < j->nparts; p++) {
+		if (j->parts[p].failed) {
+			*x->err = j->parts[p].err;
+			return -EINVAL;
+		}
+		held += j->parts[p].a.used;
+	}
+	if ((j->budget_was = x->a->budget))
+		x->a->budget = x->a->budget > held ? x->a->budget - held : 1;
+	return 0;
+}
+
+/* Gives back what a parallel build holds. */
+static void build_free(struct exec_ctx *x, struct joiner *j)
+{
+	unsigned p;
+
+	if (j->nparts <= 1)
+		return;
+	for (p = 0; p < j->nparts; p++)
+		arena_free(&j->parts[p].a);
+	if (j->budget_was)
+		x->a->budget = j->budget_was;
 }
 
 /* The build side's rows with key k (none for NULL). */
-static const struct batch *build_find(struct joiner *j, const struct datum *k)
+static const struct batch *build_find(const struct joiner *j,
+				      const struct datum *k)
 {
 	static const struct batch none;
-	struct hentry *e = k->null ? NULL : htab_get(&j->h, k, false, NULL);
+	uint64_t h = k->null ? 0 : tuple_hash(k, 1);
+	struct hentry *e = k->null ? NULL
+				   : htab_get_hashed(&part_of(j, h)->h, k, h,
+						     false, NULL);
 
 	return e ? e->val : &none;
 }
@@ -712,8 +870,7 @@ static int probe_matches(struct exec_ctx *x, const struct joiner *j,
 			 int (*kept)(void *ctx, const struct datum *row),
 			 void *ctx)
 {
-	const struct batch *m = build_find((struct joiner *)j,
-					   &r[j->rs - j->lw]);
+	const struct batch *m = build_find(j, &r[j->rs - j->lw]);
 	uint64_t c;
 	bool on, ok;
 
@@ -735,7 +892,7 @@ static int left_matches(struct exec_ctx *x, const struct joiner *j,
 			void *ctx)
 {
 	const struct batch *m = j->all ? j->all
-				       : build_find((struct joiner *)j, &l[j->ls]);
+				       : build_find(j, &l[j->ls]);
 	bool on, ok, matched = false;
 	uint64_t c;
 
@@ -963,14 +1120,44 @@ static int scan_batch(struct exec_ctx *x, struct sel *q, int i,
 	return scan_src(x, q, i, add_stored_row, &s);
 }
 
+/* join() once j is set up; what it allocates j frees (build_free). */
+static int join_run(struct exec_ctx *x, struct sel *q, int i,
+		    const struct filters *f, struct batch *left, struct joiner *j)
+{
+	struct batch right = {0};
+	uint64_t a;
+	bool hashed = join_hashed(q, i, &j->ls, &j->rs);
+	int r;
+
+	if (hashed && join_builds_left(q, i, left->n)) {
+		struct scan_job sj = {.filter = &f->scan[i], .base = j->lw,
+				      .width = j->lw + j->rw, .j = j};
+
+		if (build(x, j, left, j->ls) < 0)
+			return -EINVAL;
+		if ((r = par_scan_item(x, q, i, &sj, j->out)) != 0)
+			return r < 0 ? -EINVAL : 0;
+		return scan_src(x, q, i, probe_row, j);
+	}
+	if (scan_batch(x, q, i, f, &right) < 0)
+		return -EINVAL;
+	if (hashed && build(x, j, &right, j->rs - j->lw) < 0)
+		return -EINVAL;
+	if (!hashed)
+		j->all = &right;
+	if ((r = par_probe_left(x, j, left, j->out)) != 0)
+		return r < 0 ? -EINVAL : 0;
+	for (a = 0; a < left->n; a++)
+		if (left_matches(x, j, j->row, left->rows[a], out_add, j) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 static int join(struct exec_ctx *x, struct sel *q, int i,
 		const struct filters *f, struct batch *left, struct batch *out)
 {
 	struct joiner j = {.x = x, .f = &q->s->from[i], .scan = &f->scan[i],
 			  .after = &f->joined[i], .out = out};
-	struct batch right = {0};
-	uint64_t a, c;
-	bool hashed;
 	int r;
 
 	j.lw = q->src[i].first;
@@ -978,33 +1165,9 @@ static int join(struct exec_ctx *x, struct sel *q, int i,
 	j.row = arena_alloc(x->a, sizeof(*j.row) * (size_t)(j.lw + j.rw + 1));
 	if (!j.row)
 		return db_err_oom(x->err);
-	hashed = join_hashed(q, i, &j.ls, &j.rs);
-	if (hashed && htab_init(&j.h, x->a, 1) < 0)
-		return db_err_oom(x->err);
-	if (hashed && join_builds_left(q, i, left->n)) {
-		struct scan_job sj = {.filter = &f->scan[i], .base = j.lw,
-				      .width = j.lw + j.rw, .j = &j};
-
-		for (a = 0; a < left->n; a++)
-			if (build_add(&j, &left->rows[a][j.ls], left->rows[a]) < 0)
-				return -EINVAL;
-		if ((r = par_scan_item(x, q, i, &sj, out)) != 0)
-			return r < 0 ? -EINVAL : 0;
-		return scan_src(x, q, i, probe_row, &j);
-	}
-	if (scan_batch(x, q, i, f, &right) < 0)
-		return -EINVAL;
-	for (c = 0; hashed && c < right.n; c++)
-		if (build_add(&j, &right.rows[c][j.rs - j.lw], right.rows[c]) < 0)
-			return -EINVAL;
-	if (!hashed)
-		j.all = &right;
-	if ((r = par_probe_left(x, &j, left, out)) != 0)
-		return r < 0 ? -EINVAL : 0;
-	for (a = 0; a < left->n; a++)
-		if (left_matches(x, &j, j.row, left->rows[a], out_add, &j) < 0)
-			return -EINVAL;
-	return 0;
+	r = join_run(x, q, i, f, left, &j);
+	build_free(x, &j);
+	return r;
 }
 
 static int produce_rows(struct exec_ctx *x, struct sel *q, struct batch *out)
