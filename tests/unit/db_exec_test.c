@@ -380,6 +380,37 @@ UNIT_TEST(exec_parallel_aggregation_equals_serial)
 	CHECK_STR(b, "20000\n");
 }
 
+/* par_table() and d: names for the even values of p.g (0..12). */
+static void par_join_tables(void)
+{
+	int k;
+
+	par_table();
+	CHECK_EQ(run("create table d (k int, name text)"), 0);
+	for (k = 0; k < 13; k += 2) {
+		char ins[64];
+
+		snprintf(ins, sizeof(ins), "insert into d values (%d, 'd%d')", k, k);
+		CHECK_EQ(run(ins), 0);
+	}
+}
+
+/* Query i, q, run serially (into par_out[0]) and with jobs (par_out[1]):
+ * checks they give the same output and status, and returns it. */
+static char par_out[2][sizeof(out)];
+static int par_same(unsigned i, const char *q)
+{
+	int ra = run_with("0", q, par_out[0], sizeof(par_out[0]));
+	int rb = run_with("1000", q, par_out[1], sizeof(par_out[1]));
+
+	CHECK_EQ(ra, rb);
+	if (strcmp(par_out[0], par_out[1]))
+		printf("  query %u: serial %.200s\n  parallel %.200s\n", i,
+		       par_out[0], par_out[1]);
+	CHECK_STR(par_out[0], par_out[1]);
+	return ra;
+}
+
 /* Joins whose scans and probes run as jobs (select.c, par_scan) give the
  * serial path's rows in its order, with and without ORDER BY. */
 UNIT_TEST(exec_parallel_joins_equal_serial)
@@ -396,28 +427,13 @@ UNIT_TEST(exec_parallel_joins_equal_serial)
 	    "select p.id from d, p where d.k = p.g and p.v + d.k = 77",
 	    "select p.id from d, p where d.k = p.g and p.v / (d.k - d.k) = 1",
 	};
-	static char a[1 << 21], b[1 << 21];
 	unsigned i;
-	int k, ra, rb;
 
-	par_table();
-	CHECK_EQ(run("create table d (k int, name text)"), 0);
-	for (k = 0; k < 13; k += 2) {
-		char ins[64];
-
-		snprintf(ins, sizeof(ins), "insert into d values (%d, 'd%d')", k, k);
-		CHECK_EQ(run(ins), 0);
-	}
+	par_join_tables();
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
 		uint64_t jobs = par_jobs_run();
 
-		ra = run_with("0", queries[i], a, sizeof(a));
-		rb = run_with("1000", queries[i], b, sizeof(b));
-		CHECK_EQ(ra, rb);
-		if (strcmp(a, b))
-			printf("  query %u: serial %.200s\n  parallel %.200s\n",
-			       i, a, b);
-		CHECK_STR(a, b);
+		par_same(i, queries[i]);
 		CHECK(par_jobs_run() > jobs);
 	}
 }
@@ -437,32 +453,18 @@ UNIT_TEST(exec_parallel_probe_of_left_rows_equals_serial)
 	    " group by 1, 2 order by 3 desc, 1, 2 limit 5",
 	    "select p.id from p, d where p.g = d.k and p.v / (d.k - d.k) = 1",
 	};
-	static char a[1 << 21], b[1 << 21];
 	unsigned i;
-	int k, ra, rb;
+	int r = 0;
 
-	par_table();
-	CHECK_EQ(run("create table d (k int, name text)"), 0);
-	for (k = 0; k < 13; k += 2) {
-		char ins[64];
-
-		snprintf(ins, sizeof(ins), "insert into d values (%d, 'd%d')", k, k);
-		CHECK_EQ(run(ins), 0);
-	}
+	par_join_tables();
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
 		uint64_t jobs = par_jobs_run();
 
-		ra = run_with("0", queries[i], a, sizeof(a));
-		rb = run_with("1000", queries[i], b, sizeof(b));
-		CHECK_EQ(ra, rb);
-		if (strcmp(a, b))
-			printf("  query %u: serial %.200s\n  parallel %.200s\n",
-			       i, a, b);
-		CHECK_STR(a, b);
+		r = par_same(i, queries[i]);
 		CHECK(par_jobs_run() >= jobs + 2); /* p's scan, then the probe */
 	}
-	CHECK_EQ(ra, -1);
-	CHECK_STR(a, "22012");
+	CHECK_EQ(r, -1);
+	CHECK_STR(par_out[0], "22012");
 }
 
 /* Hash joins whose build side has parallel_threshold rows file them in
@@ -480,31 +482,22 @@ UNIT_TEST(exec_parallel_hash_build_equals_serial)
 	    "select a.s, count(*), sum(b.v) from p a join p b on a.id = b.v"
 	    " group by a.s order by a.s",
 	};
-	static char a[1 << 21], b[1 << 21];
-	uint64_t jobs;
 	unsigned i;
-	int ra, rb;
 
 	par_table();
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-		ra = run_with("0", queries[i], a, sizeof(a));
-		jobs = build_jobs_run();
-		rb = run_with("1000", queries[i], b, sizeof(b));
-		CHECK_EQ(ra, 0);
-		CHECK_EQ(rb, 0);
-		if (strcmp(a, b))
-			printf("  query %u: serial %.200s\n  parallel %.200s\n",
-			       i, a, b);
-		CHECK_STR(a, b);
+		uint64_t jobs = build_jobs_run();
+
+		CHECK_EQ(par_same(i, queries[i]), 0);
 		CHECK_EQ(build_jobs_run(), jobs + 1);
 	}
 	/* a build over the budget fails with 53200, then all goes on */
 	run_budget = 3 << 20;
-	CHECK_EQ(run_with("1000", queries[2], b, sizeof(b)), -1);
-	CHECK_STR(b, "53200");
+	CHECK_EQ(run_with("1000", queries[2], par_out[1], sizeof(par_out[1])), -1);
+	CHECK_STR(par_out[1], "53200");
 	run_budget = 64 << 20;
-	CHECK_EQ(run_with("1000", queries[2], b, sizeof(b)), 0);
-	CHECK_STR(b, a);
+	CHECK_EQ(run_with("1000", queries[2], par_out[1], sizeof(par_out[1])), 0);
+	CHECK_STR(par_out[1], par_out[0]);
 }
 
 /* ORDER BY as a morsel job (db/exec/sort.c): runs sorted on several
