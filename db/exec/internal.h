@@ -193,6 +193,13 @@ int par_batch(struct exec_ctx *x, const struct datum *const *rows, uint64_t n,
 /* Whether a scan of t is worth a job: at least parallel_threshold rows
  * (setting; 0: never), and not EXPLAIN. */
 bool par_scan_wanted(struct exec_ctx *x, const struct table *t);
+/* The columns mask[0..n) marks, as a list in x's arena, and their count
+ * (*list NULL and 0 for mask NULL: all of them); -EINVAL without memory
+ * (plan.c). For db_snapshot_row. */
+int cols_list(struct exec_ctx *x, const bool *mask, int n, int **list);
+/* n + 1 NULL datums in x's arena (NULL and x->err set without memory):
+ * a row buffer db_snapshot_row fills only the read columns of. */
+struct datum *row_buf(struct exec_ctx *x, int n);
 /* The setting parallel_threshold (rows; 0: no job), 10000 if unset. */
 uint64_t par_threshold(struct exec_ctx *x);
 /* Whether n rows are worth a job: at least parallel_threshold (setting;

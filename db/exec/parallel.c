@@ -79,7 +79,7 @@ struct par_run {
 	size_t budget; /* per partial */
 	bool stop;     /* atomic: a partial failed */
 	const struct db_snapshot *snap; /* read the copy (NULL: live) */
-	const bool *cols;		/* of the copy: those read (NULL: all) */
+	int *cols, ncols_read;		/* of the copy: those read (NULL: all) */
 	int snap_i;			/* the table's index in it */
 	int ncols;			/* datums per row over a snapshot */
 };
@@ -162,9 +162,7 @@ static int part_init(struct par_run *run, struct par_part *pp)
 	pp->x.err = &pp->err;
 	pp->x.notices = &pp->notices;
 	pp->used = true;
-	if (run->snap &&
-	    !(pp->row = arena_alloc(&pp->a, sizeof(*pp->row) *
-						    (size_t)(run->ncols + 1))))
+	if (run->snap && !(pp->row = row_buf(&pp->x, run->ncols)))
 		return -ENOMEM;
 	return 0;
 }
@@ -185,7 +183,7 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 		goto failed;
 	for (id = begin; id < end && run->snap; id++) {
 		int n = db_snapshot_row(run->snap, run->snap_i, id, pp->row,
-					run->ncols, run->cols);
+					run->ncols, run->cols, run->ncols_read);
 
 		if (n > 0 && run->row(&pp->x, run->arg, &pp->state, id,
 				      pp->row) < 0)
@@ -273,13 +271,15 @@ static int parts_end(struct exec_ctx *x, struct par_run *run, int r,
 int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
 	     par_row_fn row, par_merge_fn merge, void *arg)
 {
-	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg,
-			      .cols = cols};
+	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg};
 	int r;
 
 	if ((run.snap_i = db_snapshot_find(x->snap, t)) >= 0) {
 		run.snap = x->snap;
 		run.ncols = t->ncols;
+		run.ncols_read = cols_list(x, cols, t->ncols, &run.cols);
+		if (run.ncols_read < 0)
+			return -EINVAL;
 	}
 	if (parts_alloc(x, &run) < 0)
 		return -EINVAL;

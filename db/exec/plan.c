@@ -220,18 +220,46 @@ struct row_src {
 	struct exec_ctx *x;
 	struct table *t;
 	int si;		   /* t's index in x->snap; -1: live */
-	const bool *cols;  /* copy: the columns read (NULL: all) */
+	int *cols, ncols;  /* copy: the columns read (NULL: all) */
 	struct datum *buf; /* copy: the datums of the next row, unused */
 };
 
-static void src_init(struct row_src *r, struct exec_ctx *x, struct table *t,
-		     const bool *cols)
+int cols_list(struct exec_ctx *x, const bool *mask, int n, int **list)
+{
+	int k, m = 0;
+
+	*list = NULL;
+	if (!mask)
+		return 0;
+	if (!(*list = arena_alloc(x->a, sizeof(**list) * (size_t)(n + 1))))
+		return db_err_oom(x->err);
+	for (k = 0; k < n; k++)
+		if (mask[k])
+			(*list)[m++] = k;
+	return m;
+}
+
+struct datum *row_buf(struct exec_ctx *x, int n)
+{
+	struct datum *v = arena_alloc(x->a, sizeof(*v) * (size_t)(n + 1));
+	int k;
+
+	for (k = 0; v && k <= n; k++)
+		v[k] = (struct datum){.null = true};
+	if (!v)
+		db_err_oom(x->err);
+	return v;
+}
+
+static int src_init(struct row_src *r, struct exec_ctx *x, struct table *t,
+		    const bool *cols)
 {
 	r->x = x;
 	r->t = t;
 	r->si = db_snapshot_find(x->snap, t);
-	r->cols = cols;
 	r->buf = NULL;
+	r->ncols = cols_list(x, r->si >= 0 ? cols : NULL, t->ncols, &r->cols);
+	return r->ncols;
 }
 
 static uint64_t src_nslots(const struct row_src *r)
@@ -244,7 +272,6 @@ static uint64_t src_nslots(const struct row_src *r)
  * it gives it back (src_unkeep). */
 static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
 {
-	size_t size = sizeof(struct datum) * (size_t)(r->t->ncols + 1);
 	const struct datum *vals;
 	const struct row *v;
 
@@ -252,12 +279,12 @@ static const struct datum *src_row(struct row_src *r, uint64_t id, int *err)
 		v = txn_row(r->x, r->t, id);
 		return v ? v->vals : NULL;
 	}
-	if (!r->buf && !(r->buf = arena_alloc(r->x->a, size))) {
-		*err = db_err_oom(r->x->err);
+	if (!r->buf && !(r->buf = row_buf(r->x, r->t->ncols))) {
+		*err = -EINVAL;
 		return NULL;
 	}
 	if (db_snapshot_row(r->x->snap, r->si, id, r->buf, r->t->ncols,
-			    r->cols) <= 0)
+			    r->cols, r->ncols) <= 0)
 		return NULL;
 	vals = r->buf;
 	r->buf = NULL;
@@ -375,7 +402,8 @@ int path_run(struct exec_ctx *x, struct table *t, const struct access_path *p,
 	int ret;
 
 	/* an index lookup compares the row's key columns (entry_matches) */
-	src_init(&r, x, t, p->use_index ? NULL : cols);
+	if (src_init(&r, x, t, p->use_index ? NULL : cols) < 0)
+		return -EINVAL;
 	live = p->use_index || r.si < 0; /* index trees are live */
 	if (live)
 		exec_live_lock(x);

@@ -161,13 +161,13 @@ static bool visible(const struct db_snapshot *s, uint64_t st)
 }
 
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
-		    struct datum *vals, int max, const bool *cols)
+		    struct datum *vals, int max, const int *cols, int ncols)
 {
 	const struct snap_table *st = &s->t[i];
 	struct row *const *const *dir;
 	struct row *const *chunk;
 	const struct row *r;
-	int k, n;
+	int j, k, n;
 
 	if (rowid >= st->nslots)
 		return 0;
@@ -181,8 +181,11 @@ int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 	if (!r || (s->S && r->dead))
 		return 0;
 	n = r->ncols < max ? r->ncols : max;
-	for (k = 0; k < n; k++) {
-		if (cols && !cols[k]) {
+	if (!cols)
+		ncols = max;
+	for (j = 0; j < ncols; j++) {
+		k = cols ? cols[j] : j;
+		if (k >= n) {
 			vals[k] = (struct datum){.null = true};
 			continue;
 		}
@@ -191,7 +194,5 @@ int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 			vals[k].s = tmem_xlate(vals[k].s, st->live_base,
 					       st->snap_base);
 	}
-	while (k < max)
-		vals[k++] = (struct datum){.null = true};
 	return n;
 }

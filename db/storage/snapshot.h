@@ -102,10 +102,11 @@ void db_snapshot_release(struct db_snapshot *s);
  * columns the row does not have, added by ALTER TABLE after it was
  * written, are NULL) and returns how many the row has; 0 for an empty or
  * out-of-range slot, or a row the snapshot does not see. cols, if not
- * NULL, says which columns the caller reads (the others come out NULL:
- * copying and translating all of a wide row was most of a scan's cost).
- * O(versions of the row). No lock needed. */
+ * NULL, lists the ncols columns the caller reads, and only those are
+ * written: a scan reads few of a wide row's columns, and copying all of
+ * them was most of its cost; the caller sets the others once (NULL, say)
+ * in a vals it reuses. O(versions of the row + ncols). No lock needed. */
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
-		    struct datum *vals, int max, const bool *cols);
+		    struct datum *vals, int max, const int *cols, int ncols);
 
 #endif

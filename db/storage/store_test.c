@@ -161,7 +161,7 @@ static bool model_matches(const struct db_snapshot *s, const struct model *m)
 	if (s->t[0].nslots != m->nslots)
 		return false;
 	for (i = 0; i < SNAP_ROWS; i++) {
-		if (db_snapshot_row(s, 0, (uint64_t)i, d, 3, NULL) != 3 ||
+		if (db_snapshot_row(s, 0, (uint64_t)i, d, 3, NULL, 0) != 3 ||
 		    d[0].i != i || d[1].i != m->v[i] ||
 		    d[2].len != strlen(m->s[i]) ||
 		    memcmp(d[2].s, m->s[i], d[2].len))

@@ -170,19 +170,23 @@ UNIT_TEST(snapshot_reads_rows_as_of_the_take)
 	}
 	CHECK_EQ(snap->t[0].nslots, 5000);
 	for (i = 0; i < 5000; i++) {
-		n = db_snapshot_row(snap, 0, (uint64_t)i, v, 4, NULL);
+		n = db_snapshot_row(snap, 0, (uint64_t)i, v, 4, NULL, 0);
 		snprintf(buf, sizeof(buf), "row %d", i);
 		CHECK_EQ(n, 2);
 		CHECK_EQ(v[0].i, i);
 		CHECK(v[1].len == strlen(buf) && !memcmp(v[1].s, buf, v[1].len));
 	}
-	CHECK_EQ(db_snapshot_row(snap, 0, 5000, v, 4, NULL), 0);
-	/* only the columns asked for: the others NULL */
-	CHECK_EQ(db_snapshot_row(snap, 0, 7, v, 4, (const bool[4]){0, 1}), 2);
-	CHECK(v[0].null && !v[1].null && v[1].len == 5 &&
-	      !memcmp(v[1].s, "row 7", 5));
+	CHECK_EQ(db_snapshot_row(snap, 0, 5000, v, 4, NULL, 0), 0);
+	/* only the columns asked for are written; one the row does not
+	 * have (added later) is NULL */
+	for (i = 0; i < 4; i++)
+		v[i] = datum_int(TYPE_INT4, 99);
+	CHECK_EQ(db_snapshot_row(snap, 0, 7, v, 4, (const int[]){1, 3}, 2), 2);
+	CHECK(v[0].i == 99 && !v[0].null && v[2].i == 99);
+	CHECK(!v[1].null && v[1].len == 5 && !memcmp(v[1].s, "row 7", 5));
+	CHECK(v[3].null);
 	db_drop_table(&db, t);
-	n = db_snapshot_row(snap, 0, 4999, v, 4, NULL);
+	n = db_snapshot_row(snap, 0, 4999, v, 4, NULL, 0);
 	CHECK(n == 2 && v[0].i == 4999);
 	db_snapshot_release(snap);
 	db_destroy(&db);
