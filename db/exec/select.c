@@ -1038,14 +1038,52 @@ static int by_rowid(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* sj's rows into out in the serial order (by rowid, then as made); 1. */
+/* Appends v's n rows to out in the order of their rowids, which are
+ * below max, and for one rowid in v's order: a counting sort, O(n +
+ * max). 0, or -EINVAL (x->err set) without memory. */
+static int rows_by_id(struct exec_ctx *x, const struct par_out *v,
+		      uint64_t n, uint64_t max, struct batch *out)
+{
+	uint64_t *at = arena_alloc(x->a, sizeof(*at) * (max + 1)), k;
+	const struct datum **rows;
+
+	if (!at)
+		return db_err_oom(x->err);
+	for (k = 0; k < n; k++)
+		at[v[k].id + 1]++;
+	for (k = 1; k <= max; k++)
+		at[k] += at[k - 1];
+	rows = arena_realloc(x->a, out->rows, sizeof(*rows) * out->cap,
+			     sizeof(*rows) * (out->n + n));
+	if (!rows)
+		return db_err_oom(x->err);
+	for (k = 0; k < n; k++)
+		rows[out->n + at[v[k].id]++] = v[k].row;
+	out->rows = rows;
+	out->n = out->cap = out->n + n;
+	arena_release(x->a, at, sizeof(*at) * (max + 1));
+	return 0;
+}
+
+/* sj's rows into out in the serial order: by rowid, then as made (one
+ * worker made a rowid's rows, in order); 1. Sorting them was most of a
+ * parallel probe's serial tail: a counting sort when the rowids are few
+ * enough for it, else qsort. */
 static int par_collect(struct exec_ctx *x, struct scan_job *sj,
 		       struct batch *out)
 {
-	uint64_t k;
+	uint64_t k, max = 0;
 
-	if (sj->all.n)
-		qsort(sj->all.v, sj->all.n, sizeof(*sj->all.v), by_rowid);
+	if (!sj->all.n)
+		return 1;
+	for (k = 0; k < sj->all.n; k++)
+		if (sj->all.v[k].id >= max)
+			max = sj->all.v[k].id + 1;
+	if (max <= 8 * sj->all.n)
+		return rows_by_id(x, sj->all.v, sj->all.n, max, out) < 0
+			       ? -EINVAL
+			       : 1;
+	qsort(sj->all.v, sj->all.n, sizeof(*sj->all.v), by_rowid);
 	for (k = 0; k < sj->all.n; k++)
 		if (batch_add(x, out, sj->all.v[k].row) < 0)
 			return -EINVAL;
