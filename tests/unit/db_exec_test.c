@@ -399,6 +399,10 @@ UNIT_TEST(exec_condition_shortcuts_equal_eval)
 	    "v > 50 and g < 3", "v is null and g = 1", "g > 20 and v > 1",
 	    "v > 50 and v / (g - g) = 1", "v < -1 and v / (g - g) = 1",
 	    "v > 50 and (g = 1 or g = 2) and n < 5",
+	    "v < g", "v >= g", "v::numeric >= n", "n < v", "g = v", "v <> v",
+	    "v in (37, 50, 99)", "v not in (37, 50)", "v not in (37, null)",
+	    "v in (null, 37)", "s in ('S1', 'S3')", "g::text in ('1', '2')",
+	    "s::int in (1, 2)", "v > s::int",
 	};
 	static char a[sizeof(out)], b[sizeof(out)];
 	char q[256];
