@@ -190,6 +190,14 @@ int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
  * row gets each with its index as the rowid. */
 int par_batch(struct exec_ctx *x, const struct datum *const *rows, uint64_t n,
 	     par_row_fn row, par_merge_fn merge, void *arg);
+/* What each of n workers may allocate: an equal share of what is left
+ * of x's statement budget (0: x's is unlimited), so that the statement
+ * as a whole stays within it. */
+size_t par_budget_share(const struct exec_ctx *x, unsigned n);
+/* px: x for a worker, with an arena of its own (of budget) and its own
+ * error. */
+void par_ctx_init(struct exec_ctx *px, const struct exec_ctx *x,
+		  struct arena *a, size_t budget, struct db_error *err);
 /* Whether a scan of t is worth a job: at least parallel_threshold rows
  * (setting; 0: never), and not EXPLAIN. */
 bool par_scan_wanted(struct exec_ctx *x, const struct table *t);

@@ -154,12 +154,25 @@ bool par_scan_wanted(struct exec_ctx *x, const struct table *t)
 	return par_rows_wanted(x, t->nslots);
 }
 
+size_t par_budget_share(const struct exec_ctx *x, unsigned n)
+{
+	if (!x->a->budget)
+		return 0;
+	return x->a->budget > x->a->used ? (x->a->budget - x->a->used) / n : 1;
+}
+
+void par_ctx_init(struct exec_ctx *px, const struct exec_ctx *x,
+		  struct arena *a, size_t budget, struct db_error *err)
+{
+	arena_init(a, budget);
+	*px = *x;
+	px->a = a;
+	px->err = err;
+}
+
 static int part_init(struct par_run *run, struct par_part *pp)
 {
-	arena_init(&pp->a, run->budget);
-	pp->x = *run->x;
-	pp->x.a = &pp->a;
-	pp->x.err = &pp->err;
+	par_ctx_init(&pp->x, run->x, &pp->a, run->budget, &pp->err);
 	pp->x.notices = &pp->notices;
 	pp->used = true;
 	if (run->snap && !(pp->row = row_buf(&pp->x, run->ncols)))
@@ -224,10 +237,7 @@ static int part_error(struct exec_ctx *x, struct par_run *run)
 static int parts_alloc(struct exec_ctx *x, struct par_run *run)
 {
 	run->nparts = cpu_count();
-	if (x->a->budget)
-		run->budget = x->a->budget > x->a->used
-				      ? (x->a->budget - x->a->used) / run->nparts
-				      : 1;
+	run->budget = par_budget_share(x, run->nparts);
 	run->parts = kcalloc(run->nparts, sizeof(*run->parts));
 	if (!run->parts)
 		return db_err_oom(x->err);

@@ -756,20 +756,14 @@ static void build_items(void *arg, uint64_t begin, uint64_t end)
 static int build_split(struct exec_ctx *x, struct joiner *j,
 		       const struct batch *in, int ko, uint64_t *hash)
 {
-	size_t share = !x->a->budget		   ? 0
-		       : x->a->budget > x->a->used ? (x->a->budget - x->a->used) /
-							 BUILD_PARTS
-						   : 1;
+	size_t share = par_budget_share(x, BUILD_PARTS);
 	struct build_part *bp;
 	uint64_t c;
 	unsigned p;
 
 	for (p = 0; p < j->nparts; p++) {
 		bp = &j->parts[p];
-		arena_init(&bp->a, share);
-		bp->x = *x;
-		bp->x.a = &bp->a;
-		bp->x.err = &bp->err;
+		par_ctx_init(&bp->x, x, &bp->a, share, &bp->err);
 	}
 	for (c = 0; c < in->n; c++)
 		if (!in->rows[c][ko].null)
@@ -817,9 +811,10 @@ static int build(struct exec_ctx *x, struct joiner *j, const struct batch *in,
 		}
 		return 0;
 	}
-	if (!(br.hash = hash = arena_alloc(x->a, sizeof(*hash) * in->n)) ||
-	    build_split(x, j, in, ko, hash) < 0)
+	if (!(br.hash = hash = arena_alloc(x->a, sizeof(*hash) * in->n)))
 		return db_err_oom(x->err);
+	if (build_split(x, j, in, ko, hash) < 0)
+		return -EINVAL;
 	if (!(job = job_start("db-build", j->nparts, build_items, NULL, &br, 0)))
 		return db_err_oom(x->err);
 	__atomic_add_fetch(&build_jobs, 1, __ATOMIC_RELAXED);
