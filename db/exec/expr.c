@@ -813,18 +813,6 @@ static int arith(struct exec_ctx *x, const struct expr *e, int64_t a,
 	return 0;
 }
 
-static int cmp_result(int op, int c)
-{
-	switch (op) {
-	case OP_EQ: return c == 0;
-	case OP_NE: return c != 0;
-	case OP_LT: return c < 0;
-	case OP_LE: return c <= 0;
-	case OP_GT: return c > 0;
-	default: return c >= 0;
-	}
-}
-
 static int concat(struct exec_ctx *x, const struct datum *a,
 		  const struct datum *c, struct datum *out)
 {
@@ -1194,26 +1182,6 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
 	}
 }
 
-/* The value of e if it is a constant (a literal, or folded when bound),
- * else NULL. */
-static const struct datum *const_of(const struct expr *e)
-{
-	if (e->folded)
-		return e->folded;
-	return e->kind == EX_CONST ? &e->val : NULL;
-}
-
-/* A condition's truth: COND_TRUE, COND_FALSE or COND_NULL. */
-enum { COND_NULL = -1, COND_FALSE, COND_TRUE };
-
-/* Whether e is a column of the row, maybe cast (column_value). */
-static bool columnish(const struct expr *e)
-{
-	return !e->folded &&
-	       (e->kind == EX_COLUMN ||
-		(e->kind == EX_CAST && e->l->kind == EX_COLUMN));
-}
-
 /* The value of a columnish e, as eval gives it: 0, or -EINVAL on an
  * error (a cast's). Inlined: it runs for every row a filter tests. */
 static inline __attribute__((always_inline)) int
@@ -1299,23 +1267,23 @@ static int cond_column_const(struct exec_ctx *x, const struct expr *e,
 	}
 }
 
-/* e's truth in *t. AND goes through cond on both sides, as eval_binop
- * evaluates it (the right side unless the left is false), so that the
- * conjuncts of a WHERE take cond_column_const's way. */
-static int cond(struct exec_ctx *x, const struct expr *e,
-		const struct eval_env *env, int *t)
+/* AND goes through eval_truth on both sides, as eval_binop evaluates it
+ * (the right side unless the left is false), so that the conjuncts of a
+ * WHERE take cond_column_const's way. */
+int eval_truth(struct exec_ctx *x, const struct expr *e,
+	       const struct eval_env *env, int *t)
 {
 	struct datum d;
 	int r, a;
 
 	if (e->kind == EX_BINOP && e->op == OP_AND && !e->folded) {
-		if (cond(x, e->l, env, &a) < 0)
+		if (eval_truth(x, e->l, env, &a) < 0)
 			return -EINVAL;
 		if (a == COND_FALSE) {
 			*t = COND_FALSE;
 			return 0;
 		}
-		if (cond(x, e->r, env, t) < 0)
+		if (eval_truth(x, e->r, env, t) < 0)
 			return -EINVAL;
 		if (*t == COND_TRUE && a == COND_NULL)
 			*t = COND_NULL;
@@ -1329,12 +1297,29 @@ static int cond(struct exec_ctx *x, const struct expr *e,
 	return 0;
 }
 
+void expr_cols(const struct expr *e, bool *cols, int base, int n, bool all)
+{
+	int i;
+
+	if (!e)
+		return;
+	if (e->kind == EX_COLUMN && e->slot >= base && e->slot - base < n)
+		cols[e->slot - base] = true;
+	if (e->kind == EX_SUBLINK && all)
+		memset(cols, 1, (size_t)n);
+	expr_cols(e->l, cols, base, n, all);
+	expr_cols(e->r, cols, base, n, all);
+	expr_cols(e->x, cols, base, n, all);
+	for (i = 0; i < e->nargs; i++)
+		expr_cols(e->args[i], cols, base, n, all);
+}
+
 int eval_cond(struct exec_ctx *x, const struct expr *e,
 	      const struct eval_env *env, bool *out)
 {
 	int t;
 
-	if (cond(x, e, env, &t) < 0)
+	if (eval_truth(x, e, env, &t) < 0)
 		return -EINVAL;
 	*out = t == COND_TRUE;
 	return 0;

@@ -88,6 +88,47 @@ bool eval_numeric_small(const struct expr *e, const struct eval_env *env,
 /* Evaluates a boolean condition: true only if non-NULL and true. */
 int eval_cond(struct exec_ctx *x, const struct expr *e,
 	      const struct eval_env *env, bool *out);
+/* A condition's truth. */
+enum { COND_NULL = -1, COND_FALSE, COND_TRUE };
+/* A boolean condition's truth in *t: COND_TRUE, COND_FALSE or COND_NULL.
+ * 0, or -EINVAL with x->err set. */
+int eval_truth(struct exec_ctx *x, const struct expr *e,
+	       const struct eval_env *env, int *t);
+
+/* The value of e if it is a constant (a literal, or folded when bound),
+ * else NULL. */
+static inline const struct datum *const_of(const struct expr *e)
+{
+	if (e->folded)
+		return e->folded;
+	return e->kind == EX_CONST ? &e->val : NULL;
+}
+
+/* Whether e is a column of the row, maybe cast. */
+static inline bool columnish(const struct expr *e)
+{
+	return !e->folded &&
+	       (e->kind == EX_COLUMN ||
+		(e->kind == EX_CAST && e->l->kind == EX_COLUMN));
+}
+
+/* Whether a comparison op (OP_EQ..OP_GE) holds for datum_cmp's c. */
+static inline int cmp_result(int op, int c)
+{
+	switch (op) {
+	case OP_EQ: return c == 0;
+	case OP_NE: return c != 0;
+	case OP_LT: return c < 0;
+	case OP_LE: return c <= 0;
+	case OP_GT: return c > 0;
+	default: return c >= 0;
+	}
+}
+
+/* Marks cols[slot - base] for every column e reads in slots [base, base
+ * + n); with all, a subquery in e marks all n (it may read any column of
+ * the row it runs for). */
+void expr_cols(const struct expr *e, bool *cols, int base, int n, bool all);
 
 /* The column name PostgreSQL gives an unnamed select-list item. */
 const char *expr_colname(const struct expr *e);

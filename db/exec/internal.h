@@ -174,18 +174,22 @@ int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 /* A full scan of one table as a morsel job on all cores (parallel.c).
  * Each core's worker has its own exec_ctx px (own arena with a share of
  * the statement's budget, own error) and calls row for every row the
- * statement sees, with *state its own (NULL at first: row makes it, in
- * px->a); vals is valid during the call only. After the job the
+ * statement sees that passes filter (NULL: every row; conjuncts over the
+ * table's row, whose column 0 is scope slot base: vec_filter's batches
+ * over a snapshot, else stage_check), with *state its own (NULL at
+ * first: row makes it, in px->a); vals is valid during the call only. After the job the
  * submitting thread calls merge(x, arg, state) for every worker that ran,
  * before the workers' arenas are freed: it copies out what it keeps.
  * row must be safe to run on several cores at once (par_safe
  * expressions; shared structures only read). 0, or -EINVAL with x->err
  * set (the first worker's error). */
+struct stage;
 typedef int (*par_row_fn)(struct exec_ctx *px, void *arg, void **state,
 			  uint64_t rowid, const struct datum *vals);
 typedef int (*par_merge_fn)(struct exec_ctx *x, void *arg, void *state);
 int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
-	     par_row_fn row, par_merge_fn merge, void *arg);
+	     const struct stage *filter, int base, par_row_fn row,
+	     par_merge_fn merge, void *arg);
 /* The same over rows[0..n), rows an intermediate result (read only):
  * row gets each with its index as the rowid. */
 int par_batch(struct exec_ctx *x, const struct datum *const *rows, uint64_t n,
@@ -301,6 +305,32 @@ struct filters {
 	struct stage last;    /* on the rows of the whole FROM list */
 };
 int filters_split(struct exec_ctx *x, const struct sel *q, struct filters *f);
+
+/* filter.c. Whether row (whose first datum is scope slot base) passes
+ * every conjunct of st, into *ok. 0, or -EINVAL with x->err set. */
+int stage_check(struct exec_ctx *x, const struct stage *st,
+		const struct datum *row, int base, bool *ok);
+/* The columns of a row of n (slots base..base + n) st reads, as
+ * cols_list gives them. */
+int stage_cols(struct exec_ctx *x, const struct stage *st, int base, int n,
+	       int **list);
+/* A batch of rows as column vectors: col[c][0..n) are column c's values
+ * (scope slot base + c), for the columns a filter reads (NULL: not read);
+ * row, of ncols datums (NULL where not read), is vec_filter's to gather
+ * a row into. */
+#define VEC_ROWS 256
+struct vecs {
+	int n, ncols, base;
+	struct datum **col;
+	struct datum *row;
+};
+/* Narrows sel[0..*n) (rows of b) to those that pass every conjunct of
+ * st, in order: the rows, and the evaluations, of stage_check on each.
+ * *n <= VEC_ROWS. 0, or -EINVAL with x->err set. */
+int vec_filter(struct exec_ctx *x, const struct stage *st,
+	       const struct vecs *b, uint16_t *sel, int *n);
+/* Batches vec_filter has filtered so far (tests). */
+uint64_t vec_filter_batches(void);
 /* Whether FROM item i's scan under the conjuncts scan runs as a morsel
  * job (after: for a probe streamed through the join, the filters of the
  * joined rows, which the workers then apply too; NULL: a plain scan). */

@@ -65,6 +65,12 @@ struct par_part {
 	struct exec_ctx x;
 	struct datum *row; /* over a snapshot: the current row */
 	void *state;	   /* the scan's (par_scan's row function) */
+	/* over a snapshot: a batch of rows (their versions and rowids), the
+	 * filter's columns as vectors, the rows still in */
+	const struct row **vers;
+	uint64_t *ids;
+	struct vecs b;
+	uint16_t *sel;
 	bool used, failed;
 };
 
@@ -73,6 +79,9 @@ struct par_run {
 	struct table *t;
 	par_row_fn row;
 	void *arg;
+	const struct stage *filter; /* NULL: none */
+	int base;		    /* the scope slot of a row's column 0 */
+	int *fcols, nfcols;	    /* the columns filter reads */
 	const struct datum *const *rows; /* par_batch: the rows (else a table) */
 	struct par_part *parts;
 	unsigned nparts;
@@ -170,6 +179,31 @@ void par_ctx_init(struct exec_ctx *px, const struct exec_ctx *x,
 	px->err = err;
 }
 
+/* pp's batch of VEC_ROWS rows over a snapshot (vectors for the filter's
+ * columns): 0, or -ENOMEM. */
+static int part_vecs(struct par_run *run, struct par_part *pp)
+{
+	struct arena *a = pp->x.a;
+	struct vecs *b = &pp->b;
+	int k;
+
+	pp->vers = arena_alloc(a, sizeof(*pp->vers) * VEC_ROWS);
+	pp->ids = arena_alloc(a, sizeof(*pp->ids) * VEC_ROWS);
+	pp->sel = arena_alloc(a, sizeof(*pp->sel) * VEC_ROWS);
+	b->col = arena_alloc(a, sizeof(*b->col) * (size_t)(run->ncols + 1));
+	if (!pp->vers || !pp->ids || !pp->sel || !b->col ||
+	    !(b->row = row_buf(&pp->x, run->ncols)))
+		return -ENOMEM;
+	memset(b->col, 0, sizeof(*b->col) * (size_t)run->ncols);
+	b->ncols = run->ncols;
+	b->base = run->base;
+	for (k = 0; k < run->nfcols; k++)
+		if (!(b->col[run->fcols[k]] =
+			      arena_alloc(a, sizeof(struct datum) * VEC_ROWS)))
+			return -ENOMEM;
+	return 0;
+}
+
 static int part_init(struct par_run *run, struct par_part *pp)
 {
 	par_ctx_init(&pp->x, run->x, &pp->a, run->budget, &pp->err);
@@ -177,6 +211,59 @@ static int part_init(struct par_run *run, struct par_part *pp)
 	pp->used = true;
 	if (run->snap && !(pp->row = row_buf(&pp->x, run->ncols)))
 		return -ENOMEM;
+	if (run->snap && part_vecs(run, pp) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* run's row function for a row that passes its filter. */
+static int part_row(struct par_run *run, struct par_part *pp, uint64_t id,
+		    const struct datum *row)
+{
+	bool ok = true;
+
+	if (run->filter &&
+	    stage_check(&pp->x, run->filter, row, run->base, &ok) < 0)
+		return -EINVAL;
+	return ok ? run->row(&pp->x, run->arg, &pp->state, id, row) : 0;
+}
+
+/* The rows [begin, end) of the snapshot copy, a batch at a time: the
+ * filter's columns as vectors (vec_filter), then each row that passes
+ * with the columns the scan reads. */
+static int part_snap_rows(struct par_run *run, struct par_part *pp,
+			  uint64_t begin, uint64_t end)
+{
+	const struct db_snapshot *s = run->snap;
+	uint64_t id, last;
+	int j, k, n;
+
+	for (id = begin; id < end; id = last) {
+		last = end - id > VEC_ROWS ? id + VEC_ROWS : end;
+		n = db_snapshot_versions(s, run->snap_i, id, last, pp->vers,
+					 pp->ids);
+		for (j = 0; j < n; j++)
+			pp->sel[j] = (uint16_t)j;
+		if (run->filter) {
+			for (k = 0; k < run->nfcols; k++)
+				db_snapshot_column(s, run->snap_i, pp->vers, n,
+						   run->fcols[k],
+						   pp->b.col[run->fcols[k]]);
+			pp->b.n = n;
+			if (vec_filter(&pp->x, run->filter, &pp->b, pp->sel,
+				       &n) < 0)
+				return -EINVAL;
+		}
+		for (j = 0; j < n; j++) {
+			k = pp->sel[j];
+			db_snapshot_values(s, run->snap_i, pp->vers[k], pp->row,
+					   run->ncols, run->cols,
+					   run->ncols_read);
+			if (run->row(&pp->x, run->arg, &pp->state, pp->ids[k],
+				     pp->row) < 0)
+				return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -194,22 +281,16 @@ static void par_morsel(void *arg, uint64_t begin, uint64_t end)
 	}
 	if (exec_check_interrupt(&pp->x) < 0)
 		goto failed;
-	for (id = begin; id < end && run->snap; id++) {
-		int n = db_snapshot_row(run->snap, run->snap_i, id, pp->row,
-					run->ncols, run->cols, run->ncols_read);
-
-		if (n > 0 && run->row(&pp->x, run->arg, &pp->state, id,
-				      pp->row) < 0)
-			goto failed;
-	}
+	if (run->snap && part_snap_rows(run, pp, begin, end) < 0)
+		goto failed;
 	for (id = begin; id < end && run->rows; id++)
-		if (run->row(&pp->x, run->arg, &pp->state, id, run->rows[id]) < 0)
+		if (part_row(run, pp, id, run->rows[id]) < 0)
 			goto failed;
 	for (id = begin; id < end && !run->snap && !run->rows; id++) {
 		/* The version the statement's snapshot sees (db/txn). */
 		const struct row *r = txn_row(&pp->x, run->t, id);
 
-		if (r && run->row(&pp->x, run->arg, &pp->state, id, r->vals) < 0)
+		if (r && part_row(run, pp, id, r->vals) < 0)
 			goto failed;
 	}
 	return;
@@ -279,16 +360,24 @@ static int parts_end(struct exec_ctx *x, struct par_run *run, int r,
 }
 
 int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
-	     par_row_fn row, par_merge_fn merge, void *arg)
+	     const struct stage *filter, int base, par_row_fn row,
+	     par_merge_fn merge, void *arg)
 {
-	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg};
+	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg,
+			      .base = base};
 	int r;
 
+	if (filter && filter->n)
+		run.filter = filter;
 	if ((run.snap_i = db_snapshot_find(x->snap, t)) >= 0) {
 		run.snap = x->snap;
 		run.ncols = t->ncols;
 		run.ncols_read = cols_list(x, cols, t->ncols, &run.cols);
 		if (run.ncols_read < 0)
+			return -EINVAL;
+		if (run.filter && (run.nfcols = stage_cols(x, run.filter, base,
+							   t->ncols,
+							   &run.fcols)) < 0)
 			return -EINVAL;
 	}
 	if (parts_alloc(x, &run) < 0)
@@ -404,7 +493,6 @@ static int agg_row(struct exec_ctx *px, void *arg, void **state, uint64_t id,
 	struct eval_env env = {.row = row};
 	struct agg_part *ap = *state;
 	struct pgroup *g;
-	bool ok = true;
 	int i;
 
 	if (!ap) {
@@ -414,10 +502,6 @@ static int agg_row(struct exec_ctx *px, void *arg, void **state, uint64_t id,
 		    htab_init(&ap->h, px->a, p->ngroup) < 0)
 			return db_err_oom(px->err);
 	}
-	if (p->where && eval_cond(px, p->where, &env, &ok) < 0)
-		return -EINVAL;
-	if (!ok)
-		return 0;
 	for (i = 0; i < p->ngroup; i++)
 		if (eval(px, p->group[i], &env, &ap->key[i]) < 0)
 			return -EINVAL;
@@ -575,13 +659,21 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 		  struct group **out, uint64_t *nout)
 {
 	struct agg_run run = {.p = p, .ncols = p->t->ncols};
+	struct stage filter = {0};
 
 	if (!par_wanted(x, p))
 		return 0;
+	/* WHERE's conjuncts, as the serial path applies them */
+	filter.n = expr_conjuncts(p->where, NULL, 0, 0);
+	if (!(filter.v = arena_alloc(x->a, sizeof(*filter.v) *
+						  (size_t)(filter.n + 1))))
+		return db_err_oom(x->err);
+	expr_conjuncts(p->where, filter.v, filter.n, 0);
 	run.copied = db_snapshot_find(x->snap, p->t) >= 0;
 	if (htab_init(&run.h, x->a, p->ngroup) < 0)
 		return db_err_oom(x->err);
-	if (par_scan(x, p->t, p->cols, agg_row, agg_merge, &run) < 0 ||
+	if (par_scan(x, p->t, p->cols, &filter, 0, agg_row, agg_merge,
+		     &run) < 0 ||
 	    collect(x, &run, out) < 0)
 		return -EINVAL;
 	*nout = run.n ? run.n : p->ngroup == 0;

@@ -196,25 +196,6 @@ static int check_grouped(struct exec_ctx *x, struct sel *q,
 	return 0;
 }
 
-/* Marks cols[slot] for every column e reads; with n > 0 a subquery in e
- * marks all n slots (it may read any column of the row it runs for). */
-static void mark_cols(const struct expr *e, bool *cols, int n)
-{
-	int i;
-
-	if (!e)
-		return;
-	if (e->kind == EX_COLUMN)
-		cols[e->slot] = true;
-	if (e->kind == EX_SUBLINK && n > 0)
-		memset(cols, 1, (size_t)n);
-	mark_cols(e->l, cols, n);
-	mark_cols(e->r, cols, n);
-	mark_cols(e->x, cols, n);
-	for (i = 0; i < e->nargs; i++)
-		mark_cols(e->args[i], cols, n);
-}
-
 static int bind_group(struct exec_ctx *x, struct sel *q)
 {
 	struct select *s = q->s;
@@ -249,7 +230,7 @@ static int bind_group(struct exec_ctx *x, struct sel *q)
 	if (!gc)
 		return db_err_oom(x->err);
 	for (i = 0; i < s->ngroup; i++)
-		mark_cols(s->group[i], gc, 0);
+		expr_cols(s->group[i], gc, 0, q->sc.n, false);
 	for (i = 0; i < q->ntl; i++)
 		if (check_grouped(x, q, q->tl[i], gc) < 0)
 			return -EINVAL;
@@ -352,17 +333,17 @@ static int mark_reads(struct exec_ctx *x, struct sel *q)
 	if (!(q->reads = arena_alloc(x->a, (size_t)n + 1)))
 		return db_err_oom(x->err);
 	for (i = 0; i < q->ntl; i++)
-		mark_cols(q->tl[i], q->reads, n);
+		expr_cols(q->tl[i], q->reads, 0, n, true);
 	for (i = 0; i < s->norder; i++)
-		mark_cols(q->order[i], q->reads, n);
+		expr_cols(q->order[i], q->reads, 0, n, true);
 	for (i = 0; i < s->ngroup; i++)
-		mark_cols(s->group[i], q->reads, n);
+		expr_cols(s->group[i], q->reads, 0, n, true);
 	for (i = 0; i < q->b.naggs; i++)
-		mark_cols(q->b.aggs[i], q->reads, n);
+		expr_cols(q->b.aggs[i], q->reads, 0, n, true);
 	for (i = 1; i < s->nfrom; i++)
-		mark_cols(s->from[i].on, q->reads, n);
-	mark_cols(s->where, q->reads, n);
-	mark_cols(s->having, q->reads, n);
+		expr_cols(s->from[i].on, q->reads, 0, n, true);
+	expr_cols(s->where, q->reads, 0, n, true);
+	expr_cols(s->having, q->reads, 0, n, true);
 	return 0;
 }
 
@@ -484,20 +465,6 @@ int filters_split(struct exec_ctx *x, const struct sel *q, struct filters *f)
 		if (stage_push(x, st, conj[k], n) < 0)
 			return -EINVAL;
 	}
-	return 0;
-}
-
-/* Whether row (whose first datum is scope slot base) passes st. */
-static int stage_check(struct exec_ctx *x, const struct stage *st,
-		       const struct datum *row, int base, bool *ok)
-{
-	struct eval_env env = {.row = row, .base = base};
-	int k;
-
-	*ok = true;
-	for (k = 0; k < st->n && *ok; k++)
-		if (eval_cond(x, st->v[k], &env, ok) < 0)
-			return -EINVAL;
 	return 0;
 }
 
@@ -992,7 +959,6 @@ static int scan_job_row(struct exec_ctx *px, void *arg, void **state,
 	const struct joiner *j = sj->j;
 	struct scan_part *sp = *state;
 	struct part_row p = {px, sp, id, sj->width};
-	bool ok;
 
 	if (!sp && (!(sp = p.sp = *state = arena_alloc(px->a, sizeof(*sp))) ||
 		    (j && !(sp->row = arena_alloc(px->a, sizeof(*sp->row) *
@@ -1000,10 +966,6 @@ static int scan_job_row(struct exec_ctx *px, void *arg, void **state,
 		return db_err_oom(px->err);
 	if (sj->left)
 		return left_matches(px, j, sp->row, vals, part_add, &p);
-	if (stage_check(px, sj->filter, vals, sj->base, &ok) < 0)
-		return -EINVAL;
-	if (!ok)
-		return 0;
 	return j ? probe_matches(px, j, sp->row, vals, part_add, &p)
 		 : part_add(&p, vals);
 }
@@ -1115,8 +1077,8 @@ static int par_scan_item(struct exec_ctx *x, struct sel *q, int i,
 	if (!select_item_parallel(x, q, i, sj->filter,
 				  sj->j ? sj->j->after : NULL))
 		return 0;
-	if (par_scan(x, t, q->reads + q->src[i].first, scan_job_row,
-		     scan_job_merge, sj) < 0)
+	if (par_scan(x, t, q->reads + q->src[i].first, sj->filter, sj->base,
+		     scan_job_row, scan_job_merge, sj) < 0)
 		return -EINVAL;
 	return par_collect(x, sj, out);
 }

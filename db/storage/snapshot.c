@@ -160,39 +160,97 @@ static bool visible(const struct db_snapshot *s, uint64_t st)
 	return st <= s->S;
 }
 
+/* The version of the row in slot of chunk the snapshot sees (translated),
+ * NULL if none. */
+static const struct row *version_of(const struct db_snapshot *s,
+				    const struct snap_table *st,
+				    struct row *const *chunk, uint64_t slot)
+{
+	const struct row *r = tmem_xlate(chunk[slot], st->live_base,
+					 st->snap_base);
+
+	while (r && !visible(s, r->stamp))
+		r = tmem_xlate(r->older, st->live_base, st->snap_base);
+	return r && !(s->S && r->dead) ? r : NULL;
+}
+
+/* Column k of version r as the reader gets it: NULL past the row's
+ * columns, strings translated. */
+static inline struct datum value_of(const struct snap_table *st,
+				    const struct row *r, int k)
+{
+	struct datum d;
+
+	if (k >= r->ncols)
+		return (struct datum){.null = true};
+	d = r->vals[k];
+	if (row_datum_has_bytes(&d))
+		d.s = tmem_xlate(d.s, st->live_base, st->snap_base);
+	return d;
+}
+
+int db_snapshot_versions(const struct db_snapshot *s, int i, uint64_t first,
+			 uint64_t end, const struct row **rows, uint64_t *ids)
+{
+	const struct snap_table *st = &s->t[i];
+	struct row *const *const *dir;
+	struct row *const *chunk = NULL;
+	uint64_t id;
+	int n = 0;
+
+	if (end > st->nslots)
+		end = st->nslots;
+	dir = tmem_xlate(st->chunks, st->live_base, st->snap_base);
+	for (id = first; id < end; id++) {
+		if (!chunk || id % TABLE_CHUNK_ROWS == 0)
+			chunk = tmem_xlate(dir[id / TABLE_CHUNK_ROWS],
+					   st->live_base, st->snap_base);
+		if ((rows[n] = version_of(s, st, chunk, id % TABLE_CHUNK_ROWS)))
+			ids[n++] = id;
+	}
+	return n;
+}
+
+void db_snapshot_column(const struct db_snapshot *s, int i,
+			const struct row *const *rows, int n, int c,
+			struct datum *vec)
+{
+	const struct snap_table *st = &s->t[i];
+	int k;
+
+	for (k = 0; k < n; k++)
+		vec[k] = value_of(st, rows[k], c);
+}
+
+int db_snapshot_values(const struct db_snapshot *s, int i,
+		       const struct row *r, struct datum *vals, int max,
+		       const int *cols, int ncols)
+{
+	const struct snap_table *st = &s->t[i];
+	int j, k, n = r->ncols < max ? r->ncols : max;
+
+	if (!cols)
+		ncols = max;
+	for (j = 0; j < ncols; j++) {
+		k = cols ? cols[j] : j;
+		vals[k] = value_of(st, r, k);
+	}
+	return n;
+}
+
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 		    struct datum *vals, int max, const int *cols, int ncols)
 {
 	const struct snap_table *st = &s->t[i];
 	struct row *const *const *dir;
-	struct row *const *chunk;
 	const struct row *r;
-	int j, k, n;
 
 	if (rowid >= st->nslots)
 		return 0;
 	dir = tmem_xlate(st->chunks, st->live_base, st->snap_base);
-	chunk = tmem_xlate(dir[rowid / TABLE_CHUNK_ROWS], st->live_base,
-			   st->snap_base);
-	r = tmem_xlate(chunk[rowid % TABLE_CHUNK_ROWS], st->live_base,
-		       st->snap_base);
-	while (r && !visible(s, r->stamp))
-		r = tmem_xlate(r->older, st->live_base, st->snap_base);
-	if (!r || (s->S && r->dead))
-		return 0;
-	n = r->ncols < max ? r->ncols : max;
-	if (!cols)
-		ncols = max;
-	for (j = 0; j < ncols; j++) {
-		k = cols ? cols[j] : j;
-		if (k >= n) {
-			vals[k] = (struct datum){.null = true};
-			continue;
-		}
-		vals[k] = r->vals[k];
-		if (row_datum_has_bytes(&vals[k]))
-			vals[k].s = tmem_xlate(vals[k].s, st->live_base,
-					       st->snap_base);
-	}
-	return n;
+	r = version_of(s, st,
+		       tmem_xlate(dir[rowid / TABLE_CHUNK_ROWS], st->live_base,
+				  st->snap_base),
+		       rowid % TABLE_CHUNK_ROWS);
+	return r ? db_snapshot_values(s, i, r, vals, max, cols, ncols) : 0;
 }

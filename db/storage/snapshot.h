@@ -109,4 +109,22 @@ void db_snapshot_release(struct db_snapshot *s);
 int db_snapshot_row(const struct db_snapshot *s, int i, uint64_t rowid,
 		    struct datum *vals, int max, const int *cols, int ncols);
 
+/* The same a batch at a time, for scans that work on column vectors
+ * (db/exec/filter.c): the versions the snapshot sees of the rows in slots
+ * [first, end) of table i, into rows[] (addresses in the snapshot, valid
+ * until the release) with their rowids into ids[]; returns how many
+ * (at most end - first; slots past the copy's end count as empty).
+ * O(slots + versions). */
+int db_snapshot_versions(const struct db_snapshot *s, int i, uint64_t first,
+			 uint64_t end, const struct row **rows, uint64_t *ids);
+/* Column c of rows[0..n) (from db_snapshot_versions) into vec[0..n), as
+ * db_snapshot_row gives it. O(n). */
+void db_snapshot_column(const struct db_snapshot *s, int i,
+			const struct row *const *rows, int n, int c,
+			struct datum *vec);
+/* db_snapshot_row for a version from db_snapshot_versions. */
+int db_snapshot_values(const struct db_snapshot *s, int i,
+		       const struct row *r, struct datum *vals, int max,
+		       const int *cols, int ncols);
+
 #endif

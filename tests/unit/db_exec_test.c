@@ -425,8 +425,8 @@ UNIT_TEST(exec_condition_shortcuts_equal_eval)
 			 v, k % 13, k % 11, n, k % 17);
 		CHECK_EQ(run(q), 0);
 	}
-	/* serially each conjunct of WHERE is a condition of its own; the
-	 * parallel aggregation takes WHERE whole (cond's AND) */
+	/* each conjunct of WHERE is a condition of its own, serially and
+	 * in the parallel aggregation; "(c) is true" takes c whole */
 	for (i = 0; i < 2 * sizeof(conds) / sizeof(conds[0]); i++) {
 		const char *c = conds[i / 2];
 		int ra, rb;
