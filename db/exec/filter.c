@@ -57,6 +57,15 @@ int stage_cols(struct exec_ctx *x, const struct stage *st, int base, int n,
 	return cols_list(x, mask, n, list);
 }
 
+void vecs_gather(const struct vecs *b, int k)
+{
+	int c;
+
+	for (c = 0; c < b->ncols; c++)
+		if (b->col[c])
+			b->row[c] = b->col[c][k];
+}
+
 /* The value of a columnish e (expr.h) for row k of b, as eval gives it. */
 static inline __attribute__((always_inline)) int
 vec_value(struct exec_ctx *x, const struct expr *e, const struct vecs *b,
@@ -193,16 +202,14 @@ static int vec_truth(struct exec_ctx *x, const struct expr *e,
 		     int8_t *t)
 {
 	struct eval_env env = {.row = b->row, .base = b->base};
-	int j, c, r;
+	int j, r;
 
 	if ((r = vec_shape(x, e, b, sel, n, t)) != 0)
 		return r < 0 ? -EINVAL : 0;
 	for (j = 0; j < n; j++) {
 		int tj;
 
-		for (c = 0; c < b->ncols; c++)
-			if (b->col[c])
-				b->row[c] = b->col[c][sel[j]];
+		vecs_gather(b, sel[j]);
 		if (eval_truth(x, e, &env, &tj) < 0)
 			return -EINVAL;
 		t[j] = (int8_t)tj;

@@ -170,6 +170,12 @@ int numeric_sum_get(struct exec_ctx *x, const struct agg_state *s,
 /* Adds one input row to the states of g (naggs aggregates). */
 int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 	     struct group *g, const struct datum *row);
+/* s's numeric sum += n (a sum or avg of a numeric). */
+int numeric_sum_small(struct exec_ctx *x, struct agg_state *s,
+		      const struct numeric_small *n);
+/* Adds one input row (env) to the state s of aggregate e. */
+int agg_step_one(struct exec_ctx *x, const struct expr *e,
+		 struct agg_state *s, const struct eval_env *env);
 
 /* A full scan of one table as a morsel job on all cores (parallel.c).
  * Each core's worker has its own exec_ctx px (own arena with a share of
@@ -329,6 +335,8 @@ struct vecs {
  * *n <= VEC_ROWS. 0, or -EINVAL with x->err set. */
 int vec_filter(struct exec_ctx *x, const struct stage *st,
 	       const struct vecs *b, uint16_t *sel, int *n);
+/* Row k of b into b->row (the columns b has vectors of). */
+void vecs_gather(const struct vecs *b, int k);
 /* Batches vec_filter has filtered so far (tests). */
 uint64_t vec_filter_batches(void);
 /* Whether FROM item i's scan under the conjuncts scan runs as a morsel

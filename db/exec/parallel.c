@@ -74,10 +74,17 @@ struct par_part {
 	bool used, failed;
 };
 
+/* Over a snapshot, instead of a par_row_fn: the rows that passed the
+ * filter, b->n of them, as vectors of every column read (b->col), with
+ * their rowids in ids. */
+typedef int (*par_vec_fn)(struct exec_ctx *px, void *arg, void **state,
+			  const struct vecs *b, const uint64_t *ids);
+
 struct par_run {
 	struct exec_ctx *x;
 	struct table *t;
 	par_row_fn row;
+	par_vec_fn vec; /* over a snapshot, if set: instead of row */
 	void *arg;
 	const struct stage *filter; /* NULL: none */
 	int base;		    /* the scope slot of a row's column 0 */
@@ -179,8 +186,19 @@ void par_ctx_init(struct exec_ctx *px, const struct exec_ctx *x,
 	px->err = err;
 }
 
+/* The columns a scan of the copy reads: read_col(run, 0..read_count). */
+static int read_count(const struct par_run *run)
+{
+	return run->cols ? run->ncols_read : run->ncols;
+}
+
+static int read_col(const struct par_run *run, int k)
+{
+	return run->cols ? run->cols[k] : k;
+}
+
 /* pp's batch of VEC_ROWS rows over a snapshot (vectors for the filter's
- * columns): 0, or -ENOMEM. */
+ * columns, and for run->vec every column read): 0, or -ENOMEM. */
 static int part_vecs(struct par_run *run, struct par_part *pp)
 {
 	struct arena *a = pp->x.a;
@@ -199,6 +217,11 @@ static int part_vecs(struct par_run *run, struct par_part *pp)
 	b->base = run->base;
 	for (k = 0; k < run->nfcols; k++)
 		if (!(b->col[run->fcols[k]] =
+			      arena_alloc(a, sizeof(struct datum) * VEC_ROWS)))
+			return -ENOMEM;
+	for (k = 0; run->vec && k < read_count(run); k++)
+		if (!b->col[read_col(run, k)] &&
+		    !(b->col[read_col(run, k)] =
 			      arena_alloc(a, sizeof(struct datum) * VEC_ROWS)))
 			return -ENOMEM;
 	return 0;
@@ -228,6 +251,23 @@ static int part_row(struct par_run *run, struct par_part *pp, uint64_t id,
 	return ok ? run->row(&pp->x, run->arg, &pp->state, id, row) : 0;
 }
 
+/* The n rows of pp's batch that passed (pp->sel) to run->vec, as
+ * vectors of every column read. */
+static int part_vec_rows(struct par_run *run, struct par_part *pp, int n)
+{
+	int j, k;
+
+	for (j = 0; j < n; j++) { /* sel ascends: compacts in place */
+		pp->vers[j] = pp->vers[pp->sel[j]];
+		pp->ids[j] = pp->ids[pp->sel[j]];
+	}
+	for (k = 0; k < read_count(run); k++)
+		db_snapshot_column(run->snap, run->snap_i, pp->vers, n,
+				   read_col(run, k), pp->b.col[read_col(run, k)]);
+	pp->b.n = n;
+	return n ? run->vec(&pp->x, run->arg, &pp->state, &pp->b, pp->ids) : 0;
+}
+
 /* The rows [begin, end) of the snapshot copy, a batch at a time: the
  * filter's columns as vectors (vec_filter), then each row that passes
  * with the columns the scan reads. */
@@ -253,6 +293,11 @@ static int part_snap_rows(struct par_run *run, struct par_part *pp,
 			if (vec_filter(&pp->x, run->filter, &pp->b, pp->sel,
 				       &n) < 0)
 				return -EINVAL;
+		}
+		if (run->vec) {
+			if (part_vec_rows(run, pp, n) < 0)
+				return -EINVAL;
+			continue;
 		}
 		for (j = 0; j < n; j++) {
 			k = pp->sel[j];
@@ -359,9 +404,10 @@ static int parts_end(struct exec_ctx *x, struct par_run *run, int r,
 	return r < 0 ? -EINVAL : 0;
 }
 
-int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
-	     const struct stage *filter, int base, par_row_fn row,
-	     par_merge_fn merge, void *arg)
+/* par_scan, with vec (if not NULL) instead of row over a snapshot. */
+static int scan_run(struct exec_ctx *x, struct table *t, const bool *cols,
+		    const struct stage *filter, int base, par_row_fn row,
+		    par_vec_fn vec, par_merge_fn merge, void *arg)
 {
 	struct par_run run = {.x = x, .t = t, .row = row, .arg = arg,
 			      .base = base};
@@ -371,6 +417,7 @@ int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
 		run.filter = filter;
 	if ((run.snap_i = db_snapshot_find(x->snap, t)) >= 0) {
 		run.snap = x->snap;
+		run.vec = vec;
 		run.ncols = t->ncols;
 		run.ncols_read = cols_list(x, cols, t->ncols, &run.cols);
 		if (run.ncols_read < 0)
@@ -390,6 +437,13 @@ int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
 		exec_live_unlock(x);
 	}
 	return parts_end(x, &run, r, merge, arg);
+}
+
+int par_scan(struct exec_ctx *x, struct table *t, const bool *cols,
+	     const struct stage *filter, int base, par_row_fn row,
+	     par_merge_fn merge, void *arg)
+{
+	return scan_run(x, t, cols, filter, base, row, NULL, merge, arg);
 }
 
 int par_batch(struct exec_ctx *x, const struct datum *const *rows, uint64_t n,
@@ -415,6 +469,16 @@ struct agg_run {
 struct agg_part {
 	struct htab h;	   /* key -> pgroup */
 	struct datum *key; /* the current row's group key */
+	/* agg_vec's, for a batch: each row's group; an aggregate's argument
+	 * as small numerics (ok: it is one); each column's values as small
+	 * numerics, parsed when first used in batch number `parsed[c]`; a
+	 * scratch vector per level of an expression */
+	struct pgroup **g;
+	struct small_vec {
+		struct numeric_small *v;
+		bool *ok;
+	} arg, *col, tmp[PAR_MAX_DEPTH + 1];
+	uint64_t *parsed, batch;
 };
 
 bool par_wanted(struct exec_ctx *x, const struct par_agg *p)
@@ -447,10 +511,23 @@ static const struct datum *rep_of(const struct agg_run *run, struct arena *a,
 	return c;
 }
 
-/* The group of key in ap, made for row id if new; NULL: out of memory. */
+/* row, or for row NULL row j of b (gathered only now: most rows of a
+ * batch fall into a group that has its row). */
+static const struct datum *row_of(const struct datum *row,
+				  const struct vecs *b, int j)
+{
+	if (row)
+		return row;
+	vecs_gather(b, j);
+	return b->row;
+}
+
+/* The group of key in ap, made for row id if new; NULL: out of memory.
+ * The row: row, or for row NULL row j of b. */
 static struct pgroup *part_group(struct exec_ctx *px, const struct agg_run *run,
 				 struct agg_part *ap, const struct datum *key,
-				 uint64_t id, const struct datum *row)
+				 uint64_t id, const struct datum *row,
+				 const struct vecs *b, int j)
 {
 	const struct par_agg *p = run->p;
 	struct hentry *e = htab_get(&ap->h, key, false, NULL);
@@ -461,7 +538,7 @@ static struct pgroup *part_group(struct exec_ctx *px, const struct agg_run *run,
 		g = e->val;
 		if (id < g->first) {
 			g->first = id;
-			if (!(g->g.rep = rep_of(run, px->a, row)))
+			if (!(g->g.rep = rep_of(run, px->a, row_of(row, b, j))))
 				return NULL;
 		}
 		return g;
@@ -476,7 +553,7 @@ static struct pgroup *part_group(struct exec_ctx *px, const struct agg_run *run,
 		return NULL;
 	memcpy(g->key, key, sizeof(*key) * (size_t)p->ngroup);
 	g->first = id;
-	if (!(g->g.rep = rep_of(run, px->a, row)))
+	if (!(g->g.rep = rep_of(run, px->a, row_of(row, b, j))))
 		return NULL;
 	e = htab_get(&ap->h, g->key, true, &added);
 	if (!e)
@@ -485,30 +562,202 @@ static struct pgroup *part_group(struct exec_ctx *px, const struct agg_run *run,
 	return g;
 }
 
+/* The worker's agg_part, made at its first row; NULL: out of memory. */
+static struct agg_part *agg_part_of(struct exec_ctx *px,
+				    const struct par_agg *p, void **state)
+{
+	struct agg_part *ap = *state;
+
+	if (ap)
+		return ap;
+	ap = *state = arena_alloc(px->a, sizeof(*ap));
+	if (!ap)
+		return NULL;
+	memset(ap, 0, sizeof(*ap));
+	if (!(ap->key = arena_alloc(px->a, sizeof(*ap->key) *
+						   (size_t)(p->ngroup + 1))) ||
+	    htab_init(&ap->h, px->a, p->ngroup) < 0)
+		return NULL;
+	return ap;
+}
+
 static int agg_row(struct exec_ctx *px, void *arg, void **state, uint64_t id,
 		   const struct datum *row)
 {
 	const struct agg_run *run = arg;
 	const struct par_agg *p = run->p;
 	struct eval_env env = {.row = row};
-	struct agg_part *ap = *state;
+	struct agg_part *ap = agg_part_of(px, p, state);
 	struct pgroup *g;
 	int i;
 
-	if (!ap) {
-		ap = *state = arena_alloc(px->a, sizeof(*ap));
-		if (!ap || !(ap->key = arena_alloc(px->a, sizeof(*ap->key) *
-							   (size_t)(p->ngroup + 1))) ||
-		    htab_init(&ap->h, px->a, p->ngroup) < 0)
-			return db_err_oom(px->err);
-	}
+	if (!ap)
+		return db_err_oom(px->err);
 	for (i = 0; i < p->ngroup; i++)
 		if (eval(px, p->group[i], &env, &ap->key[i]) < 0)
 			return -EINVAL;
-	g = part_group(px, run, ap, ap->key, id, row);
+	g = part_group(px, run, ap, ap->key, id, row, NULL, 0);
 	if (!g)
 		return db_err_oom(px->err);
 	return agg_step(px, p->aggs, p->naggs, &g->g, row);
+}
+
+/* A vector of VEC_ROWS small numerics in px's arena, if v has none. */
+static int small_vec_init(struct exec_ctx *px, struct small_vec *v)
+{
+	if (!v->v && (!(v->v = arena_alloc(px->a, sizeof(*v->v) * VEC_ROWS)) ||
+		      !(v->ok = arena_alloc(px->a, VEC_ROWS))))
+		return db_err_oom(px->err);
+	return 0;
+}
+
+/* Column c of b's rows as small numerics, parsed once per batch. */
+static const struct small_vec *small_col(struct exec_ctx *px,
+					 struct agg_part *ap,
+					 const struct vecs *b, int c)
+{
+	struct small_vec *v = &ap->col[c];
+	int j;
+
+	if (ap->parsed[c] == ap->batch)
+		return v;
+	if (small_vec_init(px, v) < 0)
+		return NULL;
+	for (j = 0; j < b->n; j++)
+		v->ok[j] = !b->col[c][j].null &&
+			   numeric_small_of(&b->col[c][j], &v->v[j]);
+	ap->parsed[c] = ap->batch;
+	return v;
+}
+
+/* eval_numeric_small of e for every row of b: out, or a column's
+ * vector; ok[j] false where it is false (the row then takes eval's way).
+ * NULL without memory. */
+static const struct small_vec *vec_small(struct exec_ctx *px,
+					 struct agg_part *ap,
+					 const struct expr *e,
+					 const struct vecs *b, int depth,
+					 struct small_vec *out)
+{
+	static const char ops[] = {[OP_ADD] = '+', [OP_SUB] = '-',
+				   [OP_MUL] = '*'};
+	const struct small_vec *l, *r;
+	struct numeric_small k;
+	bool kok;
+	int j;
+
+	if (e->folded || e->kind == EX_CONST) {
+		const struct datum *d = e->folded ? e->folded : &e->val;
+
+		kok = !d->null && numeric_small_of(d, &k);
+		for (j = 0; j < b->n; j++) {
+			out->ok[j] = kok;
+			out->v[j] = k;
+		}
+		return out;
+	}
+	if (e->kind == EX_COLUMN)
+		return small_col(px, ap, b, e->slot - b->base);
+	if (depth >= PAR_MAX_DEPTH || e->kind != EX_BINOP ||
+	    e->type.id != TYPE_NUMERIC || e->op >= sizeof(ops) ||
+	    !ops[e->op]) {
+		memset(out->ok, 0, (size_t)b->n);
+		return out;
+	}
+	/* the left side into out, the right into this level's scratch */
+	if (small_vec_init(px, &ap->tmp[depth]) < 0 ||
+	    !(l = vec_small(px, ap, e->l, b, depth + 1, out)) ||
+	    !(r = vec_small(px, ap, e->r, b, depth + 1, &ap->tmp[depth])))
+		return NULL;
+	for (j = 0; j < b->n; j++)
+		out->ok[j] = l->ok[j] && r->ok[j] &&
+			     numeric_small_arith(ops[e->op], &l->v[j],
+						 &r->v[j], &out->v[j]);
+	return out;
+}
+
+/* agg_vec's scratch in ap, at its first batch. */
+static int agg_vec_init(struct exec_ctx *px, struct agg_part *ap, int ncols)
+{
+	if (ap->g)
+		return 0;
+	ap->col = arena_alloc(px->a, sizeof(*ap->col) * (size_t)(ncols + 1));
+	ap->parsed = arena_alloc(px->a, sizeof(*ap->parsed) *
+						(size_t)(ncols + 1));
+	if (!ap->col || !ap->parsed || small_vec_init(px, &ap->arg) < 0)
+		return db_err_oom(px->err);
+	memset(ap->col, 0, sizeof(*ap->col) * (size_t)ncols);
+	memset(ap->parsed, 0, sizeof(*ap->parsed) * (size_t)ncols);
+	if (!(ap->g = arena_alloc(px->a, sizeof(*ap->g) * VEC_ROWS)))
+		return db_err_oom(px->err);
+	return 0;
+}
+
+/* agg_row on a batch of column vectors: each row's group as agg_row
+ * finds it, then aggregate by aggregate over the batch, a numeric sum or
+ * avg from its argument evaluated on vectors of small numerics (each
+ * column parsed once per batch, not once per use), any other, or a row
+ * whose argument is not small, by agg_step_one on the row. A state sees
+ * its rows in the same order as through agg_row, so every sum is the
+ * same, a float one to the last bit. */
+static int agg_vec(struct exec_ctx *px, void *arg, void **state,
+		   const struct vecs *b, const uint64_t *ids)
+{
+	const struct agg_run *run = arg;
+	const struct par_agg *p = run->p;
+	struct eval_env env = {.row = b->row, .base = b->base};
+	struct agg_part *ap = agg_part_of(px, p, state);
+	const struct small_vec *v = NULL;
+	int i, j;
+
+	if (!ap)
+		return db_err_oom(px->err);
+	if (agg_vec_init(px, ap, b->ncols) < 0)
+		return -EINVAL;
+	ap->batch++;
+	for (j = 0; j < b->n; j++) {
+		const struct datum *row = NULL;
+
+		for (i = 0; i < p->ngroup; i++) {
+			const struct expr *k = p->group[i];
+
+			if (k->kind == EX_COLUMN) { /* no row needed */
+				ap->key[i] = b->col[k->slot - b->base][j];
+				continue;
+			}
+			row = row_of(row, b, j);
+			if (eval(px, k, &env, &ap->key[i]) < 0)
+				return -EINVAL;
+		}
+		if (!(ap->g[j] = part_group(px, run, ap, ap->key, ids[j], row,
+					    b, j)))
+			return db_err_oom(px->err);
+	}
+	for (i = 0; i < p->naggs; i++) {
+		const struct expr *e = p->aggs[i];
+		bool small = (e->agg == AGG_SUM || e->agg == AGG_AVG) &&
+			     !e->star && !e->distinct &&
+			     e->args[0]->type.id == TYPE_NUMERIC;
+
+		if (small && !(v = vec_small(px, ap, e->args[0], b, 0,
+					     &ap->arg)))
+			return -EINVAL;
+		for (j = 0; j < b->n; j++) {
+			struct agg_state *st = &ap->g[j]->g.st[i];
+
+			if (small && v->ok[j]) {
+				st->count++;
+				if (numeric_sum_small(px, st, &v->v[j]) < 0)
+					return -EINVAL;
+				continue;
+			}
+			if (!e->star) /* count(*) reads no column */
+				vecs_gather(b, j);
+			if (agg_step_one(px, e, st, &env) < 0)
+				return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int own_group(struct exec_ctx *x, const struct par_agg *p,
@@ -672,8 +921,8 @@ int par_aggregate(struct exec_ctx *x, const struct par_agg *p,
 	run.copied = db_snapshot_find(x->snap, p->t) >= 0;
 	if (htab_init(&run.h, x->a, p->ngroup) < 0)
 		return db_err_oom(x->err);
-	if (par_scan(x, p->t, p->cols, &filter, 0, agg_row, agg_merge,
-		     &run) < 0 ||
+	if (scan_run(x, p->t, p->cols, &filter, 0, agg_row, agg_vec,
+		     agg_merge, &run) < 0 ||
 	    collect(x, &run, out) < 0)
 		return -EINVAL;
 	*nout = run.n ? run.n : p->ngroup == 0;

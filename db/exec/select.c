@@ -1216,9 +1216,8 @@ static int agg_append(struct exec_ctx *x, struct agg_state *s,
 	return 0;
 }
 
-/* s's numeric sum += n. */
-static int numeric_sum_small(struct exec_ctx *x, struct agg_state *s,
-			     const struct numeric_small *n)
+int numeric_sum_small(struct exec_ctx *x, struct agg_state *s,
+		      const struct numeric_small *n)
 {
 	struct datum d;
 
@@ -1254,73 +1253,76 @@ int numeric_sum_get(struct exec_ctx *x, const struct agg_state *s,
 	return numeric_small_datum(x->a, &s->nsmall, out, x->err);
 }
 
+int agg_step_one(struct exec_ctx *x, const struct expr *e,
+		 struct agg_state *s, const struct eval_env *env)
+{
+	struct numeric_small n;
+	struct datum v;
+	bool added;
+
+	if (e->star) {
+		s->count++;
+		return 0;
+	}
+	if ((e->agg == AGG_SUM || e->agg == AGG_AVG) && !e->distinct &&
+	    e->args[0]->type.id == TYPE_NUMERIC &&
+	    eval_numeric_small(e->args[0], env, &n)) {
+		s->count++;
+		return numeric_sum_small(x, s, &n) < 0 ? -EINVAL : 0;
+	}
+	if (eval(x, e->args[0], env, &v) < 0)
+		return -EINVAL;
+	if (v.null)
+		return 0;
+	if (e->distinct) {
+		struct datum *copy = arena_alloc(x->a, sizeof(*copy));
+
+		if (!copy)
+			return db_err_oom(x->err);
+		*copy = v;
+		if (!s->seen) {
+			s->seen = arena_alloc(x->a, sizeof(*s->seen));
+			if (!s->seen || htab_init(s->seen, x->a, 1) < 0)
+				return db_err_oom(x->err);
+		}
+		if (!htab_get(s->seen, copy, true, &added))
+			return db_err_oom(x->err);
+		if (!added)
+			return 0;
+	}
+	if (e->agg == AGG_STRING_AGG) {
+		struct datum sep;
+
+		if (eval(x, e->args[1], env, &sep) < 0 ||
+		    agg_append(x, s, &sep, &v) < 0)
+			return -EINVAL;
+	}
+	s->count++;
+	if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
+	    v.type == TYPE_NUMERIC) {
+		if (numeric_sum_add(x, s, &v) < 0)
+			return -EINVAL;
+	} else if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
+		   type_is_float(v.type)) {
+		s->fsum += v.f;
+	} else if (e->agg == AGG_SUM || e->agg == AGG_AVG)
+		s->sum += v.i;
+	if ((e->agg == AGG_MIN || e->agg == AGG_MAX) &&
+	    (s->count == 1 ||
+	     (datum_cmp(&v, &s->best) < 0) == (e->agg == AGG_MIN)))
+		s->best = v;
+	return 0;
+}
+
 int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 	     struct group *g, const struct datum *row)
 {
 	struct eval_env env = {.row = row};
 	int i;
 
-	for (i = 0; i < naggs; i++) {
-		struct expr *e = aggs[i];
-		struct agg_state *s = &g->st[i];
-		struct numeric_small n;
-		struct datum v;
-		bool added;
-
-		if (e->star) {
-			s->count++;
-			continue;
-		}
-		if ((e->agg == AGG_SUM || e->agg == AGG_AVG) && !e->distinct &&
-		    e->args[0]->type.id == TYPE_NUMERIC &&
-		    eval_numeric_small(e->args[0], &env, &n)) {
-			s->count++;
-			if (numeric_sum_small(x, s, &n) < 0)
-				return -EINVAL;
-			continue;
-		}
-		if (eval(x, e->args[0], &env, &v) < 0)
+	for (i = 0; i < naggs; i++)
+		if (agg_step_one(x, aggs[i], &g->st[i], &env) < 0)
 			return -EINVAL;
-		if (v.null)
-			continue;
-		if (e->distinct) {
-			struct datum *copy = arena_alloc(x->a, sizeof(*copy));
-
-			if (!copy)
-				return db_err_oom(x->err);
-			*copy = v;
-			if (!s->seen) {
-				s->seen = arena_alloc(x->a, sizeof(*s->seen));
-				if (!s->seen || htab_init(s->seen, x->a, 1) < 0)
-					return db_err_oom(x->err);
-			}
-			if (!htab_get(s->seen, copy, true, &added))
-				return db_err_oom(x->err);
-			if (!added)
-				continue;
-		}
-		if (e->agg == AGG_STRING_AGG) {
-			struct datum sep;
-
-			if (eval(x, e->args[1], &env, &sep) < 0 ||
-			    agg_append(x, s, &sep, &v) < 0)
-				return -EINVAL;
-		}
-		s->count++;
-		if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
-		    v.type == TYPE_NUMERIC) {
-			if (numeric_sum_add(x, s, &v) < 0)
-				return -EINVAL;
-		} else if ((e->agg == AGG_SUM || e->agg == AGG_AVG) &&
-			   type_is_float(v.type)) {
-			s->fsum += v.f;
-		} else if (e->agg == AGG_SUM || e->agg == AGG_AVG)
-			s->sum += v.i;
-		if ((e->agg == AGG_MIN || e->agg == AGG_MAX) &&
-		    (s->count == 1 ||
-		     (datum_cmp(&v, &s->best) < 0) == (e->agg == AGG_MIN)))
-			s->best = v;
-	}
 	return 0;
 }
 
