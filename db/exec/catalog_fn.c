@@ -446,18 +446,6 @@ struct any_ctx {
 	bool all, saw_null, decided;
 };
 
-static bool cmp_holds(int op, int c)
-{
-	switch (op) {
-	case OP_EQ: return c == 0;
-	case OP_NE: return c != 0;
-	case OP_LT: return c < 0;
-	case OP_LE: return c <= 0;
-	case OP_GT: return c > 0;
-	default: return c >= 0;
-	}
-}
-
 static int any_one(struct exec_ctx *x, const char *s, uint32_t n, bool null,
 		   void *ctx)
 {
@@ -473,7 +461,7 @@ static int any_one(struct exec_ctx *x, const char *s, uint32_t n, bool null,
 	if (datum_in(x->a, (struct sql_type){a->l->type, -1}, s, n, &el,
 		     x->err) < 0)
 		return -EINVAL;
-	if (cmp_holds(a->op, datum_cmp(a->l, &el)) != a->all)
+	if (cmp_result(a->op, datum_cmp(a->l, &el)) != a->all)
 		a->decided = true;
 	return 0;
 }

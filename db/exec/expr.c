@@ -1198,73 +1198,51 @@ column_value(struct exec_ctx *x, const struct expr *e,
 		       : 0;
 }
 
-/* Conditions of the shapes most filters have, a column (maybe cast)
- * compared with a constant or another column, BETWEEN constants or IN a
- * list of them: their truth in *t, as eval finds it (the same
- * datum_cast, datum_cmp and datum_eq, in the same order), without the
- * walk down the tree and back, whose calls are what an emulator charges
- * most for. 1 if e has such a shape, 0 if not (nothing evaluated),
- * -EINVAL on an error (a cast's). */
-static int cond_column_const(struct exec_ctx *x, const struct expr *e,
-			     const struct eval_env *env, int *t)
+bool cond_has_shape(const struct expr *e)
 {
-	const struct datum *k1 = NULL, *k2 = NULL;
-	struct datum v, w;
-	bool saw_null = false;
 	int i;
 
 	if (e->folded)
-		return 0;
+		return false;
 	switch (e->kind) {
 	case EX_BINOP:
-		if (e->op < OP_EQ || e->op > OP_GE || !columnish(e->l) ||
-		    (!(k1 = const_of(e->r)) && !columnish(e->r)))
-			return 0;
-		if (column_value(x, e->l, env, &v) < 0 ||
-		    (!k1 && column_value(x, e->r, env, &w) < 0))
-			return -EINVAL;
-		if (!k1)
-			k1 = &w;
-		*t = v.null || k1->null ? COND_NULL
-					: cmp_result(e->op, datum_cmp(&v, k1));
-		return 1;
+		return e->op >= OP_EQ && e->op <= OP_GE && columnish(e->l) &&
+		       (const_of(e->r) || columnish(e->r));
 	case EX_BETWEEN:
 		/* NOT BETWEEN may hold with a NULL bound: left to eval */
-		if (!columnish(e->x) || !(k1 = const_of(e->l)) ||
-		    !(k2 = const_of(e->r)) || k1->null || k2->null)
-			return 0;
-		if (column_value(x, e->x, env, &v) < 0)
-			return -EINVAL;
-		*t = v.null ? COND_NULL
-			    : (datum_cmp(&v, k1) >= 0 && datum_cmp(&v, k2) <= 0) !=
-				      e->negated;
-		return 1;
+		return columnish(e->x) && const_of(e->l) && const_of(e->r) &&
+		       !const_of(e->l)->null && !const_of(e->r)->null;
 	case EX_IN:
 		if (!columnish(e->l))
-			return 0;
+			return false;
 		for (i = 0; i < e->nargs; i++)
 			if (!const_of(e->args[i]))
-				return 0;
-		if (column_value(x, e->l, env, &v) < 0)
-			return -EINVAL;
-		if (v.null) {
-			*t = COND_NULL;
-			return 1;
-		}
-		for (i = 0; i < e->nargs; i++) {
-			k1 = const_of(e->args[i]);
-			if (k1->null) {
-				saw_null = true;
-			} else if (datum_eq(&v, k1)) {
-				*t = !e->negated;
-				return 1;
-			}
-		}
-		*t = saw_null ? COND_NULL : e->negated;
-		return 1;
+				return false;
+		return true;
 	default:
-		return 0;
+		return false;
 	}
+}
+
+/* Conditions of the shapes most filters have (cond_has_shape): their
+ * truth in *t, as eval finds it (the same datum_cast, datum_cmp and
+ * datum_eq, in the same order), without the walk down the tree and
+ * back, whose calls are what an emulator charges most for. 1 if e has
+ * such a shape, 0 if not (nothing evaluated), -EINVAL on an error (a
+ * cast's). */
+static int cond_column_const(struct exec_ctx *x, const struct expr *e,
+			     const struct eval_env *env, int *t)
+{
+	const struct expr *c = cond_column(e), *o = cond_other_column(e);
+	struct datum v, w;
+
+	if (!cond_has_shape(e))
+		return 0;
+	if (column_value(x, c, env, &v) < 0 ||
+	    (o && column_value(x, o, env, &w) < 0))
+		return -EINVAL;
+	*t = cond_of_values(e, &v, &w);
+	return 1;
 }
 
 /* AND goes through eval_truth on both sides, as eval_binop evaluates it

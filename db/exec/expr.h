@@ -112,6 +112,22 @@ static inline bool columnish(const struct expr *e)
 		(e->kind == EX_CAST && e->l->kind == EX_COLUMN));
 }
 
+/* Whether e is a condition of the shapes most filters have, which
+ * eval_truth and filter.c evaluate without the walk through eval: a
+ * column (maybe cast) compared with a constant or another column,
+ * BETWEEN constants (not NULL) or IN a list of constants. */
+bool cond_has_shape(const struct expr *e);
+/* Such a condition's column, and the column it is compared with (NULL:
+ * a constant). */
+static inline const struct expr *cond_column(const struct expr *e)
+{
+	return e->kind == EX_BETWEEN ? e->x : e->l;
+}
+static inline const struct expr *cond_other_column(const struct expr *e)
+{
+	return e->kind == EX_BINOP && !const_of(e->r) ? e->r : NULL;
+}
+
 /* Whether a comparison op (OP_EQ..OP_GE) holds for datum_cmp's c. */
 static inline int cmp_result(int op, int c)
 {
@@ -122,6 +138,37 @@ static inline int cmp_result(int op, int c)
 	case OP_LE: return c <= 0;
 	case OP_GT: return c > 0;
 	default: return c >= 0;
+	}
+}
+
+/* The truth of a condition of those shapes (cond_has_shape) for the
+ * value v of its column and w of the other (when it has one), as eval
+ * finds it. Inline: filters run it for every row. */
+static inline int cond_of_values(const struct expr *e, const struct datum *v,
+				 const struct datum *w)
+{
+	const struct datum *k;
+	bool saw_null = false;
+	int i;
+
+	if (v->null)
+		return COND_NULL;
+	switch (e->kind) {
+	case EX_BINOP:
+		k = const_of(e->r) ? const_of(e->r) : w;
+		return k->null ? COND_NULL : cmp_result(e->op, datum_cmp(v, k));
+	case EX_BETWEEN:
+		return (datum_cmp(v, const_of(e->l)) >= 0 &&
+			datum_cmp(v, const_of(e->r)) <= 0) != e->negated;
+	default: /* EX_IN */
+		for (i = 0; i < e->nargs; i++) {
+			k = const_of(e->args[i]);
+			if (k->null)
+				saw_null = true;
+			else if (datum_eq(v, k))
+				return !e->negated;
+		}
+		return saw_null ? COND_NULL : e->negated;
 	}
 }
 

@@ -8,10 +8,10 @@
  * each one is evaluated for the rows every earlier one held for, exactly
  * the evaluations stage_check makes row by row, so the two agree on
  * every row, and on errors (a cast's) up to which of them comes first.
- * The shapes most filters have (cond_column_const's in expr.c: a column,
+ * The shapes most filters have (cond_has_shape in expr.c: a column,
  * maybe cast, compared with a constant or another column, BETWEEN
  * constants, IN a list of constants) run as one loop over the vector with
- * the same datum_cast/datum_cmp/datum_eq, a column of a plain integer
+ * the same datum_cast and cond_of_values as the row path, a column of a plain integer
  * class (integers, dates, timestamps) against a constant of its type as
  * a loop of machine compares; every other condition is evaluated row by
  * row (eval_truth) on a row gathered from the vectors. Under an emulator
@@ -121,79 +121,32 @@ static void vec_cmp_int(const struct expr *e, const struct datum *col,
 #undef VEC_CMP
 }
 
-/* cond_column_const's shapes over the rows sel[0..n) of b: t[j] for row
- * sel[j]. 1 if e has such a shape, 0 if not (nothing evaluated), -EINVAL
- * on an error. */
+/* A condition of cond_has_shape's shapes over the rows sel[0..n) of b:
+ * t[j] for row sel[j]. 1 if e has such a shape, 0 if not (nothing
+ * evaluated), -EINVAL on an error. */
 static int vec_shape(struct exec_ctx *x, const struct expr *e,
 		     const struct vecs *b, const uint16_t *sel, int n,
 		     int8_t *t)
 {
-	const struct datum *k1 = NULL, *k2 = NULL, *c;
+	const struct expr *c = cond_column(e), *o = cond_other_column(e);
+	const struct datum *k = e->kind == EX_BINOP ? const_of(e->r) : NULL;
 	struct datum v, w;
-	bool saw_null;
-	int i, j;
+	int j;
 
-	if (e->folded)
+	if (!cond_has_shape(e))
 		return 0;
-	switch (e->kind) {
-	case EX_BINOP:
-		if (e->op < OP_EQ || e->op > OP_GE || !columnish(e->l) ||
-		    (!(k1 = const_of(e->r)) && !columnish(e->r)))
-			return 0;
-		if (k1 && !k1->null && e->l->kind == EX_COLUMN &&
-		    cmp_as_int(e->l->type.id, k1->type)) {
-			vec_cmp_int(e, b->col[e->l->slot - b->base], k1, sel, n,
-				    t);
-			return 1;
-		}
-		for (j = 0; j < n; j++) {
-			if (vec_value(x, e->l, b, sel[j], &v) < 0 ||
-			    (!k1 && vec_value(x, e->r, b, sel[j], &w) < 0))
-				return -EINVAL;
-			c = k1 ? k1 : &w;
-			t[j] = v.null || c->null
-				       ? COND_NULL
-				       : (int8_t)cmp_result(e->op, datum_cmp(&v, c));
-		}
+	if (k && !k->null && c->kind == EX_COLUMN &&
+	    cmp_as_int(c->type.id, k->type)) {
+		vec_cmp_int(e, b->col[c->slot - b->base], k, sel, n, t);
 		return 1;
-	case EX_BETWEEN:
-		/* NOT BETWEEN may hold with a NULL bound: left to eval */
-		if (!columnish(e->x) || !(k1 = const_of(e->l)) ||
-		    !(k2 = const_of(e->r)) || k1->null || k2->null)
-			return 0;
-		for (j = 0; j < n; j++) {
-			if (vec_value(x, e->x, b, sel[j], &v) < 0)
-				return -EINVAL;
-			t[j] = v.null ? COND_NULL
-				      : (datum_cmp(&v, k1) >= 0 &&
-					 datum_cmp(&v, k2) <= 0) != e->negated;
-		}
-		return 1;
-	case EX_IN:
-		if (!columnish(e->l))
-			return 0;
-		for (i = 0; i < e->nargs; i++)
-			if (!const_of(e->args[i]))
-				return 0;
-		for (j = 0; j < n; j++) {
-			if (vec_value(x, e->l, b, sel[j], &v) < 0)
-				return -EINVAL;
-			t[j] = v.null ? COND_NULL : -2; /* -2: not decided */
-			for (i = 0, saw_null = false; t[j] == -2 && i < e->nargs;
-			     i++) {
-				k1 = const_of(e->args[i]);
-				if (k1->null)
-					saw_null = true;
-				else if (datum_eq(&v, k1))
-					t[j] = !e->negated;
-			}
-			if (t[j] == -2)
-				t[j] = saw_null ? COND_NULL : e->negated;
-		}
-		return 1;
-	default:
-		return 0;
 	}
+	for (j = 0; j < n; j++) {
+		if (vec_value(x, c, b, sel[j], &v) < 0 ||
+		    (o && vec_value(x, o, b, sel[j], &w) < 0))
+			return -EINVAL;
+		t[j] = (int8_t)cond_of_values(e, &v, &w);
+	}
+	return 1;
 }
 
 /* e's truth for the rows sel[0..n) of b into t[0..n) (COND_*). */

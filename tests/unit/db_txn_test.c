@@ -705,6 +705,30 @@ UNIT_TEST(txn_pk_lookup_takes_no_snapshot)
 	sess_close(&s);
 }
 
+/* Runs sql on A serially over the live table (parallel_threshold 0),
+ * then in a read-only block with parallel_threshold 100 (on a snapshot,
+ * on all cores, on column vectors); both must give the same rows, or the
+ * same error. Returns the serial run's result. */
+static int same_on_snapshot(const char *sql)
+{
+	char ref[sizeof(A.out)], code[6];
+	int rc;
+
+	CHECK_EQ(q(&A, "set parallel_threshold = 0"), 0);
+	rc = q(&A, sql);
+	snprintf(ref, sizeof(ref), "%s", A.out);
+	snprintf(code, sizeof(code), "%s", A.code);
+	CHECK_EQ(q(&A, "set parallel_threshold = 100; begin read only"), 0);
+	CHECK_EQ(q(&A, sql), rc);
+	if (strcmp(A.out, ref) || strcmp(A.code, code))
+		printf("  %s:\n%s%s, serially\n%s%s", sql, A.out, A.code, ref,
+		       code);
+	CHECK_STR(A.out, ref);
+	CHECK_STR(A.code, code);
+	CHECK_EQ(q(&A, "rollback"), 0);
+	return rc;
+}
+
 /* Filters on a snapshot run on column vectors (db/exec/filter.c): for
  * every condition shape, the rows and the count that pass, or the error,
  * are the serial scan's of the live table (parallel_threshold 0), over
@@ -733,7 +757,7 @@ UNIT_TEST(txn_vector_filters_equal_row_filters)
 	    "select count(*), sum(g) from v7 where %s",
 	    "select v, g, s from v7 where %s",
 	};
-	char sql[256], ref[sizeof(A.out)], code[6];
+	char sql[256];
 	uint64_t batches;
 	unsigned i, f;
 	int k, rc;
@@ -764,23 +788,10 @@ UNIT_TEST(txn_vector_filters_equal_row_filters)
 	for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
 		for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
 			snprintf(sql, sizeof(sql), forms[f], conds[i]);
-			CHECK_EQ(q(&A, "set parallel_threshold = 0"), 0);
-			rc = q(&A, sql);
-			snprintf(ref, sizeof(ref), "%s", A.out);
-			snprintf(code, sizeof(code), "%s", A.code);
 			batches = vec_filter_batches();
-			CHECK_EQ(q(&A, "set parallel_threshold = 100; "
-				       "begin read only"),
-				 0);
-			CHECK_EQ(q(&A, sql), rc);
-			if (strcmp(A.out, ref) || strcmp(A.code, code))
-				printf("  %s: %s%s, serially %s%s", sql, A.out,
-				       A.code, ref, code);
-			CHECK_STR(A.out, ref);
-			CHECK_STR(A.code, code);
+			rc = same_on_snapshot(sql);
 			/* an error stops the scan at once */
 			CHECK(vec_filter_batches() >= batches + (rc ? 1 : 3));
-			CHECK_EQ(q(&A, "rollback"), 0);
 		}
 	}
 	CHECK_EQ(q(&B, "rollback"), 0);
@@ -809,9 +820,9 @@ UNIT_TEST(txn_vector_aggregates_equal_row_aggregates)
 	    /* no ORDER BY: groups in the order of their first rows */
 	    "select s, g, count(*), sum(n) from a8 where n > 1 group by s, g",
 	};
-	char sql[512], ref[sizeof(A.out)], code[6];
+	char sql[512];
 	unsigned i;
-	int k, rc;
+	int k;
 
 	setup();
 	CHECK_EQ(q(&A, "create table a8 (g int, s text, i bigint, f float8, "
@@ -841,24 +852,8 @@ UNIT_TEST(txn_vector_aggregates_equal_row_aggregates)
 		       "delete from a8 where g = 5; insert into a8 values "
 		       "(1, 'S1', 1, 1, 1, 0.5, 1)"),
 		 0);
-	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-		CHECK_EQ(q(&A, "set parallel_threshold = 0"), 0);
-		rc = q(&A, queries[i]);
-		snprintf(ref, sizeof(ref), "%s", A.out);
-		snprintf(code, sizeof(code), "%s", A.code);
-		if (rc)
-			printf("  %s: %s\n", queries[i], code);
-		CHECK_EQ(rc, 0);
-		CHECK_EQ(q(&A, "set parallel_threshold = 100; begin read only"),
-			 0);
-		CHECK_EQ(q(&A, queries[i]), rc);
-		if (strcmp(A.out, ref) || strcmp(A.code, code))
-			printf("  %s:\n%s%s, serially\n%s%s", queries[i], A.out,
-			       A.code, ref, code);
-		CHECK_STR(A.out, ref);
-		CHECK_STR(A.code, code);
-		CHECK_EQ(q(&A, "rollback"), 0);
-	}
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		CHECK_EQ(same_on_snapshot(queries[i]), 0);
 	CHECK_EQ(q(&B, "rollback"), 0);
 	teardown();
 }
