@@ -829,9 +829,8 @@ static int concat(struct exec_ctx *x, const struct datum *a,
 bool eval_numeric_small(const struct expr *e, const struct eval_env *env,
 			struct numeric_small *out)
 {
-	static const char ops[] = {[OP_ADD] = '+', [OP_SUB] = '-',
-				   [OP_MUL] = '*'};
 	struct numeric_small a, b;
+	char op;
 	const struct datum *d;
 
 	if (e->folded || e->kind == EX_CONST || e->kind == EX_COLUMN) {
@@ -840,12 +839,11 @@ bool eval_numeric_small(const struct expr *e, const struct eval_env *env,
 					    : &env->row[e->slot - env->base];
 		return !d->null && numeric_small_of(d, out);
 	}
-	if (e->kind != EX_BINOP || e->type.id != TYPE_NUMERIC ||
-	    e->op >= sizeof(ops) || !ops[e->op])
+	if (!(op = numeric_small_op(e)))
 		return false;
 	return eval_numeric_small(e->l, env, &a) &&
 	       eval_numeric_small(e->r, env, &b) &&
-	       numeric_small_arith(ops[e->op], &a, &b, out);
+	       numeric_small_arith(op, &a, &b, out);
 }
 
 static int eval_binop(struct exec_ctx *x, const struct expr *e,

@@ -85,6 +85,16 @@ int eval(struct exec_ctx *x, const struct expr *e, const struct eval_env *env,
  * general way, which gives the same answer or the error. */
 bool eval_numeric_small(const struct expr *e, const struct eval_env *env,
 			struct numeric_small *out);
+/* The operator ('+', '-' or '*') of a node eval_numeric_small computes
+ * from its two sides, 0 for any other node. Inline: it runs per node
+ * and row. */
+static inline char numeric_small_op(const struct expr *e)
+{
+	if (e->folded || e->kind != EX_BINOP || e->type.id != TYPE_NUMERIC)
+		return 0;
+	return e->op == OP_ADD ? '+' : e->op == OP_SUB ? '-'
+	     : e->op == OP_MUL ? '*' : 0;
+}
 /* Evaluates a boolean condition: true only if non-NULL and true. */
 int eval_cond(struct exec_ctx *x, const struct expr *e,
 	      const struct eval_env *env, bool *out);

@@ -173,6 +173,9 @@ int agg_step(struct exec_ctx *x, struct expr **aggs, int naggs,
 /* s's numeric sum += n (a sum or avg of a numeric). */
 int numeric_sum_small(struct exec_ctx *x, struct agg_state *s,
 		      const struct numeric_small *n);
+/* Whether e is a sum or avg (not DISTINCT) of a numeric, which adds
+ * small numerics on machine words (numeric_sum_small). */
+bool agg_sums_numeric(const struct expr *e);
 /* Adds one input row (env) to the state s of aggregate e. */
 int agg_step_one(struct exec_ctx *x, const struct expr *e,
 		 struct agg_state *s, const struct eval_env *env);

@@ -639,10 +639,9 @@ static const struct small_vec *vec_small(struct exec_ctx *px,
 					 const struct vecs *b, int depth,
 					 struct small_vec *out)
 {
-	static const char ops[] = {[OP_ADD] = '+', [OP_SUB] = '-',
-				   [OP_MUL] = '*'};
 	const struct small_vec *l, *r;
 	struct numeric_small k;
+	char op;
 	bool kok;
 	int j;
 
@@ -658,9 +657,7 @@ static const struct small_vec *vec_small(struct exec_ctx *px,
 	}
 	if (e->kind == EX_COLUMN)
 		return small_col(px, ap, b, e->slot - b->base);
-	if (depth >= PAR_MAX_DEPTH || e->kind != EX_BINOP ||
-	    e->type.id != TYPE_NUMERIC || e->op >= sizeof(ops) ||
-	    !ops[e->op]) {
+	if (depth >= PAR_MAX_DEPTH || !(op = numeric_small_op(e))) {
 		memset(out->ok, 0, (size_t)b->n);
 		return out;
 	}
@@ -671,7 +668,7 @@ static const struct small_vec *vec_small(struct exec_ctx *px,
 		return NULL;
 	for (j = 0; j < b->n; j++)
 		out->ok[j] = l->ok[j] && r->ok[j] &&
-			     numeric_small_arith(ops[e->op], &l->v[j],
+			     numeric_small_arith(op, &l->v[j],
 						 &r->v[j], &out->v[j]);
 	return out;
 }
@@ -735,9 +732,7 @@ static int agg_vec(struct exec_ctx *px, void *arg, void **state,
 	}
 	for (i = 0; i < p->naggs; i++) {
 		const struct expr *e = p->aggs[i];
-		bool small = (e->agg == AGG_SUM || e->agg == AGG_AVG) &&
-			     !e->star && !e->distinct &&
-			     e->args[0]->type.id == TYPE_NUMERIC;
+		bool small = agg_sums_numeric(e);
 
 		if (small && !(v = vec_small(px, ap, e->args[0], b, 0,
 					     &ap->arg)))

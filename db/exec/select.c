@@ -1253,6 +1253,12 @@ int numeric_sum_get(struct exec_ctx *x, const struct agg_state *s,
 	return numeric_small_datum(x->a, &s->nsmall, out, x->err);
 }
 
+bool agg_sums_numeric(const struct expr *e)
+{
+	return (e->agg == AGG_SUM || e->agg == AGG_AVG) && !e->star &&
+	       !e->distinct && e->args[0]->type.id == TYPE_NUMERIC;
+}
+
 int agg_step_one(struct exec_ctx *x, const struct expr *e,
 		 struct agg_state *s, const struct eval_env *env)
 {
@@ -1264,9 +1270,7 @@ int agg_step_one(struct exec_ctx *x, const struct expr *e,
 		s->count++;
 		return 0;
 	}
-	if ((e->agg == AGG_SUM || e->agg == AGG_AVG) && !e->distinct &&
-	    e->args[0]->type.id == TYPE_NUMERIC &&
-	    eval_numeric_small(e->args[0], env, &n)) {
+	if (agg_sums_numeric(e) && eval_numeric_small(e->args[0], env, &n)) {
 		s->count++;
 		return numeric_sum_small(x, s, &n) < 0 ? -EINVAL : 0;
 	}
